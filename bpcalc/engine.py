@@ -1,0 +1,317 @@
+"""The engine: compile a problem into a flat tape, run forward, backward and one SGD step.
+
+The tape is a list of primitives in topological order (the order of the `define` lines, and
+within a line the order of evaluation).  Each named line owns a contiguous run of the tape ending
+at its root.  The backward pass is seed 001's grad_table, at the level of named nodes:
+
+    grad[u_j] = Σ over the lines u_i that use u_j of  grad[u_i] · ∂u_i/∂u_j
+
+where ∂u_i/∂u_j, the local derivative, comes from a small reverse pass over line i's own run of
+the tape.  Every node is visited once, in reverse order; gradients live in a list indexed by node,
+so a name used twice (x*x) gets the sum, and running backward again gives the same numbers.
+Nothing is recursive and there are no per-node closures.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from .errors import InputError, MathError, Span
+from .expr import Bin, Call, Expr, Name, Neg, Num, format_number
+from .ops import FORWARD, ROUNDED, DomainError, partials, softmax_partials, softmax_vector
+from .problem import Problem
+
+_CONST = "const"
+_LEAF = "leaf"
+
+
+def round_half_up(x: float, places: int) -> float:
+    """Round as a person does (0.125 -> 0.13), not to the nearest binary float's even digit."""
+    if not math.isfinite(x):
+        return x
+    return float(Decimal(repr(x)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+@dataclass(slots=True)
+class Graph:
+    """A compiled problem.  Nodes are the named leaves and lines; the tape holds primitives."""
+
+    names: list[str]  # every named node: leaves first, then lines in order
+    index: dict[str, int]  # name -> node number
+    n_leaves: int
+    root: list[int]  # node number -> tape index of its value
+    start: list[int]  # node number -> first tape index of its line (== root for leaves)
+    uses: list[tuple[int, ...]]  # node number -> node numbers its line uses, in order of first use
+    op: list[str]  # tape: primitive name
+    args: list[tuple[int, ...]]  # tape: argument tape indexes
+    const: list[float]  # tape: the number of a constant, the component of a softmax
+    node_of_root: dict[int, int]  # tape index of a root -> node number
+    output: int  # node number of the output
+
+
+def compile_problem(problem: Problem) -> Graph:
+    names: list[str] = []
+    index: dict[str, int] = {}
+    root: list[int] = []
+    start: list[int] = []
+    uses: list[tuple[int, ...]] = []
+    op: list[str] = []
+    args: list[tuple[int, ...]] = []
+    const: list[float] = []
+
+    for name in problem.leaves:
+        index[name] = len(names)
+        names.append(name)
+        root.append(len(op))
+        start.append(len(op))
+        uses.append(())
+        op.append(_LEAF)
+        args.append(())
+        const.append(0.0)
+    n_leaves = len(names)
+
+    for line in problem.lines:
+        first = len(op)
+        used: dict[int, None] = {}
+        # Iterative post-order walk: children are emitted before their parent.
+        stack: list[tuple[Expr, bool]] = [(line.expr, False)]
+        out: list[int] = []  # tape indexes of finished subexpressions
+        while stack:
+            e, done = stack.pop()
+            if isinstance(e, Num):
+                out.append(len(op))
+                op.append(_CONST)
+                args.append(())
+                const.append(e.value)
+                continue
+            if isinstance(e, Name):
+                node = index.get(e.id)
+                if node is None:  # the loader checks this first; a guard for API users
+                    raise InputError(f"'{e.id}' is used in '{line.name}' but never defined", line.span)
+                used.setdefault(node, None)
+                out.append(root[node])
+                continue
+            children: tuple[Expr, ...]
+            if isinstance(e, Neg):
+                children, name, k = (e.x,), "neg", 0.0
+            elif isinstance(e, Bin):
+                children, name, k = (e.a, e.b), e.op, 0.0
+            else:
+                assert isinstance(e, Call)
+                children, name, k = e.args, e.fn, float(e.index)
+            if not done:
+                stack.append((e, True))
+                stack.extend((c, False) for c in reversed(children))
+                continue
+            n = len(children)
+            a = tuple(out[-n:])
+            del out[-n:]
+            out.append(len(op))
+            op.append(name)
+            args.append(a)
+            const.append(k)
+        # A line that is just a name (`a: b`) still owns a node of its own.
+        if len(op) == first:
+            op.append("id")
+            args.append((out[-1],))
+            const.append(0.0)
+        index[line.name] = len(names)
+        names.append(line.name)
+        root.append(len(op) - 1)
+        start.append(first)
+        uses.append(tuple(used))
+
+    node_of_root = {r: n for n, r in enumerate(root)}
+    return Graph(names, index, n_leaves, root, start, uses, op, args, const, node_of_root,
+                 index[problem.output])
+
+
+@dataclass(slots=True)
+class Solution:
+    """The record of one solve: every value, local derivative, gradient and update.
+
+    Renderers format this and never recompute.  Values and gradients are keyed by name.
+    """
+
+    problem: Problem
+    graph: Graph
+    values: dict[str, float]
+    unrounded: dict[str, float]  # name -> value before --round, for the lines that were rounded
+    local: dict[str, list[tuple[str, float]]]  # line -> [(name it uses, ∂line/∂name)]
+    gradients: dict[str, float]
+    round: int | None
+    lr: float
+    updated: dict[str, float] | None = None
+    after: Solution | None = None  # the forward pass at the updated parameters
+    tape_values: list[float] = field(default_factory=list, repr=False)
+
+    @property
+    def output(self) -> str:
+        return self.problem.output
+
+    @property
+    def loss(self) -> float:
+        return self.values[self.problem.output]
+
+    @property
+    def loss_after(self) -> float | None:
+        return self.after.loss if self.after is not None else None
+
+
+def _domain_failure(graph: Graph, problem: Problem, t: int, vals: list[float], why: str) -> MathError:
+    """A MathError naming the line whose primitive failed and the values going in."""
+    node = _node_owning(graph, t)
+    name = graph.names[node]
+    inputs = ", ".join(
+        f"{graph.names[u]} = {format_number(vals[graph.root[u]])}" for u in graph.uses[node]
+    )
+    line = next((ln for ln in problem.lines if ln.name == name), None)
+    where = f"in '{name}: {line.source}'" if line else f"in '{name}'"
+    return MathError(
+        f"{why} {where}" + (f" (with {inputs})" if inputs else ""),
+        line.span if line else None,
+        "change the inputs or the formula so the value is defined",
+    )
+
+
+def _node_owning(graph: Graph, t: int) -> int:
+    import bisect
+
+    return max(0, bisect.bisect_right(graph.start, t) - 1)
+
+
+def forward(graph: Graph, problem: Problem, leaf_values: list[float], round_digits: int | None
+            ) -> tuple[list[float], dict[int, float]]:
+    """Evaluate the tape.  Returns the values and, for rounded primitives, the values before rounding."""
+    op, args, const = graph.op, graph.args, graph.const
+    vals = [0.0] * len(op)
+    raw: dict[int, float] = {}
+    for n in range(graph.n_leaves):
+        vals[graph.root[n]] = leaf_values[n]
+    fwd = FORWARD
+    for t in range(len(op)):
+        name = op[t]
+        if name == _LEAF:
+            continue
+        if name == _CONST:
+            vals[t] = const[t]
+            continue
+        a = args[t]
+        try:
+            if name == "softmax":
+                v = softmax_vector([vals[i] for i in a])[int(const[t])]
+            elif len(a) == 2:
+                v = fwd[name](vals[a[0]], vals[a[1]])
+            elif len(a) == 1:
+                v = fwd[name](vals[a[0]])
+            else:
+                v = fwd[name](*[vals[i] for i in a])
+        except DomainError as exc:
+            raise _domain_failure(graph, problem, t, vals, str(exc)) from None
+        except OverflowError:
+            raise _domain_failure(graph, problem, t, vals, "the value overflows") from None
+        if not math.isfinite(v):
+            raise _domain_failure(graph, problem, t, vals, "the value overflows")
+        if round_digits is not None and name in ROUNDED:
+            raw[t] = v
+            v = round_half_up(v, round_digits)
+        vals[t] = v
+    return vals, raw
+
+
+def local_partials(graph: Graph, problem: Problem, node: int, vals: list[float],
+                   round_digits: int | None) -> list[tuple[int, float]]:
+    """∂line/∂u for each node u the line uses: a reverse pass over the line's own run of the tape."""
+    first, last = graph.start[node], graph.root[node]
+    op, args = graph.op, graph.args
+    adj = [0.0] * (last - first + 1)
+    adj[-1] = 1.0
+    found: dict[int, float] = {u: 0.0 for u in graph.uses[node]}
+    for t in range(last, first - 1, -1):
+        g = adj[t - first]
+        name = op[t]
+        if name == _CONST or g == 0.0:
+            continue
+        a = args[t]
+        try:
+            if name == "softmax":
+                xs = [vals[i] for i in a]
+                outs = softmax_vector(xs)
+                if round_digits is not None:
+                    outs = [round_half_up(o, round_digits) for o in outs]
+                ds = softmax_partials(int(graph.const[t]), tuple(xs), outs)
+            else:
+                ds = partials(name, tuple(vals[i] for i in a), vals[t])
+        except DomainError as exc:
+            raise _domain_failure(graph, problem, t, vals, str(exc)) from None
+        for i, d in zip(a, ds):
+            if i >= first:
+                if op[i] != _CONST:
+                    if math.isnan(d):
+                        raise _domain_failure(
+                            graph, problem, t, vals,
+                            "the derivative of a negative base raised to a variable power is undefined")
+                    adj[i - first] += g * d
+            else:
+                if math.isnan(d):
+                    raise _domain_failure(
+                        graph, problem, t, vals,
+                        "the derivative of a negative base raised to a variable power is undefined")
+                u = graph.node_of_root[i]
+                found[u] += g * d
+    return list(found.items())
+
+
+def solve(problem: Problem, *, round: int | None = None, lr: float | None = None,
+          step: bool = False, graph: Graph | None = None) -> Solution:
+    """Forward and backward (and, with `step`, one SGD update and the forward after it)."""
+    if graph is None:
+        graph = compile_problem(problem)
+    round_digits = round if round is not None else problem.round
+    rate = lr if lr is not None else (problem.lr if problem.lr is not None else 0.5)
+    leaf_values = list(problem.leaves.values())
+    sol = _solve_at(problem, graph, leaf_values, round_digits, rate)
+    if step:
+        new = dict(problem.leaves)
+        updated: dict[str, float] = {}
+        for p in problem.trainable:
+            updated[p] = problem.params[p] - rate * sol.gradients[p]
+            new[p] = updated[p]
+        sol.updated = updated
+        sol.after = _solve_at(problem, graph, list(new.values()), round_digits, rate, backward=False)
+    return sol
+
+
+def _solve_at(problem: Problem, graph: Graph, leaf_values: list[float], round_digits: int | None,
+              rate: float, backward: bool = True) -> Solution:
+    vals, raw = forward(graph, problem, leaf_values, round_digits)
+    names = graph.names
+    values = {names[n]: vals[graph.root[n]] for n in range(len(names))}
+    unrounded = {names[graph.node_of_root[t]]: v for t, v in raw.items() if t in graph.node_of_root}
+    local: dict[str, list[tuple[str, float]]] = {}
+    gradients: dict[str, float] = {}
+    if backward:
+        grad = [0.0] * len(names)
+        grad[graph.output] = 1.0
+        for node in range(len(names) - 1, graph.n_leaves - 1, -1):
+            parts = local_partials(graph, problem, node, vals, round_digits)
+            local[names[node]] = [(names[u], d) for u, d in parts]
+            g = grad[node]
+            if g != 0.0:
+                for u, d in parts:
+                    grad[u] += g * d
+        gradients = {names[n]: grad[n] for n in range(len(names))}
+        for n, g in enumerate(grad):
+            if not math.isfinite(g):
+                raise MathError(
+                    f"the gradient of '{names[n]}' overflows",
+                    problem.spans.get(names[n]),
+                    "scale the inputs down; the derivatives are too large for a float",
+                )
+    return Solution(problem, graph, values, unrounded, local, gradients, round_digits, rate,
+                    tape_values=vals)
+
+
+__all__ = ["Graph", "Solution", "compile_problem", "solve", "round_half_up", "Span"]

@@ -1,0 +1,54 @@
+"""One exception family for everything a user can get wrong.
+
+Every error carries where it happened (a `Span`) and how to fix it (a hint).  Only the CLI turns
+these into text on standard error and exit code 2; the library just raises them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A place in a source file: 1-based line and column, length in characters."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+    length: int = 1
+
+    def shifted(self, columns: int, length: int = 1) -> Span:
+        """The span `columns` characters to the right (for a part of an expression)."""
+        if self.column is None:
+            return self
+        return Span(self.file, self.line, self.column + columns, max(1, length))
+
+
+class BpcalcError(Exception):
+    """Bad input: the message says what is wrong, the hint how to fix it."""
+
+    def __init__(self, message: str, span: Span | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.span = span
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(BpcalcError):
+    """The file cannot be read, parsed or understood."""
+
+
+class MathError(BpcalcError):
+    """A value cannot be computed: division by zero, log of a non-positive number, overflow."""
+
+
+def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str | None:
+    """'did you mean 'x'?' for the closest choice, or None when nothing is close."""
+    import difflib
+
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None

@@ -1,0 +1,385 @@
+"""Expressions: bpcalc's own tokenizer and parser (never `eval`), the tree, and a plain printer.
+
+Grammar (Python's precedence; `^` is accepted as a synonym of `**`):
+
+    sum     := product (('+' | '-') product)*
+    product := unary (('*' | '/') unary)*
+    unary   := ('-' | '+') unary | power
+    power   := atom (('**' | '^') unary)?        # right-associative; -x**2 is -(x**2)
+    atom    := NUMBER | NAME | NAME '(' sum (',' sum)* ')' | '(' sum ')'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from .errors import InputError, Span, did_you_mean
+
+# --- the tree -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Num:
+    value: float
+    pos: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    id: str
+    pos: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Neg:
+    x: Expr
+    pos: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Bin:
+    op: str  # one of + - * / **
+    a: Expr
+    b: Expr
+    pos: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    fn: str
+    args: tuple[Expr, ...]
+    pos: int = 0
+    index: int = 0  # softmax only: which component of the vector this node is
+
+
+Expr = Num | Name | Neg | Bin | Call
+
+
+def names_in(expr: Expr) -> list[str]:
+    """Names used by an expression, in order of first appearance."""
+    seen: dict[str, None] = {}
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, Name):
+            seen.setdefault(e.id, None)
+        elif isinstance(e, Neg):
+            stack.append(e.x)
+        elif isinstance(e, Bin):
+            stack.append(e.b)
+            stack.append(e.a)
+        elif isinstance(e, Call):
+            stack.extend(reversed(e.args))
+    return list(seen)
+
+
+def name_positions(expr: Expr) -> dict[str, int]:
+    """The offset of the first use of each name (for error messages)."""
+    out: dict[str, int] = {}
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, Name):
+            out.setdefault(e.id, e.pos)
+        elif isinstance(e, Neg):
+            stack.append(e.x)
+        elif isinstance(e, Bin):
+            stack.extend((e.b, e.a))
+        elif isinstance(e, Call):
+            stack.extend(reversed(e.args))
+    return out
+
+
+# --- functions a user may call ----------------------------------------------------------------------
+
+#: name -> (fewest arguments, most arguments or None for any number)
+FUNCTIONS: dict[str, tuple[int, int | None]] = {
+    "sigmoid": (1, 1),
+    "tanh": (1, 1),
+    "relu": (1, 1),
+    "leaky_relu": (1, 2),
+    "exp": (1, 1),
+    "log": (1, 1),
+    "sqrt": (1, 1),
+    "abs": (1, 1),
+    "sin": (1, 1),
+    "cos": (1, 1),
+    "softplus": (1, 1),
+    "max": (2, None),
+    "min": (2, None),
+}
+ALIASES = {"logistic": "sigmoid", "ln": "log"}
+
+# --- tokenizer ----------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<op>\*\*|[-+*/^(),])
+    """,
+    re.VERBOSE,
+)
+
+_NOT_ARITHMETIC = {
+    ".": "attribute access is not arithmetic; a name is letters, digits and '_'",
+    "[": "subscripts and lists are not arithmetic; write each value as its own name",
+    "]": "subscripts and lists are not arithmetic; write each value as its own name",
+    "{": "braces are not arithmetic",
+    "}": "braces are not arithmetic",
+    "'": "strings are not arithmetic",
+    '"': "strings are not arithmetic",
+    "=": "an expression has no '='; the name goes before the ':' in `define`",
+    "<": "comparisons are not supported; use max/min or relu",
+    ">": "comparisons are not supported; use max/min or relu",
+    "%": "'%' is not supported",
+    "@": "'@' is not supported",
+    ":": "':' is not arithmetic (lambdas and slices are not supported)",
+    ";": "one expression per line",
+}
+
+
+@dataclass(slots=True)
+class _Tok:
+    kind: str  # number, name, op, end
+    text: str
+    pos: int
+
+
+def _tokenize(src: str, span: Span) -> list[_Tok]:
+    toks: list[_Tok] = []
+    i = 0
+    n = len(src)
+    while i < n:
+        m = _TOKEN.match(src, i)
+        if m is None:
+            ch = src[i]
+            why = _NOT_ARITHMETIC.get(ch, f"'{ch}' cannot appear in an expression")
+            raise InputError(
+                f"unexpected '{ch}' in expression",
+                span.shifted(i),
+                f"{why}; allowed: numbers, names, + - * / **, parentheses and the functions "
+                + ", ".join(FUNCTIONS),
+            )
+        kind = m.lastgroup or ""
+        if kind != "space":
+            toks.append(_Tok(kind, m.group(), i))
+        i = m.end()
+    toks.append(_Tok("end", "", n))
+    return toks
+
+
+# --- parser -------------------------------------------------------------------------------------------
+
+_MAX_DEPTH = 200  # nested parentheses / unary signs: far beyond any homework, well within the stack
+
+
+class _Parser:
+    def __init__(self, src: str, span: Span):
+        self.src = src
+        self.span = span
+        self.toks = _tokenize(src, span)
+        self.i = 0
+        self.depth = 0
+
+    def peek(self) -> _Tok:
+        return self.toks[self.i]
+
+    def take(self) -> _Tok:
+        t = self.toks[self.i]
+        self.i += 1
+        return t
+
+    def fail(self, message: str, tok: _Tok, hint: str | None = None) -> InputError:
+        return InputError(message, self.span.shifted(tok.pos, max(1, len(tok.text))), hint)
+
+    def expect(self, text: str) -> _Tok:
+        t = self.peek()
+        if t.text != text:
+            found = f"'{t.text}'" if t.kind != "end" else "the end of the expression"
+            raise self.fail(f"expected '{text}' but found {found}", t)
+        return self.take()
+
+    def parse(self) -> Expr:
+        if self.peek().kind == "end":
+            raise InputError("empty expression", self.span, "write a formula, e.g. `w * x + b`")
+        e = self.sum()
+        t = self.peek()
+        if t.kind != "end":
+            if t.kind == "name" and t.text in ("for", "if", "lambda", "and", "or", "not", "in"):
+                raise self.fail(
+                    f"'{t.text}' is not arithmetic", t,
+                    "expressions hold numbers, names, + - * / ** and the listed functions",
+                )
+            raise self.fail(
+                f"unexpected {t.text!r} after a complete expression", t,
+                "is an operator (+ - * /) missing?",
+            )
+        return e
+
+    def sum(self) -> Expr:
+        e = self.product()
+        while self.peek().text in ("+", "-"):
+            t = self.take()
+            e = Bin(t.text, e, self.product(), t.pos)
+        return e
+
+    def product(self) -> Expr:
+        e = self.unary()
+        while self.peek().text in ("*", "/"):
+            t = self.take()
+            e = Bin(t.text, e, self.unary(), t.pos)
+        return e
+
+    def unary(self) -> Expr:
+        t = self.peek()
+        if t.text in ("-", "+"):
+            self.take()
+            self.depth += 1
+            if self.depth > _MAX_DEPTH:
+                raise self.fail("expression nested too deeply", t, f"at most {_MAX_DEPTH} levels")
+            x = self.unary()
+            self.depth -= 1
+            if t.text == "+":
+                return x
+            if isinstance(x, Num):  # -3 is a number, not an operation
+                return Num(-x.value, t.pos)
+            return Neg(x, t.pos)
+        return self.power()
+
+    def power(self) -> Expr:
+        base = self.atom()
+        t = self.peek()
+        if t.text in ("**", "^"):
+            self.take()
+            return Bin("**", base, self.unary(), t.pos)
+        return base
+
+    def atom(self) -> Expr:
+        t = self.take()
+        if t.kind == "number":
+            value = float(t.text)
+            if not math.isfinite(value):
+                raise self.fail(f"number {t.text} is too large", t, "use a finite number")
+            return Num(value, t.pos)
+        if t.kind == "name":
+            if self.peek().text == "(":
+                return self.call(t)
+            return Name(t.text, t.pos)
+        if t.text == "(":
+            self.depth += 1
+            if self.depth > _MAX_DEPTH:
+                raise self.fail("expression nested too deeply", t, f"at most {_MAX_DEPTH} levels")
+            e = self.sum()
+            self.depth -= 1
+            self.expect(")")
+            return e
+        if t.kind == "end":
+            raise self.fail("the expression ends too early", t, "an operand is missing at the end")
+        raise self.fail(f"unexpected '{t.text}'", t, "an operand (a number, a name or '(') belongs here")
+
+    def call(self, name_tok: _Tok) -> Expr:
+        fn = ALIASES.get(name_tok.text, name_tok.text)
+        if fn not in FUNCTIONS:
+            hint = did_you_mean(fn, list(FUNCTIONS)) or ("functions: " + ", ".join(FUNCTIONS))
+            raise self.fail(f"unknown function '{name_tok.text}'", name_tok, hint)
+        self.expect("(")
+        args: list[Expr] = []
+        if self.peek().text != ")":
+            self.depth += 1
+            if self.depth > _MAX_DEPTH:
+                raise self.fail("expression nested too deeply", name_tok, f"at most {_MAX_DEPTH} levels")
+            args.append(self.sum())
+            while self.peek().text == ",":
+                self.take()
+                args.append(self.sum())
+            self.depth -= 1
+        self.expect(")")
+        lo, hi = FUNCTIONS[fn]
+        if len(args) < lo or (hi is not None and len(args) > hi):
+            want = str(lo) if lo == hi else (f"{lo} or {hi}" if hi else f"at least {lo}")
+            raise self.fail(
+                f"{fn}() takes {want} argument{'s' if want != '1' else ''}, got {len(args)}",
+                name_tok,
+            )
+        return Call(fn, tuple(args), name_tok.pos)
+
+
+def parse(src: str, span: Span | None = None) -> Expr:
+    """Parse one expression; errors point into `span` (the place of `src` in its file)."""
+    return _Parser(src, span or Span("<expression>", 1, 1)).parse()
+
+
+# --- plain printer (the JSON `formula` and the text renderer's symbols) -------------------------------
+
+_PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4, "atom": 5}
+
+
+def _prec(e: Expr) -> int:
+    if isinstance(e, Bin):
+        return _PREC[e.op]
+    if isinstance(e, Neg):
+        return _PREC["neg"]
+    if isinstance(e, Num) and e.value < 0:
+        return _PREC["neg"]
+    return _PREC["atom"]
+
+
+def format_number(x: float, digits: int = 12) -> str:
+    """A number as a person writes it: no float noise (0.1 + 0.2 -> 0.3), no trailing '.0'."""
+    if x == 0:
+        return "0"
+    if not math.isfinite(x):
+        return str(x)
+    s = f"{x:.{digits}g}"
+    if "e" in s:
+        mant, exp = s.split("e")
+        if "." in mant:
+            mant = mant.rstrip("0").rstrip(".")
+        e = int(exp)
+        if -7 <= e < 16:  # write it out in full when that stays readable
+            s = f"{float(mant + 'e' + exp):.{max(0, digits - 1 - e)}f}"
+            if "." in s:
+                s = s.rstrip("0").rstrip(".")
+            return s
+        return f"{mant}e{e}"
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
+def to_text(e: Expr) -> str:
+    """A plain formula: `y_o*(1 - y_o)`, `-(y - y_o)`, `0.5*(y - y_o)**2`."""
+    if isinstance(e, Num):
+        return format_number(e.value)
+    if isinstance(e, Name):
+        return e.id
+    if isinstance(e, Neg):
+        inner = to_text(e.x)
+        return f"-({inner})" if _prec(e.x) < _PREC["**"] else f"-{inner}"
+    if isinstance(e, Call):
+        inner = ", ".join(to_text(a) for a in e.args)
+        if e.fn == "softmax":
+            return f"softmax_{e.index + 1}({inner})"
+        return f"{e.fn}({inner})"
+    p = _PREC[e.op]
+    a, b = to_text(e.a), to_text(e.b)
+    if e.op == "**":
+        if _prec(e.a) <= p:
+            a = f"({a})"
+        if _prec(e.b) < p:
+            b = f"({b})"
+        return f"{a}**{b}"
+    if _prec(e.a) < p:
+        a = f"({a})"
+    # the right side of - and / needs parentheses at equal precedence: a - (b + c), a / (b*c)
+    if _prec(e.b) < p or (_prec(e.b) == p and e.op in ("-", "/")) or (
+        isinstance(e.b, Num) and e.b.value < 0
+    ):
+        b = f"({b})"
+    if e.op in ("*", "/"):
+        return f"{a}{e.op}{b}"
+    return f"{a} {e.op} {b}"

@@ -1,0 +1,364 @@
+"""Network files are sugar: each neuron j becomes `net_j` (weighted sum) and `out_j` (activation),
+targets become leaves `t_j`, and the loss becomes one named node — the same `Problem` an
+expression file gives, so one engine and one renderer serve both."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import InputError, did_you_mean
+from .expr import Bin, Call, Expr, Name, Num, to_text
+from .problem import Line, Problem
+from .spec import NETWORK_KEYS, check_keys, check_name, frozen_names, leaves, lr_and_round, number
+from .yamldoc import Doc, Path
+
+ACTIVATIONS = {
+    "sigmoid": "sigmoid", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu",
+    "leaky_relu": "leaky_relu", "linear": "linear", "identity": "linear", "softplus": "softplus",
+    "softmax": "softmax",
+}
+LOSSES = ("half_sse", "sse", "mse", "bce", "cross_entropy")
+LAYER_KEYS = ("name", "activation", "weights", "bias")
+
+
+def _sum(terms: list[Expr]) -> Expr:
+    e = terms[0]
+    for t in terms[1:]:
+        e = Bin("+", e, t)
+    return e
+
+
+class _Lowering:
+    def __init__(self, doc: Doc):
+        self.doc = doc
+        self.data: dict[str, Any] = doc.data
+        self.params: dict[str, float] = {}
+        self.inputs: dict[str, float] = {}
+        self.lines: list[Line] = []
+        self.locations: dict[str, Path] = {}
+        self.roles: dict[str, str] = {}
+        self.spans: dict[str, Any] = {}
+        self.taken: dict[str, Path] = {}
+
+    def fail(self, message: str, path: Path, hint: str | None = None, key: bool = False) -> InputError:
+        span = self.doc.key_span(path) if key else self.doc.span(path)
+        return InputError(message, span, hint)
+
+    def define(self, name: str, expr: Expr, path: Path, role: str) -> None:
+        if name in self.taken:
+            raise self.fail(f"the network makes a node '{name}', but that name is already taken",
+                            path, "rename the param or the layer")
+        self.taken[name] = path
+        self.lines.append(Line(name, expr, to_text(expr), self.doc.span(path)))
+        self.roles[name] = role
+        self.spans[name] = self.doc.span(path)
+
+    def leaf_input(self, name: str, value: float, path: Path, role: str) -> None:
+        if name in self.taken:
+            raise self.fail(f"'{name}' is declared twice", path, "each name may appear once")
+        self.taken[name] = path
+        self.inputs[name] = value
+        self.roles[name] = role
+        self.spans[name] = self.doc.span(path)
+
+    # --- the parts --------------------------------------------------------------------------------
+
+    def run(self) -> Problem:
+        doc, data = self.doc, self.data
+        check_keys(doc, (), data, NETWORK_KEYS, "a network file")
+        net = data["network"]
+        if not isinstance(net, dict):
+            raise self.fail("`network` must be a mapping with `inputs` and `layers`", ("network",),
+                            "see examples/seed002_network.yaml")
+        check_keys(doc, ("network",), net, ("inputs", "layers"), "`network`")
+        self.params = leaves(doc, data, "params", self.taken)
+        for name in self.params:
+            self.roles[name] = "param"
+            self.spans[name] = doc.key_span(("params", name))
+        frozen = frozen_names(doc, data, self.params)
+        lr, places = lr_and_round(doc, data)
+        naming = self.naming()
+        input_names = self.input_names(net)
+        layers = net.get("layers")
+        if not isinstance(layers, list) or not layers:
+            raise self.fail("`network.layers` must be a list of layers", ("network", "layers")
+                            if "layers" in net else ("network",),
+                            "each layer: {name: h, activation: sigmoid, weights: [[w1, w2]], bias: [b1]}")
+        samples = self.samples(data)
+        structure = [self.layer(i, layer, naming) for i, layer in enumerate(layers)]
+        # weights and biases become params (named or automatic) before any sample uses them
+        sizes = [len(input_names)] + [len(neurons) for _, neurons, _, _, _ in structure]
+        prev_names = input_names
+        weight_exprs = []
+        for li, (lname, neurons, act, weights, bias) in enumerate(structure):
+            weight_exprs.append(self.layer_params(li, neurons, weights, bias, prev_names, sizes[li]))
+            prev_names = neurons
+        out_neurons = structure[-1][1]
+        for li, (_, _, act, _, _) in enumerate(structure):
+            if act[0] == "softmax" and li != len(structure) - 1:
+                raise self.fail("softmax can only be the activation of the output layer",
+                                ("network", "layers", li, "activation"))
+        loss_kind, loss_name = self.loss_spec()
+        out_act = structure[-1][2][0]
+        if loss_kind == "cross_entropy" and out_act != "softmax":
+            raise self.fail("`cross_entropy` needs a softmax output layer", ("loss",),
+                            "set `activation: softmax` on the last layer, or use `bce` for sigmoid outputs")
+        if loss_kind == "bce" and out_act != "sigmoid":
+            raise self.fail("`bce` needs sigmoid outputs", ("loss",),
+                            "set `activation: sigmoid` on the last layer, or use `cross_entropy` with softmax")
+
+        many = len(samples) > 1
+        sample_losses: list[str] = []
+        for s, (spath, sample) in enumerate(samples, start=1):
+            suffix = f"[{s}]" if many else ""
+            xs = self.sample_values(spath, sample, "inputs", input_names, "input")
+            ts = self.sample_values(spath, sample, "targets", out_neurons, "target")
+            prev = []
+            for name, value in zip(input_names, xs):
+                self.leaf_input(name + suffix, value, spath + ("inputs",), "input")
+                prev.append(name + suffix)
+            targets = []
+            for neuron, value in zip(out_neurons, ts):
+                tname = f"t_{neuron}{suffix}"
+                self.leaf_input(tname, value, spath + ("targets",), "target")
+                targets.append(tname)
+            for li, (lname, neurons, act, _, _) in enumerate(structure):
+                path: Path = ("network", "layers", li)
+                nets = []
+                for j, neuron in enumerate(neurons):
+                    terms: list[Expr] = []
+                    for k, w in enumerate(weight_exprs[li][0][j]):
+                        terms.append(Bin("*", w, Name(prev[k])))
+                    if weight_exprs[li][1][j] is not None:
+                        terms.append(weight_exprs[li][1][j])
+                    nname = f"{naming[0]}_{neuron}{suffix}"
+                    self.define(nname, _sum(terms), path, "net")
+                    nets.append(nname)
+                outs = []
+                for j, neuron in enumerate(neurons):
+                    oname = f"{naming[1]}_{neuron}{suffix}"
+                    self.define(oname, self.activation(act, nets, j), path, "out")
+                    outs.append(oname)
+                prev = outs
+            lname = loss_name + suffix
+            self.define(lname, self.loss_expr(loss_kind, prev, targets), ("loss",) if "loss" in data
+                        else ("network",), "loss")
+            sample_losses.append(lname)
+        if many:
+            total = _sum([Name(n) for n in sample_losses])
+            if self.reduction() == "mean":
+                total = Bin("/", total, Num(float(len(sample_losses))))
+            self.define(loss_name, total, ("samples",), "loss")
+        for name, path in self.taken.items():
+            self.spans.setdefault(name, self.doc.span(path))
+        return Problem(doc.file, self.inputs, self.params, self.lines, loss_name, frozen, lr, places,
+                       "network", self.spans, self.locations, self.roles)
+
+    def naming(self) -> tuple[str, str]:
+        value = self.data.get("naming")
+        if value is None:
+            return ("net", "out")
+        if not isinstance(value, dict):
+            raise self.fail("`naming` must be a mapping", ("naming",), "for example: naming: {pre: z, post: y}")
+        check_keys(self.doc, ("naming",), value, ("pre", "post"), "`naming`")
+        pre = check_name(self.doc, ("naming", "pre"), value.get("pre", "net"), "the prefix")
+        post = check_name(self.doc, ("naming", "post"), value.get("post", "out"), "the prefix")
+        return (pre, post)
+
+    def input_names(self, net: dict[str, Any]) -> list[str]:
+        value = net.get("inputs")
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value:
+            raise self.fail("`network.inputs` must be a list of input names",
+                            ("network", "inputs") if "inputs" in net else ("network",),
+                            "for example: inputs: [i1, i2]")
+        names = []
+        for i, name in enumerate(value):
+            check_name(self.doc, ("network", "inputs", i), name, "the input")
+            if name in names:
+                raise self.fail(f"input '{name}' is listed twice", ("network", "inputs", i))
+            names.append(name)
+        return names
+
+    def layer(self, li: int, layer: Any, naming: tuple[str, str]):
+        path: Path = ("network", "layers", li)
+        if not isinstance(layer, dict):
+            raise self.fail(f"layer {li + 1} must be a mapping", path,
+                            "{name: h, activation: sigmoid, weights: [[w1, w2]], bias: [b1]}")
+        check_keys(self.doc, path, layer, LAYER_KEYS, f"layer {li + 1}")
+        lname = check_name(self.doc, path + ("name",), layer.get("name", f"L{li + 1}"), "the layer name")
+        weights = layer.get("weights")
+        if weights is None:
+            raise self.fail(f"layer '{lname}' has no `weights`", path,
+                            "weights: [[w1, w2], [w3, w4]]  (a row per neuron, a column per input)")
+        if isinstance(weights, list) and weights and not any(isinstance(r, list) for r in weights):
+            weights = [weights]  # a one-neuron layer may write its row alone
+        if not isinstance(weights, list) or not weights:
+            raise self.fail(f"`weights` of layer '{lname}' must be a matrix (a list of rows)",
+                            path + ("weights",), "weights: [[w1, w2], [w3, w4]]")
+        n = len(weights)
+        neurons = [lname] if n == 1 else [f"{lname}{j + 1}" for j in range(n)]
+        act = self.activation_spec(path, layer.get("activation", "sigmoid"))
+        return (lname, neurons, act, weights, layer.get("bias"))
+
+    def activation_spec(self, path: Path, value: Any) -> tuple[str, float]:
+        slope = 0.01
+        apath = path + ("activation",)
+        if isinstance(value, dict) and len(value) == 1:
+            (value, slope_value), = value.items()
+            if value != "leaky_relu":
+                raise self.fail("only leaky_relu takes a parameter", apath,
+                                "write `activation: leaky_relu` or `activation: {leaky_relu: 0.1}`")
+            slope = number(self.doc, apath + (value,), slope_value, "the leaky_relu slope")
+        if not isinstance(value, str) or value not in ACTIVATIONS:
+            hint = did_you_mean(str(value), list(ACTIVATIONS)) or "activations: " + ", ".join(ACTIVATIONS)
+            raise self.fail(f"unknown activation {value!r}", apath, hint)
+        return (ACTIVATIONS[value], slope)
+
+    def entry(self, value: Any, path: Path, auto: str, what: str) -> Expr:
+        """A weight or bias: a param's name, or a number that becomes an automatic param."""
+        if isinstance(value, str):
+            if value not in self.params:
+                hint = did_you_mean(value, list(self.params)) or f"add it under `params:`, e.g. params: {{{value}: 0.1}}"
+                raise self.fail(f"{what} '{value}' is not declared under `params`", path, hint)
+            self.locations.setdefault(value, ("params", value))
+            return Name(value)
+        x = number(self.doc, path, value, what)
+        if auto in self.taken:
+            raise self.fail(f"the automatic name '{auto}' for this number is already taken", path,
+                            "give the weight a name of its own under `params:`")
+        self.params[auto] = x
+        self.taken[auto] = path
+        self.locations[auto] = path
+        self.roles[auto] = "param"
+        self.spans[auto] = self.doc.span(path)
+        return Name(auto)
+
+    def layer_params(self, li: int, neurons: list[str], weights: list[Any], bias: Any,
+                     prev: list[str], n_in: int):
+        path: Path = ("network", "layers", li)
+        raw_rows = self.doc.data["network"]["layers"][li]["weights"]
+        flat = not any(isinstance(r, list) for r in raw_rows)
+        rows = []
+        for j, row in enumerate(weights):
+            rpath = path + ("weights",) if flat else path + ("weights", j)
+            if not isinstance(row, list) or len(row) != n_in:
+                got = f"{len(row)} entries" if isinstance(row, list) else repr(row)
+                raise self.fail(
+                    f"row {j + 1} of the weights of layer '{neurons[0].rstrip('0123456789') or neurons[0]}'"
+                    f" has {got}, but the layer has {n_in} input{'s' if n_in != 1 else ''}",
+                    rpath, f"expected {len(weights)}×{n_in}: one row per neuron, one column per input "
+                    f"({', '.join(prev)})")
+            rows.append([self.entry(w, rpath + (k,), f"w_{neurons[j]}_{prev[k]}", "the weight")
+                         for k, w in enumerate(row)])
+        biases: list[Expr | None]
+        bpath = path + ("bias",)
+        if bias is None:
+            biases = [None] * len(neurons)
+        elif isinstance(bias, list):
+            if len(bias) != len(neurons):
+                raise self.fail(f"`bias` has {len(bias)} entries but the layer has {len(neurons)} neurons",
+                                bpath, f"give one bias per neuron ({', '.join(neurons)})")
+            biases = [self.entry(b, bpath + (j,), f"b_{neurons[j]}", "the bias") for j, b in enumerate(bias)]
+        else:
+            lname = self.doc.data["network"]["layers"][li].get("name", f"L{li + 1}")
+            shared = self.entry(bias, bpath, f"b_{lname}", "the bias")
+            biases = [shared] * len(neurons)
+        return rows, biases
+
+    def activation(self, act: tuple[str, float], nets: list[str], j: int) -> Expr:
+        kind, slope = act
+        x = Name(nets[j])
+        if kind == "linear":
+            return x
+        if kind == "softmax":
+            return Call("softmax", tuple(Name(n) for n in nets), index=j)
+        if kind == "leaky_relu" and slope != 0.01:
+            return Call("leaky_relu", (x, Num(slope)))
+        return Call(kind, (x,))
+
+    def loss_spec(self) -> tuple[str, str]:
+        value = self.data.get("loss", "half_sse")
+        name = "loss"
+        if isinstance(value, dict):
+            check_keys(self.doc, ("loss",), value, ("kind", "name"), "`loss`")
+            name = check_name(self.doc, ("loss", "name"), value.get("name", "loss"), "the loss name")
+            value = value.get("kind", "half_sse")
+        if value not in LOSSES:
+            hint = did_you_mean(str(value), LOSSES) or "losses: " + ", ".join(LOSSES)
+            raise self.fail(f"unknown loss {value!r}", ("loss",), hint)
+        return value, name
+
+    def loss_expr(self, kind: str, outs: list[str], targets: list[str]) -> Expr:
+        terms: list[Expr] = []
+        for o, t in zip(outs, targets):
+            diff = Bin("-", Name(t), Name(o))
+            if kind == "half_sse":
+                terms.append(Bin("*", Num(0.5), Bin("**", diff, Num(2.0))))
+            elif kind in ("sse", "mse"):
+                terms.append(Bin("**", diff, Num(2.0)))
+            elif kind == "bce":
+                terms.append(Bin("+", Bin("*", Name(t), Call("log", (Name(o),))),
+                                 Bin("*", Bin("-", Num(1.0), Name(t)),
+                                     Call("log", (Bin("-", Num(1.0), Name(o)),)))))
+            else:  # cross_entropy
+                terms.append(Bin("*", Name(t), Call("log", (Name(o),))))
+        total = _sum(terms)
+        if kind == "mse" and len(terms) > 1:
+            total = Bin("/", total, Num(float(len(terms))))
+        if kind in ("bce", "cross_entropy"):
+            from .expr import Neg
+
+            total = Neg(total)
+        return total
+
+    def reduction(self) -> str:
+        value = self.data.get("reduction", "mean")
+        if value not in ("mean", "sum"):
+            raise self.fail(f"unknown reduction {value!r}", ("reduction",), "reduction: mean or sum")
+        return value
+
+    def samples(self, data: dict[str, Any]) -> list[tuple[Path, Any]]:
+        if "sample" in data and "samples" in data:
+            raise self.fail("give either `sample` or `samples`, not both", ("samples",), key=True)
+        if "sample" in data:
+            return [(("sample",), data["sample"])]
+        if "samples" in data:
+            value = data["samples"]
+            if not isinstance(value, list) or not value:
+                raise self.fail("`samples` must be a list of {inputs: …, targets: …}", ("samples",))
+            return [(("samples", i), s) for i, s in enumerate(value)]
+        raise self.fail("the network has no `sample` (inputs and targets)", (),
+                        "add:\nsample:\n  inputs: [0.05, 0.10]\n  targets: [0.01, 0.99]")
+
+    def sample_values(self, spath: Path, sample: Any, key: str, names: list[str], what: str) -> list[float]:
+        if not isinstance(sample, dict):
+            raise self.fail("a sample must be a mapping with `inputs` and `targets`", spath,
+                            "sample: {inputs: [0.05, 0.10], targets: [0.01, 0.99]}")
+        check_keys(self.doc, spath, sample, ("inputs", "targets"), "the sample")
+        if key not in sample:
+            raise self.fail(f"the sample has no `{key}`", spath,
+                            f"give {len(names)} {what} value{'s' if len(names) != 1 else ''} ({', '.join(names)})")
+        value = sample[key]
+        path = spath + (key,)
+        if isinstance(value, dict):
+            for k in value:
+                if k not in names:
+                    hint = did_you_mean(str(k), names) or f"{what}s: {', '.join(names)}"
+                    raise self.fail(f"unknown {what} '{k}'", path + (k,), hint, key=True)
+            missing = [n for n in names if n not in value]
+            if missing:
+                raise self.fail(f"the sample's {key} lack {', '.join(missing)}", path)
+            return [number(self.doc, path + (n,), value[n], f"{what} '{n}'") for n in names]
+        if not isinstance(value, list):
+            value = [value]
+        if len(value) != len(names):
+            raise self.fail(
+                f"the sample has {len(value)} {key} but the network has {len(names)} "
+                f"({', '.join(names)})", path, f"give {len(names)} values, one per {what}")
+        return [number(self.doc, path + (i,), v, f"{what} '{names[i]}'") for i, v in enumerate(value)]
+
+
+def network_problem(doc: Doc) -> Problem:
+    return _Lowering(doc).run()

@@ -1,0 +1,50 @@
+"""A problem: named leaves and ordered named lines — what both file forms become."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import Span
+from .expr import Expr
+
+
+@dataclass(slots=True)
+class Line:
+    """One named node: `name: expression`."""
+
+    name: str
+    expr: Expr
+    source: str  # the expression as written (or generated, for a network)
+    span: Span | None = None  # where `source` starts in the file
+
+
+@dataclass(slots=True)
+class Problem:
+    """Everything needed to solve: leaves with values, lines in order, what to differentiate.
+
+    `inputs` are given leaves (data, targets, constants); `params` are the leaves that a step
+    updates, less `frozen`.  `locations` maps a param to where its value sits in the YAML
+    document (a path of keys and indexes), so `step -o` can write the new value in its place.
+    """
+
+    file: str
+    inputs: dict[str, float]
+    params: dict[str, float]
+    lines: list[Line]
+    output: str
+    frozen: set[str] = field(default_factory=set)
+    lr: float | None = None
+    round: int | None = None
+    kind: str = "expression"  # or "network"
+    spans: dict[str, Span] = field(default_factory=dict)  # where each name is declared
+    locations: dict[str, tuple[str | int, ...]] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)  # network: name -> net/out/target/loss/input/weight/bias
+    text: str = ""  # the source text, for `step -o`
+
+    @property
+    def leaves(self) -> dict[str, float]:
+        return {**self.inputs, **self.params}
+
+    @property
+    def trainable(self) -> list[str]:
+        return [p for p in self.params if p not in self.frozen]

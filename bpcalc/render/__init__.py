@@ -1,0 +1,1 @@
+"""One renderer per output format.  Each only formats a `Solution`; none recomputes a number."""

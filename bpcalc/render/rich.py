@@ -1,0 +1,3 @@
+"""`--format rich`: until its own renderer lands, the plain text layout."""
+
+from .text import render  # noqa: F401

@@ -1,0 +1,60 @@
+"""`step -o`: the same YAML document with the updated params, comments and key order kept.
+
+ruamel.yaml round-trips the user's file; the new values go exactly where the old ones were
+(`Problem.locations`).  The file is written to a temporary file beside the target and renamed
+into place, so an interrupted run leaves the old file whole.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+
+from .errors import InputError, Span
+from .problem import Problem
+
+
+def updated_text(problem: Problem, updated: dict[str, float]) -> str:
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    doc = yaml.load(problem.text)
+    for name, value in updated.items():
+        path = problem.locations.get(name)
+        if path is None:
+            continue
+        parent = doc
+        for key in path[:-1]:
+            parent = parent[key]
+        last = path[-1]
+        if isinstance(last, int) and not isinstance(parent, list):
+            parent = doc  # a shared scalar bias: the path ends at the mapping key
+        parent[last] = float(value)
+    buffer = io.StringIO()
+    yaml.dump(doc, buffer)
+    return buffer.getvalue()
+
+
+def write_updated(problem: Problem, updated: dict[str, float], target: str) -> None:
+    text = updated_text(problem, updated)
+    directory = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(directory):
+        raise InputError(f"cannot write {target}: the folder does not exist", Span(target),
+                         "create the folder first or choose another path")
+    if os.path.abspath(target) == os.path.abspath(problem.file):
+        raise InputError(f"-o {target} would overwrite the input file", Span(target),
+                         "bpcalc never modifies its input; write to another file")
+    fd, tmp = tempfile.mkstemp(prefix=".bpcalc-", suffix=".yaml", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
