@@ -11,6 +11,7 @@ does not hit Python's recursion limit.
 from __future__ import annotations
 
 import html
+import re
 
 from .expr import Bin, Call, Expr, Name, Neg, Num, format_number
 
@@ -273,12 +274,15 @@ class LatexPrinter(Printer):
         return s
 
     def name(self, id_: str) -> str:
-        """`w_h` -> `w_{h}`, `net_h1` -> `\mathit{net}_{h1}`, `w_h1_i1` -> `w_{h1,i1}`, `out_o1[2]`."""
+        r"""`w_h` -> `w_{h}`, `net_h1` -> `\mathit{net}_{h1}`, `w_h1_i1` -> `w_{h1,i1}`, `out_o1[2]`."""
         suffix = ""
         if "[" in id_:
             id_, rest = id_.split("[", 1)
             suffix = "[" + rest
         base, _, sub = id_.partition("_")
+        if not sub and re.fullmatch(r"[A-Za-z]+\d+", base):  # w1 -> w_{1}
+            sub = base.lstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+            base = base[: len(base) - len(sub)]
         head = base if len(base) == 1 else rf"\mathit{{{base}}}"
         if sub:
             head += "_{" + sub.replace("_", ",") + "}"

@@ -263,7 +263,7 @@ def _path_sum(entry: PathSum, output: str, p: Printer) -> list[Row]:
 
 
 def _delta(entry: DeltaForm, output: str, p: Printer) -> list[Row]:
-    why = (f"more than {entry.max_paths} paths" if entry.paths > entry.max_paths
+    why = (f"above --max-paths {entry.max_paths}" if entry.paths > entry.max_paths
            else f"{entry.factors} factors in all")
     say = Say([Math(p.name(entry.target)), f" reaches {output} by {entry.paths} path"
                f"{'s' if entry.paths != 1 else ''} ({why}): shown in the per-node (δ) form, each "
