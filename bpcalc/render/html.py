@@ -1,3 +1,56 @@
-"""`--format html`: until its own renderer lands, the plain text layout."""
+"""`--format html`: one self-contained page (inline CSS, no script, no external URL): a table
+per step, names in <var> with subscripts, values and gradients coloured as in `rich`."""
 
-from .text import render  # noqa: F401
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from ..engine import Solution
+from ..printers import HtmlPrinter
+from ..trace import build
+from .layout import Eq, Math, Segment, layout
+
+_CSS = """
+body { font-family: system-ui, sans-serif; margin: 2em; line-height: 1.5; color: #222; }
+h1 { font-size: 1.3em; } h2 { font-size: 1.1em; margin-top: 1.5em; }
+table { border-collapse: collapse; font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; }
+td { padding: 0.1em 0.4em; vertical-align: top; white-space: nowrap; }
+td.lhs { text-align: right; } td.say { white-space: normal; font-family: system-ui, sans-serif; }
+var { font-style: italic; } .note { color: #666; font-family: system-ui, sans-serif; }
+.value { color: #006d8f; font-weight: bold; } .gradient { color: #a0157d; font-weight: bold; }
+.local { color: #8a6100; font-weight: bold; } .update { color: #17751e; font-weight: bold; }
+""".strip()
+
+
+def _segments(segs: list[Segment]) -> str:
+    return "".join(s.text if isinstance(s, Math) else html.escape(s) for s in segs)
+
+
+def render(solution: Solution, command: str, *, digits: int = 12, only: list[str] | None = None,
+           max_paths: int = 16, **_: Any) -> str:
+    trace = build(solution, command, only=only, max_paths=max_paths)
+    title = html.escape(f"bpcalc {command} {solution.problem.file}")
+    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+           f"<title>{title}</title>", f"<style>\n{_CSS}\n</style>", "</head>", "<body>",
+           f"<h1>{title}</h1>"]
+    for sec in layout(trace, HtmlPrinter(digits)):
+        out.append(f'<section class="{sec.kind.lower()}">')
+        out.append(f"<h2>Step {sec.number}. {_segments(sec.title)}</h2>")
+        out.append("<table>")
+        for row in sec.rows:
+            if isinstance(row, Eq):
+                rel = "←" if row.relation != "=" else "="
+                cells = [f'<td class="lhs">{row.lhs}</td>']
+                for i, part in enumerate(row.parts):
+                    sign = rel if i == 0 else "="
+                    cls = f' class="{row.kind}"' if i == len(row.parts) - 1 else ""
+                    cells.append(f"<td{cls}>{sign} {part}</td>")
+                cells.append(f'<td class="note">{_segments(row.note)}</td>')
+                out.append("<tr>" + "".join(cells) + "</tr>")
+            else:
+                out.append(f'<tr><td class="say" colspan="5">{_segments(row.segments)}</td></tr>')
+        out.append("</table>")
+        out.append("</section>")
+    out += ["</body>", "</html>"]
+    return "\n".join(out) + "\n"

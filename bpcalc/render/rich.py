@@ -1,3 +1,37 @@
-"""`--format rich`: until its own renderer lands, the plain text layout."""
+"""`--format rich`: the text layout with bold step headings and colour — values cyan, gradients
+magenta, local derivatives yellow, updates green.  No boxes or rules, and long rows are not
+re-wrapped, so a copied line pastes as the same text.  rich is imported only here, on use."""
 
-from .text import render  # noqa: F401
+from __future__ import annotations
+
+import io
+import os
+from typing import Any
+
+from ..engine import Solution
+from ..printers import printer_for
+from ..trace import build
+from .layout import layout
+from .text import lines
+
+STYLES = {"heading": "bold", "value": "cyan", "gradient": "magenta", "local": "yellow",
+          "update": "bold green", "note": "dim"}
+
+
+def render(solution: Solution, command: str, *, digits: int = 12, only: list[str] | None = None,
+           max_paths: int = 16, ascii: bool = False, **_: Any) -> str:
+    from rich.console import Console
+    from rich.text import Text
+
+    trace = build(solution, command, only=only, max_paths=max_paths)
+    sections = layout(trace, printer_for("rich", digits, ascii))
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, no_color=bool(os.environ.get("NO_COLOR")),
+                      highlight=False, markup=False, emoji=False, soft_wrap=True, width=100_000)
+    for line in lines(sections, ascii):
+        text = Text()
+        for chunk, style in line:
+            text.append(chunk, style=STYLES.get(style or "", ""))
+        text.rstrip()
+        console.print(text)
+    return buffer.getvalue()

@@ -1,0 +1,281 @@
+"""From a trace to numbered sections of rows, with the math written by one format's printer.
+
+Shared by every renderer except JSON: a renderer only places these rows on its medium (aligned
+plain text, rich colours, Markdown, LaTeX `align*`, HTML).  An `Eq` row is
+`lhs = part = part … = value   note`, the worked examples' *formula = numbers = value*; a `Say`
+row is a sentence with math in it.  Each kind of step and entry has one function here; a kind
+without one is a KeyError, and tests check every kind is covered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..expr import Bin, Expr, Num
+from ..printers import Printer
+from ..trace import (
+    SGD,
+    Backward,
+    ChainRule,
+    DeltaForm,
+    Forward,
+    Given,
+    Local,
+    Loss,
+    LossAfter,
+    NodeGradient,
+    PathSum,
+    Seed,
+    Step,
+    Term,
+    Trace,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Math:
+    """Math already written by the printer."""
+
+    text: str
+
+
+Segment = str | Math  # a str is plain words
+
+
+@dataclass(slots=True)
+class Eq:
+    lhs: str
+    parts: list[str]  # the last one is the value
+    kind: str  # "value", "gradient", "local" or "update": what the value is (for colour)
+    note: list[Segment] = field(default_factory=list)
+    relation: str = "="
+
+
+@dataclass(slots=True)
+class Say:
+    segments: list[Segment]
+
+
+Row = Eq | Say
+
+
+@dataclass(slots=True)
+class Section:
+    number: int
+    title: list[Segment]
+    rows: list[Row]
+    kind: str  # the step's class name
+
+
+def layout(trace: Trace, p: Printer) -> list[Section]:
+    return [Section(i, *_STEPS[type(step)](step, p), kind=type(step).__name__)
+            for i, step in enumerate(trace.steps, 1)]
+
+
+def _dedupe(parts: list[str]) -> list[str]:
+    """Drop a part equal to the one before it: `∂z_o/∂w_o = y_h = 0.57`, not `= 0.57 = 0.57`."""
+    out: list[str] = []
+    for s in parts:
+        if not out or out[-1] != s:
+            out.append(s)
+    return out
+
+
+# --- steps ------------------------------------------------------------------------------------------
+
+
+def _given(step: Given, p: Printer) -> tuple[list[Segment], list[Row]]:
+    rows: list[Row] = []
+    for role, label in (("input", "inputs"), ("param", "params"), ("frozen", "frozen params")):
+        leaves = [leaf for leaf in step.leaves if leaf.role == role]
+        if leaves:
+            segs: list[Segment] = [f"{label}: "]
+            for i, leaf in enumerate(leaves):
+                if i:
+                    segs.append(", ")
+                segs.append(Math(f"{p.name(leaf.name)} = {p.num(leaf.value)}"))
+            rows.append(Say(segs))
+    rows.append(Say(["learning rate ", Math(f"{p.eta} = {p.num(step.lr)}")]))
+    if step.round is not None:
+        rows.append(Say([f"activation outputs rounded to {step.round} decimal places as they are "
+                         "computed; everything else exact from the rounded values"]))
+    return ["Given"], rows
+
+
+def _computed_row(c, p: Printer) -> Eq:  # c: trace.Computed
+    parts = _dedupe([p.expr(c.formula), p.expr(c.numbers, numeric=True), p.num(c.value)])
+    note: list[Segment] = []
+    if c.unrounded is not None:
+        note = ["(", Math(p.num(c.unrounded)), f" rounded to {c.places} places)"]
+    return Eq(p.name(c.name), parts, "value", note)
+
+
+def _forward(step: Forward, p: Printer) -> tuple[list[Segment], list[Row]]:
+    rows: list[Row] = [_computed_row(c, p) for c in step.lines]
+    if not rows:
+        rows.append(Say(["(no intermediate nodes)"]))
+    return ["Forward pass"], rows
+
+
+def _loss(step: Loss, p: Printer) -> tuple[list[Segment], list[Row]]:
+    return ["Loss"], [_computed_row(step.line, p)]
+
+
+def _backward(step: Backward, p: Printer) -> tuple[list[Segment], list[Row]]:
+    rows: list[Row] = []
+    for entry in step.entries:
+        rows.extend(_ENTRIES[type(entry)](entry, step.output, p))
+    rule = Say(["each node once, in reverse topological order: ",
+                Math(f"{p.partial(step.output, 'u')} = {p.sum_sign} "
+                     f"{p.partial(step.output, 'v')}{p.chain_dot}{p.partial('v', 'u')}"),
+                " over the nodes v that use u"])
+    return ["Backward pass, output to inputs"], [rule, *rows]
+
+
+def _chain(step: ChainRule, p: Printer) -> tuple[list[Segment], list[Row]]:
+    rows: list[Row] = []
+    for entry in step.entries:
+        rows.extend(_ENTRIES[type(entry)](entry, step.output, p))
+    if not rows:
+        rows.append(Say(["(no parameter reaches the output)"]))
+    return [f"Chain rule, per {step.per}: every path from the output, as a product of its factors"], rows
+
+
+def _sgd(step: SGD, p: Printer) -> tuple[list[Segment], list[Row]]:
+    theta = p.theta
+    rule = f"{theta} {p.arrow} {theta} {p.minus} {p.eta}{p.chain_dot}{p.fraction(p.name(step.output), theta)}"
+    rows: list[Row] = []
+    for u in step.updates:
+        formula = f"{p.name(u.name)} {p.minus} {p.eta}{p.chain_dot}{p.partial(step.output, u.name)}"
+        numbers = p.expr(Bin("-", Num(u.old), Bin("*", Num(step.lr), Num(u.gradient))), numeric=True)
+        rows.append(Eq(p.name(u.name), [formula, numbers, p.num(u.new)], "update", relation=p.arrow))
+    if not rows:
+        rows.append(Say(["(no trainable parameters)"]))
+    return ["SGD update  ", Math(rule)], rows
+
+
+def _loss_after(step: LossAfter, p: Printer) -> tuple[list[Segment], list[Row]]:
+    return ["Loss after the step"], [Eq(p.name(step.output), [p.num(step.value)], "value",
+                                        ["(forward pass again with the updated parameters)"])]
+
+
+_STEPS: dict[type, Callable[..., tuple[list[Segment], list[Row]]]] = {
+    Given: _given, Forward: _forward, Loss: _loss, Backward: _backward, ChainRule: _chain,
+    SGD: _sgd, LossAfter: _loss_after,
+}
+
+
+# --- entries of the backward and chain-rule steps ------------------------------------------------------
+
+
+def _local_row(local: Local, p: Printer) -> Eq:
+    lhs = p.partial(local.of, local.wrt)
+    if local.formula is None or local.numbers is None:
+        return Eq(lhs, [p.num(local.value)], "local", ["(formula too deeply nested to write out)"])
+    parts = _dedupe([p.expr(local.formula), p.expr(local.numbers, numeric=True), p.num(local.value)])
+    note: list[Segment] = []
+    if local.gate == "add":
+        note = ["(+ passes the upstream gradient through)"]
+    elif local.gate == "mul":
+        note = ["(× multiplies it by the other input)"]
+    for case in local.cases:
+        note.extend(_case_note(case, p))
+    return Eq(lhs, parts, "local", note)
+
+
+def _case_note(case, p: Printer) -> list[Segment]:  # case: trace.Case
+    if case.fn in ("ismax", "ismin"):
+        which = "largest" if case.fn == "ismax" else "smallest"
+        chosen = p.expr(case.args[case.index])
+        if case.result:
+            return ["since ", Math(chosen), f" is the first {which} argument"]
+        return ["since ", Math(chosen), f" is not the first {which} argument"]
+    arg, at = case.args[0], case.at[0]
+    shown = p.expr(arg)
+    value = p.num(at)
+    head = shown if shown == value else f"{shown} = {value}"
+    if case.fn == "sign":
+        rel = "> 0" if at > 0 else ("< 0" if at < 0 else "= 0")
+    else:
+        rel = "> 0" if at > 0 else f"{p.le} 0"
+    return [f"({p.num(case.result)} since ", Math(f"{head} {rel}"), ")"]
+
+
+def _seed(entry: Seed, output: str, p: Printer) -> list[Row]:
+    return [Eq(p.partial(output, output), [p.num(1.0)], "gradient", ["(start: the output's own gradient)"])]
+
+
+def _node(entry: NodeGradient, output: str, p: Printer) -> list[Row]:
+    lhs = p.partial(output, entry.name)
+    if not entry.terms:
+        return [Eq(lhs, [p.num(entry.value)], "gradient", ["(does not lead to the output)"])]
+    if len(entry.terms) == 1 and entry.terms[0].consumer == output:
+        row = _local_row(entry.terms[0].local, p)
+        row.lhs, row.kind = lhs, "gradient"
+        return [row]
+    rows: list[Row] = [_local_row(t.local, p) for t in entry.terms]
+    rows.append(_gradient_row(entry, output, p))
+    return rows
+
+
+def _gradient_row(entry: NodeGradient, output: str, p: Printer) -> Eq:
+    symbols = " + ".join(f"{p.partial(output, t.consumer)}{p.chain_dot}{p.partial(t.consumer, entry.name)}"
+                         for t in entry.terms)
+    numbers = p.expr(_sum_of_products([(t.upstream, t.local.value) for t in entry.terms]), numeric=True)
+    return Eq(p.partial(output, entry.name), [symbols, numbers, p.num(entry.value)], "gradient")
+
+
+def _sum_of_products(pairs: list[tuple[float, ...]]) -> Expr:
+    total: Expr | None = None
+    for factors in pairs:
+        prod: Expr = Num(factors[0])
+        for f in factors[1:]:
+            prod = Bin("*", prod, Num(f))
+        total = prod if total is None else Bin("+", total, prod)
+    assert total is not None
+    return total
+
+
+def _path_symbols(nodes: tuple[str, ...], p: Printer) -> str:
+    return p.chain_dot.join(p.partial(nodes[i], nodes[i + 1]) for i in range(len(nodes) - 1))
+
+
+def _path_sum(entry: PathSum, output: str, p: Printer) -> list[Row]:
+    lhs = p.partial(output, entry.target)
+    if len(entry.paths) == 1:
+        path = entry.paths[0]
+        numbers = p.expr(_sum_of_products([path.factors]), numeric=True)
+        return [Eq(lhs, _dedupe([lhs, _path_symbols(path.nodes, p), numbers, p.num(entry.value)])[1:],
+                   "gradient")]
+    n = len(entry.paths)
+    rows: list[Row] = [Say([Math(p.name(entry.target)), f" reaches {output} by {n} paths; each path's "
+                            "product, then their sum:"])]
+    for i, path in enumerate(entry.paths, 1):
+        numbers = p.expr(_sum_of_products([path.factors]), numeric=True)
+        via = ", ".join(path.nodes[1:-1])
+        rows.append(Eq(f"{p.words(f'path {i}')}", [_path_symbols(path.nodes, p), numbers, p.num(path.value)],
+                       "local", [f"(via {via})"] if via else []))
+    symbols = " + ".join(p.words(f"path {i}") for i in range(1, n + 1))
+    numbers = p.expr(_sum_of_products([(path.value,) for path in entry.paths]), numeric=True)
+    rows.append(Eq(lhs, [symbols, numbers, p.num(entry.value)], "gradient"))
+    return rows
+
+
+def _delta(entry: DeltaForm, output: str, p: Printer) -> list[Row]:
+    why = (f"above --max-paths {entry.max_paths}" if entry.paths > entry.max_paths
+           else f"{entry.factors} factors in all")
+    say = Say([Math(p.name(entry.target)), f" reaches {output} by {entry.paths} path"
+               f"{'s' if entry.paths != 1 else ''} ({why}): shown in the per-node (δ) form, each "
+               "upstream gradient taken from the backward pass (--max-paths raises the limit)"])
+    g = entry.gradient
+    if not g.terms:
+        return [say, Eq(p.partial(output, g.name), [p.num(g.value)], "gradient")]
+    return [say, _gradient_row(g, output, p)]
+
+
+_ENTRIES: dict[type, Callable[[object, str, Printer], list[Row]]] = {
+    Seed: _seed, NodeGradient: _node, PathSum: _path_sum, DeltaForm: _delta,  # type: ignore[dict-item]
+}
+
+__all__ = ["Eq", "Math", "Row", "Say", "Section", "Segment", "Step", "Term", "layout"]

@@ -1,0 +1,469 @@
+"""The trace: the single record of a worked solution, as a list of typed steps.
+
+`build(solution, command)` turns an engine `Solution` into the steps of SPEC §4:
+
+    Given → Forward → Loss → Backward (seed 001's grad_table) → ChainRule → SGD → LossAfter
+
+Every value and gradient comes from the Solution.  The trace adds only what is needed to print
+them: the symbolic formulas (from `symbolic.derivative`), the same formulas with numbers
+substituted, and, for the chain rule, the product of each path's factors (a sum of those
+products is the engine's gradient).  Renderers format a Trace and compute nothing.
+
+Cost is linear in the graph: consumers, path counts and the `--only` closure are single passes
+in topological order, and chain-rule paths are enumerated only when their count (found first by
+dynamic programming) is small.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .engine import Solution
+from .errors import InputError, did_you_mean
+from .expr import Bin, Call, Expr, Name, Neg, Num
+from .problem import Line
+from .symbolic import derivative, evaluate
+
+#: functions that appear only in derivatives; their numbers form shows the case that applies
+CASE_FUNCTIONS = frozenset({"step", "leaky_step", "sign", "ismax", "ismin"})
+
+#: how many factors, over all of one name's paths, the chain-rule step writes out (× max_paths)
+FACTORS_PER_PATH_ALLOWED = 8
+
+
+# --- the steps ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    name: str
+    value: float
+    role: str  # "input", "param" or "frozen"
+
+
+@dataclass(frozen=True, slots=True)
+class Given:
+    leaves: tuple[Leaf, ...]
+    lr: float
+    round: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Computed:
+    """One forward line: name = formula = numbers = value (unrounded: before --round)."""
+
+    name: str
+    formula: Expr
+    numbers: Expr
+    value: float
+    unrounded: float | None
+    places: int | None = None  # --round's decimal places, when `unrounded` is set
+
+
+@dataclass(frozen=True, slots=True)
+class Forward:
+    lines: tuple[Computed, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Loss:
+    line: Computed
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """Which case of a piecewise derivative applies: relu′ is 1 since net > 0."""
+
+    fn: str  # step, leaky_step, sign, ismax, ismin
+    args: tuple[Expr, ...]
+    at: tuple[float, ...]  # the arguments' values
+    index: int  # ismax/ismin: which argument
+    result: float
+
+
+@dataclass(frozen=True, slots=True)
+class Local:
+    """∂of/∂wrt = formula = numbers = value.  `formula` is None when it cannot be written out
+    (an expression too deeply nested to differentiate symbolically); the value is the engine's."""
+
+    of: str
+    wrt: str
+    formula: Expr | None
+    numbers: Expr | None
+    value: float
+    cases: tuple[Case, ...] = ()
+    gate: str | None = None  # "add" or "mul": seed 000's gate rules for a single + or × node
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One consumer's share of a gradient: ∂L/∂consumer · ∂consumer/∂name."""
+
+    consumer: str
+    upstream: float  # ∂L/∂consumer
+    local: Local
+
+
+@dataclass(frozen=True, slots=True)
+class Seed:
+    """grad_table[output] = 1."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class NodeGradient:
+    """∂L/∂name = Σ over its consumers of ∂L/∂consumer · ∂consumer/∂name = value."""
+
+    name: str
+    value: float
+    terms: tuple[Term, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Backward:
+    output: str
+    entries: tuple[Seed | NodeGradient, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Path:
+    """One path from the output down to a name: its nodes (output first) and edge factors."""
+
+    nodes: tuple[str, ...]
+    factors: tuple[float, ...]
+    value: float  # the product of the factors
+
+
+@dataclass(frozen=True, slots=True)
+class PathSum:
+    """∂L/∂target as each path's product, and (with several paths) their sum."""
+
+    target: str
+    paths: tuple[Path, ...]
+    value: float  # the engine's gradient
+
+
+@dataclass(frozen=True, slots=True)
+class DeltaForm:
+    """Too many paths to write out: the per-node (δ) form, ∂L/∂target = Σ δ_consumer · local."""
+
+    target: str
+    paths: int
+    factors: int
+    max_paths: int
+    gradient: NodeGradient
+
+
+@dataclass(frozen=True, slots=True)
+class ChainRule:
+    output: str
+    entries: tuple[PathSum | DeltaForm, ...]
+    per: str = "parameter"  # or "leaf" (a graph without params), "name" (--only)
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    name: str
+    old: float
+    gradient: float
+    new: float
+
+
+@dataclass(frozen=True, slots=True)
+class SGD:
+    output: str
+    lr: float
+    updates: tuple[Update, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LossAfter:
+    output: str
+    value: float
+
+
+Step = Given | Forward | Loss | Backward | ChainRule | SGD | LossAfter
+STEP_KINDS: tuple[type, ...] = (Given, Forward, Loss, Backward, ChainRule, SGD, LossAfter)
+ENTRY_KINDS: tuple[type, ...] = (Seed, NodeGradient, PathSum, DeltaForm)
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    command: str
+    output: str
+    steps: tuple[Step, ...]
+
+
+# --- formulas with numbers ----------------------------------------------------------------------------
+
+
+def substitute(e: Expr, values: dict[str, float], round_digits: int | None = None) -> Expr:
+    """The formula with every name replaced by its value, and each derivative-only case function
+    (relu′'s step, …) by the number it takes.  Iterative: deep sums do not recurse."""
+    done: list[Expr] = []
+    stack: list[tuple[Expr, bool]] = [(e, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if isinstance(node, Num):
+            done.append(node)
+        elif isinstance(node, Name):
+            done.append(Num(values[node.id]))
+        elif isinstance(node, Call) and node.fn in CASE_FUNCTIONS:
+            done.append(Num(evaluate(node, values, round_digits)))
+        elif not expanded:
+            stack.append((node, True))
+            children = _children(node)
+            stack.extend((c, False) for c in reversed(children))
+        else:
+            n = len(_children(node))
+            kids = done[len(done) - n:]
+            del done[len(done) - n:]
+            done.append(_rebuild(node, kids))
+    return done[0]
+
+
+def _children(e: Expr) -> tuple[Expr, ...]:
+    if isinstance(e, Neg):
+        return (e.x,)
+    if isinstance(e, Bin):
+        return (e.a, e.b)
+    if isinstance(e, Call):
+        return e.args
+    return ()
+
+
+def _rebuild(e: Expr, kids: list[Expr]) -> Expr:
+    if isinstance(e, Neg):
+        return Neg(kids[0])
+    if isinstance(e, Bin):
+        return Bin(e.op, kids[0], kids[1])
+    assert isinstance(e, Call)
+    return Call(e.fn, tuple(kids), index=e.index)
+
+
+def _subexpressions(e: Expr) -> list[Expr]:
+    out: list[Expr] = []
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(_children(node))
+    return out
+
+
+def _cases(formula: Expr, values: dict[str, float], round_digits: int | None) -> tuple[Case, ...]:
+    cases = []
+    for node in _subexpressions(formula):
+        if isinstance(node, Call) and node.fn in CASE_FUNCTIONS:
+            at = tuple(evaluate(a, values, round_digits) for a in node.args)
+            cases.append(Case(node.fn, node.args, at, node.index, evaluate(node, values, round_digits)))
+    return tuple(reversed(cases))
+
+
+def _gate(line: Line, wrt: str) -> str | None:
+    """Seed 000's gate rules apply to a line that is one + or × of two different operands."""
+    e = line.expr
+    if not (isinstance(e, Bin) and e.op in ("+", "*")):
+        return None
+    if not all(isinstance(x, (Name, Num)) for x in (e.a, e.b)) or e.a == e.b:
+        return None
+    return "add" if e.op == "+" else "mul"
+
+
+class _Locals:
+    """Local derivative formulas, each written once, with the softmax siblings' names known."""
+
+    def __init__(self, solution: Solution):
+        self.solution = solution
+        self.lines = {line.name: line for line in solution.problem.lines}
+        self.known = {line.expr: line.name for line in solution.problem.lines}
+        self.value = {(of, wrt): d for of, parts in solution.local.items() for wrt, d in parts}
+
+    def _known_for(self, line: Line) -> dict[Expr, str]:
+        # derivative() copies `known`; passing only this line's candidates keeps the trace linear
+        small: dict[Expr, str] = {}
+        for node in _subexpressions(line.expr):
+            if isinstance(node, Call) or (isinstance(node, Bin) and node.op == "**"):
+                candidates = [node]
+                if isinstance(node, Call) and node.fn == "softmax":
+                    candidates += [Call("softmax", node.args, index=j) for j in range(len(node.args))]
+                for c in candidates:
+                    name = self.known.get(c)
+                    if name is not None:
+                        small[c] = name
+        return small
+
+    def get(self, of: str, wrt: str) -> Local:
+        sol = self.solution
+        line = self.lines[of]
+        value = self.value[(of, wrt)]
+        try:
+            formula = derivative(line.expr, wrt, line.name, self._known_for(line))
+            numbers = substitute(formula, sol.values, sol.round)
+            cases = _cases(formula, sol.values, sol.round)
+        except RecursionError:  # a formula nested hundreds deep: the value alone is shown
+            return Local(of, wrt, None, None, value)
+        return Local(of, wrt, formula, numbers, value, cases, _gate(line, wrt))
+
+
+# --- building the trace --------------------------------------------------------------------------------
+
+
+def build(solution: Solution, command: str, *, only: list[str] | None = None,
+          max_paths: int = 16) -> Trace:
+    problem = solution.problem
+    output = problem.output
+    lines = problem.lines
+    leaves = problem.leaves
+    all_names = list(leaves) + [line.name for line in lines]
+    if only:
+        for name in only:
+            if name not in solution.values:
+                raise InputError(f"--only: no name '{name}' in {problem.file}",
+                                 hint=did_you_mean(name, all_names) or "names: " + ", ".join(all_names))
+
+    # consumers[u]: the lines that use u, in line order, with ∂line/∂u
+    consumers: dict[str, list[str]] = {}
+    for line in lines:
+        for u, _ in solution.local.get(line.name, ()):
+            consumers.setdefault(u, []).append(line.name)
+
+    # paths[u]: how many paths lead from the output down to u; factors[u]: their total length
+    paths: dict[str, int] = {output: 1}
+    factors: dict[str, int] = {output: 0}
+    for line in reversed(lines):
+        p = paths.get(line.name, 0)
+        if p == 0:
+            continue
+        f = factors[line.name]
+        for u, _ in solution.local.get(line.name, ()):
+            paths[u] = paths.get(u, 0) + p
+            factors[u] = factors.get(u, 0) + f + p
+    reaching = {u: [c for c in cs if paths.get(c, 0) > 0] for u, cs in consumers.items()}
+
+    shown_forward = _ancestors(solution, only) if only else None
+    shown_backward = _descendants(lines, solution, only) if only else None
+
+    steps: list[Step] = []
+    roles = {n: "input" for n in problem.inputs}
+    roles.update({n: ("frozen" if n in problem.frozen else "param") for n in problem.params})
+    steps.append(Given(
+        tuple(Leaf(n, v, roles[n]) for n, v in leaves.items() if shown_forward is None or n in shown_forward),
+        solution.lr, solution.round))
+
+    computed = {}
+    for line in lines:
+        if shown_forward is not None and line.name not in shown_forward and line.name != output:
+            continue
+        unrounded = solution.unrounded.get(line.name)
+        computed[line.name] = Computed(line.name, line.expr, _numbers(line.expr, solution),
+                                       solution.values[line.name], unrounded,
+                                       solution.round if unrounded is not None else None)
+    steps.append(Forward(tuple(c for n, c in computed.items() if n != output)))
+    steps.append(Loss(computed[output]))
+
+    if command == "forward":
+        return Trace(command, output, tuple(steps))
+
+    locals_ = _Locals(solution)
+    gradients: dict[str, NodeGradient] = {}
+
+    def node_gradient(name: str) -> NodeGradient:
+        if name not in gradients:
+            terms = tuple(Term(c, solution.gradients[c], locals_.get(c, name)) for c in reaching.get(name, ()))
+            gradients[name] = NodeGradient(name, solution.gradients[name], terms)
+        return gradients[name]
+
+    # reverse topological order, each node once; a leaf comes right after its earliest consumer,
+    # the line that completes its gradient
+    leaves_after: dict[str, list[str]] = {}
+    unused: list[str] = []
+    for leaf in leaves:
+        cs = consumers.get(leaf)
+        if cs:
+            leaves_after.setdefault(cs[0], []).append(leaf)
+        else:
+            unused.append(leaf)
+    entries: list[Seed | NodeGradient] = []
+    for line in reversed(lines):
+        for name in [line.name] + leaves_after.get(line.name, []):
+            if shown_backward is not None and name not in shown_backward:
+                continue
+            entries.append(Seed(name) if name == output else node_gradient(name))
+    entries.extend(node_gradient(n) for n in unused if shown_backward is None or n in shown_backward)
+    steps.append(Backward(output, tuple(entries)))
+
+    if only:
+        targets, per = [n for n in only if n != output], "name"
+    elif problem.params:
+        targets, per = list(problem.params), "parameter"
+    else:
+        targets, per = list(leaves), "leaf"
+    limit = max_paths * FACTORS_PER_PATH_ALLOWED
+    chain: list[PathSum | DeltaForm] = []
+    for target in targets:
+        count, length = paths.get(target, 0), factors.get(target, 0)
+        if count == 0:
+            continue
+        if count <= max_paths and length <= limit:
+            chain.append(_path_sum(target, output, reaching, locals_.value, solution.gradients[target]))
+        else:
+            chain.append(DeltaForm(target, count, length, max_paths, node_gradient(target)))
+    steps.append(ChainRule(output, tuple(chain), per))
+
+    if command == "step" and solution.updated is not None:
+        updates = tuple(Update(n, problem.params[n], solution.gradients[n], new)
+                        for n, new in solution.updated.items() if not only or n in only)
+        steps.append(SGD(output, solution.lr, updates))
+        if solution.loss_after is not None:
+            steps.append(LossAfter(output, solution.loss_after))
+    return Trace(command, output, tuple(steps))
+
+
+def _numbers(e: Expr, solution: Solution) -> Expr:
+    try:
+        return substitute(e, solution.values, solution.round)
+    except RecursionError:
+        return e
+
+
+def _path_sum(target: str, output: str, reaching: dict[str, list[str]],
+              local: dict[tuple[str, str], float], gradient: float) -> PathSum:
+    found: list[Path] = []
+    stack: list[tuple[str, tuple[str, ...]]] = [(target, (target,))]
+    while stack:
+        node, suffix = stack.pop()
+        if node == output:
+            nodes = tuple(reversed(suffix))
+            fs = tuple(local[(nodes[i], nodes[i + 1])] for i in range(len(nodes) - 1))
+            found.append(Path(nodes, fs, math.prod(fs)))
+            continue
+        for c in reversed(reaching.get(node, ())):
+            stack.append((c, suffix + (c,)))
+    return PathSum(target, tuple(found), gradient)
+
+
+def _ancestors(solution: Solution, names: list[str]) -> set[str]:
+    """The names themselves and every name they are computed from."""
+    graph = solution.graph
+    seen = set(names)
+    stack = list(names)
+    while stack:
+        node = graph.index[stack.pop()]
+        for u in graph.uses[node]:
+            name = graph.names[u]
+            if name not in seen:
+                seen.add(name)
+                stack.append(name)
+    return seen
+
+
+def _descendants(lines: list[Line], solution: Solution, names: list[str]) -> set[str]:
+    """The names themselves and every line computed from them: the way from them to the output."""
+    seen = set(names)
+    for line in lines:
+        if any(u in seen for u, _ in solution.local.get(line.name, ())):
+            seen.add(line.name)
+    return seen
