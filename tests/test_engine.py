@@ -180,3 +180,20 @@ def test_chain_timing_is_reasonable(chain):
     solve_seconds = time.perf_counter() - start
     # generous bounds: a regression to quadratic time would take minutes, not seconds
     assert load_seconds < 30 and solve_seconds < 30
+
+
+# --- numbers as people write them ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("written,value", [("1e-3", 1e-3), ("2E5", 2e5), ("-5e-7", -5e-7),
+                                           ("1.5e+2", 150.0), ("+3", 3.0)])
+def test_numbers_in_exponent_notation(written, value):
+    # YAML 1.1 reads `1e-3` (no dot) as a string; a user writing `lr: 1e-3` means a number
+    p = bpcalc.loads(f"inputs: {{x: {written}}}\nparams: {{w: {written}}}\n"
+                     f"define:\n  y: x * w\nlr: {written.lstrip('-')}\n")
+    assert p.inputs["x"] == value and p.params["w"] == value and p.lr == abs(value)
+
+
+def test_quoted_numbers_stay_strings():
+    with pytest.raises(bpcalc.InputError, match="must be a number"):
+        bpcalc.loads("inputs: {x: '1e-3'}\ndefine:\n  y: x * 2\n")
