@@ -362,8 +362,8 @@ def to_text(e: Expr) -> str:
         return f"-({inner})" if _prec(e.x) < _PREC["**"] else f"-{inner}"
     if isinstance(e, Call):
         inner = ", ".join(to_text(a) for a in e.args)
-        if e.fn == "softmax":
-            return f"softmax_{e.index + 1}({inner})"
+        if e.fn in ("softmax", "ismax", "ismin"):  # which component: ∂max(x, a)/∂a is ismax_2
+            return f"{e.fn}_{e.index + 1}({inner})"
         return f"{e.fn}({inner})"
     p = _PREC[e.op]
     a, b = to_text(e.a), to_text(e.b)

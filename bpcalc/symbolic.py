@@ -178,6 +178,12 @@ def simplify(e: Expr) -> Expr:
             return a
         if na is not None and nb is not None and nb != 0:
             return Num(na / nb)
+        if nb is not None and nb != 0:  # 2*(t - y)/2 -> t - y, when the numbers divide evenly
+            factors: list[Expr] = []
+            dens: list[Expr] = []
+            coef = _factors(a, factors, dens)
+            if (coef / nb).is_integer():
+                return _assemble(coef / nb, factors, dens)
         if isinstance(a, Neg):
             return simplify(Neg(Bin("/", a.x, b)))
         return Bin("/", a, b)
@@ -194,28 +200,47 @@ def simplify(e: Expr) -> Expr:
     return Bin("**", a, b)
 
 
-def _factors(e: Expr, out: list[Expr]) -> float:
-    """Flatten a product into `out`, returning the numeric coefficient (signs included)."""
+def _factors(e: Expr, out: list[Expr], dens: list[Expr]) -> float:
+    """Flatten a product into `out` (and `c/d` factors into `dens`), returning the numeric
+    coefficient (signs included), so that t*(1/x) prints as t/x."""
     if isinstance(e, Num):
         return e.value
     if isinstance(e, Neg):
-        return -_factors(e.x, out)
+        return -_factors(e.x, out, dens)
     if isinstance(e, Bin) and e.op == "*":
-        return _factors(e.a, out) * _factors(e.b, out)
+        return _factors(e.a, out, dens) * _factors(e.b, out, dens)
+    if isinstance(e, Bin) and e.op == "/" and isinstance(e.a, Num):
+        dens.append(e.b)
+        return e.a.value
     out.append(e)
     return 1.0
 
 
 def _product(a: Expr, b: Expr) -> Expr:
     factors: list[Expr] = []
-    coef = _factors(a, factors) * _factors(b, factors)
-    if coef == 0:
-        return ZERO
-    if not factors:
-        return Num(coef)
+    dens: list[Expr] = []
+    coef = _factors(a, factors, dens) * _factors(b, factors, dens)
+    return _assemble(coef, factors, dens)
+
+
+def _chain(factors: list[Expr]) -> Expr:
     body = factors[0]
     for f in factors[1:]:
         body = Bin("*", body, f)
+    return body
+
+
+def _assemble(coef: float, factors: list[Expr], dens: list[Expr]) -> Expr:
+    if coef == 0:
+        return ZERO
+    if not factors and not dens:
+        return Num(coef)
+    if factors:
+        body = _chain(factors)
+    else:  # only a denominator: the coefficient's size goes on top, 2/x rather than 2*1/x
+        body, coef = Num(abs(coef)), (1.0 if coef > 0 else -1.0)
+    if dens:
+        body = Bin("/", body, _chain(dens))
     if coef == 1:
         return body
     if coef == -1:

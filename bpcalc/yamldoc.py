@@ -8,6 +8,7 @@ construct anything but plain data.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,9 @@ MAX_VALUES = 2_000_000  # scalars + collections after alias expansion; a 200,000
 MAX_DEPTH = 64
 
 Path = tuple[str | int, ...]
+
+# YAML 1.1 (PyYAML) reads a plain `1e-3` as a string; YAML 1.2 and every user read a number
+_EXPONENT_NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+\Z")
 
 
 @dataclass(slots=True)
@@ -183,5 +187,7 @@ def _build(root: Any, doc: Doc) -> Any:
                 ) from None
             except (ValueError, TypeError):
                 value = node.value
+            if not node.style and isinstance(value, str) and _EXPONENT_NUMBER.match(value):
+                value = float(value)
         into[slot] = value
     return result["root"]
