@@ -98,8 +98,9 @@ def test_round_overrides_the_file(tmp_path, capsys):
 def test_text_format_lists_every_value_and_gradient(capsys):
     code, out, _ = run(capsys, "step", SEED003, "--round", "2", "--format", "text")
     assert code == 0
-    for needle in ["y_h", "0.57", "0.59", "0.02205", "-0.02895543", "0.314477715", "0.2253995",
-                   "-0.050799", "0.101867625"]:
+    # the text format writes minus signs as U+2212, as printed mathematics does
+    for needle in ["y_h", "0.57", "0.59", "0.02205", "−0.02895543", "0.314477715", "0.2253995",
+                   "−0.050799", "0.101867625"]:
         assert needle in out, needle
     assert "0.028955430000000003" not in out  # no float noise
 
