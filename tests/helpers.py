@@ -31,9 +31,11 @@ def output_at(problem: bpcalc.Problem, changes: dict[str, float], round: int | N
     return vals[graph.root[graph.output]]
 
 
-def central_difference(problem: bpcalc.Problem, name: str, round: int | None = None) -> float:
+def central_difference(problem: bpcalc.Problem, name: str, round: int | None = None,
+                       widen: float = 1.0) -> float:
+    """(f(x+h) − f(x−h)) / 2h; `widen` scales h, to see whether the estimate itself is stable."""
     x = problem.leaves[name]
-    h = 1e-5 * max(abs(x), 0.01)
+    h = 1e-5 * max(abs(x), 0.01) * widen
     up = output_at(problem, {name: x + h}, round)
     down = output_at(problem, {name: x - h}, round)
     return (up - down) / (2 * h)

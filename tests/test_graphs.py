@@ -327,10 +327,18 @@ def solvable_network(problem):
 def test_random_networks_vs_finite_differences(spec):
     problem = bpcalc.loads(network_text(*spec))
     sol = solvable_network(problem)
+    checked = 0
     for name in problem.params:
         fd = central_difference(problem, name)
-        assert fd_close(sol.gradients[name], fd, scale=max(abs(fd), abs(sol.loss)), tol=1e-4), \
+        scale = max(abs(fd), abs(sol.loss))
+        # Beside a saturated sigmoid (bce's log(1 − σ) with σ ≈ 1) rounding swamps the difference
+        # quotient; where two step sizes disagree the estimate is no oracle, so skip that param.
+        if not fd_close(fd, central_difference(problem, name, widen=10.0), scale=scale, tol=1e-5):
+            continue
+        checked += 1
+        assert fd_close(sol.gradients[name], fd, scale=scale, tol=1e-4), \
             (name, sol.gradients[name], fd)
+    assume(checked > 0)
 
 
 @SETTINGS
