@@ -165,6 +165,12 @@ def _tokenize(src: str, span: Span) -> list[_Tok]:
                 + ", ".join(FUNCTIONS),
             )
         kind = m.lastgroup or ""
+        if kind == "name" and m.group().startswith("__"):
+            raise InputError(
+                f"names starting with '__' are not allowed: '{m.group()}'",
+                span.shifted(i, len(m.group())),
+                "an expression is arithmetic on your own names; Python's internals are not reachable",
+            )
         if kind != "space":
             toks.append(_Tok(kind, m.group(), i))
         i = m.end()
