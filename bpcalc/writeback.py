@@ -18,10 +18,10 @@ from .problem import Problem
 def updated_text(problem: Problem, updated: dict[str, float]) -> str:
     from ruamel.yaml import YAML
 
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    doc = yaml.load(problem.text)
+    round_trip = YAML(typ="rt")  # builds plain containers; the text already passed the safe loader
+    round_trip.preserve_quotes = True
+    round_trip.width = 4096
+    doc = round_trip.load(problem.text)
     for name, value in updated.items():
         path = problem.locations.get(name)
         if path is None:
@@ -34,7 +34,7 @@ def updated_text(problem: Problem, updated: dict[str, float]) -> str:
             parent = doc  # a shared scalar bias: the path ends at the mapping key
         parent[last] = float(value)
     buffer = io.StringIO()
-    yaml.dump(doc, buffer)
+    round_trip.dump(doc, buffer)
     return buffer.getvalue()
 
 

@@ -119,7 +119,9 @@ def read_text(path: str) -> tuple[str, str]:
             raise InputError(f"cannot read {path}: {exc.strerror}", Span(path),
                              "check the file's permissions") from None
     if len(data) > MAX_FILE_BYTES:
-        raise InputError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB",
+        limit = (f"{MAX_FILE_BYTES // (1024 * 1024)} MiB" if MAX_FILE_BYTES >= 1024 * 1024
+                 else f"{MAX_FILE_BYTES} bytes")
+        raise InputError(f"the file is larger than {limit}",
                          Span(shown), "split the problem into smaller files")
     if b"\0" in data:
         raise InputError("this is a binary file, not YAML text", Span(shown, 1, 1),
