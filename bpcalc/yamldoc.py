@@ -8,6 +8,7 @@ construct anything but plain data.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,6 +185,7 @@ def _yaml_hint(what: str, at: str) -> str:
     return "check the indentation, the colons and the brackets on this line"
 
 
+_EXPONENT_FLOAT = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+\Z")
 _PLAIN_TAGS = {"tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 
 
@@ -279,6 +281,8 @@ def _build(root: Any, doc: Doc) -> Any:
                 value = scalar.construct_object(node)
             except (ValueError, TypeError, yaml.YAMLError):
                 value = node.value
+            if isinstance(value, str) and not node.style and _EXPONENT_FLOAT.match(value):
+                value = float(value)  # YAML 1.1 reads 1e-3 as text; every student means a number
             if isinstance(value, str):
                 doc.extents[path] = (node.start_mark.index, node.end_mark.index)
         into[slot] = value

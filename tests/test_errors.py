@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import re
 import signal
@@ -140,8 +141,8 @@ def test_caret_lines_up_after_wide_characters():
 
 def test_a_very_long_line_is_cut_around_the_error(tmp_path: Path, capsys):
     path = tmp_path / "f.yaml"
-    expr = " + ".join(["x"] * 200) + " + qq + " + " + ".join(["x"] * 200)
-    path.write_text(f"inputs: {{x: 1}}\ndefine:\n  z: {expr}\n")
+    expr = " + ".join(["a_rather_long_name"] * 30) + " + qq + " + " + ".join(["a_rather_long_name"] * 30)
+    path.write_text(f"inputs: {{a_rather_long_name: 1}}\ndefine:\n  z: {expr}\n")
     code, _, err = run(["grad", str(path)], capsys)
     assert code == 2
     first, shown, caret = err.splitlines()[:3]
@@ -151,6 +152,24 @@ def test_a_very_long_line_is_cut_around_the_error(tmp_path: Path, capsys):
 
 
 # --- options and -o ----------------------------------------------------------------------------------
+
+
+def test_exponent_numbers_are_numbers(tmp_path: Path, capsys):
+    """YAML 1.1 reads a plain 1e-3 as text; bpcalc reads it as the number every student means."""
+    path = tmp_path / "f.yaml"
+    path.write_text("inputs: {x: 1e-3, y: 2E2}\nparams: {w: -5e-1}\ndefine:\n  z: w * x + y\n")
+    code, out, _ = run(["forward", str(path), "--format", "json"], capsys)
+    assert code == 0
+    assert json.loads(out)["values"]["z"] == pytest.approx(-0.5 * 0.001 + 200)
+
+
+@pytest.mark.parametrize("n", [101, 500])
+def test_very_long_chains_are_refused_not_crashed_on(tmp_path: Path, capsys, n: int):
+    path = tmp_path / "f.yaml"
+    path.write_text("inputs: {x: 1}\ndefine:\n  z: " + " + ".join(["x"] * n) + "\n")
+    code, _, err = run(["grad", str(path), "--format", "json"], capsys)
+    assert code == 2
+    assert "the expression is too long" in err.splitlines()[0]
 
 
 @pytest.mark.parametrize("lr", ["0", "-0.5", "nan", "inf"])
