@@ -281,13 +281,16 @@ class _Lowering:
     def loss_spec(self) -> tuple[str, str]:
         value = self.data.get("loss", "half_sse")
         name = "loss"
+        path: Path = ("loss",)
         if isinstance(value, dict):
+            if "kind" in value:
+                path = ("loss", "kind")
             check_keys(self.doc, ("loss",), value, ("kind", "name"), "`loss`")
             name = check_name(self.doc, ("loss", "name"), value.get("name", "loss"), "the loss name")
             value = value.get("kind", "half_sse")
         if value not in LOSSES:
             hint = did_you_mean(str(value), LOSSES) or "losses: " + ", ".join(LOSSES)
-            raise self.fail(f"unknown loss {value!r}", ("loss",), hint)
+            raise self.fail(f"unknown loss {value!r}", path, hint)
         return value, name
 
     def loss_expr(self, kind: str, outs: list[str], targets: list[str]) -> Expr:
