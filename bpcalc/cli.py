@@ -6,7 +6,9 @@ This is the only module that prints errors or chooses exit codes (SPEC §8):
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import sys
 from enum import Enum
 from typing import Annotated, Optional
@@ -107,8 +109,13 @@ def _run(command: str, file: str, fmt: Optional[Format], round_: Optional[int], 
     from .engine import solve
     from .spec import load
 
-    if lr is not None and not lr > 0:
-        raise typer.BadParameter("the learning rate must be positive", param_hint="--lr")
+    if lr is not None and not (lr > 0 and math.isfinite(lr)):
+        raise BpcalcError(f"--lr must be a positive number, not {lr:g}", None,
+                          "the learning rate η is a small positive number, for example --lr 0.5")
+    if output is not None:
+        from .writeback import check_target
+
+        check_target(output, file)
     problem = load(file)
     solution = solve(problem, round=round_, lr=lr, step=command == "step")
     renderer = importlib.import_module(f".render.{RENDERERS[_format(fmt)]}", __package__)
@@ -119,7 +126,7 @@ def _run(command: str, file: str, fmt: Optional[Format], round_: Optional[int], 
     if output is not None:
         from .writeback import write_updated
 
-        write_updated(problem, solution.updated or {}, output)
+        write_updated(problem, solution.updated or {}, output, file)
 
 
 @app.command()
@@ -173,27 +180,43 @@ def format_error(err: BpcalcError) -> str:
         lines.append(f"{where}: error: {err.message}")
         source = _source_line(span.file, span.line)
         if source is not None and span.column is not None:
-            lines.append(f"  {source}")
-            lines.append("  " + " " * (span.column - 1) + "^" * max(1, min(span.length, len(source) - span.column + 1)))
+            shown, column = _excerpt(source, span.column)
+            carets = max(1, min(span.length, len(shown) - column + 1))
+            lines.append(f"  {shown}")
+            lines.append("  " + " " * _width(shown[:column - 1]) + "^" * carets)
     if err.hint:
         lines.append(f"hint: {err.hint}")
     return "\n".join(lines) + "\n"
 
 
-_SOURCES: dict[str, str] = {}
+_EXCERPT = 100  # longest source line shown whole under an error
+
+
+def _excerpt(source: str, column: int) -> tuple[str, int]:
+    """The part of a long line around `column` (with … where it was cut), and the column in it."""
+    if len(source) <= _EXCERPT:
+        return source, column
+    start = max(0, min(column - 1 - _EXCERPT // 2, len(source) - _EXCERPT))
+    end = start + _EXCERPT
+    head = "…" if start > 0 else ""
+    tail = "…" if end < len(source) else ""
+    return head + source[start:end] + tail, column - start + len(head)
+
+
+def _width(text: str) -> int:
+    """Columns `text` takes on a terminal (CJK characters take two), so the caret lines up."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _source_line(file: str, line: int | None) -> str | None:
-    if line is None:
+    from .yamldoc import SOURCES
+
+    text = SOURCES.get(file)
+    if line is None or text is None:
         return None
-    text = _SOURCES.get(file)
-    if text is None:
-        try:
-            with open(file, encoding="utf-8-sig", errors="replace") as fh:
-                text = fh.read(1 << 20)
-        except OSError:
-            return None
-    rows = text.splitlines()
+    rows = re.split("\r\n|[\n\r\x85\u2028\u2029]", text)  # YAML's line breaks, no others
     if 1 <= line <= len(rows):
         return rows[line - 1].expandtabs(1)
     return None
@@ -201,12 +224,17 @@ def _source_line(file: str, line: int | None) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run bpcalc; returns (and, from the console script, exits with) the exit code."""
+    from .yamldoc import SOURCES
+
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     command = typer.main.get_command(app)
+    SOURCES.clear()
     try:
         rv = command.main(args, prog_name="bpcalc", standalone_mode=False)
         code = rv if isinstance(rv, int) else EXIT_OK
+        if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C inside a command into this exit code
+            sys.stderr.write("interrupted\n")
     except BpcalcError as err:
         sys.stdout.flush()
         sys.stderr.write(format_error(err))

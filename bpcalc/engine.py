@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from .errors import InputError, MathError, Span
 from .expr import Bin, Call, Expr, Name, Neg, Num, format_number
@@ -29,9 +29,11 @@ _LEAF = "leaf"
 
 def round_half_up(x: float, places: int) -> float:
     """Round as a person does (0.125 -> 0.13), not to the nearest binary float's even digit."""
-    if not math.isfinite(x):
+    if not math.isfinite(x) or abs(x) >= 2.0**53:  # such floats are whole numbers already
         return x
-    return float(Decimal(repr(x)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+    # 16 whole digits and up to 15 places would overflow Decimal's default 28 digits
+    return float(Decimal(repr(x)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP,
+                                           context=Context(prec=40)))
 
 
 @dataclass(slots=True)

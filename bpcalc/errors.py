@@ -6,22 +6,29 @@ these into text on standard error and exit code 2; the library just raises them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """A place in a source file: 1-based line and column, length in characters."""
+    """A place in a source file: 1-based line and column, length in characters.
+
+    `layout`, for a YAML string that spans several lines or contains escapes, gives the
+    (line, column) in the file of each character of the string's value."""
 
     file: str
     line: int | None = None
     column: int | None = None
     length: int = 1
+    layout: tuple[tuple[int, int], ...] | None = field(default=None, compare=False, repr=False)
 
     def shifted(self, columns: int, length: int = 1) -> Span:
-        """The span `columns` characters to the right (for a part of an expression)."""
+        """Where the character `columns` into this span's text is (for a part of an expression)."""
         if self.column is None:
             return self
+        if self.layout:
+            line, column = self.layout[max(0, min(columns, len(self.layout) - 1))]
+            return Span(self.file, line, column, max(1, length))
         return Span(self.file, self.line, self.column + columns, max(1, length))
 
 

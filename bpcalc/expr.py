@@ -165,6 +165,12 @@ def _tokenize(src: str, span: Span) -> list[_Tok]:
                 + ", ".join(FUNCTIONS),
             )
         kind = m.lastgroup or ""
+        if kind == "name" and m.group().startswith("__"):
+            raise InputError(
+                f"names starting with '__' are not allowed: '{m.group()}'",
+                span.shifted(i, len(m.group())),
+                "an expression is arithmetic on your own names; Python's internals are not reachable",
+            )
         if kind != "space":
             toks.append(_Tok(kind, m.group(), i))
         i = m.end()
@@ -174,7 +180,10 @@ def _tokenize(src: str, span: Span) -> list[_Tok]:
 
 # --- parser -------------------------------------------------------------------------------------------
 
-_MAX_DEPTH = 200  # nested parentheses / unary signs: far beyond any homework, well within the stack
+# Nesting (parentheses, signs, calls, and chains like x + x + … + x, which make trees as deep as they
+# are long): far beyond any homework, and well within Python's stack for the recursive parser,
+# derivative and printers.
+_MAX_DEPTH = 100
 
 
 class _Parser:
@@ -298,6 +307,9 @@ class _Parser:
                 args.append(self.sum())
             self.depth -= 1
         self.expect(")")
+        if len(args) > _MAX_DEPTH:
+            raise self.fail(f"{fn}() has {len(args)} arguments; bpcalc takes at most {_MAX_DEPTH}",
+                            name_tok, "split it, e.g. max(max(a, b, …), max(c, d, …))")
         lo, hi = FUNCTIONS[fn]
         if len(args) < lo or (hi is not None and len(args) > hi):
             want = str(lo) if lo == hi else (f"{lo} or {hi}" if hi else f"at least {lo}")
@@ -310,7 +322,28 @@ class _Parser:
 
 def parse(src: str, span: Span | None = None) -> Expr:
     """Parse one expression; errors point into `span` (the place of `src` in its file)."""
-    return _Parser(src, span or Span("<expression>", 1, 1)).parse()
+    span = span or Span("<expression>", 1, 1)
+    expr = _Parser(src, span).parse()
+    _check_depth(expr, span)
+    return expr
+
+
+def _check_depth(expr: Expr, span: Span) -> None:
+    """A long chain like `x + x + … + x` makes a tree as deep as it is long; the derivative and the
+    printers walk trees recursively, so refuse depths far beyond homework instead of crashing."""
+    stack = [(expr, 1)]
+    while stack:
+        e, depth = stack.pop()
+        if depth > _MAX_DEPTH:
+            raise InputError(
+                f"the expression is too long: more than {_MAX_DEPTH} operations nested in one line",
+                span.shifted(e.pos), "split it into several named lines under `define:`")
+        if isinstance(e, Neg):
+            stack.append((e.x, depth + 1))
+        elif isinstance(e, Bin):
+            stack.extend(((e.a, depth + 1), (e.b, depth + 1)))
+        elif isinstance(e, Call):
+            stack.extend((a, depth + 1) for a in e.args)
 
 
 # --- plain printer (the JSON `formula` and the text renderer's symbols) -------------------------------

@@ -281,13 +281,16 @@ class _Lowering:
     def loss_spec(self) -> tuple[str, str]:
         value = self.data.get("loss", "half_sse")
         name = "loss"
+        path: Path = ("loss",)
         if isinstance(value, dict):
+            if "kind" in value:
+                path = ("loss", "kind")
             check_keys(self.doc, ("loss",), value, ("kind", "name"), "`loss`")
             name = check_name(self.doc, ("loss", "name"), value.get("name", "loss"), "the loss name")
             value = value.get("kind", "half_sse")
         if value not in LOSSES:
             hint = did_you_mean(str(value), LOSSES) or "losses: " + ", ".join(LOSSES)
-            raise self.fail(f"unknown loss {value!r}", ("loss",), hint)
+            raise self.fail(f"unknown loss {value!r}", path, hint)
         return value, name
 
     def loss_expr(self, kind: str, outs: list[str], targets: list[str]) -> Expr:
@@ -349,15 +352,21 @@ class _Lowering:
                     raise self.fail(f"unknown {what} '{k}'", path + (k,), hint, key=True)
             missing = [n for n in names if n not in value]
             if missing:
-                raise self.fail(f"the sample's {key} lack {', '.join(missing)}", path)
+                raise self.fail(f"the sample's {key} lack {', '.join(missing)}", path,
+                                f"give one {what} value for each of {', '.join(names)}")
             return [number(self.doc, path + (n,), value[n], f"{what} '{n}'") for n in names]
         if not isinstance(value, list):
             value = [value]
         if len(value) != len(names):
             raise self.fail(
-                f"the sample has {len(value)} {key} but the network has {len(names)} "
-                f"({', '.join(names)})", path, f"give {len(names)} values, one per {what}")
+                f"the sample has {_count(len(value), what)} but the network has {len(names)} "
+                f"({', '.join(names)})", path,
+                f"give {_count(len(names), 'value')}, one per {what}")
         return [number(self.doc, path + (i,), v, f"{what} '{names[i]}'") for i, v in enumerate(value)]
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def network_problem(doc: Doc) -> Problem:

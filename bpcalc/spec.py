@@ -112,7 +112,7 @@ def frozen_names(doc: Doc, data: dict[str, Any], params: dict[str, float]) -> se
                          "for example: frozen: [b1, b2]")
     out = set()
     for i, name in enumerate(value):
-        if name not in params:
+        if not isinstance(name, str) or name not in params:
             hint = did_you_mean(str(name), list(params)) or "only params can be frozen"
             raise InputError(f"frozen name '{name}' is not a param", doc.span(("frozen", i)), hint)
         out.add(name)

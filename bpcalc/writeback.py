@@ -18,10 +18,10 @@ from .problem import Problem
 def updated_text(problem: Problem, updated: dict[str, float]) -> str:
     from ruamel.yaml import YAML
 
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    doc = yaml.load(problem.text)
+    round_trip = YAML(typ="rt")  # builds plain containers; the text already passed the safe loader
+    round_trip.preserve_quotes = True
+    round_trip.width = 4096
+    doc = round_trip.load(problem.text)
     for name, value in updated.items():
         path = problem.locations.get(name)
         if path is None:
@@ -34,27 +34,47 @@ def updated_text(problem: Problem, updated: dict[str, float]) -> str:
             parent = doc  # a shared scalar bias: the path ends at the mapping key
         parent[last] = float(value)
     buffer = io.StringIO()
-    yaml.dump(doc, buffer)
+    round_trip.dump(doc, buffer)
     return buffer.getvalue()
 
 
-def write_updated(problem: Problem, updated: dict[str, float], target: str) -> None:
-    text = updated_text(problem, updated)
+def check_target(target: str, source: str) -> None:
+    """Refuse an `-o` path that cannot be written or that is the input itself, before any work."""
     directory = os.path.dirname(os.path.abspath(target))
     if not os.path.isdir(directory):
-        raise InputError(f"cannot write {target}: the folder does not exist", Span(target),
-                         "create the folder first or choose another path")
-    if os.path.abspath(target) == os.path.abspath(problem.file):
-        raise InputError(f"-o {target} would overwrite the input file", Span(target),
-                         "bpcalc never modifies its input; write to another file")
-    fd, tmp = tempfile.mkstemp(prefix=".bpcalc-", suffix=".yaml", dir=directory)
+        raise InputError(f"cannot write the updated file: the folder {os.path.dirname(target)} "
+                         "does not exist", Span(target),
+                         "create the folder first or choose another path for -o")
+    if os.path.isdir(target):
+        raise InputError("-o names a folder, not a file", Span(target),
+                         "give a file name, for example -o next.yaml")
+    if source != "-" and (os.path.abspath(target) == os.path.abspath(source) or (
+            os.path.exists(target) and os.path.exists(source) and os.path.samefile(target, source))):
+        raise InputError("-o would overwrite the input file", Span(target),
+                         "bpcalc never modifies its input; write to another file, for example -o next.yaml")
+
+
+def write_updated(problem: Problem, updated: dict[str, float], target: str, source: str) -> None:
+    """Write atomically: a temporary file in the target's folder, renamed over the target."""
+    check_target(target, source)
+    text = updated_text(problem, updated)
+    directory = os.path.dirname(os.path.abspath(target))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".bpcalc-", suffix=".yaml", dir=directory)
+    except OSError as exc:
+        raise InputError(f"cannot write the updated file: {exc.strerror}", Span(target),
+                         "check the folder's permissions or choose another path for -o") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write the updated file: {exc.strerror}", Span(target),
+                             "check the disk space and permissions, or choose another path for -o"
+                             ) from None
         raise

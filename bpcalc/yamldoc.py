@@ -20,8 +20,9 @@ MAX_DEPTH = 64
 
 Path = tuple[str | int, ...]
 
-# YAML 1.1 (PyYAML) reads a plain `1e-3` as a string; YAML 1.2 and every user read a number
-_EXPONENT_NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+\Z")
+#: the text of every file parsed in this process, by the name errors show for it (for the source
+#: line under an error message: the text bpcalc read, not whatever is on disk by then)
+SOURCES: dict[str, str] = {}
 
 
 @dataclass(slots=True)
@@ -34,6 +35,7 @@ class Doc:
     spans: dict[Path, Span] = field(default_factory=dict)  # value at path
     key_spans: dict[Path, Span] = field(default_factory=dict)  # the key that names path
     styles: dict[Path, str | None] = field(default_factory=dict)  # scalar style (quotes shift columns)
+    extents: dict[Path, tuple[int, int]] = field(default_factory=dict)  # string scalars: start, end index
 
     def span(self, path: Path) -> Span:
         while path and path not in self.spans:
@@ -44,11 +46,50 @@ class Doc:
         return self.key_spans.get(path) or self.span(path)
 
     def expression_span(self, path: Path) -> Span:
-        """Where an expression string's first character is (after an opening quote)."""
+        """Where an expression string's first character is, and, when the string spans lines or
+        has escapes, where each of its characters is (so errors inside it point at the right place)."""
         s = self.span(path)
-        if self.styles.get(path) in ("'", '"') and s.column is not None:
-            return Span(s.file, s.line, s.column + 1, s.length)
-        return s
+        value = self.data_at(path)
+        extent = self.extents.get(path)
+        if s.column is None or extent is None or not isinstance(value, str):
+            return s
+        start, end = extent
+        quoted = self.styles.get(path) in ("'", '"')
+        if quoted:
+            start, end = start + 1, end - 1
+        if self.text[start:end] == value:
+            return Span(s.file, s.line, s.column + (1 if quoted else 0), s.length)
+        layout = _layout(self.text, start, end, value, s.line, s.column + (1 if quoted else 0))
+        return Span(s.file, s.line, s.column, s.length, layout)
+
+    def data_at(self, path: Path) -> Any:
+        value = self.data
+        for key in path:
+            value = value[key]
+        return value
+
+
+def _layout(text: str, start: int, end: int, value: str, line: int, column: int
+            ) -> tuple[tuple[int, int], ...] | None:
+    """(line, column) in `text` of each character of `value`, the scalar's content between
+    `start` and `end` after YAML folded its lines and resolved its escapes; None if it cannot tell."""
+    if start < end and text[start] in "|>":  # a block scalar: the content starts on the next line
+        while start < end and text[start] != "\n":
+            start += 1
+            column += 1
+    out = []
+    j = start
+    for ch in value:
+        while j < end and text[j] != ch and not (ch == " " and text[j] == "\n"):
+            line, column = (line + 1, 1) if text[j] == "\n" else (line, column + 1)
+            j += 1
+        if j >= end:
+            return None
+        out.append((line, column))
+        line, column = (line + 1, 1) if text[j] == "\n" else (line, column + 1)
+        j += 1
+    out.append((line, column))  # the end: "ends too early" points just after the last character
+    return tuple(out)
 
 
 def _mark_span(file: str, node: Any) -> Span:
@@ -79,7 +120,9 @@ def read_text(path: str) -> tuple[str, str]:
             raise InputError(f"cannot read {path}: {exc.strerror}", Span(path),
                              "check the file's permissions") from None
     if len(data) > MAX_FILE_BYTES:
-        raise InputError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB",
+        limit = (f"{MAX_FILE_BYTES // (1024 * 1024)} MiB" if MAX_FILE_BYTES >= 1024 * 1024
+                 else f"{MAX_FILE_BYTES} bytes")
+        raise InputError(f"the file is larger than {limit}",
                          Span(shown), "split the problem into smaller files")
     if b"\0" in data:
         raise InputError("this is a binary file, not YAML text", Span(shown, 1, 1),
@@ -95,6 +138,7 @@ def read_text(path: str) -> tuple[str, str]:
 def parse_yaml(text: str, file: str) -> Doc:
     import yaml
 
+    SOURCES[file] = text
     if not text.strip() or all(
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
     ):
@@ -106,8 +150,13 @@ def parse_yaml(text: str, file: str) -> Doc:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or "invalid YAML"
+        context = exc.context_mark
+        if exc.context and context and mark and context.line != mark.line:
+            # the problem is often noticed lines after its cause (an unclosed bracket)
+            what += f" ({exc.context} that starts on line {context.line + 1})"
         span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file)
-        raise InputError(f"YAML syntax: {what}", span, _yaml_hint(what)) from None
+        at = text[mark.index] if mark and 0 <= mark.index < len(text) else ""
+        raise InputError(f"YAML syntax: {what}", span, _yaml_hint(what, at)) from None
     except yaml.YAMLError as exc:
         raise InputError(f"YAML syntax: {exc}", Span(file), "check the indentation and the colons"
                          ) from None
@@ -122,47 +171,95 @@ def parse_yaml(text: str, file: str) -> Doc:
     return doc
 
 
-def _yaml_hint(what: str) -> str:
-    if "tab" in what:
+def _yaml_hint(what: str, at: str) -> str:
+    if "tab" in what or at == "\t":
         return "indent with spaces, not tabs"
+    if "expected ',' or" in what:
+        return "a '{' or '[' is not closed, or a comma is missing between two items"
     if "mapping values" in what:
         return "a value that contains ': ' must be quoted, or a colon is misplaced"
-    if "expected <block end>" in what or "indent" in what:
+    if "nesting depth" in what:
+        return "the lists and mappings are nested too deeply; a problem file needs only a few levels"
+    if "expected <block end>" in what or "expected key" in what or "indent" in what:
         return "check that the lines of one block are indented alike"
     return "check the indentation, the colons and the brackets on this line"
 
 
-def _build(root: Any, doc: Doc) -> Any:
-    """Plain values from composed nodes, iteratively, counting what aliases expand to."""
-    import yaml
-    from yaml.constructor import ConstructorError, SafeConstructor
+_EXPONENT_FLOAT = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+\Z")
+_PLAIN_TAGS = {"tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 
+
+def _shown_tag(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+def _children(node: Any) -> list[Any]:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        return [value for _, value in node.value]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_expanded_size(root: Any, file: str) -> None:
+    """Refuse alias bombs and self-referring aliases before anything is expanded: the size each
+    node would expand to is summed once per distinct node, so this costs the size of the file."""
+    size: dict[int, int] = {}
+    visiting: set[int] = set()  # the nodes on the current path from the root
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            visiting.discard(key)
+            total = 1 + sum(size[id(child)] for child in _children(node))
+            if total > MAX_VALUES:
+                raise InputError(
+                    f"the file would expand to more than {MAX_VALUES:,} values",
+                    _mark_span(file, node),
+                    "aliases (&name / *name) that repeat each other are refused; write the values out",
+                )
+            size[key] = total
+            continue
+        if key in size:
+            continue
+        if key in visiting:
+            raise InputError("an alias refers to the collection that contains it",
+                             _mark_span(file, node), "a value cannot contain itself; remove the alias")
+        visiting.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in size)
+
+
+def _build(root: Any, doc: Doc) -> Any:
+    """Plain values from composed nodes, iteratively; only plain data tags are accepted."""
+    import yaml
+    from yaml.constructor import SafeConstructor
+
+    _check_expanded_size(root, doc.file)
     scalar = SafeConstructor()
-    count = 0
     result: dict[str, Any] = {}
     # (node, path, container to fill, key in it, depth)
     stack: list[tuple[Any, Path, Any, Any, int]] = [(root, (), result, "root", 0)]
     while stack:
         node, path, into, slot, depth = stack.pop()
-        count += 1
-        if count > MAX_VALUES:
-            raise InputError(
-                f"the file expands to more than {MAX_VALUES:,} values",
-                Span(doc.file, 1, 1),
-                "aliases (&name / *name) that repeat each other are refused; write the values out",
-            )
         if depth > MAX_DEPTH:
             raise InputError("the YAML is nested too deeply", _mark_span(doc.file, node),
-                             f"at most {MAX_DEPTH} levels")
+                             f"at most {MAX_DEPTH} levels of lists and mappings")
         doc.spans.setdefault(path, _mark_span(doc.file, node))
         if isinstance(node, yaml.MappingNode):
+            _check_tag(doc, node, "tag:yaml.org,2002:map")
             value: Any = {}
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
-                    raise InputError("a key must be a plain name", _mark_span(doc.file, key_node))
+                    raise InputError("a key must be a plain name", _mark_span(doc.file, key_node),
+                                     "write `name: value`; lists and mappings cannot be keys")
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     raise InputError("merge keys (<<) are not supported", _mark_span(doc.file, key_node),
                                      "write the keys out")
+                _check_tag(doc, key_node, *_PLAIN_TAGS)
                 key = key_node.value
                 if key in value:
                     first = doc.key_spans.get(path + (key,))
@@ -173,21 +270,26 @@ def _build(root: Any, doc: Doc) -> Any:
                 doc.key_spans[path + (key,)] = _mark_span(doc.file, key_node)
                 stack.append((value_node, path + (key,), value, key, depth + 1))
         elif isinstance(node, yaml.SequenceNode):
+            _check_tag(doc, node, "tag:yaml.org,2002:seq")
             value = [None] * len(node.value)
             for i in range(len(node.value) - 1, -1, -1):
                 stack.append((node.value[i], path + (i,), value, i, depth + 1))
         else:
+            _check_tag(doc, node, *_PLAIN_TAGS)
             doc.styles[path] = node.style
             try:
                 value = scalar.construct_object(node)
-            except ConstructorError as exc:
-                raise InputError(
-                    f"unsupported YAML tag {node.tag}", _mark_span(doc.file, node),
-                    "bpcalc reads plain data only: numbers, names, lists and mappings",
-                ) from None
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, yaml.YAMLError):
                 value = node.value
-            if not node.style and isinstance(value, str) and _EXPONENT_NUMBER.match(value):
-                value = float(value)
+            if isinstance(value, str) and not node.style and _EXPONENT_FLOAT.match(value):
+                value = float(value)  # YAML 1.1 reads 1e-3 as text; every student means a number
+            if isinstance(value, str):
+                doc.extents[path] = (node.start_mark.index, node.end_mark.index)
         into[slot] = value
     return result["root"]
+
+
+def _check_tag(doc: Doc, node: Any, *allowed: str) -> None:
+    if node.tag not in allowed:
+        raise InputError(f"unsupported YAML tag {_shown_tag(node.tag)}", _mark_span(doc.file, node),
+                         "bpcalc reads plain data only: numbers, names, lists and mappings; remove the tag")
