@@ -17,6 +17,7 @@ import math
 
 from .expr import Bin, Call, Expr, Name, Neg, Num, names_in
 from .ops import FORWARD, ROUNDED, softmax_vector
+from .problem import Line
 
 ZERO = Num(0.0)
 ONE = Num(1.0)
@@ -29,19 +30,38 @@ def _mentions(e: Expr, name: str) -> bool:
 def derivative(expr: Expr, wrt: str, self_name: str | None = None,
                known: dict[Expr, str] | None = None) -> Expr:
     """∂expr/∂wrt, simplified.  `self_name` names the line whose root `expr` is; `known` maps
-    whole expressions to the names of the lines that compute them (a softmax's siblings)."""
-    known = dict(known or {})
-    if self_name is not None:
-        known[expr] = self_name
-    return simplify(_d(expr, wrt, known))
+    softmax components to the names of the lines that compute them (see `softmax_names`)."""
+    return simplify(_d(expr, wrt, _Names(expr, self_name, known or {})))
 
 
-def _named(e: Expr, known: dict[Expr, str]) -> Expr:
+def softmax_names(lines: list[Line]) -> dict[Expr, str]:
+    """The lines that are one softmax component, by expression: a softmax's siblings by name."""
+    return {ln.expr: ln.name for ln in lines if isinstance(ln.expr, Call) and ln.expr.fn == "softmax"}
+
+
+class _Names:
+    """Which subexpressions are written by a line's name: the root itself, and softmax siblings.
+    The root is recognised by identity, so no deep tree is ever hashed."""
+
+    __slots__ = ("root", "self_name", "known")
+
+    def __init__(self, root: Expr, self_name: str | None, known: dict[Expr, str]):
+        self.root, self.self_name, self.known = root, self_name, known
+
+    def get(self, e: Expr) -> str | None:
+        if e is self.root and self.self_name is not None:
+            return self.self_name
+        if isinstance(e, Call) and e.fn == "softmax":
+            return self.known.get(e)
+        return None
+
+
+def _named(e: Expr, known: _Names) -> Expr:
     name = known.get(e)
     return Name(name) if name is not None else e
 
 
-def _d(e: Expr, x: str, known: dict[Expr, str]) -> Expr:
+def _d(e: Expr, x: str, known: _Names) -> Expr:
     if isinstance(e, Num):
         return ZERO
     if isinstance(e, Name):

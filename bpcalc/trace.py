@@ -23,7 +23,7 @@ from .engine import Solution
 from .errors import InputError, did_you_mean
 from .expr import Bin, Call, Expr, Name, Neg, Num
 from .problem import Line
-from .symbolic import derivative, evaluate
+from .symbolic import derivative, evaluate, softmax_names
 
 #: functions that appear only in derivatives; their numbers form shows the case that applies
 CASE_FUNCTIONS = frozenset({"step", "leaky_step", "sign", "ismax", "ismin"})
@@ -278,29 +278,15 @@ class _Locals:
     def __init__(self, solution: Solution):
         self.solution = solution
         self.lines = {line.name: line for line in solution.problem.lines}
-        self.known = {line.expr: line.name for line in solution.problem.lines}
+        self.known = softmax_names(solution.problem.lines)
         self.value = {(of, wrt): d for of, parts in solution.local.items() for wrt, d in parts}
-
-    def _known_for(self, line: Line) -> dict[Expr, str]:
-        # derivative() copies `known`; passing only this line's candidates keeps the trace linear
-        small: dict[Expr, str] = {}
-        for node in _subexpressions(line.expr):
-            if isinstance(node, Call) or (isinstance(node, Bin) and node.op == "**"):
-                candidates = [node]
-                if isinstance(node, Call) and node.fn == "softmax":
-                    candidates += [Call("softmax", node.args, index=j) for j in range(len(node.args))]
-                for c in candidates:
-                    name = self.known.get(c)
-                    if name is not None:
-                        small[c] = name
-        return small
 
     def get(self, of: str, wrt: str) -> Local:
         sol = self.solution
         line = self.lines[of]
         value = self.value[(of, wrt)]
         try:
-            formula = derivative(line.expr, wrt, line.name, self._known_for(line))
+            formula = derivative(line.expr, wrt, line.name, self.known)
             numbers = substitute(formula, sol.values, sol.round)
             cases = _cases(formula, sol.values, sol.round)
         except RecursionError:  # a formula nested hundreds deep: the value alone is shown

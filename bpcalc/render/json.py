@@ -7,16 +7,19 @@ from typing import Any
 
 from ..engine import Solution
 from ..expr import to_text
-from ..symbolic import derivative
+from ..symbolic import derivative, softmax_names
 
 
 def local_formulas(solution: Solution) -> list[dict[str, Any]]:
     """Each line's local derivative with respect to each name it uses: formula and value."""
-    known = {line.expr: line.name for line in solution.problem.lines}
+    known = softmax_names(solution.problem.lines)
     out = []
     for line in solution.problem.lines:
         for wrt, value in solution.local.get(line.name, []):
-            formula = to_text(derivative(line.expr, wrt, line.name, known))
+            try:
+                formula: str | None = to_text(derivative(line.expr, wrt, line.name, known))
+            except RecursionError:  # a formula nested hundreds deep (a very wide layer): no text
+                formula = None
             out.append({"of": line.name, "wrt": wrt, "formula": formula, "value": value})
     return out
 
