@@ -30,9 +30,10 @@ def derivative(expr: Expr, wrt: str, self_name: str | None = None,
                known: dict[Expr, str] | None = None) -> Expr:
     """∂expr/∂wrt, simplified.  `self_name` names the line whose root `expr` is; `known` maps
     whole expressions to the names of the lines that compute them (a softmax's siblings)."""
-    known = dict(known or {})
-    if self_name is not None:
-        known[expr] = self_name
+    known = known or {}
+    if self_name is not None and known.get(expr) != self_name:
+        # Copy only when the root is missing: copying a whole file's `known` per call is quadratic.
+        known = {**known, expr: self_name}
     return simplify(_d(expr, wrt, known))
 
 
