@@ -262,7 +262,7 @@ def local_partials(graph: Graph, problem: Problem, node: int, vals: list[float],
     op, args = graph.op, graph.args
     found: dict[int, float] = dict.fromkeys(graph.uses[node], 0.0)
     code = op[last]
-    if first == last and code < ARITHMETIC:
+    if first == last and 0 <= code < ARITHMETIC:
         # One arithmetic primitive on named nodes (`u: a * b`), the commonest line: the
         # partials directly, summed in the same order as the general pass below.
         node_of_root = graph.node_of_root
