@@ -20,11 +20,15 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 
 from .errors import InputError, MathError, Span
 from .expr import Bin, Call, Expr, Name, Neg, Num, format_number
-from .ops import FORWARD, ROUNDED, DomainError, partials, softmax_partials, softmax_vector
+from .ops import (ADD, ARITHMETIC, CODES, DIV, FORWARD, ID, MUL, NAMES, NEG, ROUNDED, SUB, DomainError,
+                  partials, softmax_partials, softmax_vector)
 from .problem import Problem
 
-_CONST = "const"
-_LEAF = "leaf"
+# Tape codes beyond the primitives of ops.CODES: a leaf's value, a constant.
+_LEAF = -2
+_CONST = -1
+_SOFTMAX = CODES["softmax"]
+_ROUNDED = frozenset(CODES[name] for name in ROUNDED)
 
 
 def round_half_up(x: float, places: int) -> float:
@@ -46,7 +50,7 @@ class Graph:
     root: list[int]  # node number -> tape index of its value
     start: list[int]  # node number -> first tape index of its line (== root for leaves)
     uses: list[tuple[int, ...]]  # node number -> node numbers its line uses, in order of first use
-    op: list[str]  # tape: primitive name
+    op: list[int]  # tape: primitive code (ops.CODES), or _LEAF / _CONST
     args: list[tuple[int, ...]]  # tape: argument tape indexes
     const: list[float]  # tape: the number of a constant, the component of a softmax
     node_of_root: dict[int, int]  # tape index of a root -> node number
@@ -59,9 +63,10 @@ def compile_problem(problem: Problem) -> Graph:
     root: list[int] = []
     start: list[int] = []
     uses: list[tuple[int, ...]] = []
-    op: list[str] = []
+    op: list[int] = []
     args: list[tuple[int, ...]] = []
     const: list[float] = []
+    codes = CODES
 
     for name in problem.leaves:
         index[name] = len(names)
@@ -77,46 +82,50 @@ def compile_problem(problem: Problem) -> Graph:
     for line in problem.lines:
         first = len(op)
         used: dict[int, None] = {}
-        # Iterative post-order walk: children are emitted before their parent.
-        stack: list[tuple[Expr, bool]] = [(line.expr, False)]
-        out: list[int] = []  # tape indexes of finished subexpressions
+        # Pre-order with the last child on top of the stack; reversed, that is the post-order
+        # (children left to right, then the parent) without recursion or (node, done) pairs.
+        order: list[Expr] = []
+        stack: list[Expr] = [line.expr]
         while stack:
-            e, done = stack.pop()
-            if isinstance(e, Num):
-                out.append(len(op))
-                op.append(_CONST)
-                args.append(())
-                const.append(e.value)
-                continue
-            if isinstance(e, Name):
+            e = stack.pop()
+            order.append(e)
+            kind = type(e)
+            if kind is Bin:
+                stack.append(e.a)
+                stack.append(e.b)
+            elif kind is Neg:
+                stack.append(e.x)
+            elif kind is Call:
+                stack.extend(e.args)
+        out: list[int] = []  # tape indexes of finished subexpressions
+        for e in reversed(order):
+            kind = type(e)
+            if kind is Name:
                 node = index.get(e.id)
                 if node is None:  # the loader checks this first; a guard for API users
                     raise InputError(f"'{e.id}' is used in '{line.name}' but never defined", line.span)
-                used.setdefault(node, None)
+                used[node] = None
                 out.append(root[node])
                 continue
-            children: tuple[Expr, ...]
-            if isinstance(e, Neg):
-                children, name, k = (e.x,), "neg", 0.0
-            elif isinstance(e, Bin):
-                children, name, k = (e.a, e.b), e.op, 0.0
+            if kind is Num:
+                code, a, k = _CONST, (), e.value
+            elif kind is Bin:
+                b = out.pop()
+                code, a, k = codes[e.op], (out.pop(), b), 0.0
+            elif kind is Neg:
+                code, a, k = NEG, (out.pop(),), 0.0
             else:
-                assert isinstance(e, Call)
-                children, name, k = e.args, e.fn, float(e.index)
-            if not done:
-                stack.append((e, True))
-                stack.extend((c, False) for c in reversed(children))
-                continue
-            n = len(children)
-            a = tuple(out[-n:])
-            del out[-n:]
+                n = len(e.args)
+                a = tuple(out[-n:])
+                del out[-n:]
+                code, k = codes[e.fn], float(e.index)
             out.append(len(op))
-            op.append(name)
+            op.append(code)
             args.append(a)
             const.append(k)
         # A line that is just a name (`a: b`) still owns a node of its own.
         if len(op) == first:
-            op.append("id")
+            op.append(ID)
             args.append((out[-1],))
             const.append(0.0)
         index[line.name] = len(names)
@@ -188,39 +197,64 @@ def forward(graph: Graph, problem: Problem, leaf_values: list[float], round_digi
             ) -> tuple[list[float], dict[int, float]]:
     """Evaluate the tape.  Returns the values and, for rounded primitives, the values before rounding."""
     op, args, const = graph.op, graph.args, graph.const
-    vals = [0.0] * len(op)
+    vals = list(const)  # constants in place; leaves and primitives are written below
     raw: dict[int, float] = {}
+    root = graph.root
     for n in range(graph.n_leaves):
-        vals[graph.root[n]] = leaf_values[n]
-    fwd = FORWARD
-    for t in range(len(op)):
-        name = op[t]
-        if name == _LEAF:
-            continue
-        if name == _CONST:
-            vals[t] = const[t]
-            continue
-        a = args[t]
-        try:
-            if name == "softmax":
+        vals[root[n]] = leaf_values[n]
+    fwd, names, rounded = FORWARD, NAMES, _ROUNDED
+    t = 0
+    try:
+        for t, code in enumerate(op):
+            if code < 0:  # a leaf or a constant: already in place
+                continue
+            # + - * / neg id inline: most of any graph, and a call per node would double the time.
+            if code < ARITHMETIC:
+                if code == MUL:
+                    x, y = args[t]
+                    v = vals[x] * vals[y]
+                elif code == ADD:
+                    x, y = args[t]
+                    v = vals[x] + vals[y]
+                elif code == SUB:
+                    x, y = args[t]
+                    v = vals[x] - vals[y]
+                elif code == DIV:
+                    x, y = args[t]
+                    if vals[y] == 0:
+                        raise DomainError("division by zero")
+                    v = vals[x] / vals[y]
+                elif code == NEG:
+                    v = -vals[args[t][0]]
+                else:
+                    v = vals[args[t][0]]
+                if v - v != 0.0:  # inf or nan: v - v is 0.0 for every finite float
+                    raise _domain_failure(graph, problem, t, vals, "the value overflows")
+                vals[t] = v
+                continue
+            a = args[t]
+            if code == _SOFTMAX:
                 v = softmax_vector([vals[i] for i in a])[int(const[t])]
-            elif len(a) == 2:
-                v = fwd[name](vals[a[0]], vals[a[1]])
             elif len(a) == 1:
-                v = fwd[name](vals[a[0]])
+                v = fwd[names[code]](vals[a[0]])
+            elif len(a) == 2:
+                v = fwd[names[code]](vals[a[0]], vals[a[1]])
             else:
-                v = fwd[name](*[vals[i] for i in a])
-        except DomainError as exc:
-            raise _domain_failure(graph, problem, t, vals, str(exc)) from None
-        except OverflowError:
-            raise _domain_failure(graph, problem, t, vals, "the value overflows") from None
-        if not math.isfinite(v):
-            raise _domain_failure(graph, problem, t, vals, "the value overflows")
-        if round_digits is not None and name in ROUNDED:
-            raw[t] = v
-            v = round_half_up(v, round_digits)
-        vals[t] = v
+                v = fwd[names[code]](*[vals[i] for i in a])
+            if not math.isfinite(v):
+                raise _domain_failure(graph, problem, t, vals, "the value overflows")
+            if round_digits is not None and code in rounded:
+                raw[t] = v
+                v = round_half_up(v, round_digits)
+            vals[t] = v
+    except DomainError as exc:
+        raise _domain_failure(graph, problem, t, vals, str(exc)) from None
+    except OverflowError:
+        raise _domain_failure(graph, problem, t, vals, "the value overflows") from None
     return vals, raw
+
+
+_NEGATIVE_BASE = "the derivative of a negative base raised to a variable power is undefined"
 
 
 def local_partials(graph: Graph, problem: Problem, node: int, vals: list[float],
@@ -228,41 +262,80 @@ def local_partials(graph: Graph, problem: Problem, node: int, vals: list[float],
     """∂line/∂u for each node u the line uses: a reverse pass over the line's own run of the tape."""
     first, last = graph.start[node], graph.root[node]
     op, args = graph.op, graph.args
+    found: dict[int, float] = dict.fromkeys(graph.uses[node], 0.0)
+    code = op[last]
+    if first == last and 0 <= code < ARITHMETIC:
+        # One arithmetic primitive on named nodes (`u: a * b`), the commonest line: the
+        # partials directly, summed in the same order as the general pass below.
+        node_of_root = graph.node_of_root
+        a = args[last]
+        if code == MUL:
+            x, y = a
+            found[node_of_root[x]] += vals[y]
+            found[node_of_root[y]] += vals[x]
+        elif code == ADD:
+            found[node_of_root[a[0]]] += 1.0
+            found[node_of_root[a[1]]] += 1.0
+        elif code == SUB:
+            found[node_of_root[a[0]]] += 1.0
+            found[node_of_root[a[1]]] += -1.0
+        elif code == DIV:
+            x, y = a
+            found[node_of_root[x]] += 1.0 / vals[y]
+            found[node_of_root[y]] += -vals[x] / (vals[y] * vals[y])
+        else:
+            found[node_of_root[a[0]]] += -1.0 if code == NEG else 1.0
+        return list(found.items())
     adj = [0.0] * (last - first + 1)
     adj[-1] = 1.0
-    found: dict[int, float] = {u: 0.0 for u in graph.uses[node]}
+    node_of_root = graph.node_of_root
     for t in range(last, first - 1, -1):
         g = adj[t - first]
-        name = op[t]
-        if name == _CONST or g == 0.0:
+        code = op[t]
+        if code == _CONST or g == 0.0:
             continue
         a = args[t]
+        if code < ARITHMETIC:
+            # The arithmetic partials inline (the same numbers ops.partials gives); never NaN.
+            if code == MUL:
+                ds: tuple[float, ...] = (vals[a[1]], vals[a[0]])
+            elif code == ADD:
+                ds = (1.0, 1.0)
+            elif code == SUB:
+                ds = (1.0, -1.0)
+            elif code == DIV:
+                b = vals[a[1]]
+                ds = (1.0 / b, -vals[a[0]] / (b * b))
+            else:
+                ds = (-1.0,) if code == NEG else (1.0,)
+            for i, d in zip(a, ds):
+                if i >= first:
+                    if op[i] != _CONST:
+                        adj[i - first] += g * d
+                else:
+                    found[node_of_root[i]] += g * d
+            continue
         try:
-            if name == "softmax":
+            if code == _SOFTMAX:
                 xs = [vals[i] for i in a]
                 outs = softmax_vector(xs)
                 if round_digits is not None:
                     outs = [round_half_up(o, round_digits) for o in outs]
                 ds = softmax_partials(int(graph.const[t]), tuple(xs), outs)
             else:
-                ds = partials(name, tuple(vals[i] for i in a), vals[t])
+                ds = partials(NAMES[code], tuple(vals[i] for i in a), vals[t])
         except DomainError as exc:
             raise _domain_failure(graph, problem, t, vals, str(exc)) from None
         for i, d in zip(a, ds):
             if i >= first:
                 if op[i] != _CONST:
                     if math.isnan(d):
-                        raise _domain_failure(
-                            graph, problem, t, vals,
-                            "the derivative of a negative base raised to a variable power is undefined")
+                        raise _domain_failure(graph, problem, t, vals, _NEGATIVE_BASE)
                     adj[i - first] += g * d
             else:
                 if math.isnan(d):
-                    raise _domain_failure(
-                        graph, problem, t, vals,
-                        "the derivative of a negative base raised to a variable power is undefined")
-                u = graph.node_of_root[i]
-                found[u] += g * d
+                    raise _domain_failure(graph, problem, t, vals, _NEGATIVE_BASE)
+                found[node_of_root[i]] += g * d
     return list(found.items())
 
 
@@ -290,7 +363,7 @@ def _solve_at(problem: Problem, graph: Graph, leaf_values: list[float], round_di
               rate: float, backward: bool = True) -> Solution:
     vals, raw = forward(graph, problem, leaf_values, round_digits)
     names = graph.names
-    values = {names[n]: vals[graph.root[n]] for n in range(len(names))}
+    values = dict(zip(names, [vals[r] for r in graph.root]))
     unrounded = {names[graph.node_of_root[t]]: v for t, v in raw.items() if t in graph.node_of_root}
     local: dict[str, list[tuple[str, float]]] = {}
     gradients: dict[str, float] = {}
@@ -304,14 +377,14 @@ def _solve_at(problem: Problem, graph: Graph, leaf_values: list[float], round_di
             if g != 0.0:
                 for u, d in parts:
                     grad[u] += g * d
-        gradients = {names[n]: grad[n] for n in range(len(names))}
-        for n, g in enumerate(grad):
-            if not math.isfinite(g):
-                raise MathError(
-                    f"the gradient of '{names[n]}' overflows",
-                    problem.spans.get(names[n]),
-                    "scale the inputs down; the derivatives are too large for a float",
-                )
+        gradients = dict(zip(names, grad))
+        if not all(map(math.isfinite, grad)):
+            n = next(n for n, g in enumerate(grad) if not math.isfinite(g))
+            raise MathError(
+                f"the gradient of '{names[n]}' overflows",
+                problem.spans.get(names[n]),
+                "scale the inputs down; the derivatives are too large for a float",
+            )
     return Solution(problem, graph, values, unrounded, local, gradients, round_digits, rate,
                     tape_values=vals)
 

@@ -135,6 +135,14 @@ FORWARD = {
     "min": _min,
 }
 
+#: integer codes for the tape: the engine compares ints, not strings, and inlines the arithmetic
+#: codes below ARITHMETIC; every other primitive goes through FORWARD and `partials` by name.
+ADD, SUB, MUL, DIV, NEG, ID = range(6)
+ARITHMETIC = 6
+NAMES: list[str] = ["+", "-", "*", "/", "neg", "id"] + [n for n in FORWARD if n not in
+                                                        ("+", "-", "*", "/", "neg", "id")] + ["softmax"]
+CODES: dict[str, int] = {name: code for code, name in enumerate(NAMES)}
+
 #: the functions whose outputs `--round N` rounds: what one reads off a calculator
 ROUNDED = frozenset(
     {"sigmoid", "tanh", "relu", "leaky_relu", "softplus", "softmax", "exp", "log", "sqrt", "sin", "cos"}

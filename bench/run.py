@@ -1,0 +1,485 @@
+"""bpcalc's benchmark: every figure is a ratio of two timings taken in the same run.
+
+    python bench/run.py            # the full run (a few minutes on 2 cores)
+    python bench/run.py --quick    # a smoke run: smaller graphs, fewer repetitions
+
+Absolute times on a shared 2-core machine are noise; ratios of interleaved repetitions (the two
+things timed alternately, medians compared) are not.  Each figure is printed with its target and
+PASS or FAIL; the exit code is 1 if any target is missed.  The `micrograd` package (the `bench`
+extra: pip install -e '.[bench]') is the reference scalar autograd engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import math
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import bpcalc  # noqa: E402
+from bpcalc.engine import compile_problem, solve  # noqa: E402
+from bpcalc.expr import Bin, Call, Expr, Name, Num  # noqa: E402
+from bpcalc.problem import Line, Problem  # noqa: E402
+
+RESULTS: list[tuple[str, str, str, bool]] = []  # (figure, measured, target, passed)
+
+
+def report(figure: str, measured: str, target: str, passed: bool) -> None:
+    RESULTS.append((figure, measured, target, passed))
+    print(f"  {'PASS' if passed else 'FAIL'}  {figure}: {measured}   (target {target})", flush=True)
+
+
+# --- timing -------------------------------------------------------------------------------------------
+
+
+def interleaved(fns: dict[str, Callable[[], object]], reps: int) -> dict[str, float]:
+    """Median seconds of each function, the functions run in turn (alternating order) `reps` times."""
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    keys = list(fns)
+    for r in range(reps):
+        for k in (keys if r % 2 == 0 else reversed(keys)):
+            gc.collect()
+            t = time.perf_counter()
+            fns[k]()
+            times[k].append(time.perf_counter() - t)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def bpcalc_command() -> list[str]:
+    script = Path(sys.executable).parent / "bpcalc"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bpcalc"]
+
+
+def run_cli(args: list[str]) -> Callable[[], None]:
+    def go() -> None:
+        done = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(args)} exited {done.returncode}: {done.stderr.decode()[-500:]}")
+
+    return go
+
+
+def in_big_stack(fn: Callable[[], object]) -> object:
+    """Run fn in a thread with a large stack: micrograd's backward() recurses once per node."""
+    box: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - reported by the caller
+            box["error"] = exc
+
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, 2_000_000))
+    threading.stack_size(1 << 30)
+    try:
+        th = threading.Thread(target=target)
+        th.start()
+        th.join()
+    finally:
+        threading.stack_size(0)
+        sys.setrecursionlimit(old_limit)
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box.get("value")
+
+
+# --- the graphs, as bpcalc problems and as micrograd programs ---------------------------------------
+
+
+def n_ops(problem: Problem) -> int:
+    """Primitive operations in bpcalc's tape: what "nodes" means for both engines."""
+    g = compile_problem(problem)
+    return sum(1 for t in range(len(g.op)) if g.args[t])
+
+
+def add(a: Expr, b: Expr) -> Expr:
+    return Bin("+", a, b)
+
+
+def mul(a: Expr, b: Expr) -> Expr:
+    return Bin("*", a, b)
+
+
+def chain_problem(ops: int) -> Problem:
+    """v_i = v_(i-1) * a + b: two primitives a line, converging to 1."""
+    lines = []
+    prev = "x"
+    for i in range(1, ops // 2 + 1):
+        lines.append(Line(f"v{i}", add(mul(Name(prev), Name("a")), Name("b")), f"{prev} * a + b"))
+        prev = f"v{i}"
+    return Problem("<chain>", {"x": 1.0}, {"a": 0.5, "b": 0.5}, lines, prev)
+
+
+def chain_micrograd(ops: int) -> Callable[[], float]:
+    from micrograd.engine import Value
+
+    def go() -> float:
+        x, a, b = Value(1.0), Value(0.5), Value(0.5)
+        v = x
+        for _ in range(ops // 2):
+            v = v * a + b
+        v.backward()
+        return a.grad
+
+    return go
+
+
+def wide_problem(ops: int) -> Problem:
+    """s = x0 + x1 + … + x_ops: one line, ops additions."""
+    names = [f"x{i}" for i in range(ops + 1)]
+    e: Expr = Name(names[0])
+    for n in names[1:]:
+        e = add(e, Name(n))
+    params = {n: (i % 7) / 7 for i, n in enumerate(names)}
+    return Problem("<wide>", {}, params, [Line("s", e, "x0 + x1 + …")], "s")
+
+
+def wide_micrograd(ops: int) -> Callable[[], float]:
+    from micrograd.engine import Value
+
+    def go() -> float:
+        xs = [Value((i % 7) / 7) for i in range(ops + 1)]
+        s = xs[0]
+        for x in xs[1:]:
+            s = s + x
+        s.backward()
+        return xs[0].grad
+
+    return go
+
+
+MLP_SIZES = (2, 16, 16, 1)
+
+
+def mlp_weights(seed: int = 0) -> tuple[list[list[list[float]]], list[list[float]], list[tuple[list[float], float]]]:
+    rng = random.Random(seed)
+    ws = [[[rng.uniform(-1, 1) for _ in range(n_in)] for _ in range(n_out)]
+          for n_in, n_out in zip(MLP_SIZES, MLP_SIZES[1:])]
+    bs = [[rng.uniform(-1, 1) for _ in range(n_out)] for n_out in MLP_SIZES[1:]]
+    data = [([rng.uniform(-1, 1), rng.uniform(-1, 1)], rng.uniform(-1, 1)) for _ in range(100)]
+    return ws, bs, data
+
+
+def mlp_problem(seed: int = 0) -> Problem:
+    """2-16-16-1, relu hidden layers, linear output, loss Σ (y − t)² over 100 samples.
+
+    Written as micrograd's MLP computes it: b + w·x per neuron, (y + (−t))**2 per sample.
+    """
+    ws, bs, data = mlp_weights(seed)
+    params: dict[str, float] = {}
+    for layer, (w, b) in enumerate(zip(ws, bs)):
+        for j, row in enumerate(w):
+            for k, value in enumerate(row):
+                params[f"w{layer}_{j}_{k}"] = value
+            params[f"b{layer}_{j}"] = b[j]
+    inputs: dict[str, float] = {}
+    lines: list[Line] = []
+    total: Expr | None = None
+    for s, (xs, t) in enumerate(data):
+        prev = []
+        for k, x in enumerate(xs):
+            inputs[f"x{s}_{k}"] = x
+            prev.append(f"x{s}_{k}")
+        for layer, w in enumerate(ws):
+            last = layer == len(ws) - 1
+            now = []
+            for j, row in enumerate(w):
+                e: Expr = Name(f"b{layer}_{j}")
+                for k in range(len(row)):
+                    e = add(e, mul(Name(f"w{layer}_{j}_{k}"), Name(prev[k])))
+                if not last:
+                    e = Call("relu", (e,))
+                name = f"h{s}_{layer}_{j}"
+                lines.append(Line(name, e, name))
+                now.append(name)
+            prev = now
+        loss = Bin("**", add(Name(prev[0]), Num(-t)), Num(2.0))
+        lines.append(Line(f"l{s}", loss, f"l{s}"))
+        total = Name(f"l{s}") if total is None else add(total, Name(f"l{s}"))
+    assert total is not None
+    lines.append(Line("L", total, "L"))
+    return Problem("<mlp>", inputs, params, lines, "L")
+
+
+def mlp_micrograd(seed: int = 0) -> Callable[[], float]:
+    from micrograd.engine import Value
+
+    ws, bs, data = mlp_weights(seed)
+
+    def go() -> float:
+        W = [[[Value(v) for v in row] for row in w] for w in ws]
+        B = [[Value(v) for v in b] for b in bs]
+        total = None
+        for xs, t in data:
+            prev = [Value(x) for x in xs]
+            for layer, w in enumerate(W):
+                now = []
+                for j, row in enumerate(w):
+                    e = B[layer][j]
+                    for k in range(len(row)):
+                        e = e + row[k] * prev[k]
+                    now.append(e if layer == len(W) - 1 else e.relu())
+                prev = now
+            loss = (prev[0] + (-t)) ** 2
+            total = loss if total is None else total + loss
+        total.backward()
+        return W[0][0][0].grad
+
+    return go
+
+
+def micrograd_ops(build: Callable[[], float]) -> int:
+    """Count micrograd's op nodes (data flow only) by wrapping Value.__init__ during one build."""
+    from micrograd.engine import Value
+
+    count = 0
+    init = Value.__init__
+
+    def counting(self, data, _children=(), _op=""):  # type: ignore[no-untyped-def]
+        nonlocal count
+        count += bool(_op)
+        init(self, data, _children, _op)
+
+    Value.__init__ = counting  # type: ignore[method-assign]
+    try:
+        in_big_stack(build)
+    finally:
+        Value.__init__ = init  # type: ignore[method-assign]
+    return count
+
+
+# --- the figures ---------------------------------------------------------------------------------------
+
+
+def startup(reps: int) -> None:
+    print("1. start-up", flush=True)
+    cmd = bpcalc_command()
+    ex = "examples/seed003_expression.yaml"
+    t = interleaved({
+        "python": run_cli([sys.executable, "-c", "pass"]),
+        "text": run_cli(cmd + ["step", ex, "--format", "text"]),
+        "json": run_cli(cmd + ["step", ex, "--format", "json"]),
+    }, reps)
+    for fmt in ("text", "json"):
+        r = t[fmt] / t["python"]
+        report(f"bpcalc step seed003 --format {fmt} / python -c pass",
+               f"{r:.1f}x ({t[fmt] * 1e3:.0f} ms vs {t['python'] * 1e3:.0f} ms)", "<= 10x", r <= 10)
+
+
+def throughput(reps: int, ops: int) -> None:
+    print(f"2. engine throughput (forward + backward, ~{ops:,} primitive operations)", flush=True)
+    cases = [
+        ("chain", chain_problem(ops), chain_micrograd(ops)),
+        ("wide sum", wide_problem(ops), wide_micrograd(ops)),
+        ("MLP 2-16-16-1 x 100 samples", mlp_problem(), mlp_micrograd()),
+    ]
+    for label, problem, mg in cases:
+        nodes = n_ops(problem)
+        mg_nodes = micrograd_ops(mg)
+        sol = solve(problem)
+        mg_check = in_big_stack(mg)
+        first_param = next(iter(problem.params))
+        if not math.isclose(sol.gradients[first_param], mg_check, rel_tol=1e-9, abs_tol=1e-12):
+            report(f"{label}: bpcalc and micrograd agree", f"{sol.gradients[first_param]} vs {mg_check}",
+                   "equal", False)
+        t = interleaved({"bpcalc": lambda: solve(problem), "micrograd": lambda: in_big_stack(mg)}, reps)
+        rate = nodes / t["bpcalc"]
+        mg_rate = mg_nodes / t["micrograd"]
+        report(f"{label}: bpcalc nodes/s ({nodes:,} nodes)", f"{rate / 1e6:.2f}M", ">= 1M", rate >= 1e6)
+        report(f"{label}: bpcalc / micrograd ({mg_nodes:,} nodes)",
+               f"{rate / mg_rate:.1f}x ({mg_rate / 1e3:.0f}k nodes/s)", ">= 4x", rate >= 4 * mg_rate)
+
+
+def chain_yaml(lines: int) -> str:
+    out = ["inputs: {x: 1}", "params: {a: 0.5, b: 0.5}", "define:"]
+    prev = "x"
+    for i in range(1, lines + 1):
+        out.append(f"  v{i}: {prev} * a + b")
+        prev = f"v{i}"
+    out.append(f"output: {prev}")
+    return "\n".join(out) + "\n"
+
+
+def scaling(reps: int, sizes: list[int], big: int, tmp: Path) -> None:
+    print(f"3. linear scaling ({', '.join(f'{n:,}' for n in sizes)} define lines, grad --format json)",
+          flush=True)
+    cmd = bpcalc_command()
+    fns = {}
+    for n in sizes:
+        path = tmp / f"chain{n}.yaml"
+        path.write_text(chain_yaml(n))
+        fns[n] = run_cli(cmd + ["grad", str(path), "--format", "json"])
+    t = interleaved(fns, reps)
+    for small, large in zip(sizes, sizes[1:]):
+        r = t[large] / t[small]
+        report(f"{large:,} / {small:,} lines", f"{r:.1f}x ({t[small]:.2f} s -> {t[large]:.2f} s)",
+               "<= 12x", r <= 12)
+    problem = chain_problem(big)
+    start = time.perf_counter()
+    try:
+        sol = solve(problem)
+        ok = math.isfinite(sol.gradients["a"])
+        shown = f"{time.perf_counter() - start:.1f} s"
+    except Exception as exc:  # noqa: BLE001 - reported as the figure
+        ok, shown = False, f"{type(exc).__name__}: {exc}"
+    report(f"a {n_ops(problem):,}-node graph through the API", shown, "finishes", ok)
+
+
+def hand_step(p: dict[str, float]) -> tuple[float, dict[str, float], float]:
+    """Seed 002 by hand: forward, backward, SGD step on w1..w8 (biases frozen), forward again."""
+    def forward(p: dict[str, float]) -> tuple[float, ...]:
+        i1, i2 = 0.05, 0.10
+        h1 = 1 / (1 + math.exp(-(p["w1"] * i1 + p["w2"] * i2 + p["b1"])))
+        h2 = 1 / (1 + math.exp(-(p["w3"] * i1 + p["w4"] * i2 + p["b1"])))
+        o1 = 1 / (1 + math.exp(-(p["w5"] * h1 + p["w6"] * h2 + p["b2"])))
+        o2 = 1 / (1 + math.exp(-(p["w7"] * h1 + p["w8"] * h2 + p["b2"])))
+        e = 0.5 * (0.01 - o1) ** 2 + 0.5 * (0.99 - o2) ** 2
+        return i1, i2, h1, h2, o1, o2, e
+
+    i1, i2, h1, h2, o1, o2, e = forward(p)
+    d_o1 = (o1 - 0.01) * o1 * (1 - o1)
+    d_o2 = (o2 - 0.99) * o2 * (1 - o2)
+    d_h1 = (d_o1 * p["w5"] + d_o2 * p["w7"]) * h1 * (1 - h1)
+    d_h2 = (d_o1 * p["w6"] + d_o2 * p["w8"]) * h2 * (1 - h2)
+    g = {"w1": d_h1 * i1, "w2": d_h1 * i2, "w3": d_h2 * i1, "w4": d_h2 * i2,
+         "w5": d_o1 * h1, "w6": d_o1 * h2, "w7": d_o2 * h1, "w8": d_o2 * h2}
+    new = dict(p)
+    for k, v in g.items():
+        new[k] = p[k] - 0.5 * v
+    return e, new, forward(new)[-1]
+
+
+def tiny_network(reps: int) -> None:
+    print("4. tiny network (one step of seed 002, Python API)", flush=True)
+    problem = bpcalc.load(str(ROOT / "examples/seed002_network.yaml"))
+    sol = solve(problem, step=True)
+    e, new, e_after = hand_step(problem.params)
+    assert math.isclose(sol.loss, e, rel_tol=1e-12) and math.isclose(sol.loss_after or 0, e_after, rel_tol=1e-12)
+    assert all(math.isclose(sol.updated[k], new[k], rel_tol=1e-12) for k in sol.updated or {})
+    inner = 200
+
+    def ours() -> None:
+        for _ in range(inner):
+            solve(problem, step=True)
+
+    def hand() -> None:
+        for _ in range(inner):
+            hand_step(problem.params)
+
+    t = interleaved({"bpcalc": ours, "hand": hand}, reps)
+    r = t["bpcalc"] / t["hand"]
+    report("solve(seed002, step=True) / hand-written floats",
+           f"{r:.1f}x ({t['bpcalc'] / inner * 1e6:.0f} µs vs {t['hand'] / inner * 1e6:.1f} µs)", "<= 20x", r <= 20)
+
+
+def ladder_yaml(lines: int) -> str:
+    """Each line uses the two before it: the chain-rule paths to v1 number ~1.6^n, so δ form."""
+    out = ["inputs: {x: 1}", "params: {a: 0.5}", "define:", "  v1: a * x", "  v2: a * v1"]
+    for i in range(3, lines + 1):
+        out.append(f"  v{i}: a * v{i - 1} + 0.25 * v{i - 2}")
+    out.append(f"output: v{lines}")
+    return "\n".join(out) + "\n"
+
+
+def rendering(reps: int, sizes: tuple[int, int], tmp: Path) -> None:
+    print("5. rendering (bpcalc ... --format text)", flush=True)
+    cmd = bpcalc_command()
+    small, large = sizes
+    fns = {
+        "python": run_cli([sys.executable, "-c", "pass"]),
+        "startup": run_cli(cmd + ["step", "examples/seed003_expression.yaml", "--format", "text"]),
+        "seed002": run_cli(cmd + ["step", "examples/seed002_network.yaml", "--format", "text"]),
+    }
+    for n in sizes:
+        path = tmp / f"ladder{n}.yaml"
+        path.write_text(ladder_yaml(n))
+        fns[n] = run_cli(cmd + ["grad", str(path), "--format", "text"])
+    try:
+        t = interleaved(fns, reps)
+    except RuntimeError as exc:
+        report("rendering runs", str(exc).splitlines()[0][:200], "exit 0", False)
+        return
+    beyond = t["seed002"] - t["startup"]
+    report("seed002 step text beyond start-up / python -c pass",
+           f"{beyond / t['python']:.1f}x ({beyond * 1e3:.0f} ms)", "<= 1x", beyond <= t["python"])
+    r = (t[large] - t["startup"]) / max(t[small] - t["startup"], 1e-3)
+    report(f"grad text, {large:,} / {small:,} lines (each line uses the two before)",
+           f"{r:.1f}x ({t[small]:.2f} s -> {t[large]:.2f} s)", f"<= {1.2 * large / small:.0f}x",
+           r <= 1.2 * large / small)
+
+
+MEMORY_PROBE = """
+import resource, sys
+sys.path.insert(0, {bench!r})
+sys.setrecursionlimit(2_000_000)
+import run
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+if {which!r} == "bpcalc":
+    problem = run.chain_problem({ops})
+    run.solve(problem)
+else:
+    run.in_big_stack(run.chain_micrograd({ops}))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base)
+"""
+
+
+def memory(ops: int) -> None:
+    print(f"6. memory (peak RSS above the interpreter with bpcalc imported, {ops:,}-node chain)", flush=True)
+    peak = {}
+    for which in ("bpcalc", "micrograd"):
+        code = MEMORY_PROBE.format(bench=str(ROOT / "bench"), which=which, ops=ops)
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+        if done.returncode != 0:
+            report(f"{which} peak RSS", done.stderr.strip().splitlines()[-1], "runs", False)
+            return
+        peak[which] = int(done.stdout.strip()) / 1024  # ru_maxrss is in KiB on Linux
+    if peak["micrograd"] <= 0:
+        report("micrograd peak RSS", "no rise measured", "measurable", False)
+        return
+    r = peak["bpcalc"] / peak["micrograd"]
+    report("bpcalc peak RSS / micrograd's, same graph",
+           f"{r:.2f}x ({peak['bpcalc']:.0f} MiB vs {peak['micrograd']:.0f} MiB, "
+           f"{peak['bpcalc'] * 1024 * 1024 / ops:.0f} bytes/node)", "<= 1x", r <= 1)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a smoke run: small graphs, few repetitions")
+    opts = parser.parse_args()
+    quick = opts.quick
+    try:
+        importlib.import_module("micrograd")
+    except ImportError:
+        print("micrograd is missing: pip install -e '.[bench]'", file=sys.stderr)
+        return 2
+    print(f"bpcalc benchmark{' (quick)' if quick else ''}: Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} cores; medians of interleaved repetitions")
+    with tempfile.TemporaryDirectory() as tmp:
+        startup(5 if quick else 21)
+        throughput(3 if quick else 7, 20_000 if quick else 100_000)
+        scaling(1 if quick else 3, [500, 5_000, 50_000] if quick else [2_000, 20_000, 200_000],
+                100_000 if quick else 1_000_000, Path(tmp))
+        tiny_network(5 if quick else 21)
+        rendering(3 if quick else 7, (100, 1_000) if quick else (1_000, 10_000), Path(tmp))
+        memory(20_000 if quick else 100_000)
+    failed = [r for r in RESULTS if not r[3]]
+    print(f"\n{len(RESULTS) - len(failed)} of {len(RESULTS)} targets met")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
