@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-from .expr import Bin, Call, Expr, Name, Neg, Num, names_in
+from .expr import Bin, Call, Expr, Name, Neg, Num
 from .ops import FORWARD, ROUNDED, softmax_vector
 from .problem import Line
 
@@ -23,15 +23,33 @@ ZERO = Num(0.0)
 ONE = Num(1.0)
 
 
-def _mentions(e: Expr, name: str) -> bool:
-    return name in names_in(e)
-
-
 def derivative(expr: Expr, wrt: str, self_name: str | None = None,
                known: dict[Expr, str] | None = None) -> Expr:
     """∂expr/∂wrt, simplified.  `self_name` names the line whose root `expr` is; `known` maps
     softmax components to the names of the lines that compute them (see `softmax_names`)."""
-    return simplify(_d(expr, wrt, _Names(expr, self_name, known or {})))
+    return simplify(_d(expr, wrt, _Names(expr, self_name, known or {}, _containing(expr, wrt))))
+
+
+def _containing(expr: Expr, name: str) -> set[int]:
+    """The ids of the subexpressions that use `name`: one pass, so a wide sum stays linear."""
+    has: set[int] = set()
+    stack: list[tuple[Expr, bool]] = [(expr, False)]
+    while stack:
+        e, done = stack.pop()
+        if isinstance(e, Name):
+            if e.id == name:
+                has.add(id(e))
+            continue
+        children: tuple[Expr, ...] = (
+            (e.x,) if isinstance(e, Neg) else (e.a, e.b) if isinstance(e, Bin)
+            else e.args if isinstance(e, Call) else ()
+        )
+        if not done:
+            stack.append((e, True))
+            stack.extend((c, False) for c in children)
+        elif any(id(c) in has for c in children):
+            has.add(id(e))
+    return has
 
 
 def softmax_names(lines: list[Line]) -> dict[Expr, str]:
@@ -43,10 +61,14 @@ class _Names:
     """Which subexpressions are written by a line's name: the root itself, and softmax siblings.
     The root is recognised by identity, so no deep tree is ever hashed."""
 
-    __slots__ = ("root", "self_name", "known")
+    __slots__ = ("root", "self_name", "known", "has")
 
-    def __init__(self, root: Expr, self_name: str | None, known: dict[Expr, str]):
-        self.root, self.self_name, self.known = root, self_name, known
+    def __init__(self, root: Expr, self_name: str | None, known: dict[Expr, str], has: set[int]):
+        self.root, self.self_name, self.known, self.has = root, self_name, known, has
+
+    def mentions(self, e: Expr) -> bool:
+        """Whether `e` (a part of the root expression) uses the name differentiated by."""
+        return id(e) in self.has
 
     def get(self, e: Expr) -> str | None:
         if e is self.root and self.self_name is not None:
@@ -66,7 +88,7 @@ def _d(e: Expr, x: str, known: _Names) -> Expr:
         return ZERO
     if isinstance(e, Name):
         return ONE if e.id == x else ZERO
-    if not _mentions(e, x):
+    if not known.mentions(e):
         return ZERO
     if isinstance(e, Neg):
         return Neg(_d(e.x, x, known))
@@ -82,7 +104,7 @@ def _d(e: Expr, x: str, known: _Names) -> Expr:
         if e.op == "/":
             return Bin("-", Bin("/", da, b), Bin("/", Bin("*", a, db), Bin("**", b, Num(2.0))))
         # a ** b
-        if not _mentions(b, x):
+        if not known.mentions(b):
             return Bin("*", Bin("*", b, Bin("**", a, Bin("-", b, ONE))), da)
         return Bin("*", _named(e, known),
                    Bin("+", Bin("*", db, Call("log", (a,))), Bin("/", Bin("*", b, da), a)))
@@ -108,7 +130,7 @@ def _d(e: Expr, x: str, known: _Names) -> Expr:
     if fn == "leaky_relu":
         slope = args[1] if len(args) > 1 else Num(0.01)
         d_u = Bin("*", Call("leaky_step", (u, slope)), du)
-        if len(args) > 1 and _mentions(args[1], x):
+        if len(args) > 1 and known.mentions(args[1]):
             d_slope = Bin("*", Call("min", (u, ZERO)), _d(args[1], x, known))
             return Bin("+", d_u, d_slope)
         return d_u
