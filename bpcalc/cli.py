@@ -17,6 +17,7 @@ import typer
 
 from . import __version__
 from .errors import BpcalcError
+from .fastpath import DIGITS, MAX_PATHS, solve_and_render
 
 EXIT_OK = 0
 EXIT_WRONG = 1
@@ -91,24 +92,9 @@ def _main(
     """A backprop calculator that shows its work."""
 
 
-def _format(chosen: Optional[Format]) -> str:
-    if chosen is not None:
-        name = chosen.value
-    elif sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
-        name = "rich"
-    else:
-        name = "text"
-    return name
-
-
 def _run(command: str, file: str, fmt: Optional[Format], round_: Optional[int], digits: int,
          lr: Optional[float], only: Optional[str], max_paths: int, ascii_: bool, standalone: bool,
          output: Optional[str] = None) -> None:
-    import importlib
-
-    from .engine import solve
-    from .spec import load
-
     if lr is not None and not (lr > 0 and math.isfinite(lr)):
         raise BpcalcError(f"--lr must be a positive number, not {lr:g}", None,
                           "the learning rate η is a small positive number, for example --lr 0.5")
@@ -116,12 +102,9 @@ def _run(command: str, file: str, fmt: Optional[Format], round_: Optional[int], 
         from .writeback import check_target
 
         check_target(output, file)
-    problem = load(file)
-    solution = solve(problem, round=round_, lr=lr, step=command == "step")
-    renderer = importlib.import_module(f".render.{RENDERERS[_format(fmt)]}", __package__)
-    names = [n.strip() for n in only.split(",") if n.strip()] if only else None
-    text = renderer.render(solution, command, digits=digits, only=names, max_paths=max_paths,
-                           ascii=ascii_, standalone=standalone)
+    text, problem, solution = solve_and_render(
+        command, file, fmt=fmt, round=round_, lr=lr, digits=digits, only=only, max_paths=max_paths,
+        ascii=ascii_, standalone=standalone)
     sys.stdout.write(text)
     if output is not None:
         from .writeback import write_updated
@@ -130,8 +113,8 @@ def _run(command: str, file: str, fmt: Optional[Format], round_: Optional[int], 
 
 
 @app.command()
-def forward(file: FileArg, format: FormatOpt = None, round: RoundOpt = None, digits: DigitsOpt = 12,
-         lr: LrOpt = None, only: OnlyOpt = None, max_paths: MaxPathsOpt = 16, ascii: AsciiOpt = False,
+def forward(file: FileArg, format: FormatOpt = None, round: RoundOpt = None, digits: DigitsOpt = DIGITS,
+         lr: LrOpt = None, only: OnlyOpt = None, max_paths: MaxPathsOpt = MAX_PATHS, ascii: AsciiOpt = False,
          standalone: StandaloneOpt = False) -> None:
     """Forward pass and loss, step by step.
 
@@ -141,8 +124,8 @@ def forward(file: FileArg, format: FormatOpt = None, round: RoundOpt = None, dig
 
 
 @app.command()
-def grad(file: FileArg, format: FormatOpt = None, round: RoundOpt = None, digits: DigitsOpt = 12,
-         lr: LrOpt = None, only: OnlyOpt = None, max_paths: MaxPathsOpt = 16, ascii: AsciiOpt = False,
+def grad(file: FileArg, format: FormatOpt = None, round: RoundOpt = None, digits: DigitsOpt = DIGITS,
+         lr: LrOpt = None, only: OnlyOpt = None, max_paths: MaxPathsOpt = MAX_PATHS, ascii: AsciiOpt = False,
          standalone: StandaloneOpt = False) -> None:
     """Forward and backward pass: every local derivative, chain-rule product and gradient.
 
@@ -152,8 +135,8 @@ def grad(file: FileArg, format: FormatOpt = None, round: RoundOpt = None, digits
 
 
 @app.command()
-def step(file: FileArg, format: FormatOpt = None, round: RoundOpt = None, digits: DigitsOpt = 12,
-         lr: LrOpt = None, only: OnlyOpt = None, max_paths: MaxPathsOpt = 16, ascii: AsciiOpt = False,
+def step(file: FileArg, format: FormatOpt = None, round: RoundOpt = None, digits: DigitsOpt = DIGITS,
+         lr: LrOpt = None, only: OnlyOpt = None, max_paths: MaxPathsOpt = MAX_PATHS, ascii: AsciiOpt = False,
          standalone: StandaloneOpt = False,
          output: Annotated[Optional[str], typer.Option(
              "--output", "-o", help="write the problem with the updated params to this file "

@@ -15,6 +15,8 @@ import re
 import sys
 
 COMMANDS = ("forward", "grad", "step")
+DIGITS = 12  # significant digits shown by default
+MAX_PATHS = 16  # chain-rule paths written out per name before the δ form
 FORMATS = ("rich", "text", "markdown", "latex", "json", "html")
 _UINT = re.compile(r"[0-9]+\Z")
 _UFLOAT = re.compile(r"([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\Z")
@@ -57,8 +59,8 @@ def parse(args: list[str]) -> dict[str, object] | None:
         i += 1
     if i >= len(args) or args[i] not in COMMANDS:
         return None
-    opts: dict[str, object] = {"command": args[i], "format": None, "round": None, "digits": 12,
-                               "lr": None, "only": None, "max_paths": 16, "ascii": False,
+    opts: dict[str, object] = {"command": args[i], "format": None, "round": None, "digits": DIGITS,
+                               "lr": None, "only": None, "max_paths": MAX_PATHS, "ascii": False,
                                "standalone": False}
     seen: set[str] = set()
     file = None
@@ -95,30 +97,39 @@ def parse(args: list[str]) -> dict[str, object] | None:
 
 
 def format_name(chosen: object) -> str:
-    """The format of a run: as bpcalc.cli chooses it (rich on a terminal, text when piped)."""
+    """The format of a run: the one chosen, else rich on a terminal and text when piped."""
     if chosen is not None:
-        return str(chosen)
+        return str(getattr(chosen, "value", chosen))
     if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
         return "rich"
     return "text"
 
 
-def run(opts: dict[str, object]) -> str:
-    """Load, solve and render; any exception means: let the full command line do it."""
+def solve_and_render(command: str, file: str, *, fmt: object, round: int | None, lr: float | None,
+                     digits: int, only: str | None, max_paths: int, ascii: bool, standalone: bool):
+    """Load, solve and render one run: the work both command lines share.  Returns the text, the
+    problem and the solution (for `step -o`)."""
     import importlib
 
     from .engine import solve
     from .spec import load
 
-    command = str(opts["command"])
-    problem = load(str(opts["file"]))
-    solution = solve(problem, round=opts["round"], lr=opts["lr"], step=command == "step")  # type: ignore[arg-type]
-    renderer = importlib.import_module(f".render.{format_name(opts['format'])}", __package__)
-    only = opts["only"]
-    names = [n.strip() for n in str(only).split(",") if n.strip()] if only else None
-    return renderer.render(solution, command, digits=opts["digits"], only=names,
-                           max_paths=opts["max_paths"], ascii=opts["ascii"],
-                           standalone=opts["standalone"])
+    problem = load(file)
+    solution = solve(problem, round=round, lr=lr, step=command == "step")
+    renderer = importlib.import_module(f".render.{format_name(fmt)}", __package__)
+    names = [n.strip() for n in only.split(",") if n.strip()] if only else None
+    text = renderer.render(solution, command, digits=digits, only=names, max_paths=max_paths,
+                           ascii=ascii, standalone=standalone)
+    return text, problem, solution
+
+
+def run(opts: dict[str, object]) -> str:
+    """A parsed run; any exception means: let the full command line do it."""
+    text, _, _ = solve_and_render(
+        str(opts["command"]), str(opts["file"]), fmt=opts["format"], round=opts["round"],  # type: ignore[arg-type]
+        lr=opts["lr"], digits=opts["digits"], only=opts["only"], max_paths=opts["max_paths"],  # type: ignore[arg-type]
+        ascii=bool(opts["ascii"]), standalone=bool(opts["standalone"]))
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -65,11 +65,11 @@ def test_errors_are_reported_by_the_full_command_line(capsys, args):
 
 @pytest.mark.parametrize("tty", [True, False])
 @pytest.mark.parametrize("no_color", [None, "1"])
-def test_default_format_is_chosen_as_the_full_command_line_does(monkeypatch, tty, no_color):
+def test_default_format_is_rich_on_a_terminal_and_text_otherwise(monkeypatch, tty, no_color):
     monkeypatch.setattr("sys.stdout.isatty", lambda: tty)
     if no_color is None:
         monkeypatch.delenv("NO_COLOR", raising=False)
     else:
         monkeypatch.setenv("NO_COLOR", no_color)
-    assert fastpath.format_name(None) == cli._format(None)
-    assert fastpath.format_name("json") == cli._format(cli.Format.json)
+    assert fastpath.format_name(None) == ("rich" if tty and not no_color else "text")
+    assert fastpath.format_name("json") == fastpath.format_name(cli.Format.json) == "json"
