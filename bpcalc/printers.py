@@ -186,6 +186,21 @@ class Printer:
     def fn_softmax(self, e: Call, numeric: bool) -> str:
         return self.function(f"softmax_{e.index + 1}", e.args, numeric)
 
+    def fn_sigmoid(self, e: Call, numeric: bool) -> str:
+        # with numbers, σ is written out as the worked examples do: 1/(1 + e^−0.3)
+        if not numeric:
+            return self.function("sigmoid", e.args, numeric)
+        arg = e.args[0]
+        if isinstance(arg, Num):
+            power = self.num(-arg.value)
+        else:
+            power = self.minus + self.paren(self.expr(arg, numeric))
+        return self.logistic(power)
+
+    def logistic(self, power: str) -> str:
+        """1/(1 + e^power), `power` already printed."""
+        return f"1/(1 + e^{power})"
+
     def fn_abs(self, e: Call, numeric: bool) -> str:
         return f"|{self.expr(e.args[0], numeric)}|"
 
@@ -236,6 +251,9 @@ class AsciiPrinter(Printer):
 
     def exponent(self, b: Expr, numeric: bool) -> str:
         return "^" + self._operand(b, precedence(b) < _PREC["atom"], numeric)
+
+    def logistic(self, power: str) -> str:
+        return f"1/(1 + exp({power}))"
 
     def fn_name(self, fn: str) -> str:
         return {"log": "ln"}.get(fn, fn)
@@ -315,6 +333,9 @@ class LatexPrinter(Printer):
     def fn_abs(self, e: Call, numeric: bool) -> str:
         return rf"\left|{self.expr(e.args[0], numeric)}\right|"
 
+    def logistic(self, power: str) -> str:
+        return rf"\frac{{1}}{{1 + e^{{{power}}}}}"
+
     def fn_sqrt(self, e: Call, numeric: bool) -> str:
         return rf"\sqrt{{{self.expr(e.args[0], numeric)}}}"
 
@@ -350,6 +371,9 @@ class HtmlPrinter(Printer):
 
     def exponent(self, b: Expr, numeric: bool) -> str:
         return f"<sup>{self.expr(b, numeric)}</sup>"
+
+    def logistic(self, power: str) -> str:
+        return f"1/(1 + e<sup>{power}</sup>)"
 
     def fn_name(self, fn: str) -> str:
         return html.escape(super().fn_name(fn))

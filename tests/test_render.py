@@ -75,7 +75,7 @@ def squeeze(s: str) -> str:
 def test_seed003_reads_like_the_slides():
     out = squeeze(text.render(solve("seed003_expression.yaml", "step", 2), "step"))
     for line in [
-        "y_h = σ(z_h) = σ(0.3) = 0.57 (0.574442516812 rounded to 2 places)",
+        "y_h = σ(z_h) = 1/(1 + e^−0.3) = 0.57 (0.574442516812 rounded to 2 places)",
         "loss = 0.5·(y − y_o)² = 0.5 × (0.8 − 0.59)² = 0.02205",
         "∂loss/∂y_o = −(y − y_o) = −(0.8 − 0.59) = −0.21",
         "∂y_o/∂z_o = y_o(1 − y_o) = 0.59 × (1 − 0.59) = 0.2419",
