@@ -21,5 +21,14 @@ def loads(text: str, name: str = "<string>") -> Problem:
     return load(name, text=text)
 
 
+def trace_of(solution: Solution, command: str = "step", *, only: list[str] | None = None,
+          max_paths: int = 16):
+    """The worked solution as typed steps (Given, Forward, Loss, Backward, ChainRule, Update,
+    LossAfter): what every renderer formats.  `command` is forward, grad or step."""
+    from .trace import build
+
+    return build(solution, command, only=only, max_paths=max_paths)
+
+
 __all__ = ["BpcalcError", "InputError", "Line", "MathError", "Problem", "Solution", "load", "loads",
-           "solve", "__version__"]
+           "solve", "trace_of", "__version__"]
