@@ -244,7 +244,8 @@ class _Lowering:
         for j, row in enumerate(weights):
             rpath = path + ("weights",) if flat else path + ("weights", j)
             if not isinstance(row, list) or len(row) != n_in:
-                got = f"{len(row)} entries" if isinstance(row, list) else repr(row)
+                got = (f"{len(row)} entr{'y' if len(row) == 1 else 'ies'}" if isinstance(row, list)
+                       else repr(row))
                 raise self.fail(
                     f"row {j + 1} of the weights of layer '{neurons[0].rstrip('0123456789') or neurons[0]}'"
                     f" has {got}, but the layer has {n_in} input{'s' if n_in != 1 else ''}",
