@@ -11,16 +11,26 @@ import io
 import os
 import tempfile
 
+import re
+
 from .errors import InputError, Span
+
+_NESTED_KEY = re.compile(r"^( +)[A-Za-z_][A-Za-z0-9_]*[ \t]*:", re.M)
 from .problem import Problem
 
 
 def updated_text(problem: Problem, updated: dict[str, float]) -> str:
     from ruamel.yaml import YAML
+    from ruamel.yaml.util import load_yaml_guess_indent
 
     round_trip = YAML(typ="rt")  # builds plain containers; the text already passed the safe loader
     round_trip.preserve_quotes = True
     round_trip.width = 4096
+    # keep the user's indentation: of nested keys, and of `- ` list items within their parent
+    _, sequence, offset = load_yaml_guess_indent(problem.text)
+    nested = [len(m.group(1)) for m in _NESTED_KEY.finditer(problem.text)]
+    mapping = min(nested) if nested else 2
+    round_trip.indent(mapping=mapping, sequence=sequence or mapping, offset=offset or 0)
     doc = round_trip.load(problem.text)
     for name, value in updated.items():
         path = problem.locations.get(name)

@@ -112,3 +112,21 @@ def test_missing_folder_is_exit_2(tmp_path, capsys):
     _, err = capsys.readouterr()
     assert code == 2 and "does not exist" in err
     assert list(tmp_path.iterdir()) == []  # no temporary file left behind
+
+
+@pytest.mark.parametrize("example", ["seed002_network.yaml", "seed003_network.yaml"])
+def test_layout_is_kept_only_param_lines_change(tmp_path, capsys, example):
+    """Indentation of nested keys and of `- ` items is the user's: only lines holding a param differ."""
+    source = tmp_path / example
+    shutil.copy(EXAMPLES / example, source)
+    target = tmp_path / "next.yaml"
+    data = step_to(capsys, source, target)
+    before = source.read_text().splitlines()
+    after = target.read_text().splitlines()
+    assert len(before) == len(after)
+    changed = [(a, b) for a, b in zip(before, after) if a != b]
+    assert changed, "the step changed no value"
+    for _, line in changed:
+        assert line.startswith("params:"), line
+        for name, value in data["updated"].items():
+            assert f"{name}: {value!r}" in line
