@@ -15,6 +15,7 @@ Nothing is recursive and there are no per-node closures.
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal
 
@@ -515,14 +516,36 @@ def local_partials(graph: Graph, problem: Problem, node: int, vals: list[float],
     return list(found.values())
 
 
+# The last problem compiled by solve(): its line formulas (held, so that identity means sameness)
+# and its graph.  Solving the same problem again, as a training loop does, skips compile_problem.
+_last_compiled: list[tuple[list[Expr], Graph]] = []
+
+
+def _compiled(problem: Problem, leaves: dict[str, float]) -> Graph:
+    """compile_problem(problem), or the last graph if the problem has the same leaves, lines and
+    output — names equal and formulas the very same (immutable) objects."""
+    lines = problem.lines
+    if _last_compiled:
+        exprs, graph = _last_compiled[0]
+        names = graph.names
+        if (len(names) == len(leaves) + len(lines) and graph.index.get(problem.output) == graph.output
+                and all(map(operator.eq, names, leaves))
+                and all(map(operator.eq, names[graph.n_leaves:], [line.name for line in lines]))
+                and all(map(operator.is_, exprs, [line.expr for line in lines]))):
+            return graph
+    graph = compile_problem(problem)
+    _last_compiled[:] = [([line.expr for line in lines], graph)]
+    return graph
+
+
 def solve(problem: Problem, *, round: int | None = None, lr: float | None = None,
           step: bool = False, graph: Graph | None = None) -> Solution:
     """Forward and backward (and, with `step`, one SGD update and the forward after it)."""
+    leaves = problem.leaves
     if graph is None:
-        graph = compile_problem(problem)
+        graph = _compiled(problem, leaves)
     round_digits = round if round is not None else problem.round
     rate = lr if lr is not None else (problem.lr if problem.lr is not None else 0.5)
-    leaves = problem.leaves
     sol = _solve_at(problem, graph, list(leaves.values()), round_digits, rate)
     if step:
         grad, index = sol._grad, graph.index
