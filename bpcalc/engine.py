@@ -14,8 +14,10 @@ Nothing is recursive and there are no per-node closures.
 
 from __future__ import annotations
 
+import itertools
 import math
 import operator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal
 
@@ -34,6 +36,7 @@ _RELU = CODES["relu"]
 _SIGMOID = CODES["sigmoid"]
 _TANH = CODES["tanh"]
 _ROUNDED = frozenset(CODES[name] for name in ROUNDED)
+_UNIT = -2
 
 
 def round_half_up(x: float, places: int) -> float:
@@ -65,7 +68,8 @@ class Graph:
     # Lines whose local partials have a closed form (see _affine_partners): node number -> the tape
     # index of each used node's factor, in the order of `uses` (ONE for a factor of 1); else None.
     partners: list[tuple[int, ...] | None] = field(default_factory=list)
-    # For those lines, the tape index of the one-argument function around the sum, or -1.
+    # For those lines, the tape index of the one-argument function around the sum, or -1, or
+    # _UNIT for a plain sum of distinct names (every partial exactly 1).
     wrapper: list[int] = field(default_factory=list)
 
 
@@ -155,6 +159,8 @@ def compile_problem(problem: Problem) -> Graph:
         found = _affine_partners(op, args, start[node], root[node], node_of_root, uses[node], len(op))
         partners.append(found[0] if found else None)
         wrapper.append(found[1] if found else -1)
+        if found and found[1] < 0 and all(f == len(op) for f in found[0]):
+            wrapper[node] = _UNIT
     return Graph(names, index, n_leaves, root, start, uses, op, args, const, node_of_root,
                  index[problem.output], program, partners, wrapper)
 
@@ -521,15 +527,15 @@ def local_partials(graph: Graph, problem: Problem, node: int, vals: list[float],
 _last_compiled: list[tuple[list[Expr], Graph]] = []
 
 
-def _compiled(problem: Problem, leaves: dict[str, float]) -> Graph:
+def _compiled(problem: Problem, leaf_names: Iterable[str], n_leaves: int) -> Graph:
     """compile_problem(problem), or the last graph if the problem has the same leaves, lines and
     output — names equal and formulas the very same (immutable) objects."""
     lines = problem.lines
     if _last_compiled:
         exprs, graph = _last_compiled[0]
         names = graph.names
-        if (len(names) == len(leaves) + len(lines) and graph.index.get(problem.output) == graph.output
-                and all(map(operator.eq, names, leaves))
+        if (len(names) == n_leaves + len(lines) and graph.index.get(problem.output) == graph.output
+                and all(map(operator.eq, names, leaf_names))
                 and all(map(operator.eq, names[graph.n_leaves:], [line.name for line in lines]))
                 and all(map(operator.is_, exprs, [line.expr for line in lines]))):
             return graph
@@ -541,19 +547,25 @@ def _compiled(problem: Problem, leaves: dict[str, float]) -> Graph:
 def solve(problem: Problem, *, round: int | None = None, lr: float | None = None,
           step: bool = False, graph: Graph | None = None) -> Solution:
     """Forward and backward (and, with `step`, one SGD update and the forward after it)."""
-    leaves = problem.leaves
+    inputs, params = problem.inputs, problem.params
+    if inputs.keys().isdisjoint(params):  # problem.leaves without building the merged dict
+        leaf_names: Iterable[str] = itertools.chain(inputs, params)
+        leaf_values = [*inputs.values(), *params.values()]
+    else:
+        leaves = problem.leaves
+        leaf_names, leaf_values = leaves, list(leaves.values())
     if graph is None:
-        graph = _compiled(problem, leaves)
+        graph = _compiled(problem, leaf_names, len(leaf_values))
     round_digits = round if round is not None else problem.round
     rate = lr if lr is not None else (problem.lr if problem.lr is not None else 0.5)
-    sol = _solve_at(problem, graph, list(leaves.values()), round_digits, rate)
+    sol = _solve_at(problem, graph, leaf_values, round_digits, rate)
     if step:
         grad, index = sol._grad, graph.index
         updated: dict[str, float] = {}
         for p in problem.trainable:
-            updated[p] = leaves[p] = problem.params[p] - rate * grad[index[p]]
+            updated[p] = leaf_values[index[p]] = params[p] - rate * grad[index[p]]
         sol.updated = updated
-        sol.after = _solve_at(problem, graph, list(leaves.values()), round_digits, rate, backward=False)
+        sol.after = _solve_at(problem, graph, leaf_values, round_digits, rate, backward=False)
     return sol
 
 
@@ -569,15 +581,31 @@ def _solve_at(problem: Problem, graph: Graph, leaf_values: list[float], round_di
     uses, partners, wrapper = graph.uses, graph.partners, graph.wrapper
     for node in range(n_nodes - 1, graph.n_leaves - 1, -1):
         factors = partners[node]
-        if factors is None:
-            ds = local_partials(graph, problem, node, vals, round_digits)
-        elif wrapper[node] < 0:
-            ds = [0.0 + vals[p] for p in factors]
-        else:
-            gl = 0.0 + _wrapper_partial(graph, problem, wrapper[node], vals)
-            ds = [0.0 + gl * vals[p] for p in factors]
-        parts[node] = ds
         g = grad[node]
+        if factors is not None:
+            w = wrapper[node]
+            if w == _UNIT:  # 0 + 1·1 each, and g·1 is g
+                parts[node] = [1.0] * len(factors)
+                if g != 0.0:
+                    for u in uses[node]:
+                        grad[u] += g
+                continue
+            gl = 1.0 if w < 0 else 0.0 + _wrapper_partial(graph, problem, w, vals)
+            # 1.0 * v is v: without a wrapper these are the general pass's 0 + v
+            if len(factors) == 3:  # `v * a + b`, `w1*x1 + b`: written out, no loop
+                u0, u1, u2 = uses[node]
+                p0, p1, p2 = factors
+                d0, d1, d2 = 0.0 + gl * vals[p0], 0.0 + gl * vals[p1], 0.0 + gl * vals[p2]
+                parts[node] = [d0, d1, d2]
+                if g != 0.0:
+                    grad[u0] += g * d0
+                    grad[u1] += g * d1
+                    grad[u2] += g * d2
+                continue
+            ds = [0.0 + gl * vals[p] for p in factors]
+        else:
+            ds = local_partials(graph, problem, node, vals, round_digits)
+        parts[node] = ds
         if g != 0.0:
             for u, d in zip(uses[node], ds):
                 grad[u] += g * d
