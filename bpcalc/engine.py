@@ -7,9 +7,11 @@ at its root.  The backward pass is seed 001's grad_table, at the level of named 
     grad[u_j] = Σ over the lines u_i that use u_j of  grad[u_i] · ∂u_i/∂u_j
 
 where ∂u_i/∂u_j, the local derivative, comes from a small reverse pass over line i's own run of
-the tape.  Every node is visited once, in reverse order; gradients live in a list indexed by node,
-so a name used twice (x*x) gets the sum, and running backward again gives the same numbers.
-Nothing is recursive and there are no per-node closures.
+the tape — or, for the commonest lines (sums of products such as `w1*x1 + w2*x2 + b`, maybe
+inside sigmoid or relu), from a closed form that forms the very same products, so the same bits.
+Every node is visited once, in reverse order; gradients live in a list indexed by node, so a name
+used twice (x*x) gets the sum, and running backward again gives the same numbers.  Nothing is
+recursive and there are no per-node closures.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 import operator
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal
@@ -48,7 +51,7 @@ def round_half_up(x: float, places: int) -> float:
                                            context=Context(prec=40)))
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, weakref_slot=True)
 class Graph:
     """A compiled problem.  Nodes are the named leaves and lines; the tape holds primitives."""
 
@@ -71,6 +74,7 @@ class Graph:
     # For those lines, the tape index of the one-argument function around the sum, or -1, or
     # _UNIT for a plain sum of distinct names (every partial exactly 1).
     wrapper: list[int] = field(default_factory=list)
+    formulas: list[Expr] = field(default_factory=list)  # each line's expression, compiled as is
 
 
 def compile_problem(problem: Problem) -> Graph:
@@ -162,7 +166,7 @@ def compile_problem(problem: Problem) -> Graph:
         if found and found[1] < 0 and all(f == len(op) for f in found[0]):
             wrapper[node] = _UNIT
     return Graph(names, index, n_leaves, root, start, uses, op, args, const, node_of_root,
-                 index[problem.output], program, partners, wrapper)
+                 index[problem.output], program, partners, wrapper, [line.expr for line in problem.lines])
 
 
 def _affine_partners(op: list[int], args: list[tuple[int, ...]], first: int, last: int,
@@ -522,25 +526,28 @@ def local_partials(graph: Graph, problem: Problem, node: int, vals: list[float],
     return list(found.values())
 
 
-# The last problem compiled by solve(): its line formulas (held, so that identity means sameness)
-# and its graph.  Solving the same problem again, as a training loop does, skips compile_problem.
-_last_compiled: list[tuple[list[Expr], Graph]] = []
+# The last graph compiled by solve(), to skip compile_problem when the same problem is solved again
+# (a training loop).  Held weakly — a large graph lives only as long as its solutions — and
+# strongly too when small, where compiling costs more than solving.
+_last_compiled: list[weakref.ref[Graph] | Graph | None] = [None, None]
+_HELD_TAPE = 10_000
 
 
 def _compiled(problem: Problem, leaf_names: Iterable[str], n_leaves: int) -> Graph:
     """compile_problem(problem), or the last graph if the problem has the same leaves, lines and
     output — names equal and formulas the very same (immutable) objects."""
     lines = problem.lines
-    if _last_compiled:
-        exprs, graph = _last_compiled[0]
+    ref = _last_compiled[0]
+    graph = ref() if isinstance(ref, weakref.ref) else None
+    if graph is not None:
         names = graph.names
         if (len(names) == n_leaves + len(lines) and graph.index.get(problem.output) == graph.output
                 and all(map(operator.eq, names, leaf_names))
                 and all(map(operator.eq, names[graph.n_leaves:], [line.name for line in lines]))
-                and all(map(operator.is_, exprs, [line.expr for line in lines]))):
+                and all(map(operator.is_, graph.formulas, [line.expr for line in lines]))):
             return graph
     graph = compile_problem(problem)
-    _last_compiled[:] = [([line.expr for line in lines], graph)]
+    _last_compiled[:] = [weakref.ref(graph), graph if len(graph.op) <= _HELD_TAPE else None]
     return graph
 
 

@@ -1,12 +1,15 @@
-"""The engine's fast paths (inline arithmetic, one-primitive lines) give the numbers of the general
-path: a reference reverse pass written here over each line's tree with ops.FORWARD and ops.partials
-only, compared bit for bit, and central differences.  And a 100,000-node chain solves (no recursion)."""
+"""The engine's fast paths (inline arithmetic, closed-form partials of sums of products, the
+unchecked forward loop, the reused graph) give the numbers of the general path: a reference reverse
+pass written here over each line's tree with ops.FORWARD and ops.partials only, compared bit for
+bit, and central differences.  And a 100,000-node chain solves (no recursion)."""
 
 from __future__ import annotations
 
 import dataclasses
+import gc
 import math
 import random
+import weakref
 
 import pytest
 
@@ -215,6 +218,16 @@ def test_solving_a_changed_problem_again_uses_the_change():
     renamed = dataclasses.replace(problem, inputs={"v": 1.0})
     with pytest.raises(Exception):  # 'w' is no longer defined: compiled afresh, not reused
         bpcalc.solve(renamed)
+
+
+def test_a_large_graph_lives_only_as_long_as_its_solutions():
+    lines = [Line(f"v{i}", Bin("+", Name(f"v{i - 1}" if i else "x"), Name("x")), "") for i in range(20_000)]
+    sol = bpcalc.solve(Problem("<chain>", {"x": 1.0}, {}, lines, "v19999"))
+    assert sol.values["v19999"] == 20_001.0
+    graph = weakref.ref(sol.graph)
+    del sol
+    gc.collect()
+    assert graph() is None
 
 
 def test_an_overflow_is_named_where_it_happens_not_where_it_breaks_something_later():
