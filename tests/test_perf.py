@@ -1,18 +1,23 @@
-"""The engine's fast paths (inline arithmetic, one-primitive lines) give the numbers of the general
-path: a reference reverse pass written here over each line's tree with ops.FORWARD and ops.partials
-only, compared bit for bit, and central differences.  And a 100,000-node chain solves (no recursion)."""
+"""The engine's fast paths (inline arithmetic, closed-form partials of sums of products, the
+unchecked forward loop, the reused graph) give the numbers of the general path: a reference reverse
+pass written here over each line's tree with ops.FORWARD and ops.partials only, compared bit for
+bit, and central differences.  And a 100,000-node chain solves (no recursion)."""
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import math
 import random
+import weakref
 
 import pytest
 
 import bpcalc
+from bpcalc.engine import compile_problem, round_half_up
 from bpcalc.errors import MathError
 from bpcalc.expr import Bin, Call, Name, Neg, Num
-from bpcalc.ops import FORWARD, partials
+from bpcalc.ops import FORWARD, ROUNDED, partials
 from bpcalc.problem import Line, Problem
 from helpers import assert_gradients_match_fd
 
@@ -47,38 +52,40 @@ def random_problem(seed: int) -> Problem:
     return Problem("<random>", {}, params, lines, lines[-1].name)
 
 
-def value(e, env):
+def value(e, env, places=None):
+    """The forward value; with `places`, the functions in ops.ROUNDED are rounded as --round does."""
     if isinstance(e, Num):
         return e.value
     if isinstance(e, Name):
         return env[e.id]
     if isinstance(e, Neg):
-        return FORWARD["neg"](value(e.x, env))
+        return FORWARD["neg"](value(e.x, env, places))
     if isinstance(e, Bin):
-        return FORWARD[e.op](value(e.a, env), value(e.b, env))
-    return FORWARD[e.fn](*[value(a, env) for a in e.args])
+        return FORWARD[e.op](value(e.a, env, places), value(e.b, env, places))
+    v = FORWARD[e.fn](*[value(a, env, places) for a in e.args])
+    return round_half_up(v, places) if places is not None and e.fn in ROUNDED else v
 
 
-def back(e, g, env, found):
+def back(e, g, env, found, places=None):
     """The general path: ∂/∂ of every argument from ops.partials, in the tape's reverse order
     (a node's named arguments first, then its subexpressions last to first); zero adjoints skipped."""
     if isinstance(e, (Num, Name)) or g == 0.0:
         return
     kids = (e.x,) if isinstance(e, Neg) else (e.a, e.b) if isinstance(e, Bin) else e.args
     op = "neg" if isinstance(e, Neg) else e.op if isinstance(e, Bin) else e.fn
-    ds = partials(op, tuple(value(k, env) for k in kids), value(e, env))
+    ds = partials(op, tuple(value(k, env, places) for k in kids), value(e, env, places))
     for k, d in zip(kids, ds):
         if isinstance(k, Name):
             found[k.id] += g * d
     for k, d in reversed(list(zip(kids, ds))):
         if not isinstance(k, (Name, Num)):
-            back(k, 0.0 + g * d, env, found)
+            back(k, 0.0 + g * d, env, found, places)
 
 
-def reference(problem: Problem):
+def reference(problem: Problem, places=None):
     env = dict(problem.leaves)
     for line in problem.lines:
-        env[line.name] = value(line.expr, env)
+        env[line.name] = value(line.expr, env, places)
     local = {}
     for line in problem.lines:
         from bpcalc.expr import names_in
@@ -87,7 +94,7 @@ def reference(problem: Problem):
         if isinstance(line.expr, Name):
             found[line.expr.id] += 1.0
         else:
-            back(line.expr, 1.0, env, found)
+            back(line.expr, 1.0, env, found, places)
         local[line.name] = list(found.items())
     grad = dict.fromkeys(env, 0.0)
     grad[problem.output] = 1.0
@@ -110,6 +117,136 @@ def test_fast_paths_give_the_general_paths_numbers_bit_for_bit(seed):
     assert repr(sol.values) == repr(values)
     assert repr(sorted(sol.local.items())) == repr(sorted(local.items()))
     assert repr(sol.gradients) == repr(grad)
+
+
+WRAPPERS = ["sigmoid", "tanh", "relu", "abs", "exp", "sin", "softplus", "leaky_relu", None, None]
+SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, -3.0, 1e-300]
+
+
+def sum_of_products_problem(seed: int) -> Problem:
+    """Lines of the engine's closed-form kind — sums of names, constants and products of two factors,
+    maybe inside one function — and near misses: a name twice, a product of products, zeros."""
+    rng = random.Random(seed)
+    params = {f"p{i}": rng.choice(SPECIAL) if rng.random() < 0.4 else round(rng.uniform(-2, 2), 3)
+              for i in range(rng.randint(1, 6))}
+    names = list(params)
+    lines = []
+    for i in range(rng.randint(1, 6)):
+        terms = []
+        for _ in range(rng.randint(1, 5)):
+            k = rng.random()
+            if k < 0.4:
+                terms.append(Bin("*", Name(rng.choice(names)), Name(rng.choice(names))))
+            elif k < 0.5:
+                terms.append(Bin("*", Num(rng.choice([0.0, 2.0, -1.5])), Name(rng.choice(names))))
+            elif k < 0.55:
+                terms.append(Bin("*", Name(rng.choice(names)), Num(0.25)))
+            elif k < 0.6:
+                terms.append(Num(1.5))
+            elif k < 0.65:
+                terms.append(Bin("*", Bin("*", Name(rng.choice(names)), Num(2.0)), Name(rng.choice(names))))
+            else:
+                terms.append(Name(rng.choice(names)))
+        if rng.random() < 0.2:  # a plain total of distinct names
+            terms = [Name(n) for n in rng.sample(names, rng.randint(1, len(names)))]
+        e = terms[0]
+        for t in terms[1:]:
+            e = Bin("+", e, t) if rng.random() < 0.7 else Bin("+", t, e)
+        wrapper = rng.choice(WRAPPERS)
+        if wrapper and len(terms) > 1:
+            e = Call(wrapper, (e,))
+        lines.append(Line(f"u{i}", e, f"u{i}"))
+        names.append(f"u{i}")
+    return Problem("<sums>", {}, params, lines, lines[-1].name)
+
+
+@pytest.mark.parametrize("places", [None, 2])
+@pytest.mark.parametrize("seed", range(200))
+def test_closed_form_partials_give_the_general_paths_numbers_bit_for_bit(seed, places):
+    problem = sum_of_products_problem(seed)
+    try:
+        sol = bpcalc.solve(problem, round=places)
+    except MathError:
+        pytest.skip("outside the domain")
+    values, local, grad = reference(problem, places)
+    assert repr(sol.values) == repr(values)
+    assert repr(sorted(sol.local.items())) == repr(sorted(local.items()))
+    assert repr(sol.gradients) == repr(grad)
+
+
+def test_the_closed_form_covers_the_usual_lines():
+    # the generator above must exercise both paths, else the bit-for-bit test proves little
+    graphs = [compile_problem(sum_of_products_problem(seed)) for seed in range(200)]
+    kinds = [(f is not None, len(f or ()), w) for g in graphs
+             for f, w in zip(g.partners[g.n_leaves:], g.wrapper[g.n_leaves:])]
+    assert sum(not closed for closed, _, _ in kinds) > 150
+    assert sum(closed and w >= 0 for closed, _, w in kinds) > 80  # inside a function
+    assert sum(closed and n == 3 for closed, n, _ in kinds) > 20
+    assert sum(closed and w == -2 for closed, _, w in kinds) > 10  # a plain sum of names
+
+
+@pytest.mark.parametrize("seed", range(0, 300, 3))
+def test_rounded_solves_give_the_references_numbers_bit_for_bit(seed):
+    problem = random_problem(seed)
+    try:
+        sol = bpcalc.solve(problem, round=3)
+    except MathError:
+        pytest.skip("a random expression outside its domain")
+    values, local, grad = reference(problem, 3)
+    assert repr(sol.values) == repr(values)
+    assert repr(sorted(sol.local.items())) == repr(sorted(local.items()))
+    assert repr(sol.gradients) == repr(grad)
+
+
+def test_solving_a_changed_problem_again_uses_the_change():
+    # solve() keeps the last compiled graph; every kind of change must still be seen
+    problem = Problem("<p>", {"x": 2.0}, {"a": 3.0}, [Line("y", Bin("*", Name("a"), Name("x")), "a * x")], "y")
+    assert bpcalc.solve(problem).gradients["a"] == 2.0
+    problem.params["a"] = 5.0  # a new value
+    assert bpcalc.solve(problem).values["y"] == 10.0
+    problem.lines[0] = Line("y", Bin("+", Name("a"), Name("x")), "a + x")  # a new formula
+    assert bpcalc.solve(problem).values["y"] == 7.0
+    problem.lines.append(Line("z", Bin("*", Name("y"), Name("y")), "y * y"))  # a new line
+    problem.output = "z"
+    sol = bpcalc.solve(problem)
+    assert sol.values["z"] == 49.0 and sol.gradients["a"] == 14.0
+    problem.inputs["w"] = 1.0  # a new leaf
+    problem.lines[1] = Line("z", Bin("*", Name("y"), Name("w")), "y * w")
+    assert bpcalc.solve(problem).gradients["w"] == 7.0
+    other = dataclasses.replace(problem, params={"a": 1.0})
+    assert bpcalc.solve(other).values["z"] == 3.0 and bpcalc.solve(problem).values["z"] == 7.0
+    renamed = dataclasses.replace(problem, inputs={"v": 1.0})
+    with pytest.raises(Exception):  # 'w' is no longer defined: compiled afresh, not reused
+        bpcalc.solve(renamed)
+
+
+def test_a_large_graph_lives_only_as_long_as_its_solutions():
+    lines = [Line(f"v{i}", Bin("+", Name(f"v{i - 1}" if i else "x"), Name("x")), "") for i in range(20_000)]
+    sol = bpcalc.solve(Problem("<chain>", {"x": 1.0}, {}, lines, "v19999"))
+    assert sol.values["v19999"] == 20_001.0
+    graph = weakref.ref(sol.graph)
+    del sol
+    gc.collect()
+    assert graph() is None
+
+
+def test_an_overflow_is_named_where_it_happens_not_where_it_breaks_something_later():
+    # x*x overflows to inf; sin(inf) would raise in the unchecked loop: the message names x*x
+    lines = [Line("u", Bin("*", Name("x"), Name("x")), "x * x"), Line("v", Call("sin", (Name("u"),)), "sin(u)")]
+    problem = Problem("<p>", {"x": 1e200}, {}, lines, "v")
+    with pytest.raises(MathError, match="overflows in 'u: x \\* x'"):
+        bpcalc.solve(problem)
+    problem.lines.pop()  # and with nothing after it to trip on
+    problem.output = "u"
+    with pytest.raises(MathError, match="overflows in 'u: x \\* x'"):
+        bpcalc.solve(problem)
+
+
+def test_a_solution_lists_local_derivatives_last_line_first():
+    problem = random_problem(7)
+    sol = bpcalc.solve(problem)
+    assert list(sol.local) == [line.name for line in reversed(problem.lines)]
+    assert len(sol.tape_values) == len(sol.graph.op)
 
 
 @pytest.mark.parametrize("seed", range(0, 300, 10))
