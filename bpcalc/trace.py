@@ -329,14 +329,20 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
             factors[u] = factors.get(u, 0) + f + p
     reaching = {u: [c for c in cs if paths.get(c, 0) > 0] for u, cs in consumers.items()}
 
-    shown_forward = _ancestors(solution, only) if only else None
     shown_backward = _descendants(lines, solution, only) if only else None
+    # the lines the names are computed from, and the way from them to the output (a param has
+    # no lines of its own, but its gradient uses every value on that way)
+    shown_forward = _ancestors(solution, only) | shown_backward if only else None
 
     steps: list[Step] = []
     roles = {n: "input" for n in problem.inputs}
     roles.update({n: ("frozen" if n in problem.frozen else "param") for n in problem.params})
+    given = shown_forward
+    if only:  # and the leaves whose numbers the shown lines use
+        given = shown_forward | {u for line in lines if line.name in shown_forward
+                                 for u, _ in solution.local.get(line.name, ())}
     steps.append(Given(
-        tuple(Leaf(n, v, roles[n]) for n, v in leaves.items() if shown_forward is None or n in shown_forward),
+        tuple(Leaf(n, v, roles[n]) for n, v in leaves.items() if given is None or n in given),
         solution.lr, solution.round))
 
     computed = {}

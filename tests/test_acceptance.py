@@ -1,0 +1,36 @@
+"""What a new user trips over: homework-like problems and the mistakes students make in files.
+
+Numbers asserted here are derived by hand (or with sympy) in the comments, never copied from
+bpcalc's output.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import bpcalc
+from bpcalc.render import text
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+def squeeze(out: str) -> str:
+    """Runs of spaces (alignment padding) made single, so asserts read as the math."""
+    return re.sub(r" {2,}", " ", out)
+
+
+def test_only_a_param_still_shows_the_forward_pass_it_needs():
+    # --only w_h in seed 003: ∂loss/∂w_h needs z_h, y_h, z_o, y_o; none of them may be missing
+    # from the forward pass, and the inputs their numbers come from are given.
+    solution = bpcalc.solve(bpcalc.load(str(EXAMPLES / "seed003_expression.yaml")), round=2)
+    out = squeeze(text.render(solution, "grad", digits=12, only=["w_h"], max_paths=16,
+                              ascii=False, standalone=False))
+    forward = out.split("Step 2")[1].split("Step 3")[0]
+    assert "(no intermediate nodes)" not in forward
+    for line in ["z_h = w_h·x + b_h = 0.2 × 1 + 0.1 = 0.3",
+                 "z_o = w_o·y_h + b_o = 0.3 × 0.57 + 0.2 = 0.371"]:
+        assert line in forward, line
+    given = out.split("Step 2")[0]
+    assert "x = 1" in given and "w_h = 0.2" in given
