@@ -34,3 +34,15 @@ def test_only_a_param_still_shows_the_forward_pass_it_needs():
         assert line in forward, line
     given = out.split("Step 2")[0]
     assert "x = 1" in given and "w_h = 0.2" in given
+
+
+def test_max_of_abs_says_each_case_apart():
+    # m = max(a·x, |y|) at a·x = 1, y = −3: |y| = 3 is the largest, so ∂m/∂y = 1 · sign(−3) = −1;
+    # the two reasons (which argument is largest, the sign of y) are two notes, not run together.
+    problem = bpcalc.loads("inputs: {x: 2, y: -3}\nparams: {a: 0.5}\ndefine:\n  m: max(a * x, abs(y))\n")
+    out = text.render(bpcalc.solve(problem), "grad", digits=12, only=None, max_paths=16,
+                      ascii=False, standalone=False)
+    line = next(l for l in out.splitlines() if l.lstrip().startswith("∂m/∂y"))
+    assert line.rstrip().endswith("= −1   (1 since |y| is the first largest argument; −1 since y = −3 < 0)"), line
+    line = next(l for l in out.splitlines() if l.lstrip().startswith("∂m/∂x"))
+    assert line.rstrip().endswith("= 0   (0 since a·x is not the first largest argument)"), line

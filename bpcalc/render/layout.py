@@ -179,8 +179,11 @@ def _local_row(local: Local, p: Printer) -> Eq:
         note = ["(+ passes the upstream gradient through)"]
     elif local.gate == "mul":
         note = ["(× multiplies it by the other input)"]
-    for case in local.cases:
-        note.extend(_case_note(case, p))
+    # each case its own clause, all in one pair of parentheses: (1 since …; −1 since …)
+    for i, case in enumerate(local.cases):
+        note.extend(["(" if i == 0 else "; ", *_case_note(case, p)])
+    if local.cases:
+        note.append(")")
     return Eq(lhs, parts, "local", note)
 
 
@@ -189,8 +192,8 @@ def _case_note(case, p: Printer) -> list[Segment]:  # case: trace.Case
         which = "largest" if case.fn == "ismax" else "smallest"
         chosen = p.expr(case.args[case.index])
         if case.result:
-            return ["since ", Math(chosen), f" is the first {which} argument"]
-        return ["since ", Math(chosen), f" is not the first {which} argument"]
+            return [f"{p.num(case.result)} since ", Math(chosen), f" is the first {which} argument"]
+        return [f"{p.num(case.result)} since ", Math(chosen), f" is not the first {which} argument"]
     arg, at = case.args[0], case.at[0]
     shown = p.expr(arg)
     value = p.num(at)
@@ -199,7 +202,7 @@ def _case_note(case, p: Printer) -> list[Segment]:  # case: trace.Case
         rel = "> 0" if at > 0 else ("< 0" if at < 0 else "= 0")
     else:
         rel = "> 0" if at > 0 else f"{p.le} 0"
-    return [f"({p.num(case.result)} since ", Math(f"{head} {rel}"), ")"]
+    return [f"{p.num(case.result)} since ", Math(f"{head} {rel}")]
 
 
 def _seed(entry: Seed, output: str, p: Printer) -> list[Row]:
