@@ -46,3 +46,19 @@ def test_max_of_abs_says_each_case_apart():
     assert line.rstrip().endswith("= −1   (1 since |y| is the first largest argument; −1 since y = −3 < 0)"), line
     line = next(l for l in out.splitlines() if l.lstrip().startswith("∂m/∂x"))
     assert line.rstrip().endswith("= 0   (0 since a·x is not the first largest argument)"), line
+
+
+def test_output_using_a_name_directly_and_through_another_node_tells_the_two_apart():
+    # f = v·s + m/u with v = ln(u + 1), u = 2, s = m = 3: ∂f/∂u is both f's direct partial
+    # (−m/u² = −0.75) and the total gradient (s/(u+1) − m/u² = 1 − 0.75 = 0.25).  The same symbol
+    # with two values must say which is which.
+    problem = bpcalc.loads("inputs: {u: 2, s: 3, m: 3}\ndefine:\n  v: log(u + 1)\n  f: v * s + m / u\n")
+    out = text.render(bpcalc.solve(problem), "grad", digits=6, only=None, max_paths=16,
+                      ascii=False, standalone=False)
+    rows = [l.strip() for l in out.split("Step 4")[1].split("Step 5")[0].splitlines()
+            if l.strip().startswith("∂f/∂u")]
+    assert len(rows) == 2, rows
+    direct, total = rows
+    assert "= −m / u²" in direct and direct.endswith("(f's direct use of u only)"), direct
+    assert direct.split("=")[-1].split("(")[0].strip() == "−0.75"
+    assert total.endswith("= 0.25   (total)"), total

@@ -218,7 +218,12 @@ def _node(entry: NodeGradient, output: str, p: Printer) -> list[Row]:
         row.lhs, row.kind = lhs, "gradient"
         return [row]
     rows: list[Row] = [_local_row(t.local, p) for t in entry.terms]
-    rows.append(_gradient_row(entry, output, p))
+    total = _gradient_row(entry, output, p)
+    for t, row in zip(entry.terms, rows):
+        if t.consumer == output:  # ∂out/∂name twice, with two values: say which is which
+            row.note = [f"({output}'s direct use of {entry.name} only)"]
+            total.note = ["(total)"]
+    rows.append(total)
     return rows
 
 
