@@ -69,12 +69,28 @@ def number(doc: Doc, path: Path, value: Any, what: str) -> float:
 
 def check_name(doc: Doc, path: Path, name: Any, what: str) -> str:
     if not isinstance(name, str) or not NAME.match(name):
-        raise InputError(f"{what} {name!r} is not a valid name", doc.key_span(path),
-                         "a name is letters, digits and '_', starting with a letter or '_'")
+        span = doc.key_span(path)
+        hint = _decimal_comma_hint(doc, span, name) or \
+            "a name is letters, digits and '_', starting with a letter or '_'"
+        raise InputError(f"{what} {name!r} is not a valid name", span, hint)
     if name.startswith("__"):
         raise InputError(f"{what} '{name}' starts with '__'", doc.key_span(path),
                          "names starting with '__' are reserved")
     return name
+
+
+def _decimal_comma_hint(doc: Doc, span: Span, name: Any) -> str | None:
+    """`b: 0,5` reads as b: 0 and a key '5': a decimal comma, which deserves to be named."""
+    if not str(name).isdigit() or span.line is None or span.column is None:
+        return None
+    lines = (doc.text or "").splitlines()
+    if span.line > len(lines):
+        return None
+    before = re.search(r"(-?\d+)\s*,\s*$", lines[span.line - 1][: span.column - 1])
+    if before is None:
+        return None
+    return (f"a comma separates entries; if you meant a number, write {before.group(1)}.{name} "
+            "with a decimal point")
 
 
 def mapping(doc: Doc, path: Path, value: Any, what: str, example: str) -> dict[str, Any]:

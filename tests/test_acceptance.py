@@ -62,3 +62,22 @@ def test_output_using_a_name_directly_and_through_another_node_tells_the_two_apa
     assert "= −m / u²" in direct and direct.endswith("(f's direct use of u only)"), direct
     assert direct.split("=")[-1].split("(")[0].strip() == "−0.75"
     assert total.endswith("= 0.25   (total)"), total
+
+
+def run_cli(args: list[str]) -> tuple[int, str, str]:
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-m", "bpcalc", *args], capture_output=True, text=True)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_a_decimal_comma_is_named_as_such(tmp_path):
+    # `b: 0,5` in a flow mapping is YAML for b: 0 and a key "5": the message must point at the comma
+    # habit, not only say that '5' is not a valid name.
+    f = tmp_path / "comma.yaml"
+    f.write_text("inputs: {x: 1}\nparams: {w: 2, b: 0,5}\ndefine:\n  y: w * x + b\n")
+    code, _, err = run_cli(["grad", str(f)])
+    assert code == 2 and "Traceback" not in err
+    assert err.startswith(f"{f}:2:21: error:"), err
+    assert "write 0.5 with a decimal point" in err, err
+
