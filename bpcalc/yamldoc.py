@@ -156,7 +156,10 @@ def parse_yaml(text: str, file: str) -> Doc:
             what += f" ({exc.context} that starts on line {context.line + 1})"
         span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file)
         at = text[mark.index] if mark and 0 <= mark.index < len(text) else ""
-        raise InputError(f"YAML syntax: {what}", span, _yaml_hint(what, at)) from None
+        hint = _yaml_hint(what, at)
+        if mark and "mapping values" in what and _indented_past_previous(text, mark.line):
+            hint = "this line is indented more than the line above; keys of one block start in the same column"
+        raise InputError(f"YAML syntax: {what}", span, hint) from None
     except yaml.YAMLError as exc:
         raise InputError(f"YAML syntax: {exc}", Span(file), "check the indentation and the colons"
                          ) from None
@@ -169,6 +172,18 @@ def parse_yaml(text: str, file: str) -> Doc:
     doc = Doc(file, None, text)
     doc.data = _build(node, doc)
     return doc
+
+
+def _indented_past_previous(text: str, line: int) -> bool:
+    """Whether line (0-based) starts further right than the nearest non-blank line above it."""
+    lines = text.splitlines()
+    if not 0 < line < len(lines):
+        return False
+    indent = len(lines[line]) - len(lines[line].lstrip(" "))
+    for above in reversed(lines[:line]):
+        if above.strip() and not above.lstrip().startswith("#"):
+            return indent > len(above) - len(above.lstrip(" ")) and not above.rstrip().endswith(":")
+    return False
 
 
 def _yaml_hint(what: str, at: str) -> str:

@@ -81,3 +81,10 @@ def test_a_decimal_comma_is_named_as_such(tmp_path):
     assert err.startswith(f"{f}:2:21: error:"), err
     assert "write 0.5 with a decimal point" in err, err
 
+
+def test_a_line_indented_more_than_its_neighbour_is_called_an_indentation_error(tmp_path):
+    f = tmp_path / "indent.yaml"
+    f.write_text("inputs: {x: 1}\nparams: {w: 2}\ndefine:\n  y: w * x\n   z: y + 1\n")
+    code, _, err = run_cli(["grad", str(f)])
+    assert code == 2 and err.startswith(f"{f}:5:5: error:"), err
+    assert "indented more than the line above" in err, err
