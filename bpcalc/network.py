@@ -219,6 +219,8 @@ class _Lowering:
     def entry(self, value: Any, path: Path, auto: str, what: str) -> Expr:
         """A weight or bias: a param's name, or a number that becomes an automatic param."""
         if isinstance(value, str):
+            if value not in self.params and _looks_like_number(value):
+                number(self.doc, path, value, what)  # a quoted number: refused as text, with that hint
             if value not in self.params:
                 hint = did_you_mean(value, list(self.params)) or f"add it under `params:`, e.g. params: {{{value}: 0.1}}"
                 raise self.fail(f"{what} '{value}' is not declared under `params`", path, hint)
@@ -259,8 +261,11 @@ class _Lowering:
             biases = [None] * len(neurons)
         elif isinstance(bias, list):
             if len(bias) != len(neurons):
-                raise self.fail(f"`bias` has {len(bias)} entries but the layer has {len(neurons)} neurons",
-                                bpath, f"give one bias per neuron ({', '.join(neurons)})")
+                n = len(neurons)
+                raise self.fail(f"`bias` has {len(bias)} entr{'y' if len(bias) == 1 else 'ies'} but the layer "
+                                f"has {n} neuron{'s' if n != 1 else ''}", bpath,
+                                f"give one bias per neuron ({', '.join(neurons)}); a layer has one neuron "
+                                "per row of `weights`")
             biases = [self.entry(b, bpath + (j,), f"b_{neurons[j]}", "the bias") for j, b in enumerate(bias)]
         else:
             lname = self.doc.data["network"]["layers"][li].get("name", f"L{li + 1}")
@@ -372,3 +377,11 @@ def _count(n: int, noun: str) -> str:
 
 def network_problem(doc: Doc) -> Problem:
     return _Lowering(doc).run()
+
+
+def _looks_like_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -88,3 +88,23 @@ def test_a_line_indented_more_than_its_neighbour_is_called_an_indentation_error(
     code, _, err = run_cli(["grad", str(f)])
     assert code == 2 and err.startswith(f"{f}:5:5: error:"), err
     assert "indented more than the line above" in err, err
+
+
+NETWORK = """network:
+  inputs: [x1, x2]
+  layers:
+    - name: h
+      activation: sigmoid
+      weights: {weights}
+      bias: [b1, b1]
+params: {{w1: 0.1, w2: 0.2, w3: 0.3, w4: 0.4, b1: 0.5}}
+sample: {{inputs: [1, 2], targets: [0, 1]}}
+"""
+
+
+def test_a_quoted_number_in_weights_is_called_text_not_an_undeclared_param(tmp_path):
+    f = tmp_path / "quoted.yaml"
+    f.write_text(NETWORK.format(weights="[[w1, '0.2'], [w3, w4]]"))
+    code, _, err = run_cli(["grad", str(f)])
+    assert code == 2 and err.startswith(f"{f}:6:22: error: the weight must be a number, not '0.2'"), err
+    assert "(no quotes)" in err and "params: {0.2" not in err, err
