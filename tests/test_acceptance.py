@@ -108,3 +108,23 @@ def test_a_quoted_number_in_weights_is_called_text_not_an_undeclared_param(tmp_p
     code, _, err = run_cli(["grad", str(f)])
     assert code == 2 and err.startswith(f"{f}:6:22: error: the weight must be a number, not '0.2'"), err
     assert "(no quotes)" in err and "params: {0.2" not in err, err
+
+
+def test_shipped_homework_examples_give_their_hand_computed_numbers():
+    import math
+
+    import pytest
+
+    s = bpcalc.solve(bpcalc.load(str(EXAMPLES / "linear_two_samples.yaml")), step=True)
+    assert s.loss == pytest.approx(6.5, abs=1e-12)
+    assert s.gradients["w"] == pytest.approx(-8, abs=1e-12)
+    assert s.gradients["b"] == pytest.approx(-5, abs=1e-12)
+    assert s.updated == pytest.approx({"w": 1.8, "b": 0.5}, abs=1e-12)
+    assert s.loss_after == pytest.approx(0.65, abs=1e-12)
+
+    s = bpcalc.solve(bpcalc.load(str(EXAMPLES / "bce_one_neuron.yaml")), step=True)
+    assert s.loss == pytest.approx(math.log(2), abs=1e-12)
+    assert s.gradients["w"] == pytest.approx(-1, abs=1e-12)
+    assert s.gradients["b"] == pytest.approx(-0.5, abs=1e-12)
+    assert s.updated == pytest.approx({"w": 1.5, "b": -0.5}, abs=1e-12)
+    assert s.loss_after == pytest.approx(math.log(1 + math.exp(-2.5)), abs=1e-12)
