@@ -27,7 +27,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from .errors import InputError, MathError, Span
 from .expr import Bin, Call, Expr, Name, Neg, Num, format_number
 from .ops import (ADD, ARITHMETIC, CODES, DIV, FORWARD, ID, MUL, NAMES, NEG, ROUNDED, SUB, DomainError,
-                  partials, softmax_partials, softmax_vector)
+                  cancelled, partials, softmax_partials, softmax_vector)
 from .problem import Problem
 
 # Tape codes beyond the primitives of ops.CODES: a leaf's value, a constant.
@@ -346,9 +346,11 @@ def forward(graph: Graph, problem: Problem, leaf_values: list[float], round_digi
             if code == MUL:
                 vals[t] = vals[x] * vals[y]
             elif code == ADD:
-                vals[t] = vals[x] + vals[y]
+                v = vals[x] + vals[y]
+                vals[t] = v if not -1e-6 < v < 1e-6 else cancelled(v, vals[x], vals[y])
             elif code == SUB:
-                vals[t] = vals[x] - vals[y]
+                v = vals[x] - vals[y]
+                vals[t] = v if not -1e-6 < v < 1e-6 else cancelled(v, vals[x], vals[y])
             elif code == DIV:
                 vals[t] = vals[x] / vals[y]
             elif code == NEG:
@@ -401,10 +403,10 @@ def _forward_checked(graph: Graph, problem: Problem, leaf_values: list[float], r
                     v = vals[x] * vals[y]
                 elif code == ADD:
                     x, y = args[t]
-                    v = vals[x] + vals[y]
+                    v = cancelled(vals[x] + vals[y], vals[x], vals[y])
                 elif code == SUB:
                     x, y = args[t]
-                    v = vals[x] - vals[y]
+                    v = cancelled(vals[x] - vals[y], vals[x], vals[y])
                 elif code == DIV:
                     x, y = args[t]
                     if vals[y] == 0:
