@@ -156,6 +156,14 @@ def lr_and_round(doc: Doc, data: dict[str, Any]) -> tuple[float | None, int | No
 
 def expression_problem(doc: Doc) -> Problem:
     data = doc.data
+    if "define" not in data:
+        # `y: sigmoid(x)` at the top level: a line of the computation without its `define:`
+        stray = next((k for k, v in data.items() if k not in EXPRESSION_KEYS and isinstance(v, str)
+                      and did_you_mean(str(k), EXPRESSION_KEYS) is None), None)
+        if stray is not None:
+            raise InputError(f"unknown key '{stray}' in an expression file", doc.key_span((stray,)),
+                             f"'{stray}: {data[stray]}' looks like a line of the computation: put the "
+                             "lines under `define:`, indented")
     check_keys(doc, (), data, EXPRESSION_KEYS, "an expression file")
     if "define" not in data:
         raise InputError("the file has no `define:` (and no `network:`)", doc.span(()),
