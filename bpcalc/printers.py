@@ -98,7 +98,8 @@ class Printer:
         if isinstance(e, Num):
             return self.num(e.value)
         if isinstance(e, Name):
-            return self.name(e.id)
+            # an elision standing in a long sum ("… 99,990 more terms …") is words, not a name
+            return self.words(e.id) if e.id.startswith("…") else self.name(e.id)
         if isinstance(e, Neg):
             return self.neg(e, numeric)
         if isinstance(e, Call):
@@ -249,6 +250,9 @@ class AsciiPrinter(Printer):
     def times_between(self, a: Expr, b: Expr, b_wrapped: bool, numeric: bool) -> str:
         return self.times if numeric else self.dot
 
+    def words(self, s: str) -> str:
+        return s.replace("…", "...")
+
     def exponent(self, b: Expr, numeric: bool) -> str:
         return "^" + self._operand(b, precedence(b) < _PREC["atom"], numeric)
 
@@ -346,7 +350,7 @@ class LatexPrinter(Printer):
 def latex_escape(s: str) -> str:
     table = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
              "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-             "−": "-", "η": r"$\eta$", "≤": r"$\le$", "×": r"$\times$", "∂": r"$\partial$",
+             "−": "-", "…": r"\ldots{}", "η": r"$\eta$", "≤": r"$\le$", "×": r"$\times$", "∂": r"$\partial$",
              "σ": r"$\sigma$", "δ": r"$\delta$", "←": r"$\leftarrow$", "Σ": r"$\Sigma$"}
     return "".join(table.get(ch, ch) for ch in s)
 

@@ -302,3 +302,16 @@ def test_ten_thousand_node_chain_renders_in_seconds():
     assert elapsed < 30, f"{elapsed:.1f} s"
     assert "w reaches x10000 by 10000 paths" in out and "(δ) form" in out
     assert out.count("\n") > 2 * n
+
+
+def test_a_sum_over_many_consumers_shows_its_ends_and_a_count(tmp_path):
+    # a and b are used by 30 lines: their gradients sum 30 terms; 10 + 2 are shown, 18 counted
+    lines = "".join(f"  x{i}: x{i - 1} * a + b\n" for i in range(1, 31))
+    problem = bpcalc.loads("inputs: {x0: 0.5}\nparams: {a: 0.9, b: 0.01}\ndefine:\n" + lines)
+    sol = bpcalc.solve(problem)
+    out = text.render(sol, "grad")
+    row = next(ln for ln in out.splitlines() if ln.lstrip().startswith("∂x30/∂a = ∂x30/∂x1"))
+    assert row.count("… 18 more terms …") == 1 and "∂x30/∂x11 ·" not in row
+    assert "∂x30/∂x29 · ∂x29/∂a + ∂x30/∂x30 · ∂x30/∂a" in row
+    ascii_out = text.render(sol, "grad", ascii=True)
+    assert "... 18 more terms ..." in ascii_out and ascii_out.isascii()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..expr import Bin, Expr, Num
+from ..expr import Bin, Expr, Name, Num
 from ..printers import Printer
 from ..trace import (
     SGD,
@@ -227,22 +227,37 @@ def _node(entry: NodeGradient, output: str, p: Printer) -> list[Row]:
     return rows
 
 
+#: a gradient summed over more consumers than this shows the first and last terms and a count
+SHOWN_TERMS = 12
+
+
 def _gradient_row(entry: NodeGradient, output: str, p: Printer) -> Eq:
-    symbols = " + ".join(f"{p.partial(output, t.consumer)}{p.chain_dot}{p.partial(t.consumer, entry.name)}"
-                         for t in entry.terms)
-    numbers = p.expr(_sum_of_products([(t.upstream, t.local.value) for t in entry.terms]), numeric=True)
+    terms: list[Term | None] = list(entry.terms)
+    hidden = len(terms) - SHOWN_TERMS
+    if hidden > 0:  # a name used by thousands of lines: its sum would fill the screen
+        terms = terms[:SHOWN_TERMS - 2] + [None] + terms[-2:]
+    elision = f"… {hidden:,} more terms …"
+    symbols = " + ".join(p.words(elision) if t is None else
+                         f"{p.partial(output, t.consumer)}{p.chain_dot}{p.partial(t.consumer, entry.name)}"
+                         for t in terms)
+    numbers = p.expr(_sum_of_products([(Name(elision),) if t is None else (t.upstream, t.local.value)
+                                       for t in terms]), numeric=True)
     return Eq(p.partial(output, entry.name), [symbols, numbers, p.num(entry.value)], "gradient")
 
 
-def _sum_of_products(pairs: list[tuple[float, ...]]) -> Expr:
+def _sum_of_products(pairs: list[tuple[float | Expr, ...]]) -> Expr:
     total: Expr | None = None
     for factors in pairs:
-        prod: Expr = Num(factors[0])
+        prod: Expr = _leaf(factors[0])
         for f in factors[1:]:
-            prod = Bin("*", prod, Num(f))
+            prod = Bin("*", prod, _leaf(f))
         total = prod if total is None else Bin("+", total, prod)
     assert total is not None
     return total
+
+
+def _leaf(x: float | Expr) -> Expr:
+    return x if isinstance(x, (Name, Num)) else Num(x)
 
 
 def _path_symbols(nodes: tuple[str, ...], p: Printer) -> str:
