@@ -39,6 +39,7 @@ class _Lowering:
         self.roles: dict[str, str] = {}
         self.spans: dict[str, Any] = {}
         self.taken: dict[str, Path] = {}
+        self.identities: dict[str, tuple[str, str, float, str]] = {}
 
     def fail(self, message: str, path: Path, hint: str | None = None, key: bool = False) -> InputError:
         span = self.doc.key_span(path) if key else self.doc.span(path)
@@ -140,6 +141,10 @@ class _Lowering:
                     self.define(oname, self.activation(act, nets, j), path, "out")
                     outs.append(oname)
                 prev = outs
+            identity = self.identity(loss_kind, structure[-1][2][0], ts)
+            if identity is not None:
+                for net_name, out_name, target in zip(nets, outs, targets):
+                    self.identities[net_name] = (out_name, target, 1.0, identity)
             lname = loss_name + suffix
             self.define(lname, self.loss_expr(loss_kind, prev, targets), ("loss",) if "loss" in data
                         else ("network",), "loss")
@@ -148,11 +153,23 @@ class _Lowering:
             total = _sum([Name(n) for n in sample_losses])
             if self.reduction() == "mean":
                 total = Bin("/", total, Num(float(len(sample_losses))))
+                self.identities = {k: (o, t, 1.0 / len(sample_losses), what)
+                                   for k, (o, t, _, what) in self.identities.items()}
             self.define(loss_name, total, ("samples",), "loss")
         for name, path in self.taken.items():
             self.spans.setdefault(name, self.doc.span(path))
         return Problem(doc.file, self.inputs, self.params, self.lines, loss_name, frozen, lr, places,
-                       "network", self.spans, self.locations, self.roles)
+                       "network", self.spans, self.locations, self.roles, identities=self.identities)
+
+    @staticmethod
+    def identity(loss_kind: str, out_activation: str, targets: list[float]) -> str | None:
+        """Which textbook shortcut ∂loss/∂net = out − t holds for this output layer, if any."""
+        if loss_kind == "bce" and out_activation == "sigmoid":
+            return "sigmoid with binary cross-entropy"
+        # softmax's own sum collapses only when the targets are a distribution (sum to 1)
+        if loss_kind == "cross_entropy" and out_activation == "softmax" and abs(sum(targets) - 1) < 1e-12:
+            return "softmax with cross-entropy"
+        return None
 
     def naming(self) -> tuple[str, str]:
         value = self.data.get("naming")

@@ -40,6 +40,9 @@ class Problem:
     locations: dict[str, tuple[str | int, ...]] = field(default_factory=dict)
     roles: dict[str, str] = field(default_factory=dict)  # network: name -> net/out/target/loss/input/weight/bias
     text: str = ""  # the source text, for `step -o`
+    # network: net -> (out, target, scale, what) where the textbook identity ∂loss/∂net =
+    # scale·(out − t) holds (softmax with cross-entropy, sigmoid with binary cross-entropy)
+    identities: dict[str, tuple[str, str, float, str]] = field(default_factory=dict)
 
     @property
     def leaves(self) -> dict[str, float]:

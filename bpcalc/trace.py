@@ -113,12 +113,26 @@ class Seed:
 
 
 @dataclass(frozen=True, slots=True)
+class Shortcut:
+    """The textbook identity the sum collapses to: ∂L/∂net = scale·(out − t) (SPEC: out − t)."""
+
+    out: str
+    target: str
+    scale: float  # 1/N for the mean over N samples
+    what: str  # "softmax with cross-entropy", "sigmoid with binary cross-entropy"
+    formula: Expr
+    numbers: Expr
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
 class NodeGradient:
     """∂L/∂name = Σ over its consumers of ∂L/∂consumer · ∂consumer/∂name = value."""
 
     name: str
     value: float
     terms: tuple[Term, ...]
+    shortcut: Shortcut | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,7 +379,7 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
     def node_gradient(name: str) -> NodeGradient:
         if name not in gradients:
             terms = tuple(Term(c, solution.gradients[c], locals_.get(c, name)) for c in reaching.get(name, ()))
-            gradients[name] = NodeGradient(name, solution.gradients[name], terms)
+            gradients[name] = NodeGradient(name, solution.gradients[name], terms, _shortcut(solution, name))
         return gradients[name]
 
     # reverse topological order, each node once; a leaf comes right after its earliest consumer,
@@ -412,6 +426,20 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
         if solution.loss_after is not None:
             steps.append(LossAfter(output, solution.loss_after))
     return Trace(command, output, tuple(steps))
+
+
+def _shortcut(solution: Solution, name: str) -> Shortcut | None:
+    # with --round the outputs no longer sum exactly as the identity assumes: the sum alone is shown
+    identity = solution.problem.identities.get(name)
+    if identity is None or solution.round is not None:
+        return None
+    out, target, scale, what = identity
+    formula: Expr = Bin("-", Name(out), Name(target))
+    if scale != 1.0:
+        formula = Bin("/", formula, Num(float(round(1.0 / scale))))
+    values = solution.values
+    return Shortcut(out, target, scale, what, formula, _numbers(formula, solution),
+                    evaluate(formula, values))
 
 
 def _numbers(e: Expr, solution: Solution) -> Expr:

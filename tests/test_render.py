@@ -315,3 +315,60 @@ def test_a_sum_over_many_consumers_shows_its_ends_and_a_count(tmp_path):
     assert "∂x30/∂x29 · ∂x29/∂a + ∂x30/∂x30 · ∂x30/∂a" in row
     ascii_out = text.render(sol, "grad", ascii=True)
     assert "... 18 more terms ..." in ascii_out and ascii_out.isascii()
+
+
+SOFTMAX_CE = """\
+network:
+  inputs: [x1, x2]
+  layers:
+    - name: o
+      activation: softmax
+      weights: [[0.2, -0.1], [0.5, 0.3], [-0.4, 0.6]]
+      bias: [0, 0, 0]
+sample: {inputs: [1.0, 0.5], targets: TARGETS}
+loss: cross_entropy
+"""
+
+
+def _shortcuts(text_out: str) -> dict[str, str]:
+    return {m.group(1): m.group(0) for m in re.finditer(r"∂loss/∂(net_\w+) = out_\w+ − t_\w+[^\n]*identity", text_out)}
+
+
+def test_softmax_cross_entropy_states_out_minus_t():
+    sol = bpcalc.solve(bpcalc.loads(SOFTMAX_CE.replace("TARGETS", "[0, 1, 0]")))
+    trace = bpcalc.trace_of(sol, "grad")
+    backward = next(s for s in trace.steps if type(s).__name__ == "Backward")
+    shortcuts = {e.name: e.shortcut for e in backward.entries if getattr(e, "shortcut", None)}
+    assert set(shortcuts) == {"net_o1", "net_o2", "net_o3"}
+    for net, s in shortcuts.items():
+        k = net[-1]
+        # the identity, from the values alone: out_k − t_k; and it is the engine's gradient
+        assert s.value == sol.values[f"out_o{k}"] - sol.values[f"t_o{k}"]
+        assert abs(s.value - sol.gradients[net]) <= 1e-15
+    assert "∂loss/∂net_o2 = out_o2 − t_o2 = 0.481024263253 − 1 = −0.518975736747" in text.render(sol, "grad")
+
+
+def test_no_shortcut_where_the_identity_does_not_hold():
+    # targets that are not a distribution: ∂loss/∂net_k = out_k·Σt − t_k, not out_k − t_k
+    sol = bpcalc.solve(bpcalc.loads(SOFTMAX_CE.replace("TARGETS", "[1, 1, 0]")))
+    assert not _shortcuts(text.render(sol, "grad"))
+    # rounded outputs no longer sum to 1 exactly: the sum alone is shown
+    sol = bpcalc.solve(bpcalc.loads(SOFTMAX_CE.replace("TARGETS", "[0, 1, 0]")), round=2)
+    assert not _shortcuts(text.render(sol, "grad"))
+
+
+def test_bce_over_two_samples_states_the_mean_of_out_minus_t():
+    problem = bpcalc.loads("""\
+network:
+  inputs: [x]
+  layers: [{name: o, activation: sigmoid, weights: [[0.7]], bias: [-0.2]}]
+samples: [{inputs: [1.5], targets: [1]}, {inputs: [-0.5], targets: [0]}]
+loss: bce
+""")
+    sol = bpcalc.solve(problem)
+    out = text.render(sol, "grad")
+    for s in ("1", "2"):
+        net = f"net_o[{s}]"
+        expected = (sol.values[f"out_o[{s}]"] - sol.values[f"t_o[{s}]"]) / 2
+        assert abs(sol.gradients[net] - expected) <= 1e-15
+        assert f"∂loss/∂{net} = (out_o[{s}] − t_o[{s}]) / 2" in out

@@ -224,6 +224,10 @@ def _node(entry: NodeGradient, output: str, p: Printer) -> list[Row]:
             row.note = [f"({output}'s direct use of {entry.name} only)"]
             total.note = ["(total)"]
     rows.append(total)
+    if entry.shortcut is not None:
+        s = entry.shortcut
+        rows.append(Eq(lhs, [p.expr(s.formula), p.expr(s.numbers, numeric=True), p.num(s.value)],
+                       "gradient", [f"(the same sum, by the identity of {s.what})"]))
     return rows
 
 
