@@ -92,7 +92,7 @@ class _Lowering:
         prev_names = input_names
         weight_exprs = []
         for li, (lname, neurons, act, weights, bias) in enumerate(structure):
-            weight_exprs.append(self.layer_params(li, neurons, weights, bias, prev_names, sizes[li]))
+            weight_exprs.append(self.layer_params(li, lname, neurons, weights, bias, prev_names, sizes[li]))
             prev_names = neurons
         out_neurons = structure[-1][1]
         for li, (_, _, act, _, _) in enumerate(structure):
@@ -254,7 +254,7 @@ class _Lowering:
         self.spans[auto] = self.doc.span(path)
         return Name(auto)
 
-    def layer_params(self, li: int, neurons: list[str], weights: list[Any], bias: Any,
+    def layer_params(self, li: int, lname: str, neurons: list[str], weights: list[Any], bias: Any,
                      prev: list[str], n_in: int):
         path: Path = ("network", "layers", li)
         raw_rows = self.doc.data["network"]["layers"][li]["weights"]
@@ -266,7 +266,7 @@ class _Lowering:
                 got = (f"{len(row)} entr{'y' if len(row) == 1 else 'ies'}" if isinstance(row, list)
                        else repr(row))
                 raise self.fail(
-                    f"row {j + 1} of the weights of layer '{neurons[0].rstrip('0123456789') or neurons[0]}'"
+                    f"row {j + 1} of the weights of layer '{lname}'"
                     f" has {got}, but the layer has {n_in} input{'s' if n_in != 1 else ''}",
                     rpath, f"expected {len(weights)}×{n_in}: one row per neuron, one column per input "
                     f"({', '.join(prev)})")
@@ -285,7 +285,6 @@ class _Lowering:
                                 "per row of `weights`")
             biases = [self.entry(b, bpath + (j,), f"b_{neurons[j]}", "the bias") for j, b in enumerate(bias)]
         else:
-            lname = self.doc.data["network"]["layers"][li].get("name", f"L{li + 1}")
             shared = self.entry(bias, bpath, f"b_{lname}", "the bias")
             biases = [shared] * len(neurons)
         return rows, biases
