@@ -17,7 +17,7 @@ import typer
 
 from . import __version__
 from .errors import BpcalcError
-from .fastpath import DIGITS, MAX_PATHS, solve_and_render
+from .fastpath import DIGITS, FORMATS, MAX_PATHS, solve_and_render
 
 EXIT_OK = 0
 EXIT_WRONG = 1
@@ -26,24 +26,9 @@ EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
 
-class Format(str, Enum):
-    rich = "rich"
-    text = "text"
-    markdown = "markdown"
-    latex = "latex"
-    json = "json"
-    html = "html"
+#: --format's choices: one per module under bpcalc.render (the list lives with the fast path)
+Format = Enum("Format", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
 
-
-#: format -> module under bpcalc.render with a `render(solution, command, **options)` function
-RENDERERS = {
-    "rich": "rich",
-    "text": "text",
-    "markdown": "markdown",
-    "latex": "latex",
-    "json": "json",
-    "html": "html",
-}
 
 app = typer.Typer(
     name="bpcalc",
