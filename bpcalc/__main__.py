@@ -1,3 +1,3 @@
-from .fastpath import main
+from .cli.main import main
 
 main()

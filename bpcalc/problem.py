@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .errors import Span
-from .expr import Expr
+from .expr.tree import Expr
 
 
 @dataclass(slots=True)

@@ -1,22 +1,26 @@
 """Symbolic local derivatives, simplified as a person writes them.
 
-`derivative(line, wrt)` differentiates one line's expression with respect to one name it uses.
-Where the line is itself an activation, its derivative is written with the line's own name, as
-the worked examples do: ∂y_o/∂z_o = y_o*(1 - y_o), not σ(z_o)(1 − σ(z_o)).
+`derivative(line, wrt)` differentiates one line's expression with respect to one name it uses, by
+the chain rule over its tree, each primitive's partials taken from the op table's formulas.  Where
+the line is itself an activation, its derivative is written with the line's own name, as the
+worked examples do: ∂y_o/∂z_o = y_o*(1 - y_o), not σ(z_o)(1 − σ(z_o)).
 
-Derivative-only functions that appear in formulas:
+Derivative-only functions that appear in formulas (the table's helpers):
   step(u)          1 if u > 0 else 0                 (relu′)
-  leaky_step(u, a) 1 if u > 0 else a                 (leaky_relu′)
+  leaky_step(u, a) 1 if u > 0 else a                 (leaky_relu′, elu′)
   sign(u)          1, 0 or −1                        (abs′)
   ismax_k(a, b, …) 1 if argument k is the first extreme, else 0   (max′ and min′)
+  Phi(u), phi(u)   the standard normal distribution function and density (gelu′)
 """
 
 from __future__ import annotations
 
 import math
 
-from .expr import Bin, Call, Expr, Name, Neg, Num
-from .ops import FORWARD, ROUNDED, softmax_vector
+from .expr.tree import Bin, Call, Expr, Name, Neg, Num, children, primitive, substitute_names
+from .numbers import round_half_up
+from .ops import FORWARD, ROUNDED, lookup, partial
+from .ops.formulas import params
 from .problem import Line
 
 ZERO = Num(0.0)
@@ -40,14 +44,11 @@ def _containing(expr: Expr, name: str) -> set[int]:
             if e.id == name:
                 has.add(id(e))
             continue
-        children: tuple[Expr, ...] = (
-            (e.x,) if isinstance(e, Neg) else (e.a, e.b) if isinstance(e, Bin)
-            else e.args if isinstance(e, Call) else ()
-        )
+        kids = children(e)
         if not done:
             stack.append((e, True))
-            stack.extend((c, False) for c in children)
-        elif any(id(c) in has for c in children):
+            stack.extend((c, False) for c in kids)
+        elif any(id(c) in has for c in kids):
             has.add(id(e))
     return has
 
@@ -83,81 +84,43 @@ def _named(e: Expr, known: _Names) -> Expr:
     return Name(name) if name is not None else e
 
 
+def local_partial(e: Neg | Bin | Call, i: int, out: Expr, sibling: Expr | None = None) -> Expr:
+    """∂e/∂(argument i of e) from the op table: its formula with the arguments and the output
+    written in.  For softmax, `sibling` is component i's own output (None: i is e's component)."""
+    p = lookup(primitive(e))
+    args = children(e)
+    if p.kind == "vector":
+        if sibling is None:
+            return substitute_names(partial(p, 0, len(args)), {"out": out})
+        return substitute_names(partial(p, 1, len(args)), {"out": out, "other": sibling})
+    mapping: dict[str, Expr] = dict(zip(params(p, len(args)), args))
+    mapping["out"] = out
+    return substitute_names(partial(p, i, len(args)), mapping)
+
+
 def _d(e: Expr, x: str, known: _Names) -> Expr:
+    """The chain rule over the tree: Σ_i ∂e/∂arg_i · ∂arg_i/∂x, the partials from the table.
+    A product keeps the textbook order f′g + fg′: each factor's derivative in its place."""
     if isinstance(e, Num):
         return ZERO
     if isinstance(e, Name):
         return ONE if e.id == x else ZERO
     if not known.mentions(e):
         return ZERO
-    if isinstance(e, Neg):
-        return Neg(_d(e.x, x, known))
-    if isinstance(e, Bin):
-        a, b = e.a, e.b
-        da, db = _d(a, x, known), _d(b, x, known)
-        if e.op == "+":
-            return Bin("+", da, db)
-        if e.op == "-":
-            return Bin("-", da, db)
-        if e.op == "*":
-            return Bin("+", Bin("*", da, b), Bin("*", a, db))
-        if e.op == "/":
-            return Bin("-", Bin("/", da, b), Bin("/", Bin("*", a, db), Bin("**", b, Num(2.0))))
-        # a ** b
-        if not known.mentions(b):
-            return Bin("*", Bin("*", b, Bin("**", a, Bin("-", b, ONE))), da)
-        return Bin("*", _named(e, known),
-                   Bin("+", Bin("*", db, Call("log", (a,))), Bin("/", Bin("*", b, da), a)))
-    assert isinstance(e, Call)
-    s = _named(e, known)
-    args = e.args
-    if e.fn == "softmax":
-        terms: list[Expr] = []
-        k = e.index
-        for j, arg in enumerate(args):
-            dj = _d(arg, x, known)
-            sj = _named(Call("softmax", args, index=j), known)
-            local = Bin("*", s, Bin("-", ONE, s)) if j == k else Neg(Bin("*", s, sj))
-            terms.append(Bin("*", local, dj))
-        return _sum(terms)
-    if e.fn in ("max", "min"):
-        terms = [Bin("*", Call("ismax" if e.fn == "max" else "ismin", args, index=j), _d(a, x, known))
-                 for j, a in enumerate(args)]
-        return _sum(terms)
-    u = args[0]
-    du = _d(u, x, known)
-    fn = e.fn
-    if fn == "leaky_relu":
-        slope = args[1] if len(args) > 1 else Num(0.01)
-        d_u = Bin("*", Call("leaky_step", (u, slope)), du)
-        if len(args) > 1 and known.mentions(args[1]):
-            d_slope = Bin("*", Call("min", (u, ZERO)), _d(args[1], x, known))
-            return Bin("+", d_u, d_slope)
-        return d_u
-    outer: Expr
-    if fn == "sigmoid":
-        outer = Bin("*", s, Bin("-", ONE, s))
-    elif fn == "tanh":
-        outer = Bin("-", ONE, Bin("**", s, Num(2.0)))
-    elif fn == "relu":
-        outer = Call("step", (u,))
-    elif fn == "exp":
-        outer = s
-    elif fn == "log":
-        return simplify(Bin("/", du, u))
-    elif fn == "sqrt":
-        return simplify(Bin("/", du, Bin("*", Num(2.0), s)))
-    elif fn == "abs":
-        outer = Call("sign", (u,))
-    elif fn == "sin":
-        outer = Call("cos", (u,))
-    elif fn == "cos":
-        outer = Neg(Call("sin", (u,)))
-    elif fn == "softplus":
-        outer = Call("sigmoid", (u,))
-    else:
-        raise KeyError(f"no symbolic derivative for function {fn!r}")
-    return Bin("*", outer, du)
+    out = _named(e, known)
+    terms: list[Expr] = []
+    for i, arg in enumerate(children(e)):
+        if not known.mentions(arg):
+            continue
+        d_arg = _d(arg, x, known)
+        if isinstance(e, Call) and e.fn == "softmax":
+            sibling = None if i == e.index else _named(Call("softmax", e.args, index=i), known)
+            local = local_partial(e, i, out, sibling)
+        else:
+            local = local_partial(e, i, out)
+        first = isinstance(e, Bin) and e.op == "*" and i == 0
+        terms.append(Bin("*", d_arg, local) if first else Bin("*", local, d_arg))
+    return _sum(terms) if terms else ZERO
 
 
 def _sum(terms: list[Expr]) -> Expr:
@@ -296,34 +259,16 @@ def _assemble(coef: float, factors: list[Expr], dens: list[Expr]) -> Expr:
 
 
 def evaluate(e: Expr, values: dict[str, float], round_digits: int | None = None) -> float:
-    """The value of a formula at these values, rounding activations as the engine does."""
-    from .engine import round_half_up
-
+    """The value of a formula at these values, from the op table's value functions, rounding
+    activations as the engine does."""
     if isinstance(e, Num):
         return e.value
     if isinstance(e, Name):
         return values[e.id]
-    if isinstance(e, Neg):
-        return -evaluate(e.x, values, round_digits)
-    if isinstance(e, Bin):
-        a = evaluate(e.a, values, round_digits)
-        b = evaluate(e.b, values, round_digits)
-        return FORWARD[e.op](a, b)
-    args = [evaluate(a, values, round_digits) for a in e.args]
-    fn = e.fn
-    if fn == "step":
-        return 1.0 if args[0] > 0 else 0.0
-    if fn == "leaky_step":
-        return 1.0 if args[0] > 0 else args[1]
-    if fn == "sign":
-        return 1.0 if args[0] > 0 else (-1.0 if args[0] < 0 else 0.0)
-    if fn in ("ismax", "ismin"):
-        extreme = max(args) if fn == "ismax" else min(args)
-        return 1.0 if args.index(extreme) == e.index else 0.0
-    if fn == "softmax":
-        v = softmax_vector(args)[e.index]
-    else:
-        v = FORWARD[fn](*args)
+    fn = primitive(e)
+    args = [evaluate(a, values, round_digits) for a in children(e)]
+    p = lookup(fn)
+    v = FORWARD[fn](e.index, *args) if p.indexed else FORWARD[fn](*args)  # type: ignore[operator]
     if round_digits is not None and fn in ROUNDED:
         v = round_half_up(v, round_digits)
-    return v
+    return float(v)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
 
-import re
-
 from .errors import InputError, Span
+from .problem import Problem
 
 _NESTED_KEY = re.compile(r"^( +)[A-Za-z_][A-Za-z0-9_]*[ \t]*:", re.M)
-from .problem import Problem
 
 
 def updated_text(problem: Problem, updated: dict[str, float]) -> str:

@@ -74,3 +74,13 @@ def published(value: float, text: str) -> bool:
     """`value` agrees with a published number to the number of decimals it was published with."""
     places = len(text.split(".")[1]) if "." in text else 0
     return abs(value - float(text)) <= 0.5 * 10 ** -places + 1e-15
+
+
+def rendered(fmt: str, solution, command: str, *, only=None, max_paths: int = 16, digits: int = 12,
+             ascii: bool = False, standalone: bool = False) -> str:
+    """A solution's trace rendered in one format, as the command line does."""
+    from bpcalc.render import Options, render
+    from bpcalc.trace import build
+
+    trace = build(solution, command, only=only, max_paths=max_paths)
+    return render(trace, fmt, Options(digits=digits, ascii=ascii, standalone=standalone))

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import bpcalc
-from bpcalc.render import text
+from helpers import rendered
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -25,7 +25,7 @@ def test_only_a_param_still_shows_the_forward_pass_it_needs():
     # --only w_h in seed 003: ∂loss/∂w_h needs z_h, y_h, z_o, y_o; none of them may be missing
     # from the forward pass, and the inputs their numbers come from are given.
     solution = bpcalc.solve(bpcalc.load(str(EXAMPLES / "seed003_expression.yaml")), round=2)
-    out = squeeze(text.render(solution, "grad", digits=12, only=["w_h"], max_paths=16,
+    out = squeeze(rendered("text", solution, "grad", digits=12, only=["w_h"], max_paths=16,
                               ascii=False, standalone=False))
     forward = out.split("Step 2")[1].split("Step 3")[0]
     assert "(no intermediate nodes)" not in forward
@@ -40,7 +40,7 @@ def test_max_of_abs_says_each_case_apart():
     # m = max(a·x, |y|) at a·x = 1, y = −3: |y| = 3 is the largest, so ∂m/∂y = 1 · sign(−3) = −1;
     # the two reasons (which argument is largest, the sign of y) are two notes, not run together.
     problem = bpcalc.loads("inputs: {x: 2, y: -3}\nparams: {a: 0.5}\ndefine:\n  m: max(a * x, abs(y))\n")
-    out = text.render(bpcalc.solve(problem), "grad", digits=12, only=None, max_paths=16,
+    out = rendered("text", bpcalc.solve(problem), "grad", digits=12, only=None, max_paths=16,
                       ascii=False, standalone=False)
     line = next(l for l in out.splitlines() if l.lstrip().startswith("∂m/∂y"))
     assert line.rstrip().endswith("= −1   (1 since |y| is the first largest argument; −1 since y = −3 < 0)"), line
@@ -53,7 +53,7 @@ def test_output_using_a_name_directly_and_through_another_node_tells_the_two_apa
     # (−m/u² = −0.75) and the total gradient (s/(u+1) − m/u² = 1 − 0.75 = 0.25).  The same symbol
     # with two values must say which is which.
     problem = bpcalc.loads("inputs: {u: 2, s: 3, m: 3}\ndefine:\n  v: log(u + 1)\n  f: v * s + m / u\n")
-    out = text.render(bpcalc.solve(problem), "grad", digits=6, only=None, max_paths=16,
+    out = rendered("text", bpcalc.solve(problem), "grad", digits=6, only=None, max_paths=16,
                       ascii=False, standalone=False)
     rows = [l.strip() for l in out.split("Step 4")[1].split("Step 5")[0].splitlines()
             if l.strip().startswith("∂f/∂u")]

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 import bpcalc
-from bpcalc.cli import main
+from bpcalc.cli.main import main
 from helpers import EXAMPLES, published
 
 SEED003 = str(EXAMPLES / "seed003_expression.yaml")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bpcalc.cli import main
+from bpcalc.cli.main import main
 
 BAD = Path(__file__).parent / "bad"
 FILES = sorted(BAD.glob("*.yaml"))

@@ -1,7 +1,7 @@
 """The engine's fast paths (inline arithmetic, closed-form partials of sums of products, the
 unchecked forward loop, the reused graph) give the numbers of the general path: a reference reverse
-pass written here over each line's tree with ops.FORWARD and ops.partials only, compared bit for
-bit, and central differences.  And a 100,000-node chain solves (no recursion)."""
+pass written here over each line's tree with the op table's values and partials only (ops.FORWARD,
+ops.partial_value), compared bit for bit, and central differences.  And a 100,000-node chain solves (no recursion)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ import weakref
 import pytest
 
 import bpcalc
-from bpcalc.engine import compile_problem, round_half_up
+from bpcalc.engine import compile_problem
+from bpcalc.numbers import round_half_up
 from bpcalc.errors import MathError
 from bpcalc.expr import Bin, Call, Name, Neg, Num
-from bpcalc.ops import FORWARD, ROUNDED, partials
+from bpcalc.ops import FORWARD, ROUNDED, cancelled, partial_value
 from bpcalc.problem import Line, Problem
 from helpers import assert_gradients_match_fd
 
@@ -73,10 +74,12 @@ def back(e, g, env, found, places=None):
         return
     kids = (e.x,) if isinstance(e, Neg) else (e.a, e.b) if isinstance(e, Bin) else e.args
     op = "neg" if isinstance(e, Neg) else e.op if isinstance(e, Bin) else e.fn
-    ds = partials(op, tuple(value(k, env, places) for k in kids), value(e, env, places))
+    argvals = tuple(value(k, env, places) for k in kids)
+    out = value(e, env, places)  # a constant argument's partial is never needed (nor always defined)
+    ds = [0.0 if isinstance(k, Num) else partial_value(op, i, argvals, out) for i, k in enumerate(kids)]
     for k, d in zip(kids, ds):
-        if isinstance(k, Name):
-            found[k.id] += g * d
+        if isinstance(k, Name):  # a name's contributions cancel as by hand (ops.cancelled)
+            found[k.id] = cancelled(found[k.id] + g * d, found[k.id], g * d)
     for k, d in reversed(list(zip(kids, ds))):
         if not isinstance(k, (Name, Num)):
             back(k, 0.0 + g * d, env, found, places)

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 
 import bpcalc
-from bpcalc.printers import AsciiPrinter, LatexPrinter, Printer
-from bpcalc.render import html as html_renderer
-from bpcalc.render import latex, layout, markdown, text
-from bpcalc.render import rich as rich_renderer
+from bpcalc.render import layout
+from bpcalc.render.printers import AsciiPrinter, LatexPrinter, Printer
 from bpcalc.symbolic import evaluate
-from bpcalc.trace import ENTRY_KINDS, STEP_KINDS, Backward, Forward, Loss, build
+from bpcalc.trace import ENTRY_KINDS, STEP_KINDS, build
+from bpcalc.trace.steps import Backward, Forward, Loss
+from helpers import rendered
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -33,10 +33,8 @@ CASES = [
     ("seed002_network_grad", "seed002_network.yaml", "grad", None),
     ("seed000_apples_grad", "seed000_apples.yaml", "grad", None),
 ]
-FORMATS = {"text": (text, "txt"), "markdown": (markdown, "md"), "latex": (latex, "tex"),
-           "html": (html_renderer, "html")}
-RENDERERS = {"text": text, "rich": rich_renderer, "markdown": markdown, "latex": latex,
-             "html": html_renderer}
+FORMATS = {"text": "txt", "markdown": "md", "latex": "tex", "html": "html"}
+RENDERERS = ("text", "rich", "markdown", "latex", "html")
 
 
 def solve(example: str, command: str = "grad", round_: int | None = None):
@@ -52,11 +50,11 @@ def solve(example: str, command: str = "grad", round_: int | None = None):
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("name,example,command,round_", CASES)
 def test_golden(name, example, command, round_, fmt):
-    module, ext = FORMATS[fmt]
+    ext = FORMATS[fmt]
     solution = solve(example, command, round_)
     # the examples are loaded by relative path in the goldens' titles
     solution.problem.file = f"examples/{example}"
-    got = module.render(solution, command, digits=12, only=None, max_paths=16, ascii=False,
+    got = rendered(fmt, solution, command, digits=12, only=None, max_paths=16, ascii=False,
                         standalone=fmt == "latex")
     path = GOLDEN / f"{name}.{ext}"
     if os.environ.get("BPCALC_REGENERATE_GOLDEN"):
@@ -73,7 +71,7 @@ def squeeze(s: str) -> str:
 
 
 def test_seed003_reads_like_the_slides():
-    out = squeeze(text.render(solve("seed003_expression.yaml", "step", 2), "step"))
+    out = squeeze(rendered("text", solve("seed003_expression.yaml", "step", 2), "step"))
     for line in [
         "y_h = σ(z_h) = 1/(1 + e^−0.3) = 0.57 (0.574442516812 rounded to 2 places)",
         "loss = 0.5·(y − y_o)² = 0.5 × (0.8 − 0.59)² = 0.02205",
@@ -90,7 +88,7 @@ def test_seed003_reads_like_the_slides():
 
 
 def test_seed002_shows_both_paths_of_w1():
-    out = squeeze(text.render(solve("seed002_network.yaml"), "grad", only=["w1"]))
+    out = squeeze(rendered("text", solve("seed002_network.yaml"), "grad", only=["w1"]))
     assert "w1 reaches E_total by 2 paths" in out
     # ∂E/∂out_o1 = out_o1 − t_o1, σ′ = out(1 − out), ∂net_o1/∂out_h1 = w5, ∂net_o2/∂out_h1 = w7
     assert "path 1 = ∂E_total/∂out_o1 · ∂out_o1/∂net_o1 · ∂net_o1/∂out_h1 · ∂out_h1/∂net_h1 · ∂net_h1/∂w1" in out
@@ -100,7 +98,7 @@ def test_seed002_shows_both_paths_of_w1():
 
 
 def test_seed000_gate_rules():
-    out = squeeze(text.render(solve("seed000_apples.yaml"), "grad"))
+    out = squeeze(rendered("text", solve("seed000_apples.yaml"), "grad"))
     assert "∂subtotal/∂apple_total = 1 (+ passes the upstream gradient through)" in out
     assert "∂apple_total/∂apple = apple_count = 2 (× multiplies it by the other input)" in out
     for name, value in [("apple", "2.2"), ("apple_count", "11"), ("orange", "3.3"),
@@ -122,7 +120,7 @@ def test_every_step_kind_rendered(fmt):
     trace = build(sol, "step", max_paths=2)  # w1: 2 paths written out; b1: 4 paths, δ form
     kinds = {type(s) for s in trace.steps} | {type(e) for s in trace.steps for e in getattr(s, "entries", ())}
     assert kinds == set(STEP_KINDS) | set(ENTRY_KINDS), "the fixture must hold every kind"
-    out = ANSI.sub("", RENDERERS[fmt].render(sol, "step", max_paths=2, standalone=True))
+    out = ANSI.sub("", rendered(fmt, sol, "step", max_paths=2, standalone=True))
     for n, title in enumerate(["Given", "Forward pass", "Loss", "Backward pass", "Chain rule",
                                "SGD update", "Loss after the step"], 1):
         assert re.search(rf"Step {n}\.? +{title}", out), (fmt, title)
@@ -155,13 +153,13 @@ def test_no_color():
 
 def test_rich_is_the_text_layout_in_colour():
     sol = solve("seed003_expression.yaml", "step", 2)
-    coloured = rich_renderer.render(sol, "step")
+    coloured = rendered("rich", sol, "step")
     assert "\x1b[" in coloured
-    assert ANSI.sub("", coloured) == text.render(sol, "step")
+    assert ANSI.sub("", coloured) == rendered("text", sol, "step")
 
 
 def test_ascii():
-    out = text.render(solve("seed003_expression.yaml", "step", 2), "step", ascii=True)
+    out = rendered("text", solve("seed003_expression.yaml", "step", 2), "step", ascii=True)
     assert out.isascii()
     assert "dloss/dy_o = -(y - y_o)" in squeeze(out)
     assert "sigmoid(z_h)" in out
@@ -175,7 +173,7 @@ def test_ascii():
                            "texlive-latex-recommended; .ci/run does this)")
 @pytest.mark.parametrize("name,example,command,round_", CASES)
 def test_latex_standalone_compiles(tmp_path, name, example, command, round_):
-    doc = latex.render(solve(example, command, round_), command, standalone=True)
+    doc = rendered("latex", solve(example, command, round_), command, standalone=True)
     (tmp_path / "doc.tex").write_text(doc, encoding="utf-8")
     r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
                        cwd=tmp_path, capture_output=True, text=True, timeout=120)
@@ -184,7 +182,7 @@ def test_latex_standalone_compiles(tmp_path, name, example, command, round_):
 
 
 def test_latex_fragment_is_align_rows():
-    out = latex.render(solve("seed003_expression.yaml", "step", 2), "step")
+    out = rendered("latex", solve("seed003_expression.yaml", "step", 2), "step")
     rows = [line for line in out.splitlines() if not line.startswith("%")]
     assert not any(r"\begin{" in line or r"\documentclass" in line for line in rows)
     assert r"\frac{\partial \mathit{loss}}{\partial y_{o}} &= -\left(y - y_{o}\right)" in out
@@ -211,7 +209,7 @@ class _Checker(html.parser.HTMLParser):
 
 @pytest.mark.parametrize("name,example,command,round_", CASES)
 def test_html_parses_and_is_self_contained(name, example, command, round_):
-    page = html_renderer.render(solve(example, command, round_), command)
+    page = rendered("html", solve(example, command, round_), command)
     checker = _Checker()
     checker.feed(page)
     checker.close()
@@ -251,7 +249,7 @@ def test_formula_values_equal_engine_values(example, round_):
 
 
 def P(src: str):
-    from bpcalc.expr import parse
+    from bpcalc.spec.expression import parse
     return parse(src)
 
 
@@ -283,7 +281,7 @@ def test_numbers_print_without_noise_and_negatives_in_parentheses():
 def test_relu_says_which_case_applies():
     sol = bpcalc.solve(bpcalc.loads("inputs: {x: 0.3, y: -2}\ndefine:\n  a: relu(x)\n  b: relu(y)\n"
                                     "  s: a + b\n"))
-    out = squeeze(text.render(sol, "grad"))
+    out = squeeze(rendered("text", sol, "grad"))
     assert "∂a/∂x = (1 if x > 0 else 0) = 1 (1 since x = 0.3 > 0)" in out
     assert "∂b/∂y = (1 if y > 0 else 0) = 0 (0 since y = −2 ≤ 0)" in out
 
@@ -297,7 +295,7 @@ def test_ten_thousand_node_chain_renders_in_seconds():
     problem = bpcalc.loads("inputs: {x0: 0.5}\nparams: {w: 0.9, b: 0.1}\ndefine:\n" + "\n".join(lines) + "\n")
     sol = bpcalc.solve(problem)
     start = time.perf_counter()
-    out = text.render(sol, "grad")
+    out = rendered("text", sol, "grad")
     elapsed = time.perf_counter() - start
     assert elapsed < 30, f"{elapsed:.1f} s"
     assert "w reaches x10000 by 10000 paths" in out and "(δ) form" in out
@@ -309,11 +307,11 @@ def test_a_sum_over_many_consumers_shows_its_ends_and_a_count(tmp_path):
     lines = "".join(f"  x{i}: x{i - 1} * a + b\n" for i in range(1, 31))
     problem = bpcalc.loads("inputs: {x0: 0.5}\nparams: {a: 0.9, b: 0.01}\ndefine:\n" + lines)
     sol = bpcalc.solve(problem)
-    out = text.render(sol, "grad")
+    out = rendered("text", sol, "grad")
     row = next(ln for ln in out.splitlines() if ln.lstrip().startswith("∂x30/∂a = ∂x30/∂x1"))
     assert row.count("… 18 more terms …") == 1 and "∂x30/∂x11 ·" not in row
     assert "∂x30/∂x29 · ∂x29/∂a + ∂x30/∂x30 · ∂x30/∂a" in row
-    ascii_out = text.render(sol, "grad", ascii=True)
+    ascii_out = rendered("text", sol, "grad", ascii=True)
     assert "... 18 more terms ..." in ascii_out and ascii_out.isascii()
 
 
@@ -345,16 +343,16 @@ def test_softmax_cross_entropy_states_out_minus_t():
         # the identity, from the values alone: out_k − t_k; and it is the engine's gradient
         assert s.value == sol.values[f"out_o{k}"] - sol.values[f"t_o{k}"]
         assert abs(s.value - sol.gradients[net]) <= 1e-15
-    assert "∂loss/∂net_o2 = out_o2 − t_o2 = 0.481024263253 − 1 = −0.518975736747" in text.render(sol, "grad")
+    assert "∂loss/∂net_o2 = out_o2 − t_o2 = 0.481024263253 − 1 = −0.518975736747" in rendered("text", sol, "grad")
 
 
 def test_no_shortcut_where_the_identity_does_not_hold():
     # targets that are not a distribution: ∂loss/∂net_k = out_k·Σt − t_k, not out_k − t_k
     sol = bpcalc.solve(bpcalc.loads(SOFTMAX_CE.replace("TARGETS", "[1, 1, 0]")))
-    assert not _shortcuts(text.render(sol, "grad"))
+    assert not _shortcuts(rendered("text", sol, "grad"))
     # rounded outputs no longer sum to 1 exactly: the sum alone is shown
     sol = bpcalc.solve(bpcalc.loads(SOFTMAX_CE.replace("TARGETS", "[0, 1, 0]")), round=2)
-    assert not _shortcuts(text.render(sol, "grad"))
+    assert not _shortcuts(rendered("text", sol, "grad"))
 
 
 def test_bce_over_two_samples_states_the_mean_of_out_minus_t():
@@ -366,7 +364,7 @@ samples: [{inputs: [1.5], targets: [1]}, {inputs: [-0.5], targets: [0]}]
 loss: bce
 """)
     sol = bpcalc.solve(problem)
-    out = text.render(sol, "grad")
+    out = rendered("text", sol, "grad")
     for s in ("1", "2"):
         net = f"net_o[{s}]"
         expected = (sol.values[f"out_o[{s}]"] - sol.values[f"t_o[{s}]"]) / 2

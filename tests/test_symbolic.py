@@ -10,8 +10,10 @@ import pytest
 from hypothesis import given, settings
 
 import bpcalc
-from bpcalc.expr import parse, to_text
-from bpcalc.render.json import local_formulas
+from bpcalc.expr import to_text
+from bpcalc.spec.expression import parse
+from bpcalc.render.json import as_data
+from bpcalc.trace import build as build_trace
 from bpcalc.symbolic import derivative, evaluate
 from helpers import EXAMPLES
 from test_graphs import SETTINGS, build, graphs, solvable
@@ -53,6 +55,10 @@ def test_every_network_line(act, out, loss, n):
 @given(graphs())
 def test_random_graph_lines(graph):
     assert_formulas_equal_engine(solvable(build(*graph)))
+
+
+def local_formulas(sol):
+    return as_data(build_trace(sol, "grad"))["local"]
 
 
 def formulas(sol):

@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 import bpcalc
-from bpcalc.cli import main
+from bpcalc.cli.main import main
 from helpers import EXAMPLES
 
 AUTO_NETWORK = """\

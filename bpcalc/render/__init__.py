@@ -1,1 +1,34 @@
-"""One renderer per output format.  Each only formats a `Solution`; none recomputes a number."""
+"""One renderer per output format.  Each formats a trace and computes nothing.
+
+    render(trace, "text", Options(digits=6))
+
+`layout.py` turns a trace into numbered sections of rows with the math written by one format's
+printer (`printers.py`); each format module places those rows on its medium.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from ..trace.steps import Trace
+
+#: --format's choices, one module each
+FORMATS = ("rich", "text", "markdown", "latex", "json", "html")
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """How a trace is written: significant digits, ASCII symbols, a whole document."""
+
+    digits: int = 12
+    ascii: bool = False
+    standalone: bool = False
+
+
+def render(trace: Trace, fmt: str, options: Options | None = None) -> str:
+    module = importlib.import_module(f".{fmt}", __name__)
+    return module.render(trace, options or Options())  # type: ignore[no-any-return]
+
+
+__all__ = ["FORMATS", "Options", "render"]

@@ -4,12 +4,10 @@ per step, names in <var> with subscripts, values and gradients coloured as in `r
 from __future__ import annotations
 
 import html
-from typing import Any
-
-from ..engine import Solution
-from ..printers import HtmlPrinter
-from ..trace import build
+from ..trace.steps import Trace
+from . import Options
 from .layout import Eq, Math, Segment, layout
+from .printers import HtmlPrinter
 
 _CSS = """
 body { font-family: system-ui, sans-serif; margin: 2em; line-height: 1.5; color: #222; }
@@ -27,14 +25,12 @@ def _segments(segs: list[Segment]) -> str:
     return "".join(s.text if isinstance(s, Math) else html.escape(s) for s in segs)
 
 
-def render(solution: Solution, command: str, *, digits: int = 12, only: list[str] | None = None,
-           max_paths: int = 16, **_: Any) -> str:
-    trace = build(solution, command, only=only, max_paths=max_paths)
-    title = html.escape(f"bpcalc {command} {solution.problem.file}")
+def render(trace: Trace, options: Options) -> str:
+    title = html.escape(f"bpcalc {trace.command} {trace.file}")
     out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
            f"<title>{title}</title>", f"<style>\n{_CSS}\n</style>", "</head>", "<body>",
            f"<h1>{title}</h1>"]
-    for sec in layout(trace, HtmlPrinter(digits)):
+    for sec in layout(trace, HtmlPrinter(options.digits)):
         out.append(f'<section class="{sec.kind.lower()}">')
         out.append(f"<h2>Step {sec.number}. {_segments(sec.title)}</h2>")
         out.append("<table>")

@@ -4,12 +4,10 @@ whole document that pdflatex compiles."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from ..engine import Solution
-from ..printers import LatexPrinter, latex_escape
-from ..trace import build
+from ..trace.steps import Trace
+from . import Options
 from .layout import Eq, Math, Segment, layout
+from .printers import LatexPrinter, latex_escape
 
 #: a row longer than this (in LaTeX source characters) puts each `= part` on a line of its own
 WRAP_AT = 220
@@ -25,8 +23,7 @@ def _note(segs: list[Segment]) -> str:
     return "".join(s.text if isinstance(s, Math) else r"\text{" + latex_escape(s) + "}" for s in segs)
 
 
-def body(solution: Solution, command: str, digits: int, only: list[str] | None, max_paths: int) -> list[str]:
-    trace = build(solution, command, only=only, max_paths=max_paths)
+def body(trace: Trace, digits: int) -> list[str]:
     rows: list[str] = []
     for sec in layout(trace, LatexPrinter(digits)):
         rows.append(rf"\intertext{{\textbf{{Step {sec.number}. {_text(sec.title)}}}}}")
@@ -48,14 +45,13 @@ def body(solution: Solution, command: str, digits: int, only: list[str] | None, 
     return rows
 
 
-def render(solution: Solution, command: str, *, digits: int = 12, only: list[str] | None = None,
-           max_paths: int = 16, standalone: bool = False, **_: Any) -> str:
-    rows = body(solution, command, digits, only, max_paths)
-    if not standalone:
+def render(trace: Trace, options: Options) -> str:
+    rows = body(trace, options.digits)
+    if not options.standalone:
         head = [r"% bpcalc: the rows of an align* environment (amsmath); paste them inside",
                 r"% \begin{align*} ... \end{align*}"]
         return "\n".join(head + rows) + "\n"
-    title = latex_escape(f"bpcalc {command} {solution.problem.file}")
+    title = latex_escape(f"bpcalc {trace.command} {trace.file}")
     doc = [
         r"\documentclass[11pt]{article}",
         r"\usepackage[T1]{fontenc}",

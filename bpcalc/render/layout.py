@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..expr import Bin, Expr, Name, Num
-from ..printers import Printer
-from ..trace import (
+from ..expr.tree import Bin, Expr, Name, Num
+from ..ops import lookup
+from ..trace.steps import (
     SGD,
     Backward,
+    Case,
     ChainRule,
+    Computed,
     DeltaForm,
     Forward,
     Given,
@@ -31,6 +33,7 @@ from ..trace import (
     Term,
     Trace,
 )
+from .printers import Printer
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +106,7 @@ def _given(step: Given, p: Printer) -> tuple[list[Segment], list[Row]]:
     return ["Given"], rows
 
 
-def _computed_row(c, p: Printer) -> Eq:  # c: trace.Computed
+def _computed_row(c: Computed, p: Printer) -> Eq:
     parts = _dedupe([p.expr(c.formula), p.expr(c.numbers, numeric=True), p.num(c.value)])
     note: list[Segment] = []
     if c.unrounded is not None:
@@ -187,22 +190,18 @@ def _local_row(local: Local, p: Printer) -> Eq:
     return Eq(lhs, parts, "local", note)
 
 
-def _case_note(case, p: Printer) -> list[Segment]:  # case: trace.Case
-    if case.fn in ("ismax", "ismin"):
-        which = "largest" if case.fn == "ismax" else "smallest"
-        chosen = p.expr(case.args[case.index])
-        if case.result:
-            return [f"{p.num(case.result)} since ", Math(chosen), f" is the first {which} argument"]
-        return [f"{p.num(case.result)} since ", Math(chosen), f" is not the first {which} argument"]
-    arg, at = case.args[0], case.at[0]
+def _case_note(case: Case, p: Printer) -> list[Segment]:
+    """Why the case that applies does, in the op table's words: `1 since z = 0.3 > 0`."""
+    rule = lookup(case.fn).case
+    assert rule is not None, case.fn
+    holds = rule.holds(case.at, case.index, case.result)
+    if rule.subject is None:  # about the argument the helper asks about: max′ and min′
+        return [f"{p.num(case.result)} since ", Math(p.expr(case.args[case.index])), f" {holds}"]
+    arg, at = case.args[rule.subject], case.at[rule.subject]
     shown = p.expr(arg)
     value = p.num(at)
     head = shown if shown == value else f"{shown} = {value}"
-    if case.fn == "sign":
-        rel = "> 0" if at > 0 else ("< 0" if at < 0 else "= 0")
-    else:
-        rel = "> 0" if at > 0 else f"{p.le} 0"
-    return [f"{p.num(case.result)} since ", Math(f"{head} {rel}")]
+    return [f"{p.num(case.result)} since ", Math(f"{head} {holds.replace('≤', p.le)}")]
 
 
 def _seed(entry: Seed, output: str, p: Printer) -> list[Row]:

@@ -4,12 +4,10 @@ GitHub renders).  Plain words are escaped so names like `out_o1` never turn into
 from __future__ import annotations
 
 import re
-from typing import Any
-
-from ..engine import Solution
-from ..printers import LatexPrinter
-from ..trace import build
+from ..trace.steps import Trace
+from . import Options
 from .layout import Eq, Math, Segment, layout
+from .printers import LatexPrinter
 
 
 def _words(s: str) -> str:
@@ -20,11 +18,9 @@ def _segments(segs: list[Segment]) -> str:
     return "".join(f"${s.text}$" if isinstance(s, Math) else _words(s) for s in segs)
 
 
-def render(solution: Solution, command: str, *, digits: int = 12, only: list[str] | None = None,
-           max_paths: int = 16, **_: Any) -> str:
-    trace = build(solution, command, only=only, max_paths=max_paths)
-    out = [f"## bpcalc {command}: {_words(solution.problem.file)}", ""]
-    for sec in layout(trace, LatexPrinter(digits)):
+def render(trace: Trace, options: Options) -> str:
+    out = [f"## bpcalc {trace.command}: {_words(trace.file)}", ""]
+    for sec in layout(trace, LatexPrinter(options.digits)):
         out.append(f"### Step {sec.number}. {_segments(sec.title)}")
         out.append("")
         for row in sec.rows:

@@ -6,29 +6,25 @@ from __future__ import annotations
 
 import io
 import os
-from typing import Any
-
-from ..engine import Solution
-from ..printers import printer_for
-from ..trace import build
+from ..trace.steps import Trace
+from . import Options
 from .layout import layout
+from .printers import printer_for
 from .text import lines
 
 STYLES = {"heading": "bold", "value": "cyan", "gradient": "magenta", "local": "yellow",
           "update": "bold green", "note": "dim"}
 
 
-def render(solution: Solution, command: str, *, digits: int = 12, only: list[str] | None = None,
-           max_paths: int = 16, ascii: bool = False, **_: Any) -> str:
+def render(trace: Trace, options: Options) -> str:
     from rich.console import Console
     from rich.text import Text
 
-    trace = build(solution, command, only=only, max_paths=max_paths)
-    sections = layout(trace, printer_for("rich", digits, ascii))
+    sections = layout(trace, printer_for("rich", options.digits, options.ascii))
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, no_color=bool(os.environ.get("NO_COLOR")),
                       highlight=False, markup=False, emoji=False, soft_wrap=True, width=100_000)
-    for line in lines(sections, ascii):
+    for line in lines(sections, options.ascii):
         text = Text()
         for chunk, style in line:
             text.append(chunk, style=STYLES.get(style or "", ""))

@@ -8,12 +8,12 @@ layout.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
-from ..engine import Solution
-from ..printers import printer_for
-from ..trace import build
+from ..trace.steps import Trace
+from . import Options
 from .layout import Eq, Math, Section, Segment, layout
+from .printers import printer_for
 
 #: cells wider than this do not widen their column
 COLUMN_CAP = 40
@@ -110,8 +110,6 @@ def _one_line(row: Eq, cells: list[str], widths: list[int], fix) -> list[Span]:
     return spans
 
 
-def render(solution: Solution, command: str, *, digits: int = 12, only: list[str] | None = None,
-           max_paths: int = 16, ascii: bool = False, **_: Any) -> str:
-    trace = build(solution, command, only=only, max_paths=max_paths)
-    sections = layout(trace, printer_for("text", digits, ascii))
-    return "".join("".join(t for t, _ in line).rstrip() + "\n" for line in lines(sections, ascii))
+def render(trace: Trace, options: Options) -> str:
+    sections = layout(trace, printer_for("text", options.digits, options.ascii))
+    return "".join("".join(t for t, _ in line).rstrip() + "\n" for line in lines(sections, options.ascii))

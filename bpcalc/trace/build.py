@@ -1,9 +1,6 @@
-"""The trace: the single record of a worked solution, as a list of typed steps.
+"""Building the trace: the one place a worked solution is made from an engine `Solution`.
 
-`build(solution, command)` turns an engine `Solution` into the steps of SPEC §4:
-
-    Given → Forward → Loss → Backward (seed 001's grad_table) → ChainRule → SGD → LossAfter
-
+`build(solution, command)` gives the steps of SPEC §4 (trace/steps.py) and the solution as data.
 Every value and gradient comes from the Solution.  The trace adds only what is needed to print
 them: the symbolic formulas (from `symbolic.derivative`), the same formulas with numbers
 substituted, and, for the chain rule, the product of each path's factors (a sum of those
@@ -17,197 +14,21 @@ dynamic programming) is small.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
-from .engine import Solution
-from .errors import InputError, did_you_mean
-from .expr import Bin, Call, Expr, Name, Neg, Num
-from .problem import Line
-from .symbolic import derivative, evaluate, softmax_names
+from ..engine import Solution
+from ..errors import InputError, did_you_mean
+from ..expr.tree import Bin, Call, Expr, Name, Num, children, rebuild
+from ..ops import TABLE
+from ..problem import Line
+from ..symbolic import derivative, evaluate, softmax_names
+from .steps import (SGD, Backward, Case, ChainRule, Computed, DeltaForm, Forward, Given, Leaf, Local, Loss,
+                    LossAfter, NodeGradient, Path, PathSum, Result, Seed, Shortcut, Step, Term, Trace, Update)
 
-#: functions that appear only in derivatives; their numbers form shows the case that applies
-CASE_FUNCTIONS = frozenset({"step", "leaky_step", "sign", "ismax", "ismin"})
+#: functions that appear only in derivatives and pick a case: their numbers form is the case's value
+CASE_FUNCTIONS = frozenset(p.name for p in TABLE if p.case is not None)
 
 #: how many factors, over all of one name's paths, the chain-rule step writes out (× max_paths)
 FACTORS_PER_PATH_ALLOWED = 8
-
-
-# --- the steps ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Leaf:
-    name: str
-    value: float
-    role: str  # "input", "param" or "frozen"
-
-
-@dataclass(frozen=True, slots=True)
-class Given:
-    leaves: tuple[Leaf, ...]
-    lr: float
-    round: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Computed:
-    """One forward line: name = formula = numbers = value (unrounded: before --round)."""
-
-    name: str
-    formula: Expr
-    numbers: Expr
-    value: float
-    unrounded: float | None
-    places: int | None = None  # --round's decimal places, when `unrounded` is set
-
-
-@dataclass(frozen=True, slots=True)
-class Forward:
-    lines: tuple[Computed, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Loss:
-    line: Computed
-
-
-@dataclass(frozen=True, slots=True)
-class Case:
-    """Which case of a piecewise derivative applies: relu′ is 1 since net > 0."""
-
-    fn: str  # step, leaky_step, sign, ismax, ismin
-    args: tuple[Expr, ...]
-    at: tuple[float, ...]  # the arguments' values
-    index: int  # ismax/ismin: which argument
-    result: float
-
-
-@dataclass(frozen=True, slots=True)
-class Local:
-    """∂of/∂wrt = formula = numbers = value.  `formula` is None when it cannot be written out
-    (an expression too deeply nested to differentiate symbolically); the value is the engine's."""
-
-    of: str
-    wrt: str
-    formula: Expr | None
-    numbers: Expr | None
-    value: float
-    cases: tuple[Case, ...] = ()
-    gate: str | None = None  # "add" or "mul": seed 000's gate rules for a single + or × node
-
-
-@dataclass(frozen=True, slots=True)
-class Term:
-    """One consumer's share of a gradient: ∂L/∂consumer · ∂consumer/∂name."""
-
-    consumer: str
-    upstream: float  # ∂L/∂consumer
-    local: Local
-
-
-@dataclass(frozen=True, slots=True)
-class Seed:
-    """grad_table[output] = 1."""
-
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Shortcut:
-    """The textbook identity the sum collapses to: ∂L/∂net = scale·(out − t) (SPEC: out − t)."""
-
-    out: str
-    target: str
-    scale: float  # 1/N for the mean over N samples
-    what: str  # "softmax with cross-entropy", "sigmoid with binary cross-entropy"
-    formula: Expr
-    numbers: Expr
-    value: float
-
-
-@dataclass(frozen=True, slots=True)
-class NodeGradient:
-    """∂L/∂name = Σ over its consumers of ∂L/∂consumer · ∂consumer/∂name = value."""
-
-    name: str
-    value: float
-    terms: tuple[Term, ...]
-    shortcut: Shortcut | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Backward:
-    output: str
-    entries: tuple[Seed | NodeGradient, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Path:
-    """One path from the output down to a name: its nodes (output first) and edge factors."""
-
-    nodes: tuple[str, ...]
-    factors: tuple[float, ...]
-    value: float  # the product of the factors
-
-
-@dataclass(frozen=True, slots=True)
-class PathSum:
-    """∂L/∂target as each path's product, and (with several paths) their sum."""
-
-    target: str
-    paths: tuple[Path, ...]
-    value: float  # the engine's gradient
-
-
-@dataclass(frozen=True, slots=True)
-class DeltaForm:
-    """Too many paths to write out: the per-node (δ) form, ∂L/∂target = Σ δ_consumer · local."""
-
-    target: str
-    paths: int
-    factors: int
-    max_paths: int
-    gradient: NodeGradient
-
-
-@dataclass(frozen=True, slots=True)
-class ChainRule:
-    output: str
-    entries: tuple[PathSum | DeltaForm, ...]
-    per: str = "parameter"  # or "leaf" (a graph without params), "name" (--only)
-
-
-@dataclass(frozen=True, slots=True)
-class Update:
-    name: str
-    old: float
-    gradient: float
-    new: float
-
-
-@dataclass(frozen=True, slots=True)
-class SGD:
-    output: str
-    lr: float
-    updates: tuple[Update, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class LossAfter:
-    output: str
-    value: float
-
-
-Step = Given | Forward | Loss | Backward | ChainRule | SGD | LossAfter
-STEP_KINDS: tuple[type, ...] = (Given, Forward, Loss, Backward, ChainRule, SGD, LossAfter)
-ENTRY_KINDS: tuple[type, ...] = (Seed, NodeGradient, PathSum, DeltaForm)
-
-
-@dataclass(frozen=True, slots=True)
-class Trace:
-    command: str
-    output: str
-    steps: tuple[Step, ...]
 
 
 # --- formulas with numbers ----------------------------------------------------------------------------
@@ -228,33 +49,13 @@ def substitute(e: Expr, values: dict[str, float], round_digits: int | None = Non
             done.append(Num(evaluate(node, values, round_digits)))
         elif not expanded:
             stack.append((node, True))
-            children = _children(node)
-            stack.extend((c, False) for c in reversed(children))
+            stack.extend((c, False) for c in reversed(children(node)))
         else:
-            n = len(_children(node))
+            n = len(children(node))
             kids = done[len(done) - n:]
             del done[len(done) - n:]
-            done.append(_rebuild(node, kids))
+            done.append(rebuild(node, kids))
     return done[0]
-
-
-def _children(e: Expr) -> tuple[Expr, ...]:
-    if isinstance(e, Neg):
-        return (e.x,)
-    if isinstance(e, Bin):
-        return (e.a, e.b)
-    if isinstance(e, Call):
-        return e.args
-    return ()
-
-
-def _rebuild(e: Expr, kids: list[Expr]) -> Expr:
-    if isinstance(e, Neg):
-        return Neg(kids[0])
-    if isinstance(e, Bin):
-        return Bin(e.op, kids[0], kids[1])
-    assert isinstance(e, Call)
-    return Call(e.fn, tuple(kids), index=e.index)
 
 
 def _subexpressions(e: Expr) -> list[Expr]:
@@ -263,7 +64,7 @@ def _subexpressions(e: Expr) -> list[Expr]:
     while stack:
         node = stack.pop()
         out.append(node)
-        stack.extend(_children(node))
+        stack.extend(children(node))
     return out
 
 
@@ -294,8 +95,15 @@ class _Locals:
         self.lines = {line.name: line for line in solution.problem.lines}
         self.known = softmax_names(solution.problem.lines)
         self.value = {(of, wrt): d for of, parts in solution.local.items() for wrt, d in parts}
+        self.made: dict[tuple[str, str], Local] = {}
 
     def get(self, of: str, wrt: str) -> Local:
+        made = self.made.get((of, wrt))
+        if made is None:
+            made = self.made[(of, wrt)] = self._make(of, wrt)
+        return made
+
+    def _make(self, of: str, wrt: str) -> Local:
         sol = self.solution
         line = self.lines[of]
         value = self.value[(of, wrt)]
@@ -306,6 +114,11 @@ class _Locals:
         except RecursionError:  # a formula nested hundreds deep: the value alone is shown
             return Local(of, wrt, None, None, value)
         return Local(of, wrt, formula, numbers, value, cases, _gate(line, wrt))
+
+    def every(self) -> tuple[Local, ...]:
+        """Each line's derivative with respect to each name it uses, the lines in order."""
+        return tuple(self.get(line.name, wrt) for line in self.solution.problem.lines
+                     for wrt, _ in self.solution.local.get(line.name, ()))
 
 
 # --- building the trace --------------------------------------------------------------------------------
@@ -371,7 +184,7 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
     steps.append(Loss(computed[output]))
 
     if command == "forward":
-        return Trace(command, output, tuple(steps))
+        return Trace(command, output, problem.file, tuple(steps), _result(solution, command))
 
     locals_ = _Locals(solution)
     gradients: dict[str, NodeGradient] = {}
@@ -425,7 +238,14 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
         steps.append(SGD(output, solution.lr, updates))
         if solution.loss_after is not None:
             steps.append(LossAfter(output, solution.loss_after))
-    return Trace(command, output, tuple(steps))
+    return Trace(command, output, problem.file, tuple(steps), _result(solution, command, locals_.every()))
+
+
+def _result(solution: Solution, command: str, locals_: tuple[Local, ...] = ()) -> Result:
+    stepped = command == "step" and solution.updated is not None
+    return Result(solution.output, solution.loss, solution.values, solution.lr, solution.round,
+                  solution.gradients if command != "forward" else None, locals_, solution.unrounded,
+                  solution.updated if stepped else None, solution.loss_after if stepped else None)
 
 
 def _shortcut(solution: Solution, name: str) -> Shortcut | None:

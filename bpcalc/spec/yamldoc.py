@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import InputError, Span
+from ..errors import InputError, Span
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_VALUES = 2_000_000  # scalars + collections after alias expansion; a 200,000-line file has ~0.4M

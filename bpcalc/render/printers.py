@@ -3,6 +3,8 @@
 `Printer.expr` decides the parentheses once for every format (from `precedence` and
 `starts_negative`); a subclass only says how each piece is written: `y_o(1 − y_o)` and
 `0.59 × (1 − 0.59)` in Unicode, `y_o*(1 - y_o)` in ASCII, `y_o\\left(1 - y_o\\right)` in LaTeX.
+How a function is named (σ, ln, \\tanh) and how a case-picking helper reads (relu′'s
+"1 if x > 0 else 0") come from the op table, so a new primitive prints in every format.
 
 Sums and products are printed by walking their spine with a loop, so a 1,000-term weighted sum
 does not hit Python's recursion limit.
@@ -13,7 +15,9 @@ from __future__ import annotations
 import html
 import re
 
-from .expr import Bin, Call, Expr, Name, Neg, Num, format_number
+from ..expr.tree import Bin, Call, Expr, Name, Neg, Num
+from ..numbers import format_number
+from ..ops import BY_NAME, lookup
 
 _PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4, "atom": 5}
 
@@ -175,14 +179,33 @@ class Printer:
         method = getattr(self, f"fn_{e.fn}", None)
         if method is not None:
             return method(e, numeric)
+        case = lookup(e.fn).case
+        if case is not None and case.written is not None:
+            return self.written_case(e, case.written, numeric)
         return self.function(e.fn, e.args, numeric)
+
+    def written_case(self, e: Call, written: tuple[str, str, str], numeric: bool) -> str:
+        """A case-picking helper in words, from the table's template: (1 if z > 0 else 0)."""
+        args = [self.expr(a, numeric) for a in e.args]
+        fill: dict[str, str] = {"k": args[e.index] if e.index < len(args) else ""}
+        for fn in ("max", "min"):
+            if "{" + fn + "}" in written[1]:
+                fill[fn] = self.function(fn, e.args, numeric)
+        then, cond, other = (part.format(*args, **fill) for part in written)
+        return self.case(then, self.condition(cond), other)
+
+    def condition(self, cond: str) -> str:
+        return cond
 
     def function(self, fn: str, args: tuple[Expr, ...], numeric: bool) -> str:
         inner = ", ".join(self.expr(a, numeric) for a in args)
         return f"{self.fn_name(fn)}({inner})"
 
     def fn_name(self, fn: str) -> str:
-        return {"sigmoid": self.sigma, "log": "ln"}.get(fn, fn)
+        if fn == "sigmoid":
+            return self.sigma
+        p = BY_NAME.get(fn)  # softmax_2: a component, named as such
+        return (p.symbol if p is not None else None) or fn
 
     def fn_softmax(self, e: Call, numeric: bool) -> str:
         return self.function(f"softmax_{e.index + 1}", e.args, numeric)
@@ -208,28 +231,8 @@ class Printer:
     def fn_sqrt(self, e: Call, numeric: bool) -> str:
         return f"√({self.expr(e.args[0], numeric)})"
 
-    # derivative-only functions (relu′, leaky_relu′, abs′, max′/min′), written out in words
     def case(self, then: str, cond: str, other: str) -> str:
-        return f"(1 if {cond} else {other})" if then == "1" else f"({then} if {cond} else {other})"
-
-    def fn_step(self, e: Call, numeric: bool) -> str:
-        return self.case("1", f"{self.expr(e.args[0], numeric)} > 0", "0")
-
-    def fn_leaky_step(self, e: Call, numeric: bool) -> str:
-        return self.case("1", f"{self.expr(e.args[0], numeric)} > 0", self.expr(e.args[1], numeric))
-
-    def fn_sign(self, e: Call, numeric: bool) -> str:
-        return self.function("sign", e.args, numeric)
-
-    def fn_ismax(self, e: Call, numeric: bool) -> str:
-        return self._extreme(e, "max", numeric)
-
-    def fn_ismin(self, e: Call, numeric: bool) -> str:
-        return self._extreme(e, "min", numeric)
-
-    def _extreme(self, e: Call, which: str, numeric: bool) -> str:
-        chosen = self.expr(e.args[e.index], numeric)
-        return self.case("1", f"{chosen} = {self.function(which, e.args, numeric)}", "0")
+        return f"({then} if {cond} else {other})"
 
 
 class AsciiPrinter(Printer):
@@ -260,17 +263,15 @@ class AsciiPrinter(Printer):
         return f"1/(1 + exp({power}))"
 
     def fn_name(self, fn: str) -> str:
-        return {"log": "ln"}.get(fn, fn)
+        p = BY_NAME.get(fn)
+        symbol = p.symbol if p is not None else None
+        return symbol if symbol and symbol.isascii() else fn
 
     def fn_abs(self, e: Call, numeric: bool) -> str:
         return self.function("abs", e.args, numeric)
 
     def fn_sqrt(self, e: Call, numeric: bool) -> str:
         return self.function("sqrt", e.args, numeric)
-
-
-_LATEX_FUNCTIONS = {"sigmoid": r"\sigma", "tanh": r"\tanh", "exp": r"\exp", "log": r"\ln",
-                    "sin": r"\sin", "cos": r"\cos", "max": r"\max", "min": r"\min"}
 
 
 class LatexPrinter(Printer):
@@ -328,10 +329,12 @@ class LatexPrinter(Printer):
 
     def function(self, fn: str, args: tuple[Expr, ...], numeric: bool) -> str:
         inner = ", ".join(self.expr(a, numeric) for a in args)
-        head = _LATEX_FUNCTIONS.get(fn)
-        if head is None:
-            base, _, sub = fn.partition("_")
-            head = rf"\operatorname{{{base}}}" + (f"_{{{sub}}}" if sub else "")
+        base, sub = fn, ""
+        if fn not in BY_NAME and "_" in fn:  # softmax_2, ismax_1: the component as a subscript
+            base, _, sub = fn.rpartition("_")
+        head = lookup(base).latex or rf"\operatorname{{{latex_escape(base)}}}"
+        if sub:
+            head = f"{head}_{{{sub}}}"
         return rf"{head}\left({inner}\right)"
 
     def fn_abs(self, e: Call, numeric: bool) -> str:
@@ -382,8 +385,8 @@ class HtmlPrinter(Printer):
     def fn_name(self, fn: str) -> str:
         return html.escape(super().fn_name(fn))
 
-    def case(self, then: str, cond: str, other: str) -> str:
-        return super().case(then, cond.replace(" > ", " &gt; "), other)
+    def condition(self, cond: str) -> str:
+        return cond.replace(" > ", " &gt; ")
 
 
 def printer_for(fmt: str, digits: int = 12, ascii: bool = False) -> Printer:

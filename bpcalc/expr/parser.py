@@ -1,4 +1,4 @@
-"""Expressions: bpcalc's own tokenizer and parser (never `eval`), the tree, and a plain printer.
+"""bpcalc's own tokenizer and parser for expressions (nothing is ever given to `eval`).
 
 Grammar (Python's precedence; `^` is accepted as a synonym of `**`):
 
@@ -7,6 +7,9 @@ Grammar (Python's precedence; `^` is accepted as a synonym of `**`):
     unary   := ('-' | '+') unary | power
     power   := atom (('**' | '^') unary)?        # right-associative; -x**2 is -(x**2)
     atom    := NUMBER | NAME | NAME '(' sum (',' sum)* ')' | '(' sum ')'
+
+The functions a call may name, and their arities, are a `Vocabulary`: the op table gives the one
+for user files (`bpcalc.ops.USER`), and parses its own formulas with its full one.
 """
 
 from __future__ import annotations
@@ -15,102 +18,18 @@ import math
 import re
 from dataclasses import dataclass
 
-from .errors import InputError, Span, did_you_mean
-
-# --- the tree -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Num:
-    value: float
-    pos: int = 0
+from ..errors import InputError, Span, did_you_mean
+from .tree import Bin, Call, Expr, Name, Neg, Num
 
 
 @dataclass(frozen=True, slots=True)
-class Name:
-    id: str
-    pos: int = 0
+class Vocabulary:
+    """The functions an expression may call: name -> (fewest, most or None for any number of
+    arguments), and other spellings of them (`ln` for `log`)."""
 
+    functions: dict[str, tuple[int, int | None]]
+    aliases: dict[str, str]
 
-@dataclass(frozen=True, slots=True)
-class Neg:
-    x: Expr
-    pos: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Bin:
-    op: str  # one of + - * / **
-    a: Expr
-    b: Expr
-    pos: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    fn: str
-    args: tuple[Expr, ...]
-    pos: int = 0
-    index: int = 0  # softmax only: which component of the vector this node is
-
-
-Expr = Num | Name | Neg | Bin | Call
-
-
-def names_in(expr: Expr) -> list[str]:
-    """Names used by an expression, in order of first appearance."""
-    seen: dict[str, None] = {}
-    stack = [expr]
-    while stack:
-        e = stack.pop()
-        if isinstance(e, Name):
-            seen.setdefault(e.id, None)
-        elif isinstance(e, Neg):
-            stack.append(e.x)
-        elif isinstance(e, Bin):
-            stack.append(e.b)
-            stack.append(e.a)
-        elif isinstance(e, Call):
-            stack.extend(reversed(e.args))
-    return list(seen)
-
-
-def name_positions(expr: Expr) -> dict[str, int]:
-    """The offset of the first use of each name (for error messages)."""
-    out: dict[str, int] = {}
-    stack = [expr]
-    while stack:
-        e = stack.pop()
-        if isinstance(e, Name):
-            out.setdefault(e.id, e.pos)
-        elif isinstance(e, Neg):
-            stack.append(e.x)
-        elif isinstance(e, Bin):
-            stack.extend((e.b, e.a))
-        elif isinstance(e, Call):
-            stack.extend(reversed(e.args))
-    return out
-
-
-# --- functions a user may call ----------------------------------------------------------------------
-
-#: name -> (fewest arguments, most arguments or None for any number)
-FUNCTIONS: dict[str, tuple[int, int | None]] = {
-    "sigmoid": (1, 1),
-    "tanh": (1, 1),
-    "relu": (1, 1),
-    "leaky_relu": (1, 2),
-    "exp": (1, 1),
-    "log": (1, 1),
-    "sqrt": (1, 1),
-    "abs": (1, 1),
-    "sin": (1, 1),
-    "cos": (1, 1),
-    "softplus": (1, 1),
-    "max": (2, None),
-    "min": (2, None),
-}
-ALIASES = {"logistic": "sigmoid", "ln": "log"}
 
 # --- tokenizer ----------------------------------------------------------------------------------------
 
@@ -149,7 +68,7 @@ class _Tok:
     pos: int
 
 
-def _tokenize(src: str, span: Span) -> list[_Tok]:
+def _tokenize(src: str, span: Span, vocabulary: Vocabulary) -> list[_Tok]:
     toks: list[_Tok] = []
     i = 0
     n = len(src)
@@ -162,7 +81,7 @@ def _tokenize(src: str, span: Span) -> list[_Tok]:
                 f"unexpected '{ch}' in expression",
                 span.shifted(i),
                 f"{why}; allowed: numbers, names, + - * / **, parentheses and the functions "
-                + ", ".join(FUNCTIONS),
+                + ", ".join(vocabulary.functions),
             )
         kind = m.lastgroup or ""
         if kind == "name" and m.group().startswith("__"):
@@ -187,10 +106,11 @@ _MAX_DEPTH = 100
 
 
 class _Parser:
-    def __init__(self, src: str, span: Span):
+    def __init__(self, src: str, span: Span, vocabulary: Vocabulary):
         self.src = src
         self.span = span
-        self.toks = _tokenize(src, span)
+        self.vocabulary = vocabulary
+        self.toks = _tokenize(src, span, vocabulary)
         self.i = 0
         self.depth = 0
 
@@ -291,9 +211,10 @@ class _Parser:
         raise self.fail(f"unexpected '{t.text}'", t, "an operand (a number, a name or '(') belongs here")
 
     def call(self, name_tok: _Tok) -> Expr:
-        fn = ALIASES.get(name_tok.text, name_tok.text)
-        if fn not in FUNCTIONS:
-            hint = did_you_mean(fn, list(FUNCTIONS)) or ("functions: " + ", ".join(FUNCTIONS))
+        functions = self.vocabulary.functions
+        fn = self.vocabulary.aliases.get(name_tok.text, name_tok.text)
+        if fn not in functions:
+            hint = did_you_mean(fn, list(functions)) or ("functions: " + ", ".join(functions))
             raise self.fail(f"unknown function '{name_tok.text}'", name_tok, hint)
         self.expect("(")
         args: list[Expr] = []
@@ -310,7 +231,7 @@ class _Parser:
         if len(args) > _MAX_DEPTH:
             raise self.fail(f"{fn}() has {len(args)} arguments; bpcalc takes at most {_MAX_DEPTH}",
                             name_tok, "split it, e.g. max(max(a, b, …), max(c, d, …))")
-        lo, hi = FUNCTIONS[fn]
+        lo, hi = functions[fn]
         if len(args) < lo or (hi is not None and len(args) > hi):
             want = str(lo) if lo == hi else (f"{lo} or {hi}" if hi else f"at least {lo}")
             raise self.fail(
@@ -320,10 +241,10 @@ class _Parser:
         return Call(fn, tuple(args), name_tok.pos)
 
 
-def parse(src: str, span: Span | None = None) -> Expr:
+def parse(src: str, vocabulary: Vocabulary, span: Span | None = None) -> Expr:
     """Parse one expression; errors point into `span` (the place of `src` in its file)."""
     span = span or Span("<expression>", 1, 1)
-    expr = _Parser(src, span).parse()
+    expr = _Parser(src, span, vocabulary).parse()
     _check_depth(expr, span)
     return expr
 
@@ -346,73 +267,3 @@ def _check_depth(expr: Expr, span: Span) -> None:
             stack.extend((a, depth + 1) for a in e.args)
 
 
-# --- plain printer (the JSON `formula` and the text renderer's symbols) -------------------------------
-
-_PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4, "atom": 5}
-
-
-def _prec(e: Expr) -> int:
-    if isinstance(e, Bin):
-        return _PREC[e.op]
-    if isinstance(e, Neg):
-        return _PREC["neg"]
-    if isinstance(e, Num) and e.value < 0:
-        return _PREC["neg"]
-    return _PREC["atom"]
-
-
-def format_number(x: float, digits: int = 12) -> str:
-    """A number as a person writes it: no float noise (0.1 + 0.2 -> 0.3), no trailing '.0'."""
-    if x == 0:
-        return "0"
-    if not math.isfinite(x):
-        return str(x)
-    s = f"{x:.{digits}g}"
-    if "e" in s:
-        mant, exp = s.split("e")
-        if "." in mant:
-            mant = mant.rstrip("0").rstrip(".")
-        e = int(exp)
-        if -7 <= e < 16:  # write it out in full when that stays readable
-            s = f"{float(mant + 'e' + exp):.{max(0, digits - 1 - e)}f}"
-            if "." in s:
-                s = s.rstrip("0").rstrip(".")
-            return s
-        return f"{mant}e{e}"
-    if "." in s:
-        s = s.rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
-
-
-def to_text(e: Expr) -> str:
-    """A plain formula: `y_o*(1 - y_o)`, `-(y - y_o)`, `0.5*(y - y_o)**2`."""
-    if isinstance(e, Num):
-        return format_number(e.value)
-    if isinstance(e, Name):
-        return e.id
-    if isinstance(e, Neg):
-        inner = to_text(e.x)
-        return f"-({inner})" if _prec(e.x) < _PREC["**"] else f"-{inner}"
-    if isinstance(e, Call):
-        inner = ", ".join(to_text(a) for a in e.args)
-        if e.fn in ("softmax", "ismax", "ismin"):  # which component: ∂max(x, a)/∂a is ismax_2
-            return f"{e.fn}_{e.index + 1}({inner})"
-        return f"{e.fn}({inner})"
-    p = _PREC[e.op]
-    a, b = to_text(e.a), to_text(e.b)
-    if e.op == "**":
-        if _prec(e.a) <= p:
-            a = f"({a})"
-        if _prec(e.b) < p:
-            b = f"({b})"
-        return f"{a}**{b}"
-    if _prec(e.a) < p:
-        a = f"({a})"
-    # the right side of - and / needs parentheses at equal precedence: a - (b + c), a / (b*c)
-    if _prec(e.b) < p or (_prec(e.b) == p and e.op in ("-", "/")) or (
-        isinstance(e.b, Num) and e.b.value < 0
-    ):
-        b = f"({b})"
-    if e.op in ("*", "/"):
-        return f"{a}{e.op}{b}"
-    return f"{a} {e.op} {b}"

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import InputError, did_you_mean
-from .expr import Bin, Call, Expr, Name, Num, to_text
-from .problem import Line, Problem
-from .spec import NETWORK_KEYS, check_keys, check_name, frozen_names, leaves, lr_and_round, number
+from ..errors import InputError, did_you_mean
+from ..expr.tree import Bin, Call, Expr, Name, Neg, Num, to_text
+from ..ops import ACTIVATIONS, TABLE, lookup
+from ..problem import Line, Problem
+from .common import check_keys, check_name, frozen_names, leaves, lr_and_round, number
 from .yamldoc import Doc, Path
 
-ACTIVATIONS = {
-    "sigmoid": "sigmoid", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu",
-    "leaky_relu": "leaky_relu", "linear": "linear", "identity": "linear", "softplus": "softplus",
-    "softmax": "softmax",
-}
+NETWORK_KEYS = ("network", "params", "frozen", "sample", "samples", "reduction", "loss", "naming",
+                "lr", "round")
 LOSSES = ("half_sse", "sse", "mse", "bce", "cross_entropy")
 LAYER_KEYS = ("name", "activation", "weights", "bias")
 
@@ -219,19 +217,26 @@ class _Lowering:
         act = self.activation_spec(path, layer.get("activation", "sigmoid"))
         return (lname, neurons, act, weights, layer.get("bias"))
 
-    def activation_spec(self, path: Path, value: Any) -> tuple[str, float]:
-        slope = 0.01
+    def activation_spec(self, path: Path, value: Any) -> tuple[str, float | None]:
+        """(the primitive, or "linear"; the number given for its optional parameter, or None).
+        The activations and their optional parameters (leaky_relu's slope, elu's α) are the
+        op table's."""
+        given: float | None = None
         apath = path + ("activation",)
         if isinstance(value, dict) and len(value) == 1:
-            (value, slope_value), = value.items()
-            if value != "leaky_relu":
-                raise self.fail("only leaky_relu takes a parameter", apath,
-                                "write `activation: leaky_relu` or `activation: {leaky_relu: 0.1}`")
-            slope = number(self.doc, apath + (value,), slope_value, "the leaky_relu slope")
+            (value, number_value), = value.items()
+            kind = ACTIVATIONS.get(value) if isinstance(value, str) else None
+            if kind is not None and (kind == "linear" or not lookup(kind).defaults):
+                takes = [p.name for p in TABLE if p.activation and p.defaults]
+                raise self.fail(f"only {' and '.join(takes)} take a parameter", apath,
+                                f"write `activation: {value}`, or e.g. `activation: {{leaky_relu: 0.1}}`")
+            if kind is not None:
+                p = lookup(kind)
+                given = number(self.doc, apath + (value,), number_value, f"the {value} {p.params[-1]}")
         if not isinstance(value, str) or value not in ACTIVATIONS:
             hint = did_you_mean(str(value), list(ACTIVATIONS)) or "activations: " + ", ".join(ACTIVATIONS)
             raise self.fail(f"unknown activation {value!r}", apath, hint)
-        return (ACTIVATIONS[value], slope)
+        return (ACTIVATIONS[value], given)
 
     def entry(self, value: Any, path: Path, auto: str, what: str) -> Expr:
         """A weight or bias: a param's name, or a number that becomes an automatic param."""
@@ -289,15 +294,16 @@ class _Lowering:
             biases = [shared] * len(neurons)
         return rows, biases
 
-    def activation(self, act: tuple[str, float], nets: list[str], j: int) -> Expr:
-        kind, slope = act
+    def activation(self, act: tuple[str, float | None], nets: list[str], j: int) -> Expr:
+        kind, given = act
         x = Name(nets[j])
         if kind == "linear":
             return x
-        if kind == "softmax":
-            return Call("softmax", tuple(Name(n) for n in nets), index=j)
-        if kind == "leaky_relu" and slope != 0.01:
-            return Call("leaky_relu", (x, Num(slope)))
+        p = lookup(kind)
+        if p.kind == "vector":  # component j of the layer's softmax
+            return Call(kind, tuple(Name(n) for n in nets), index=j)
+        if given is not None and given != p.defaults[-1]:
+            return Call(kind, (x, Num(given)))
         return Call(kind, (x,))
 
     def loss_spec(self) -> tuple[str, str]:
@@ -333,8 +339,6 @@ class _Lowering:
         if kind == "mse" and len(terms) > 1:
             total = Bin("/", total, Num(float(len(terms))))
         if kind in ("bce", "cross_entropy"):
-            from .expr import Neg
-
             total = Neg(total)
         return total
 

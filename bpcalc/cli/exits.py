@@ -1,0 +1,124 @@
+"""Exit codes (SPEC §8), and the one place exceptions become exit codes and messages.
+
+0 success · 1 a wrong answer / a mismatch · 2 unusable input or usage · 70 an internal error
+(a bug in bpcalc) · 130 interrupted (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable
+from enum import IntEnum
+
+from ..errors import BpcalcError
+
+
+class Exit(IntEnum):
+    OK = 0
+    WRONG = 1
+    USAGE = 2
+    INTERNAL = 70
+    INTERRUPTED = 130
+
+
+def guarded(job: Callable[[], int | None], debug: bool = False) -> int:
+    """Run a job and return its exit code; every exception is reported here, once."""
+    try:
+        code = job()
+        sys.stdout.flush()
+        return int(code) if code is not None else Exit.OK
+    except BpcalcError as err:
+        _flush_quietly()
+        sys.stderr.write(format_error(err))
+        return Exit.USAGE
+    except KeyboardInterrupt:
+        _flush_quietly()
+        sys.stderr.write("interrupted\n")
+        return Exit.INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()  # the reader went away (`bpcalc … | head`): nothing more to say
+        return Exit.OK
+    except Exception:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        else:
+            sys.stderr.write("bpcalc: internal error — please report it, with the input file; "
+                             "rerun with --debug for the traceback\n")
+        return Exit.INTERNAL
+
+
+def _flush_quietly() -> None:
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, OSError):
+        _silence_stdout()
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so Python's flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def format_error(err: BpcalcError) -> str:
+    """`FILE:LINE:COL: error: what`, the source line with a caret under the bad part, a hint."""
+    span = err.span
+    lines = []
+    if span is None:
+        lines.append(f"error: {err.message}")
+    else:
+        where = span.file
+        if span.line is not None:
+            where += f":{span.line}"
+            if span.column is not None:
+                where += f":{span.column}"
+        lines.append(f"{where}: error: {err.message}")
+        source = _source_line(span.file, span.line)
+        if source is not None and span.column is not None:
+            shown, column = _excerpt(source, span.column)
+            carets = max(1, min(span.length, len(shown) - column + 1))
+            lines.append(f"  {shown}")
+            lines.append("  " + " " * _width(shown[:column - 1]) + "^" * carets)
+    if err.hint:
+        lines.append(f"hint: {err.hint}")
+    return "\n".join(lines) + "\n"
+
+
+_EXCERPT = 100  # longest source line shown whole under an error
+
+
+def _excerpt(source: str, column: int) -> tuple[str, int]:
+    """The part of a long line around `column` (with … where it was cut), and the column in it."""
+    if len(source) <= _EXCERPT:
+        return source, column
+    start = max(0, min(column - 1 - _EXCERPT // 2, len(source) - _EXCERPT))
+    end = start + _EXCERPT
+    head = "…" if start > 0 else ""
+    tail = "…" if end < len(source) else ""
+    return head + source[start:end] + tail, column - start + len(head)
+
+
+def _width(text: str) -> int:
+    """Columns `text` takes on a terminal (CJK characters take two), so the caret lines up."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _source_line(file: str, line: int | None) -> str | None:
+    from ..spec.yamldoc import SOURCES
+
+    text = SOURCES.get(file)
+    if line is None or text is None:
+        return None
+    rows = re.split("\r\n|[\n\r\x85\u2028\u2029]", text)  # YAML's line breaks, no others
+    if 1 <= line <= len(rows):
+        return rows[line - 1].expandtabs(1)
+    return None

@@ -1,0 +1,203 @@
+"""The command line as data: every command, its arguments and its options, in one table.
+
+Both command lines are made from this table: the typer app (`app.py`: help, completion, usage
+errors) and the fast start (`parse` below), which runs a well-formed invocation without importing
+typer at all.  An option's value is checked by its `convert`, the same function on both paths, so
+a bad value gets the same plain message either way.  Importing this module costs nothing: the
+jobs are named by module path and imported only when they run.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..errors import BpcalcError, did_you_mean
+from ..render import FORMATS
+
+
+class UsageError(BpcalcError):
+    """An option's value is not one it can take (exit 2, with a hint)."""
+
+
+# --- converting and checking values -------------------------------------------------------------------
+
+_UINT = re.compile(r"[0-9]+\Z")
+_FLOAT = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\Z")
+
+
+def whole(low: int, high: int | None, what: str) -> Callable[[str, str], int]:
+    def convert(flag: str, text: str) -> int:
+        if _UINT.match(text) and low <= int(text) and (high is None or int(text) <= high):
+            return int(text)
+        span = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        raise UsageError(f"{flag} must be a whole number {span}, not {text}", None,
+                         f"{flag} sets {what}, for example {flag} {max(low, min(2, high or 2))}")
+    return convert
+
+
+def positive(what: str, example: str) -> Callable[[str, str], float]:
+    def convert(flag: str, text: str) -> float:
+        value = float(text) if _FLOAT.match(text) else math.nan
+        if value > 0 and math.isfinite(value):
+            return value
+        raise UsageError(f"{flag} must be a positive number, not {text}", None,
+                         f"{what}, for example {flag} {example}")
+    return convert
+
+
+def choice(choices: tuple[str, ...], aliases: dict[str, str] | None = None) -> Callable[[str, str], str]:
+    aliases = aliases or {}
+
+    def convert(flag: str, text: str) -> str:
+        key = text.lower()
+        if key in choices:
+            return key
+        if key in aliases:
+            return aliases[key]
+        hint = did_you_mean(key, [*choices, *aliases]) or f"choose one of {', '.join(choices)}"
+        raise UsageError(f"{flag} must be one of {', '.join(choices)}, not {text!r}", None, hint)
+    return convert
+
+
+def names(flag: str, text: str) -> list[str]:
+    found = [n.strip() for n in text.split(",") if n.strip()]
+    if not found:
+        raise UsageError(f"{flag} needs at least one name", None, f"for example {flag} w1,w5")
+    return found
+
+
+def text_value(flag: str, text: str) -> str:
+    return text
+
+
+# --- the table ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    flags: tuple[str, ...]  # the long flag first
+    key: str  # the name the job receives
+    help: str
+    metavar: str | None = None  # None: a flag, no value
+    convert: Callable[[str, str], object] = text_value
+    default: object = None
+    shown_default: str | None = None  # how --help states the default
+
+
+@dataclass(frozen=True, slots=True)
+class Argument:
+    key: str
+    metavar: str
+    help: str
+    many: bool = False  # one or more (check's answer files)
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    help: str  # the purpose line, then more
+    example: str
+    job: str  # "module:function", imported when the command runs
+    arguments: tuple[Argument, ...]
+    options: tuple[Option, ...] = field(default=())
+
+
+FORMAT = Option(("--format", "-f"), "format", "rich (default on a terminal), text (default when piped), "
+                "markdown, latex, json or html", "FORMAT", choice(FORMATS, {"md": "markdown", "tex": "latex"}))
+ROUND = Option(("--round",), "round", "round activation outputs to N decimal places as they are computed, "
+               "as worked examples do by hand", "N", whole(0, 15, "the decimal places activation outputs are "
+                                                           "rounded to"))
+DIGITS = Option(("--digits",), "digits", "significant digits to show (display only)", "N",
+                whole(1, 17, "the significant digits shown"), 12, "12")
+LR = Option(("--lr",), "lr", "learning rate η (overrides the file's `lr`; default 0.5)", "X",
+            positive("the learning rate η is a small positive number", "0.5"))
+ONLY = Option(("--only",), "only", "show only the lines that lead to these names", "NAME[,NAME…]", names)
+MAX_PATHS = Option(("--max-paths",), "max_paths", "above this many chain-rule paths to one name, show the "
+                   "per-node (δ) form instead", "N", whole(1, None, "the paths written out per name"), 16, "16")
+ASCII = Option(("--ascii",), "ascii", "plain ASCII symbols: d for ∂, sigmoid for σ, * for ×", default=False)
+STANDALONE = Option(("--standalone",), "standalone", "latex/html: a whole document, not a fragment",
+                    default=False)
+OUTPUT = Option(("--output", "-o"), "output", "write the problem with the updated params to this file "
+                "(comments and key order kept)", "FILE")
+
+FILE = Argument("file", "FILE", "the problem, a YAML file ('-' reads standard input)")
+SOLUTION_OPTIONS = (FORMAT, ROUND, DIGITS, LR, ONLY, MAX_PATHS, ASCII, STANDALONE)
+
+COMMANDS: tuple[Command, ...] = (
+    Command("forward", "Forward pass and loss, step by step.",
+            "bpcalc forward examples/seed000_apples.yaml", "bpcalc.commands.solve:run", (FILE,),
+            SOLUTION_OPTIONS),
+    Command("grad", "Forward and backward pass: every local derivative, chain-rule product and gradient.",
+            "bpcalc grad examples/seed002_network.yaml --format json", "bpcalc.commands.solve:run", (FILE,),
+            SOLUTION_OPTIONS),
+    Command("step", "Forward, backward and one SGD update θ ← θ − η·∂L/∂θ, then the loss after it.",
+            "bpcalc step examples/seed003_expression.yaml --round 2 -o next.yaml", "bpcalc.commands.solve:run",
+            (FILE,), (*SOLUTION_OPTIONS, OUTPUT)),
+)
+BY_NAME = {c.name: c for c in COMMANDS}
+
+
+# --- the fast start's parser ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """A parsed command line: the command and the value of every argument and option."""
+
+    command: Command
+    values: dict[str, object]
+    debug: bool = False
+
+
+def parse(args: list[str]) -> Invocation | None:
+    """The invocation, or None when it is not a plain one (help, a misspelt option, a missing
+    argument…): the typer app then parses it and says what is wrong.  A value that the option's
+    `convert` refuses raises UsageError here, exactly as the typer app would."""
+    i = 0
+    debug = False
+    while i < len(args) and args[i] == "--debug":
+        debug, i = True, i + 1
+    command = BY_NAME.get(args[i]) if i < len(args) else None
+    if command is None:
+        return None
+    values: dict[str, object] = {o.key: o.default for o in command.options}
+    by_flag = {flag: o for o in command.options for flag in o.flags}
+    seen: set[str] = set()
+    positional: list[str] = []
+    rest = iter(args[i + 1:])
+    only_positional = False
+    for arg in rest:
+        if only_positional or not arg.startswith("-") or arg == "-":
+            positional.append(arg)
+            continue
+        if arg == "--":
+            only_positional = True
+            continue
+        flag, eq, value = arg.partition("=")
+        option = by_flag.get(flag)
+        if option is None or option.key in seen:
+            return None
+        seen.add(option.key)
+        if option.metavar is None:
+            if eq:
+                return None
+            values[option.key] = True
+            continue
+        if not eq:
+            following = next(rest, None)
+            if following is None:
+                return None
+            value = following
+        values[option.key] = option.convert(flag, value)
+    wanted = command.arguments
+    if not wanted or len(positional) < len(wanted) or (len(positional) > len(wanted) and not wanted[-1].many):
+        return None
+    for k, argument in enumerate(wanted):
+        if argument.many:
+            values[argument.key] = positional[k:]
+        else:
+            values[argument.key] = positional[k]
+    return Invocation(command, values, debug)

@@ -1,0 +1,1 @@
+"""One module per command: the job a command line runs, given its parsed `Invocation`."""

@@ -1,0 +1,44 @@
+"""`forward`, `grad` and `step`: load, solve, build the trace, render it; `step -o` writes back."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ..cli.options import Invocation
+
+
+def format_name(chosen: object) -> str:
+    """The format of a run: the one chosen, else rich on a terminal and text when piped."""
+    if chosen is not None:
+        return str(chosen)
+    if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
+        return "rich"
+    return "text"
+
+
+def run(invocation: Invocation) -> int:
+    from ..engine import solve
+    from ..render import Options, render
+    from ..spec import load
+    from ..trace import build
+
+    v = invocation.values
+    command = invocation.command.name
+    file = str(v["file"])
+    output = v.get("output")
+    if output is not None:
+        from ..writeback import check_target
+
+        check_target(str(output), file)
+    problem = load(file)
+    solution = solve(problem, round=v["round"], lr=v["lr"], step=command == "step")  # type: ignore[arg-type]
+    trace = build(solution, command, only=v["only"], max_paths=int(v["max_paths"]))  # type: ignore[arg-type]
+    options = Options(digits=int(v["digits"]), ascii=bool(v["ascii"]),  # type: ignore[call-overload]
+                      standalone=bool(v["standalone"]))
+    sys.stdout.write(render(trace, format_name(v["format"]), options))
+    if output is not None:
+        from ..writeback import write_updated
+
+        write_updated(problem, solution.updated or {}, str(output), file)
+    return 0

@@ -1,0 +1,80 @@
+"""How a solve may differ from the textbook one — the hook through which `check` models a
+student's mistakes as real variants of the computation, and `gradcheck` a planted bug.
+
+    Config()                                             the textbook computation
+    Config(partials={"sigmoid": ("x*(1 - x)",)})         σ′ taken at net instead of out
+    Config(partials={"sigmoid": ("1",)}, at={"out_h1"})  σ′ left out, in one line only
+    Config(edges={("net_o2", "out_h1"): 0.0})            the path through net_o2 left out
+    Config(edges={("net_o1", "out_h1"): 0.45})           a local derivative taken as another number
+    Config(pins={"out_o1": 0.75})                        a forward value fixed (a student's own)
+    Config(gradient_pins={"out_o1": 0.74})               a gradient fixed (a student's own)
+    Config(update=lambda old, grad, lr: old + lr * grad) the update added instead of subtracted
+
+A replaced partial is a formula over the primitive's argument names and `out`, like the op
+table's own, and goes through the same kernels; so every fast path of the engine sees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from ..expr.parser import Vocabulary, parse
+from ..expr.tree import Expr
+from ..ops import TABLE, lookup
+from ..ops.formulas import params
+from ..ops.kernels import Kernel, formula_kernel
+
+UpdateRule = Callable[[float, float, float], float]
+
+
+def sgd(old: float, gradient: float, lr: float) -> float:
+    """θ ← θ − η·∂L/∂θ"""
+    return old - lr * gradient
+
+
+_FORMULAS = Vocabulary({p.name: p.arity for p in TABLE if p.kind != "operator"}, {})
+
+
+@dataclass(frozen=True)
+class Config:
+    """A variant of the computation; the default is the textbook one."""
+
+    # primitive name -> replacement formulas of its partials, one per argument
+    partials: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # the lines where `partials` apply (None: everywhere)
+    at: frozenset[str] | None = None
+    # (line, name it uses) -> the local derivative to take instead (0.0 leaves the edge out)
+    edges: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    # (line, name it uses) -> a factor the local derivative is multiplied by
+    edge_scales: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    # name -> a forward value to use instead of the computed one
+    pins: Mapping[str, float] = field(default_factory=dict)
+    # name -> ∂output/∂name to use instead of the computed one
+    gradient_pins: Mapping[str, float] = field(default_factory=dict)
+    update: UpdateRule = sgd
+
+    @property
+    def textbook(self) -> bool:
+        return not (self.partials or self.edges or self.edge_scales or self.pins or self.gradient_pins)
+
+    @cached_property
+    def kernels(self) -> dict[str, tuple[Kernel, ...]]:
+        """primitive name -> a kernel per argument, compiled from the replacement formulas."""
+        out: dict[str, tuple[Kernel, ...]] = {}
+        for name, formulas in self.partials.items():
+            p = lookup(name)
+            names = params(p, len(p.params))
+            parsed: list[Expr] = [parse(f, _FORMULAS) for f in formulas]
+            for formula in parsed:
+                from ..expr.tree import names_in
+
+                stray = [n for n in names_in(formula) if n not in (*names, "out")]
+                if stray:
+                    raise ValueError(f"a partial of {name} may use {', '.join(names)} and out, not {stray[0]}")
+            out[name] = tuple(formula_kernel(f, (*names, "out")) for f in parsed)
+        return out
+
+
+TEXTBOOK = Config()

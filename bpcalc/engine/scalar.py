@@ -1,0 +1,477 @@
+"""The scalar engine: forward, backward and the parameter update over a compiled tape.
+
+The backward pass is seed 001's grad_table, at the level of named nodes:
+
+    grad[u_j] = Σ over the lines u_i that use u_j of  grad[u_i] · ∂u_i/∂u_j
+
+where ∂u_i/∂u_j, the local derivative, comes from a small reverse pass over line i's own run of
+the tape — or, for the commonest lines (sums of products such as `w1*x1 + w2*x2 + b`, maybe
+inside sigmoid or relu), from a closed form that forms the very same products, so the same bits
+(graph._affine_partners).  Every partial comes from the op table's kernels (ops.kernels), through
+the solve's `Config`, so a replaced partial reaches every path.  Every node is visited once, in
+reverse order; gradients live in a list indexed by node, so a name used twice (x*x) gets the sum,
+and running backward again gives the same numbers.  Nothing is recursive and there are no
+per-node closures.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+import operator
+import weakref
+from collections.abc import Callable, Iterable
+
+from ..errors import MathError
+from ..numbers import format_number, round_half_up
+from ..ops import DomainError, lookup, partial_kernel, softmax_vector, value
+from ..ops.kernels import Kernel, compile_source, partial_at, python
+from ..ops.formulas import value_formula
+from ..ops.table import CANCEL_BELOW, cancelled
+from ..problem import Problem
+from .codes import CONST, INDEXED_CODES, INLINE, NAMES, ROUNDED_CODES, VECTOR_CODES
+from .config import TEXTBOOK, Config
+from .graph import UNIT, Graph, compile_problem
+
+#: code -> the checked value function of the primitive
+VALUE: list[Kernel] = [value(lookup(name)) for name in NAMES]
+
+
+# --- the forward loop, with the table's operators inlined ---------------------------------------------
+
+_LOOP = '''
+def run(program, vals, raw, places, args, const):
+    for code, t, x, y in program:
+{inline}
+        else:
+            a = args[t]
+            if code in INDEXED:
+                v = VALUE[code](int(const[t]), *[vals[i] for i in a])
+            elif y < 0:
+                v = VALUE[code](vals[x])
+            else:
+                v = VALUE[code](*[vals[i] for i in a])
+            if places is not None and code in ROUNDED:
+                raw[t] = v
+                v = round_half_up(v, places)
+            vals[t] = v
+'''
+
+
+def _inline_branches() -> str:
+    """One branch per inlined operator: its value formula from the table, on vals[x], vals[y];
+    a sum near zero goes through the cancellation rule (ops.table.cancelled)."""
+    out = []
+    for code in range(INLINE):
+        p = lookup(NAMES[code])
+        formula = value_formula(p)
+        assert formula is not None
+        src = python(formula, dict(zip(p.params, ("vals[x]", "vals[y]"))))
+        out.append(f"        {'if' if code == 0 else 'elif'} code == {code}:  # {p.name}")
+        if p.cancels:
+            out.append(f"            v = {src}")
+            out.append(f"            vals[t] = v if not {-CANCEL_BELOW!r} < v < {CANCEL_BELOW!r} "
+                       "else cancelled(v, vals[x], vals[y])")
+        else:
+            out.append(f"            vals[t] = {src}")
+    return "\n".join(out)
+
+
+_run_unchecked: Callable[..., None] = compile_source(
+    _LOOP.replace("{inline}", _inline_branches()), "run",
+    {"VALUE": VALUE, "INDEXED": INDEXED_CODES, "ROUNDED": ROUNDED_CODES, "round_half_up": round_half_up,
+     "cancelled": cancelled})
+
+
+class Solution:
+    """The record of one solve: every value, local derivative, gradient and update.
+
+    Renderers format this and never recompute.  Values, gradients and local derivatives are
+    dicts keyed by name, built from the engine's lists the first time they are read (a caller
+    that wants one gradient of a large graph does not pay for a dict of every value).
+    """
+
+    __slots__ = ("problem", "graph", "round", "lr", "config", "updated", "after", "_vals", "_raw", "_grad",
+                 "_partials", "_values", "_unrounded", "_local", "_gradients")
+
+    def __init__(self, problem: Problem, graph: Graph, vals: list[float], raw: dict[int, float],
+                 grad: list[float] | None, partials: list[list[float] | None] | None,
+                 round: int | None, lr: float, config: Config = TEXTBOOK) -> None:
+        self.problem = problem
+        self.graph = graph
+        self.round = round
+        self.lr = lr
+        self.config = config
+        self.updated: dict[str, float] | None = None
+        self.after: Solution | None = None  # the forward pass at the updated parameters
+        self._vals = vals  # the tape's values (and ONE's 1.0 after them)
+        self._raw = raw  # tape index -> value before --round
+        self._grad = grad  # node number -> gradient (None: forward only)
+        self._partials = partials  # node number -> ∂line/∂u for u in graph.uses[node]
+        self._values: dict[str, float] | None = None
+        self._unrounded: dict[str, float] | None = None
+        self._local: dict[str, list[tuple[str, float]]] | None = None
+        self._gradients: dict[str, float] | None = None
+
+    @property
+    def values(self) -> dict[str, float]:
+        if self._values is None:
+            vals = self._vals
+            self._values = dict(zip(self.graph.names, [vals[r] for r in self.graph.root]))
+        return self._values
+
+    @property
+    def unrounded(self) -> dict[str, float]:
+        """name -> value before --round, for the lines that were rounded."""
+        if self._unrounded is None:
+            names, node_of_root = self.graph.names, self.graph.node_of_root
+            self._unrounded = {names[node_of_root[t]]: v for t, v in self._raw.items() if t in node_of_root}
+        return self._unrounded
+
+    @property
+    def local(self) -> dict[str, list[tuple[str, float]]]:
+        """line -> [(name it uses, ∂line/∂name)], the lines last to first."""
+        if self._local is None:
+            local: dict[str, list[tuple[str, float]]] = {}
+            parts = self._partials
+            if parts is not None:
+                names, uses = self.graph.names, self.graph.uses
+                for node in range(len(names) - 1, self.graph.n_leaves - 1, -1):
+                    local[names[node]] = [(names[u], d) for u, d in zip(uses[node], parts[node])]
+            self._local = local
+        return self._local
+
+    @property
+    def gradients(self) -> dict[str, float]:
+        if self._gradients is None:
+            self._gradients = dict(zip(self.graph.names, self._grad)) if self._grad is not None else {}
+        return self._gradients
+
+    @property
+    def tape_values(self) -> list[float]:
+        return self._vals[: len(self.graph.op)]
+
+    @property
+    def output(self) -> str:
+        return self.problem.output
+
+    @property
+    def loss(self) -> float:
+        return self._vals[self.graph.root[self.graph.output]]
+
+    @property
+    def loss_after(self) -> float | None:
+        return self.after.loss if self.after is not None else None
+
+    def __repr__(self) -> str:
+        return (f"Solution(output={self.output!r}, loss={self.loss!r}, round={self.round!r}, "
+                f"lr={self.lr!r}, updated={self.updated!r})")
+
+
+def _domain_failure(graph: Graph, problem: Problem, t: int, vals: list[float], why: str) -> MathError:
+    """A MathError naming the line whose primitive failed and the values going in."""
+    node = max(0, bisect.bisect_right(graph.start, t) - 1)
+    name = graph.names[node]
+    inputs = ", ".join(
+        f"{graph.names[u]} = {format_number(vals[graph.root[u]])}" for u in graph.uses[node]
+    )
+    line = next((ln for ln in problem.lines if ln.name == name), None)
+    where = f"in '{name}: {line.source}'" if line else f"in '{name}'"
+    return MathError(
+        f"{why} {where}" + (f" (with {inputs})" if inputs else ""),
+        line.span if line else None,
+        "change the inputs or the formula so the value is defined",
+    )
+
+
+def forward(graph: Graph, problem: Problem, leaf_values: list[float], round_digits: int | None,
+            pins: dict[int, float] | None = None) -> tuple[list[float], dict[int, float]]:
+    """Evaluate the tape.  Returns the values (then ONE's 1.0) and, for rounded primitives, the
+    values before rounding.  `pins`: tape index of a node's root -> the value it is given.
+
+    The generated loop checks nothing: a failure (a division by zero, a domain error, a value
+    that is not finite at the end) sends the evaluation to the checked loop, which names the
+    first primitive that fails.  Both compute the same numbers in the same order.
+    """
+    if len(leaf_values) != graph.n_leaves:
+        raise ValueError(f"{len(leaf_values)} leaf values for {graph.n_leaves} leaves")
+    if not pins:
+        vals = list(graph.const)
+        vals.append(1.0)  # ONE: the factor of a bare name in the closed-form partials
+        vals[: graph.n_leaves] = leaf_values  # leaves are the first tape entries
+        raw: dict[int, float] = {}
+        try:
+            _run_unchecked(graph.program, vals, raw, round_digits, graph.args, graph.const)
+            total = sum(vals)
+            if total - total == 0.0:  # every value finite (else inf or nan, or an overflowing sum)
+                return vals, raw
+        except (ArithmeticError, ValueError):
+            pass
+    return _forward_checked(graph, problem, leaf_values, round_digits, pins or {})
+
+
+def _forward_checked(graph: Graph, problem: Problem, leaf_values: list[float], round_digits: int | None,
+                     pins: dict[int, float]) -> tuple[list[float], dict[int, float]]:
+    """forward(), checking every primitive: raises MathError naming the first that fails."""
+    op, args, const = graph.op, graph.args, graph.const
+    vals = list(const)  # constants in place; leaves and primitives are written below
+    vals.append(1.0)
+    raw: dict[int, float] = {}
+    root = graph.root
+    for n in range(graph.n_leaves):
+        vals[root[n]] = pins.get(root[n], leaf_values[n])
+    t = 0
+    try:
+        for t, code in enumerate(op):
+            if code < 0:  # a leaf or a constant: already in place
+                continue
+            a = args[t]
+            if code in INDEXED_CODES:
+                v = VALUE[code](int(const[t]), *[vals[i] for i in a])
+            else:
+                v = VALUE[code](*[vals[i] for i in a])
+            if v - v != 0.0:  # inf or nan: v - v is 0.0 for every finite float
+                raise _domain_failure(graph, problem, t, vals, "the value overflows")
+            if round_digits is not None and code in ROUNDED_CODES:
+                raw[t] = v
+                v = round_half_up(v, round_digits)
+            vals[t] = pins.get(t, v)
+    except DomainError as exc:
+        raise _domain_failure(graph, problem, t, vals, str(exc)) from None
+    except OverflowError:
+        raise _domain_failure(graph, problem, t, vals, "the value overflows") from None
+    return vals, raw
+
+
+# --- local partials --------------------------------------------------------------------------------
+
+
+class Kernels:
+    """The partial-derivative kernels of one solve: the op table's, with the Config's
+    replacements on the lines it names."""
+
+    __slots__ = ("config", "replaced", "at")
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.replaced = config.kernels
+        self.at = config.at
+
+    def get(self, code: int, i: int, n: int, node_name: str) -> Kernel:
+        name = NAMES[code]
+        replaced = self.replaced.get(name)
+        if replaced is not None and (self.at is None or node_name in self.at):
+            return replaced[i]
+        return partial_kernel(lookup(name), i, n)
+
+    def replaces_arithmetic(self) -> bool:
+        """Whether a replaced partial is one the closed forms assume (+ and ×)."""
+        return any(CODES_OF.get(name, INLINE) < INLINE for name in self.replaced)
+
+
+CODES_OF = {name: code for code, name in enumerate(NAMES)}
+
+
+def _partial(graph: Graph, problem: Problem, kernels: Kernels, node: int, t: int, i: int,
+             argvals: tuple[float, ...], out: float, vals: list[float]) -> float:
+    """∂(tape entry t)/∂(its argument i): the kernel, or the table's word where it breaks down."""
+    code = graph.op[t]
+    kernel = kernels.get(code, i, len(argvals), graph.names[node])
+    try:
+        return kernel(*argvals, out)
+    except (ArithmeticError, ValueError):
+        try:
+            return partial_at(lookup(NAMES[code]), i, kernel, argvals, out)
+        except DomainError as exc:
+            raise _domain_failure(graph, problem, t, vals, str(exc)) from None
+
+
+def local_partials(graph: Graph, problem: Problem, node: int, vals: list[float],
+                   round_digits: int | None, kernels: Kernels) -> list[float]:
+    """∂line/∂u for each node u the line uses (in the order of graph.uses[node]): a reverse pass
+    over the line's own run of the tape."""
+    first, last = graph.start[node], graph.root[node]
+    op, args = graph.op, graph.args
+    found: dict[int, float] = dict.fromkeys(graph.uses[node], 0.0)
+    adj = [0.0] * (last - first + 1)
+    adj[-1] = 1.0
+    node_of_root = graph.node_of_root
+    for t in range(last, first - 1, -1):
+        g = adj[t - first]
+        code = op[t]
+        if code == CONST or g == 0.0:
+            continue
+        a = args[t]
+        if code in VECTOR_CODES:
+            ds = _vector_partials(graph, node, t, vals, round_digits, kernels)
+        else:
+            argvals = tuple(vals[i] for i in a)
+            out = vals[t]
+            ds = tuple(0.0 if i >= first and op[i] == CONST else
+                       _partial(graph, problem, kernels, node, t, k, argvals, out, vals)
+                       for k, i in enumerate(a))
+        for i, d in zip(a, ds):
+            if i >= first:
+                if op[i] != CONST:
+                    adj[i - first] += g * d
+            else:  # a name used twice: its contributions cancel as by hand (1/a − a/a² is 0)
+                u = node_of_root[i]
+                before, share = found[u], g * d
+                found[u] = cancelled(before + share, before, share)
+    return list(found.values())
+
+
+def _vector_partials(graph: Graph, node: int, t: int, vals: list[float], round_digits: int | None,
+                     kernels: Kernels) -> tuple[float, ...]:
+    """∂out_k/∂x_j of a softmax component, from the layer's (possibly rounded) outputs."""
+    a = graph.args[t]
+    outs = softmax_vector([vals[i] for i in a])
+    if round_digits is not None:
+        outs = [round_half_up(o, round_digits) for o in outs]
+    k = int(graph.const[t])
+    name = graph.names[node]
+    diagonal = kernels.get(graph.op[t], 0, len(a), name)
+    off = kernels.get(graph.op[t], 1, len(a), name)
+    return tuple(diagonal(outs[k], outs[k]) if j == k else off(outs[k], outs[j]) for j in range(len(a)))
+
+
+# The last graph compiled by solve(), to skip compile_problem when the same problem is solved again
+# (a training loop).  Held weakly — a large graph lives only as long as its solutions — and
+# strongly too when small, where compiling costs more than solving.
+_last_compiled: list[weakref.ref[Graph] | Graph | None] = [None, None]
+_HELD_TAPE = 10_000
+
+
+def _compiled(problem: Problem, leaf_names: Iterable[str], n_leaves: int) -> Graph:
+    """compile_problem(problem), or the last graph if the problem has the same leaves, lines and
+    output — names equal and formulas the very same (immutable) objects."""
+    lines = problem.lines
+    ref = _last_compiled[0]
+    graph = ref() if isinstance(ref, weakref.ref) else None
+    if graph is not None:
+        names = graph.names
+        if (len(names) == n_leaves + len(lines) and graph.index.get(problem.output) == graph.output
+                and all(map(operator.eq, names, leaf_names))
+                and all(map(operator.eq, names[graph.n_leaves:], [line.name for line in lines]))
+                and all(map(operator.is_, graph.formulas, [line.expr for line in lines]))):
+            return graph
+    graph = compile_problem(problem)
+    _last_compiled[:] = [weakref.ref(graph), graph if len(graph.op) <= _HELD_TAPE else None]
+    return graph
+
+
+
+
+def solve(problem: Problem, *, round: int | None = None, lr: float | None = None,
+          step: bool = False, graph: Graph | None = None, config: Config = TEXTBOOK) -> Solution:
+    """Forward and backward (and, with `step`, one update and the forward after it).  `config`
+    makes the solve a variant of the textbook computation (engine/config.py)."""
+    inputs, params = problem.inputs, problem.params
+    if inputs.keys().isdisjoint(params):  # problem.leaves without building the merged dict
+        leaf_names: Iterable[str] = itertools.chain(inputs, params)
+        leaf_values = [*inputs.values(), *params.values()]
+    else:
+        leaves = problem.leaves
+        leaf_names, leaf_values = leaves, list(leaves.values())
+    if graph is None:
+        graph = _compiled(problem, leaf_names, len(leaf_values))
+    round_digits = round if round is not None else problem.round
+    rate = lr if lr is not None else (problem.lr if problem.lr is not None else 0.5)
+    sol = _solve_at(problem, graph, leaf_values, round_digits, rate, config)
+    if step:
+        grad, index = sol._grad, graph.index
+        assert grad is not None
+        update = config.update
+        updated: dict[str, float] = {}
+        for p in problem.trainable:
+            updated[p] = leaf_values[index[p]] = update(params[p], grad[index[p]], rate)
+        sol.updated = updated
+        sol.after = _solve_at(problem, graph, leaf_values, round_digits, rate, config, backward=False)
+    return sol
+
+
+def _solve_at(problem: Problem, graph: Graph, leaf_values: list[float], round_digits: int | None,
+              rate: float, config: Config, backward: bool = True) -> Solution:
+    index, root = graph.index, graph.root
+    pins = {root[index[n]]: v for n, v in config.pins.items()} if config.pins else None
+    vals, raw = forward(graph, problem, leaf_values, round_digits, pins)
+    if not backward:
+        return Solution(problem, graph, vals, raw, None, None, round_digits, rate, config)
+    kernels = Kernels(config)
+    n_nodes = len(graph.names)
+    grad = [0.0] * n_nodes
+    grad[graph.output] = 1.0
+    parts: list[list[float] | None] = [None] * n_nodes
+    uses, partners, wrapper, names = graph.uses, graph.partners, graph.wrapper, graph.names
+    if kernels.replaces_arithmetic():
+        partners = [None] * n_nodes  # the closed forms assume the table's + and ×
+    grad_pins = {index[n]: v for n, v in config.gradient_pins.items()}
+    edges = _edge_rules(graph, config)
+    for node in range(n_nodes - 1, graph.n_leaves - 1, -1):
+        if grad_pins and node in grad_pins:
+            grad[node] = grad_pins[node]
+        factors = partners[node]
+        g = grad[node]
+        if factors is not None:
+            w = wrapper[node]
+            if w == UNIT:  # 0 + 1·1 each, and g·1 is g
+                ds = [1.0] * len(factors)
+            else:
+                if w < 0:
+                    gl = 1.0
+                else:
+                    x = vals[graph.args[w][0]]
+                    gl = 0.0 + _partial(graph, problem, kernels, node, w, 0, (x,), vals[w], vals)
+                # 1.0 * v is v: without a wrapper these are the general pass's 0 + v
+                if len(factors) == 3 and not edges:  # `v * a + b`, `w1*x1 + b`: written out
+                    u0, u1, u2 = uses[node]
+                    p0, p1, p2 = factors
+                    d0, d1, d2 = 0.0 + gl * vals[p0], 0.0 + gl * vals[p1], 0.0 + gl * vals[p2]
+                    parts[node] = [d0, d1, d2]
+                    if g != 0.0:
+                        grad[u0] += g * d0
+                        grad[u1] += g * d1
+                        grad[u2] += g * d2
+                    continue
+                ds = [0.0 + gl * vals[p] for p in factors]
+        else:
+            ds = local_partials(graph, problem, node, vals, round_digits, kernels)
+        if edges and node in edges:
+            for j, rule in edges[node]:
+                ds[j] = rule(ds[j])
+        parts[node] = ds
+        if g != 0.0:
+            for u, d in zip(uses[node], ds):
+                grad[u] += g * d
+    total = sum(grad)
+    if total - total != 0.0 and not all(map(math.isfinite, grad)):
+        n = next(n for n, g in enumerate(grad) if not math.isfinite(g))
+        raise MathError(
+            f"the gradient of '{names[n]}' overflows",
+            problem.spans.get(names[n]),
+            "scale the inputs down; the derivatives are too large for a float",
+        )
+    return Solution(problem, graph, vals, raw, grad, parts, round_digits, rate, config)
+
+
+def _edge_rules(graph: Graph, config: Config) -> dict[int, list[tuple[int, Callable[[float], float]]]]:
+    """node -> [(position in graph.uses[node], what to make of the local derivative)]."""
+    rules: dict[int, list[tuple[int, Callable[[float], float]]]] = {}
+
+    def place(key: tuple[str, str], rule: Callable[[float], float]) -> None:
+        line, used = key
+        node = graph.index.get(line)
+        u = graph.index.get(used)
+        if node is None or u is None or u not in graph.uses[node]:
+            raise KeyError(f"no edge from {used!r} into {line!r}")
+        rules.setdefault(node, []).append((graph.uses[node].index(u), rule))
+
+    for key, forced in config.edges.items():
+        place(key, lambda d, forced=forced: forced)
+    for key, factor in config.edge_scales.items():
+        place(key, lambda d, factor=factor: d * factor)
+    return rules
+
+
+__all__ = ["Graph", "Kernels", "Solution", "compile_problem", "forward", "solve"]

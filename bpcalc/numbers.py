@@ -1,0 +1,38 @@
+"""Numbers as a person writes and rounds them: no float noise, half-way cases rounded up."""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Context, Decimal
+
+
+def format_number(x: float, digits: int = 12) -> str:
+    """A number as a person writes it: no float noise (0.1 + 0.2 -> 0.3), no trailing '.0'."""
+    if x == 0:
+        return "0"
+    if not math.isfinite(x):
+        return str(x)
+    s = f"{x:.{digits}g}"
+    if "e" in s:
+        mant, exp = s.split("e")
+        if "." in mant:
+            mant = mant.rstrip("0").rstrip(".")
+        e = int(exp)
+        if -7 <= e < 16:  # write it out in full when that stays readable
+            s = f"{float(mant + 'e' + exp):.{max(0, digits - 1 - e)}f}"
+            if "." in s:
+                s = s.rstrip("0").rstrip(".")
+            return s
+        return f"{mant}e{e}"
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
+def round_half_up(x: float, places: int) -> float:
+    """Round as a person does (0.125 -> 0.13), not to the nearest binary float's even digit."""
+    if not math.isfinite(x) or abs(x) >= 2.0**53:  # such floats are whole numbers already
+        return x
+    # 16 whole digits and up to 15 places would overflow Decimal's default 28 digits
+    return float(Decimal(repr(x)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP,
+                                           context=Context(prec=40)))

@@ -1,0 +1,152 @@
+"""Numeric kernels made from the op table's formulas: Python functions compiled from Python source.
+
+The engine's speed comes from plain Python arithmetic on floats, with no tree to walk: so each
+partial-derivative formula of the table (and each operator's value formula) is turned into the
+source of a small Python function and compiled once.  The source is made only from the table:
+its formulas, parsed by bpcalc's own parser, its argument names and its function names.  Nothing
+a user writes ever reaches `compile` — a problem's names and numbers live in the engine's lists,
+never in source text (tests/test_ops_table.py checks every generated source against that rule).
+
+`python(formula, names)` is the one translation from a formula to Python; `SOURCES` keeps every
+source compiled in this process, for inspection (`python -m bpcalc.ops.kernels` prints them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from ..expr.tree import Bin, Call, Expr, Name, Neg, Num
+from .formulas import lookup, params, partial, value_formula
+from .table import TABLE, DomainError, Primitive, cancelled
+
+#: every piece of source compiled here, in order
+SOURCES: list[str] = []
+
+Kernel = Callable[..., float]
+
+
+_SPELLED = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
+
+
+def function_name(fn: str) -> str:
+    """The name under which a table function is reachable from generated source."""
+    return f"F_{_SPELLED.get(fn, fn)}"
+
+
+def python(e: Expr, names: dict[str, str]) -> str:
+    """A table formula as a Python expression: each placeholder name becomes `names[name]`, each
+    function call a call of the table's value function.  `x**2` is written x*x (exact, as a
+    person computes it); other powers go through the table's checked power."""
+    if isinstance(e, Num):
+        return repr(float(e.value))
+    if isinstance(e, Name):
+        return names[e.id]
+    if isinstance(e, Neg):
+        return f"(-{python(e.x, names)})"
+    if isinstance(e, Bin):
+        a = python(e.a, names)
+        if e.op == "**":
+            if isinstance(e.b, Num) and e.b.value == 2.0:
+                return f"({a} * {a})"
+            return f"{function_name('**')}({a}, {python(e.b, names)})"
+        return f"({a} {e.op} {python(e.b, names)})"
+    args = [python(a, names) for a in e.args]
+    if lookup(e.fn).indexed:
+        args.insert(0, str(e.index))
+    return f"{function_name(e.fn)}({', '.join(args)})"
+
+
+def namespace() -> dict[str, Any]:
+    """What generated source may refer to: the table's value functions, and its errors."""
+    ns: dict[str, Any] = {function_name(p.name): value(p) for p in TABLE}
+    ns["DomainError"] = DomainError
+    ns["cancelled"] = cancelled
+    return ns
+
+
+def compile_source(source: str, name: str, ns: dict[str, Any] | None = None) -> Any:
+    """Compile generated source and return the object it defines as `name`."""
+    SOURCES.append(source)
+    scope = dict(namespace() if ns is None else ns)
+    exec(compile(source, f"<bpcalc.ops.kernels {len(SOURCES)}>", "exec"), scope)  # noqa: S102 - table source only
+    return scope[name]
+
+
+@cache
+def value(p: Primitive) -> Kernel:
+    """The checked value function of a primitive (DomainError outside its domain)."""
+    if p.forward is not None:
+        return p.forward
+    formula = value_formula(p)
+    assert formula is not None, p.name
+    args = ", ".join(p.params)
+    body = python(formula, {x: x for x in p.params})
+    if p.cancels:
+        body = f"cancelled({body}, {args})"
+    source = (f"def value({args}):\n"
+              f"    try:\n"
+              f"        return {body}\n"
+              f"    except ZeroDivisionError:\n"
+              f"        raise DomainError('division by zero') from None\n")
+    ns = {"DomainError": DomainError, "cancelled": cancelled}
+    return compile_source(source, "value", ns)  # type: ignore[no-any-return]
+
+
+@cache
+def partial_kernel(p: Primitive, i: int, n: int) -> Kernel:
+    """∂out/∂(argument i) of `p` with `n` arguments, as a function of the arguments and `out`
+    (of `out` and `other` for a vector primitive)."""
+    return formula_kernel(partial(p, i, n), _kernel_params(p, n))
+
+
+def _kernel_params(p: Primitive, n: int) -> tuple[str, ...]:
+    return ("out", "other") if p.kind == "vector" else (*params(p, n), "out")
+
+
+def formula_kernel(formula: Expr, names: tuple[str, ...]) -> Kernel:
+    """Any formula over `names` (placeholders of one primitive) as a Python function of them."""
+    used = {n: n for n in names}
+    source = f"def kernel({', '.join(names)}):\n    return {python(formula, used)}\n"
+    return compile_source(source, "kernel")  # type: ignore[no-any-return]
+
+
+def partial_at(p: Primitive, i: int, kernel: Kernel, args: tuple[float, ...], out: float) -> float:
+    """A kernel's value, or where its formula breaks down, the table's word for the point: the
+    limit it takes there, or a DomainError saying why it is undefined."""
+    try:
+        return kernel(*args, out)
+    except (ArithmeticError, ValueError):
+        if p.singular is not None:
+            return p.singular(i, args, out)
+        raise DomainError(f"the derivative of {p.name} is undefined at this point") from None
+
+
+def partials(op: str, args: tuple[float, ...], out: float) -> tuple[float, ...]:
+    """∂out/∂arg for each argument of one primitive, at these arguments and this output."""
+    return tuple(partial_value(op, i, args, out) for i in range(len(args)))
+
+
+def partial_value(op: str, i: int, args: tuple[float, ...], out: float) -> float:
+    """∂out/∂(argument i) of one primitive, at these arguments and this output."""
+    p = lookup(op)
+    return partial_at(p, i, partial_kernel(p, i, len(args)), args, out)
+
+
+def softmax_partials(index: int, args: tuple[float, ...], outs: list[float]) -> tuple[float, ...]:
+    """∂out_k/∂x_j of softmax component k, from the (possibly rounded) outputs of the layer."""
+    p = lookup("softmax")
+    diagonal, off = partial_kernel(p, 0, 2), partial_kernel(p, 1, 2)
+    ok = outs[index]
+    return tuple(diagonal(ok, ok) if j == index else off(ok, outs[j]) for j in range(len(args)))
+
+
+if __name__ == "__main__":  # print what the table compiles to
+    for p in TABLE:
+        if p.kind == "helper":
+            continue
+        value(p)
+        for i in range(2 if p.kind == "vector" else len(p.params)):
+            partial_kernel(p, i, len(p.params))
+    print("\n".join(SOURCES))

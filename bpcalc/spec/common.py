@@ -1,0 +1,116 @@
+"""Checks shared by both file forms: keys, numbers, names, leaves, frozen, lr and round."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from ..errors import InputError, Span, did_you_mean
+from .yamldoc import Doc, Path
+
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def check_keys(doc: Doc, path: Path, mapping: dict[str, Any], allowed: tuple[str, ...], what: str) -> None:
+    for key in mapping:
+        if key not in allowed:
+            hint = did_you_mean(str(key), allowed) or ("allowed keys: " + ", ".join(allowed))
+            raise InputError(f"unknown key '{key}' in {what}", doc.key_span(path + (key,)), hint)
+
+
+def number(doc: Doc, path: Path, value: Any, what: str) -> float:
+    """A finite number, or a clear error pointing at the value."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        shown = "nothing" if value is None else repr(value)
+        raise InputError(f"{what} must be a number, not {shown}", doc.span(path),
+                         "write a number such as 0.5 or -2 (no quotes)")
+    x = float(value)
+    if not math.isfinite(x):
+        raise InputError(f"{what} is {value}; bpcalc needs a finite number", doc.span(path),
+                         "write a finite number")
+    return x
+
+
+def check_name(doc: Doc, path: Path, name: Any, what: str) -> str:
+    if not isinstance(name, str) or not NAME.match(name):
+        span = doc.key_span(path)
+        hint = _decimal_comma_hint(doc, span, name) or \
+            "a name is letters, digits and '_', starting with a letter or '_'"
+        raise InputError(f"{what} {name!r} is not a valid name", span, hint)
+    if name.startswith("__"):
+        raise InputError(f"{what} '{name}' starts with '__'", doc.key_span(path),
+                         "names starting with '__' are reserved")
+    return name
+
+
+def _decimal_comma_hint(doc: Doc, span: Span, name: Any) -> str | None:
+    """`b: 0,5` reads as b: 0 and a key '5': a decimal comma, which deserves to be named."""
+    if not str(name).isdigit() or span.line is None or span.column is None:
+        return None
+    lines = (doc.text or "").splitlines()
+    if span.line > len(lines):
+        return None
+    before = re.search(r"(-?\d+)\s*,\s*$", lines[span.line - 1][: span.column - 1])
+    if before is None:
+        return None
+    return (f"a comma separates entries; if you meant a number, write {before.group(1)}.{name} "
+            "with a decimal point")
+
+
+def mapping(doc: Doc, path: Path, value: Any, what: str, example: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InputError(f"`{path[-1]}` must be a mapping of {what}", doc.span(path),
+                         f"for example: {example}")
+    return value
+
+
+def leaves(doc: Doc, data: dict[str, Any], key: str, taken: dict[str, Path]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    block = mapping(doc, (key,), data.get(key), "names to numbers", f"{key}: {{x: 1, w: 0.5}}")
+    for name, value in block.items():
+        path = (key, name)
+        check_name(doc, path, name, "the name")
+        if name in taken:
+            other = taken[name][0]
+            raise InputError(f"'{name}' is declared twice: in `{other}` and in `{key}`",
+                             doc.key_span(path), "a name is either an input or a param, once")
+        out[name] = number(doc, path, value, f"'{name}'")
+        taken[name] = path
+    return out
+
+
+def frozen_names(doc: Doc, data: dict[str, Any], params: dict[str, float]) -> set[str]:
+    value = data.get("frozen")
+    if value is None:
+        return set()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise InputError("`frozen` must be a list of param names", doc.span(("frozen",)),
+                         "for example: frozen: [b1, b2]")
+    out = set()
+    for i, name in enumerate(value):
+        if not isinstance(name, str) or name not in params:
+            hint = did_you_mean(str(name), list(params)) or "only params can be frozen"
+            raise InputError(f"frozen name '{name}' is not a param", doc.span(("frozen", i)), hint)
+        out.add(name)
+    return out
+
+
+def lr_and_round(doc: Doc, data: dict[str, Any]) -> tuple[float | None, int | None]:
+    lr = None
+    if data.get("lr") is not None:
+        lr = number(doc, ("lr",), data["lr"], "`lr`")
+        if lr <= 0:
+            raise InputError("`lr` must be positive", doc.span(("lr",)), "for example: lr: 0.5")
+    places = None
+    if data.get("round") is not None:
+        r = data["round"]
+        if isinstance(r, bool) or not isinstance(r, int) or not 0 <= r <= 15:
+            raise InputError("`round` must be a whole number of decimal places from 0 to 15",
+                             doc.span(("round",)), "for example: round: 2")
+        places = r
+    return lr, places

@@ -1,0 +1,120 @@
+"""Expression files: named lines, in order, over declared leaves (SPEC §2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import InputError, did_you_mean
+from ..expr.parser import parse as parse_with
+from ..expr.tree import Expr, Num, name_positions, names_in
+from ..ops import USER
+from ..problem import Line, Problem
+from .common import check_keys, check_name, frozen_names, leaves, lr_and_round, number
+from .yamldoc import Doc, Path
+
+EXPRESSION_KEYS = ("inputs", "params", "frozen", "define", "output", "lr", "round")
+
+
+def parse(source: str, span: Any = None) -> Expr:
+    """A user's expression: only the functions the op table lets a file call."""
+    return parse_with(source, USER, span)
+
+
+def expression_problem(doc: Doc) -> Problem:
+    data = doc.data
+    if "define" not in data:
+        # `y: sigmoid(x)` at the top level: a line of the computation without its `define:`
+        stray = next((k for k, v in data.items() if k not in EXPRESSION_KEYS and isinstance(v, str)
+                      and did_you_mean(str(k), EXPRESSION_KEYS) is None), None)
+        if stray is not None:
+            raise InputError(f"unknown key '{stray}' in an expression file", doc.key_span((stray,)),
+                             f"'{stray}: {data[stray]}' looks like a line of the computation: put the "
+                             "lines under `define:`, indented")
+    check_keys(doc, (), data, EXPRESSION_KEYS, "an expression file")
+    if "define" not in data:
+        raise InputError("the file has no `define:` (and no `network:`)", doc.span(()),
+                         "list the computation under `define:`, one `name: expression` a line")
+    taken: dict[str, Path] = {}
+    inputs = leaves(doc, data, "inputs", taken)
+    params = leaves(doc, data, "params", taken)
+    frozen = frozen_names(doc, data, params)
+    lr, places = lr_and_round(doc, data)
+
+    block = data["define"]
+    if not isinstance(block, dict) or not block:
+        raise InputError("`define` must be a mapping of names to expressions", doc.span(("define",)),
+                         "for example:\n  define:\n    z: w * x + b\n    y: sigmoid(z)")
+    order = {name: i for i, name in enumerate(block)}
+    lines: list[Line] = []
+    parsed: dict[str, Any] = {}
+    for name, source in block.items():
+        path: Path = ("define", name)
+        check_name(doc, path, name, "the name")
+        if name in taken:
+            raise InputError(f"'{name}' is declared twice: in `{taken[name][0]}` and in `define`",
+                             doc.key_span(path), "give the defined node another name")
+        if isinstance(source, bool) or source is None or not isinstance(source, (str, int, float)):
+            raise InputError(f"'{name}' must be an expression such as `w * x + b`",
+                             doc.span(path), "write the formula after the colon")
+        span = doc.expression_span(path)
+        if isinstance(source, str):
+            expr = parse(source, span)
+        else:
+            expr = Num(number(doc, path, source, f"'{name}'"))
+            source = str(source)
+        parsed[name] = expr
+        positions = name_positions(expr)
+        for used in names_in(expr):
+            if used in taken:
+                continue
+            where = span.shifted(positions[used], len(used))
+            if used == name:
+                raise InputError(f"'{name}' uses itself: a cycle", where,
+                                 "a line can only use names defined above it")
+            if used in order and order[used] > order[name]:
+                cycle = _cycle_through(name, block, order)
+                if cycle:
+                    raise InputError("cycle: " + " → ".join(cycle), where,
+                                     "a computation graph cannot feed a node back into itself")
+                raise InputError(f"'{used}' is used in '{name}' before it is defined", where,
+                                 f"move '{name}' below '{used}'")
+            if used in USER.functions:
+                raise InputError(f"'{used}' is a function; call it as {used}(…)", where)
+            hint = did_you_mean(used, list(taken)) or "declare it under `inputs:` or `params:`, or define it above"
+            raise InputError(f"'{used}' is not defined", where, hint)
+        taken[name] = path
+        lines.append(Line(name, expr, source, span))
+
+    output = data.get("output", lines[-1].name)
+    if not isinstance(output, str) or output not in taken:
+        hint = did_you_mean(str(output), list(taken)) or "name a node defined under `define:`"
+        raise InputError(f"output '{output}' is not defined", doc.span(("output",)), hint)
+
+    spans = {name: doc.key_span(path) for name, path in taken.items()}
+    locations = {name: ("params", name) for name in params}
+    return Problem(doc.file, inputs, params, lines, output, frozen, lr, places, "expression",
+                   spans, locations)
+
+
+def _cycle_through(start: str, block: dict[str, Any], order: dict[str, int]) -> list[str] | None:
+    """A cycle that passes through `start`, following forward references, or None."""
+    def uses(name: str) -> list[str]:
+        src = block[name]
+        if not isinstance(src, str):
+            return []
+        try:
+            return [u for u in names_in(parse(src)) if u in order]
+        except InputError:
+            return []
+
+    stack = [(start, [start])]
+    seen = set()
+    while stack:
+        node, trail = stack.pop()
+        for nxt in uses(node):
+            if nxt == start:
+                return trail + [start]
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, trail + [nxt]))
+    return None
