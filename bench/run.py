@@ -12,6 +12,7 @@ extra: pip install -e '.[bench]') is the reference scalar autograd engine.
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import importlib
 import math
@@ -23,8 +24,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -314,14 +315,20 @@ def throughput(reps: int, ops: int) -> None:
         graph = compile_problem(problem)  # graph construction, untimed on both sides
         first_param = next(iter(problem.params))
         made = mg_leaves()
-        ours, theirs = solve(problem, graph=graph).gradients[first_param], in_big_stack(lambda: mg_run(made))
+        ours = solve(problem, graph=graph).gradients[first_param]
+        theirs = in_big_stack(functools.partial(mg_run, made))
         if not math.isclose(ours, theirs, rel_tol=1e-9, abs_tol=1e-12):  # type: ignore[arg-type]
             report(f"{label}: bpcalc and micrograd agree", f"{ours} vs {theirs}", "equal", False)
         del made
+
+        def ours_once(problem: Problem = problem, graph: object = graph, param: str = first_param) -> float:
+            return solve(problem, graph=graph).gradients[param]  # type: ignore[arg-type]
+
+        def theirs_once(made: object, run: Callable[[object], float] = mg_run) -> object:
+            return in_big_stack(functools.partial(run, made))
+
         # Both timed from leaf values to one gradient read back: the forward pass and the backward.
-        t = interleaved({"bpcalc": lambda: solve(problem, graph=graph).gradients[first_param],
-                         "micrograd": lambda made: in_big_stack(lambda: mg_run(made))},
-                        reps, setups={"micrograd": mg_leaves})
+        t = interleaved({"bpcalc": ours_once, "micrograd": theirs_once}, reps, setups={"micrograd": mg_leaves})
         rate = nodes / t["bpcalc"]
         mg_rate = mg_nodes / t["micrograd"]
         report(f"{label}: bpcalc nodes/s ({nodes:,} nodes)", f"{rate / 1e6:.2f}M", ">= 1M", rate >= 1e6)

@@ -6,11 +6,10 @@ these into text on standard error and exit code 2; the library just raises them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     """A place in a source file: 1-based line and column, length in characters.
 
     `layout`, for a YAML string that spans several lines or contains escapes, gives the
@@ -20,7 +19,7 @@ class Span:
     line: int | None = None
     column: int | None = None
     length: int = 1
-    layout: tuple[tuple[int, int], ...] | None = field(default=None, compare=False, repr=False)
+    layout: tuple[tuple[int, int], ...] | None = None
 
     def shifted(self, columns: int, length: int = 1) -> Span:
         """Where the character `columns` into this span's text is (for a part of an expression)."""

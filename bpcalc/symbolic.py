@@ -114,7 +114,7 @@ def _d(e: Expr, x: str, known: _Names) -> Expr:
             continue
         d_arg = _d(arg, x, known)
         if isinstance(e, Call) and e.fn == "softmax":
-            sibling = None if i == e.index else _named(Call("softmax", e.args, index=i), known)
+            sibling = None if i == e.pick else _named(Call("softmax", e.args, pick=i), known)
             local = local_partial(e, i, out, sibling)
         else:
             local = local_partial(e, i, out)
@@ -149,7 +149,7 @@ def simplify(e: Expr) -> Expr:
             return x.x
         return Neg(x)
     if isinstance(e, Call):
-        return Call(e.fn, tuple(simplify(a) for a in e.args), index=e.index)
+        return Call(e.fn, tuple(simplify(a) for a in e.args), pick=e.pick)
     a, b = simplify(e.a), simplify(e.b)
     na, nb = _num(a), _num(b)
     if e.op == "+":
@@ -268,7 +268,8 @@ def evaluate(e: Expr, values: dict[str, float], round_digits: int | None = None)
     fn = primitive(e)
     args = [evaluate(a, values, round_digits) for a in children(e)]
     p = lookup(fn)
-    v = FORWARD[fn](e.index, *args) if p.indexed else FORWARD[fn](*args)  # type: ignore[operator]
+    value = FORWARD[fn]
+    v = value(e.pick, *args) if isinstance(e, Call) and p.indexed else value(*args)
     if round_digits is not None and fn in ROUNDED:
         v = round_half_up(v, round_digits)
     return float(v)

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import bpcalc
+
 from helpers import rendered
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,9 +43,9 @@ def test_max_of_abs_says_each_case_apart():
     problem = bpcalc.loads("inputs: {x: 2, y: -3}\nparams: {a: 0.5}\ndefine:\n  m: max(a * x, abs(y))\n")
     out = rendered("text", bpcalc.solve(problem), "grad", digits=12, only=None, max_paths=16,
                       ascii=False, standalone=False)
-    line = next(l for l in out.splitlines() if l.lstrip().startswith("∂m/∂y"))
+    line = next(row for row in out.splitlines() if row.lstrip().startswith("∂m/∂y"))
     assert line.rstrip().endswith("= −1   (1 since |y| is the first largest argument; −1 since y = −3 < 0)"), line
-    line = next(l for l in out.splitlines() if l.lstrip().startswith("∂m/∂x"))
+    line = next(row for row in out.splitlines() if row.lstrip().startswith("∂m/∂x"))
     assert line.rstrip().endswith("= 0   (0 since a·x is not the first largest argument)"), line
 
 
@@ -55,8 +56,8 @@ def test_output_using_a_name_directly_and_through_another_node_tells_the_two_apa
     problem = bpcalc.loads("inputs: {u: 2, s: 3, m: 3}\ndefine:\n  v: log(u + 1)\n  f: v * s + m / u\n")
     out = rendered("text", bpcalc.solve(problem), "grad", digits=6, only=None, max_paths=16,
                       ascii=False, standalone=False)
-    rows = [l.strip() for l in out.split("Step 4")[1].split("Step 5")[0].splitlines()
-            if l.strip().startswith("∂f/∂u")]
+    rows = [row.strip() for row in out.split("Step 4")[1].split("Step 5")[0].splitlines()
+            if row.strip().startswith("∂f/∂u")]
     assert len(rows) == 2, rows
     direct, total = rows
     assert "= −m / u²" in direct and direct.endswith("(f's direct use of u only)"), direct

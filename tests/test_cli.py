@@ -12,6 +12,7 @@ import pytest
 
 import bpcalc
 from bpcalc.cli.main import main
+
 from helpers import EXAMPLES, published
 
 SEED003 = str(EXAMPLES / "seed003_expression.yaml")

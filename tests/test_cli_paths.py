@@ -9,6 +9,7 @@ from bpcalc.cli import options
 from bpcalc.cli.app import run_app
 from bpcalc.cli.main import main
 from bpcalc.commands.solve import format_name
+
 from helpers import EXAMPLES
 
 FILES = sorted(str(p) for p in EXAMPLES.glob("*.yaml"))

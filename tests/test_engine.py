@@ -12,6 +12,7 @@ import pytest
 import bpcalc
 from bpcalc.engine import compile_problem
 from bpcalc.numbers import round_half_up
+
 from helpers import assert_gradients_match_fd, expression
 
 N_CHAIN = 100_000

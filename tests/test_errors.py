@@ -18,9 +18,9 @@ import pytest
 
 from bpcalc import engine, writeback
 from bpcalc.cli import exits
-from bpcalc.spec import yamldoc
 from bpcalc.cli.main import main
 from bpcalc.errors import InputError, Span
+from bpcalc.spec import yamldoc
 
 ROOT = Path(__file__).parent.parent
 GOOD = """\
@@ -309,7 +309,7 @@ def test_the_package_calls_exec_in_one_place_only():
     calls = re.compile(r"(?<![\w.])(eval|exec|compile|__import__)\s*\(")
     found = []
     for source in (ROOT / "bpcalc").rglob("*.py"):
-        for number, line in enumerate(source.read_text().splitlines(), 1):
+        for line in source.read_text().splitlines():
             code = line.split("#", 1)[0]
             if calls.search(code):
                 found.append((source.relative_to(ROOT).as_posix(), code.strip()))

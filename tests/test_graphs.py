@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import math
 
-import pytest
 import sympy
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import bpcalc
 from bpcalc.expr import Bin, Call, Name, Neg, Num
+
 from helpers import central_difference, fd_close
 
 SETTINGS = settings(max_examples=100, deadline=None,

@@ -9,6 +9,7 @@ import math
 import pytest
 
 import bpcalc
+
 from helpers import assert_gradients_match_fd
 
 ACTIVATIONS = ["sigmoid", "logistic", "tanh", "relu", "leaky_relu", {"leaky_relu": 0.2}, "linear",

@@ -12,6 +12,7 @@ import math
 import pytest
 
 import bpcalc
+
 from helpers import assert_gradients_match_fd, expression
 
 POINTS = [-7.5, -2.0, -0.3, -1e-3, 1e-3, 0.4, 1.7, 12.0]
@@ -52,7 +53,7 @@ def test_functions_compose_through_the_chain_rule():
     # a derivative that would be right alone but wrong inside a chain (du missing) shows up here
     for fn in UNARY:
         for x in (-0.8, 0.35, 1.9):
-            inner = f"(x*x + 0.5)" if fn in ("log", "sqrt") else "(3*x - 1)"
+            inner = "(x*x + 0.5)" if fn in ("log", "sqrt") else "(3*x - 1)"
             assert_gradients_match_fd(expression({"x": x}, {"y": f"{fn}{inner}"}))
 
 

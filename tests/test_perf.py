@@ -15,11 +15,12 @@ import pytest
 
 import bpcalc
 from bpcalc.engine import compile_problem
-from bpcalc.numbers import round_half_up
-from bpcalc.errors import MathError
+from bpcalc.errors import InputError, MathError
 from bpcalc.expr import Bin, Call, Name, Neg, Num
+from bpcalc.numbers import round_half_up
 from bpcalc.ops import FORWARD, ROUNDED, cancelled, partial_value
 from bpcalc.problem import Line, Problem
+
 from helpers import assert_gradients_match_fd
 
 UNARY = ["sigmoid", "tanh", "sin", "relu", "abs"]
@@ -219,7 +220,7 @@ def test_solving_a_changed_problem_again_uses_the_change():
     other = dataclasses.replace(problem, params={"a": 1.0})
     assert bpcalc.solve(other).values["z"] == 3.0 and bpcalc.solve(problem).values["z"] == 7.0
     renamed = dataclasses.replace(problem, inputs={"v": 1.0})
-    with pytest.raises(Exception):  # 'w' is no longer defined: compiled afresh, not reused
+    with pytest.raises(InputError):  # 'w' is no longer defined: compiled afresh, not reused
         bpcalc.solve(renamed)
 
 

@@ -20,6 +20,7 @@ from bpcalc.render.printers import AsciiPrinter, LatexPrinter, Printer
 from bpcalc.symbolic import evaluate
 from bpcalc.trace import ENTRY_KINDS, STEP_KINDS, build
 from bpcalc.trace.steps import Backward, Forward, Loss
+
 from helpers import rendered
 
 ROOT = Path(__file__).resolve().parent.parent

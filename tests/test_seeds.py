@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 import bpcalc
+
 from helpers import assert_gradients_match_fd, published
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

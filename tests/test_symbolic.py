@@ -11,10 +11,11 @@ from hypothesis import given, settings
 
 import bpcalc
 from bpcalc.expr import to_text
-from bpcalc.spec.expression import parse
 from bpcalc.render.json import as_data
-from bpcalc.trace import build as build_trace
+from bpcalc.spec.expression import parse
 from bpcalc.symbolic import derivative, evaluate
+from bpcalc.trace import build as build_trace
+
 from helpers import EXAMPLES
 from test_graphs import SETTINGS, build, graphs, solvable
 from test_networks import network, two_layers

@@ -10,6 +10,7 @@ import pytest
 
 import bpcalc
 from bpcalc.cli.main import main
+
 from helpers import EXAMPLES
 
 AUTO_NETWORK = """\

@@ -133,7 +133,8 @@ def run_app(args: list[str], debug: bool) -> int:
         sys.stderr.write("interrupted\n")
         return Exit.INTERRUPTED
     except Exception as exc:
-        if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
-            exc.show()  # a click usage error: bad option, missing argument
-            return int(exc.exit_code)  # type: ignore[attr-defined]
+        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(exit_code, int):  # a click usage error: bad option, missing argument
+            show()
+            return exit_code
         raise

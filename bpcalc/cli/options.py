@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from ..errors import BpcalcError, did_you_mean
 from ..render import FORMATS
@@ -76,8 +76,7 @@ def text_value(flag: str, text: str) -> str:
 # --- the table ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Option:
+class Option(NamedTuple):
     flags: tuple[str, ...]  # the long flag first
     key: str  # the name the job receives
     help: str
@@ -87,22 +86,20 @@ class Option:
     shown_default: str | None = None  # how --help states the default
 
 
-@dataclass(frozen=True, slots=True)
-class Argument:
+class Argument(NamedTuple):
     key: str
     metavar: str
     help: str
     many: bool = False  # one or more (check's answer files)
 
 
-@dataclass(frozen=True, slots=True)
-class Command:
+class Command(NamedTuple):
     name: str
     help: str  # the purpose line, then more
     example: str
     job: str  # "module:function", imported when the command runs
     arguments: tuple[Argument, ...]
-    options: tuple[Option, ...] = field(default=())
+    options: tuple[Option, ...] = ()
 
 
 FORMAT = Option(("--format", "-f"), "format", "rich (default on a terminal), text (default when piped), "
@@ -143,12 +140,11 @@ BY_NAME = {c.name: c for c in COMMANDS}
 # --- the fast start's parser ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Invocation:
+class Invocation(NamedTuple):
     """A parsed command line: the command and the value of every argument and option."""
 
     command: Command
-    values: dict[str, object]
+    values: dict[str, Any]
     debug: bool = False
 
 

@@ -32,10 +32,9 @@ def run(invocation: Invocation) -> int:
 
         check_target(str(output), file)
     problem = load(file)
-    solution = solve(problem, round=v["round"], lr=v["lr"], step=command == "step")  # type: ignore[arg-type]
-    trace = build(solution, command, only=v["only"], max_paths=int(v["max_paths"]))  # type: ignore[arg-type]
-    options = Options(digits=int(v["digits"]), ascii=bool(v["ascii"]),  # type: ignore[call-overload]
-                      standalone=bool(v["standalone"]))
+    solution = solve(problem, round=v["round"], lr=v["lr"], step=command == "step")
+    trace = build(solution, command, only=v["only"], max_paths=v["max_paths"])
+    options = Options(digits=v["digits"], ascii=v["ascii"], standalone=v["standalone"])
     sys.stdout.write(render(trace, format_name(v["format"]), options))
     if output is not None:
         from ..writeback import write_updated

@@ -37,9 +37,9 @@ def sgd(old: float, gradient: float, lr: float) -> float:
 _FORMULAS = Vocabulary({p.name: p.arity for p in TABLE if p.kind != "operator"}, {})
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Config:
-    """A variant of the computation; the default is the textbook one."""
+    """A variant of the computation; the default is the textbook one.  Not changed once made."""
 
     # primitive name -> replacement formulas of its partials, one per argument
     partials: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

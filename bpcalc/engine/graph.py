@@ -77,36 +77,36 @@ def compile_problem(problem: Problem) -> Graph:
         while stack:
             e = stack.pop()
             order.append(e)
-            kind = type(e)
-            if kind is Bin:
+            if type(e) is Bin:
                 stack.append(e.a)
                 stack.append(e.b)
-            elif kind is Neg:
+            elif type(e) is Neg:
                 stack.append(e.x)
-            elif kind is Call:
+            elif type(e) is Call:
                 stack.extend(e.args)
         out: list[int] = []  # tape indexes of finished subexpressions
+        a: tuple[int, ...]
         for e in reversed(order):
-            kind = type(e)
-            if kind is Name:
+            if type(e) is Name:
                 node = index.get(e.id)
                 if node is None:  # the loader checks this first; a guard for API users
                     raise InputError(f"'{e.id}' is used in '{line.name}' but never defined", line.span)
                 used[node] = None
                 out.append(root[node])
                 continue
-            if kind is Num:
+            if type(e) is Num:
                 code, a, k = CONST, (), e.value
-            elif kind is Bin:
+            elif type(e) is Bin:
                 b = out.pop()
                 code, a, k = codes[e.op], (out.pop(), b), 0.0
-            elif kind is Neg:
+            elif type(e) is Neg:
                 code, a, k = NEG, (out.pop(),), 0.0
             else:
+                assert type(e) is Call
                 n = len(e.args)
                 a = tuple(out[-n:])
                 del out[-n:]
-                code, k = codes.get(e.fn, LEAF), float(e.index)
+                code, k = codes.get(e.fn, LEAF), float(e.pick)
                 if code == LEAF:
                     raise KeyError(f"no primitive {e.fn!r} in the op table")
             out.append(len(op))

@@ -17,25 +17,41 @@ per-node closures.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import math
 import operator
 import weakref
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from ..errors import MathError
 from ..numbers import format_number, round_half_up
 from ..ops import DomainError, lookup, partial_kernel, softmax_vector, value
+from ..ops.formulas import partial, value_formula
 from ..ops.kernels import Kernel, compile_source, partial_at, python
-from ..ops.formulas import value_formula
+from ..ops.kernels import namespace as kernel_namespace
 from ..ops.table import CANCEL_BELOW, cancelled
 from ..problem import Problem
-from .codes import CONST, INDEXED_CODES, INLINE, NAMES, ROUNDED_CODES, VECTOR_CODES
+from .codes import CODES, CONST, INDEXED_CODES, INLINE, NAMES, ROUNDED_CODES, VECTOR_CODES
 from .config import TEXTBOOK, Config
 from .graph import UNIT, Graph, compile_problem
 
+
+class _ByCode(dict[int, Any]):
+    """code -> what `make(code)` gives, made on first use (most problems use a few primitives)."""
+
+    def __init__(self, make: Callable[[int], Any]):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, code: int) -> Any:
+        made = self[code] = self.make(code)
+        return made
+
+
 #: code -> the checked value function of the primitive
-VALUE: list[Kernel] = [value(lookup(name)) for name in NAMES]
+VALUE: dict[int, Kernel] = _ByCode(lambda code: value(lookup(NAMES[code])))
 
 
 # --- the forward loop, with the table's operators inlined ---------------------------------------------
@@ -138,7 +154,9 @@ class Solution:
             if parts is not None:
                 names, uses = self.graph.names, self.graph.uses
                 for node in range(len(names) - 1, self.graph.n_leaves - 1, -1):
-                    local[names[node]] = [(names[u], d) for u, d in zip(uses[node], parts[node])]
+                    ds = parts[node]
+                    assert ds is not None
+                    local[names[node]] = [(names[u], d) for u, d in zip(uses[node], ds)]
             self._local = local
         return self._local
 
@@ -251,26 +269,46 @@ class Kernels:
     """The partial-derivative kernels of one solve: the op table's, with the Config's
     replacements on the lines it names."""
 
-    __slots__ = ("config", "replaced", "at")
+    __slots__ = ("replaced", "at", "textbook")
 
     def __init__(self, config: Config):
-        self.config = config
-        self.replaced = config.kernels
+        self.replaced = {CODES[name]: ks for name, ks in config.kernels.items()}
         self.at = config.at
+        self.textbook = not self.replaced
 
     def get(self, code: int, i: int, n: int, node_name: str) -> Kernel:
-        name = NAMES[code]
-        replaced = self.replaced.get(name)
-        if replaced is not None and (self.at is None or node_name in self.at):
-            return replaced[i]
-        return partial_kernel(lookup(name), i, n)
+        if self.replaced:
+            replaced = self.replaced.get(code)
+            if replaced is not None and (self.at is None or node_name in self.at):
+                return replaced[i]
+        return _TABLE_KERNELS[code][i] if n == _ARITY[code] else partial_kernel(lookup(NAMES[code]), i, n)
 
     def replaces_arithmetic(self) -> bool:
         """Whether a replaced partial is one the closed forms assume (+ and ×)."""
-        return any(CODES_OF.get(name, INLINE) < INLINE for name in self.replaced)
+        return any(code < INLINE for code in self.replaced)
 
 
-CODES_OF = {name: code for code, name in enumerate(NAMES)}
+TEXTBOOK_KERNELS = Kernels(TEXTBOOK)
+
+
+def _unary_kernel(code: int) -> Kernel:
+    return partial_kernel(lookup(NAMES[code]), 0, 1)
+
+
+#: code -> the table's kernel of a one-argument call: f′ of the function around a closed-form sum
+_UNARY: dict[int, Kernel] = _ByCode(_unary_kernel)
+
+
+def _table_kernels(code: int) -> tuple[Kernel, ...]:
+    p = lookup(NAMES[code])
+    if p.variadic or not p.partials:
+        return ()
+    return tuple(partial_kernel(p, i, len(p.params)) for i in range(len(p.params)))
+
+
+#: code -> the table's kernel of each argument, for a call with every argument (the usual case)
+_TABLE_KERNELS: dict[int, tuple[Kernel, ...]] = _ByCode(_table_kernels)
+_ARITY: list[int] = [-1 if lookup(n).variadic else len(lookup(n).params) for n in NAMES]
 
 
 def _partial(graph: Graph, problem: Problem, kernels: Kernels, node: int, t: int, i: int,
@@ -287,10 +325,79 @@ def _partial(graph: Graph, problem: Problem, kernels: Kernels, node: int, t: int
             raise _domain_failure(graph, problem, t, vals, str(exc)) from None
 
 
+# The reverse pass over one line, with each fixed-arity primitive's partial formulas from the table
+# inlined (as the forward loop inlines the operators' values): no call per primitive.  It checks
+# nothing; a failure, or a primitive it has no branch for, sends the line to the general loop.
+_ADJOINTS = '''
+def adjoints(first, last, op, args, vals, found, node_of_root):
+    adj = [0.0] * (last - first + 1)
+    adj[-1] = 1.0
+    for t in range(last, first - 1, -1):
+        g = adj[t - first]
+        code = op[t]
+        if code == CONST or g == 0.0:
+            continue
+        a = args[t]
+        out = vals[t]
+{branches}
+        else:
+            return False
+    return True
+'''
+
+_ACCUMULATE = '''
+                if {i} >= first:
+                    adj[{i} - first] += g * d
+                else:  # a name used twice: its contributions cancel as by hand (1/a − a/a² is 0)
+                    u = node_of_root[{i}]
+                    before = found[u]
+                    share = g * d
+                    s = before + share
+                    found[u] = s if not {low} < s < {high} else cancelled(s, before, share)'''
+
+
+def _adjoint_branches() -> str:
+    out: list[str] = []
+    for code, name in enumerate(NAMES):
+        p = lookup(name)
+        if p.variadic or not p.partials:
+            continue
+        indexes = [f"i{k}" for k in range(len(p.params))]
+        out.append(f"        {'elif' if out else 'if'} code == {code}:  # {name}")
+        out.append(f"            {', '.join(indexes)}{',' if len(indexes) == 1 else ''} = a")
+        names = {x: f"vals[{i}]" for x, i in zip(p.params, indexes)}
+        names["out"] = "out"
+        for k, i in enumerate(indexes):
+            out.append(f"            if {i} < first or op[{i}] != CONST:")
+            out.append(f"                d = {python(partial(p, k, len(p.params)), names)}")
+            out.append(_ACCUMULATE.format(i=i, low=-CANCEL_BELOW, high=CANCEL_BELOW).strip("\n"))
+    return "\n".join(out)
+
+
+_adjoints: Callable[..., bool] = compile_source(
+    _ADJOINTS.replace("{branches}", _adjoint_branches()), "adjoints",
+    {**kernel_namespace(), "CONST": CONST, "cancelled": cancelled})
+
+
 def local_partials(graph: Graph, problem: Problem, node: int, vals: list[float],
                    round_digits: int | None, kernels: Kernels) -> list[float]:
     """∂line/∂u for each node u the line uses (in the order of graph.uses[node]): a reverse pass
     over the line's own run of the tape."""
+    first, last = graph.start[node], graph.root[node]
+    if kernels.textbook:
+        found = dict.fromkeys(graph.uses[node], 0.0)
+        try:
+            if _adjoints(first, last, graph.op, graph.args, vals, found, graph.node_of_root):
+                return list(found.values())
+        except (ArithmeticError, ValueError):
+            pass
+    return _local_partials_checked(graph, problem, node, vals, round_digits, kernels)
+
+
+def _local_partials_checked(graph: Graph, problem: Problem, node: int, vals: list[float],
+                            round_digits: int | None, kernels: Kernels) -> list[float]:
+    """local_partials() one kernel at a time: any primitive, the Config's replacements, and a
+    partial that breaks down named (or taken at its limit, as the table says)."""
     first, last = graph.start[node], graph.root[node]
     op, args = graph.op, graph.args
     found: dict[int, float] = dict.fromkeys(graph.uses[node], 0.0)
@@ -398,16 +505,18 @@ def _solve_at(problem: Problem, graph: Graph, leaf_values: list[float], round_di
     vals, raw = forward(graph, problem, leaf_values, round_digits, pins)
     if not backward:
         return Solution(problem, graph, vals, raw, None, None, round_digits, rate, config)
-    kernels = Kernels(config)
+    kernels = TEXTBOOK_KERNELS if config is TEXTBOOK else Kernels(config)
     n_nodes = len(graph.names)
     grad = [0.0] * n_nodes
     grad[graph.output] = 1.0
     parts: list[list[float] | None] = [None] * n_nodes
     uses, partners, wrapper, names = graph.uses, graph.partners, graph.wrapper, graph.names
+    op, args = graph.op, graph.args
+    textbook, unary = kernels.textbook, _UNARY
     if kernels.replaces_arithmetic():
         partners = [None] * n_nodes  # the closed forms assume the table's + and ×
     grad_pins = {index[n]: v for n, v in config.gradient_pins.items()}
-    edges = _edge_rules(graph, config)
+    edges = _edge_rules(graph, config) if config is not TEXTBOOK else None
     for node in range(n_nodes - 1, graph.n_leaves - 1, -1):
         if grad_pins and node in grad_pins:
             grad[node] = grad_pins[node]
@@ -420,9 +529,14 @@ def _solve_at(problem: Problem, graph: Graph, leaf_values: list[float], round_di
             else:
                 if w < 0:
                     gl = 1.0
-                else:
-                    x = vals[graph.args[w][0]]
-                    gl = 0.0 + _partial(graph, problem, kernels, node, w, 0, (x,), vals[w], vals)
+                else:  # f′ of the function around the sum: its kernel from the table
+                    x = vals[args[w][0]]
+                    code = op[w]
+                    try:
+                        f = unary[code] if textbook else kernels.get(code, 0, 1, names[node])
+                        gl = 0.0 + f(x, vals[w])
+                    except (ArithmeticError, ValueError):
+                        gl = 0.0 + _partial(graph, problem, kernels, node, w, 0, (x,), vals[w], vals)
                 # 1.0 * v is v: without a wrapper these are the general pass's 0 + v
                 if len(factors) == 3 and not edges:  # `v * a + b`, `w1*x1 + b`: written out
                     u0, u1, u2 = uses[node]
@@ -455,6 +569,10 @@ def _solve_at(problem: Problem, graph: Graph, leaf_values: list[float], round_di
     return Solution(problem, graph, vals, raw, grad, parts, round_digits, rate, config)
 
 
+def _forced(value: float, _: float) -> float:
+    return value
+
+
 def _edge_rules(graph: Graph, config: Config) -> dict[int, list[tuple[int, Callable[[float], float]]]]:
     """node -> [(position in graph.uses[node], what to make of the local derivative)]."""
     rules: dict[int, list[tuple[int, Callable[[float], float]]]] = {}
@@ -468,9 +586,9 @@ def _edge_rules(graph: Graph, config: Config) -> dict[int, list[tuple[int, Calla
         rules.setdefault(node, []).append((graph.uses[node].index(u), rule))
 
     for key, forced in config.edges.items():
-        place(key, lambda d, forced=forced: forced)
+        place(key, functools.partial(_forced, forced))
     for key, factor in config.edge_scales.items():
-        place(key, lambda d, factor=factor: d * factor)
+        place(key, functools.partial(operator.mul, factor))
     return rules
 
 

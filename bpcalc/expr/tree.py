@@ -6,43 +6,38 @@ tree (a long chain of + written on one line) never reaches Python's recursion li
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..numbers import format_number
 
 
-@dataclass(frozen=True, slots=True)
-class Num:
+class Num(NamedTuple):
     value: float
     pos: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class Name:
+class Name(NamedTuple):
     id: str
     pos: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class Neg:
+class Neg(NamedTuple):
     x: Expr
     pos: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class Bin:
+class Bin(NamedTuple):
     op: str  # one of + - * / **
     a: Expr
     b: Expr
     pos: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
+class Call(NamedTuple):
     fn: str
     args: tuple[Expr, ...]
     pos: int = 0
-    index: int = 0  # a vector primitive's component (softmax_k), or which argument (ismax_k)
+    pick: int = 0  # which component of a vector primitive (softmax_k), or which argument (ismax_k)
 
 
 Expr = Num | Name | Neg | Bin | Call
@@ -74,7 +69,7 @@ def rebuild(e: Expr, kids: list[Expr] | tuple[Expr, ...]) -> Expr:
     if isinstance(e, Bin):
         return Bin(e.op, kids[0], kids[1])
     if isinstance(e, Call):
-        return Call(e.fn, tuple(kids), index=e.index)
+        return Call(e.fn, tuple(kids), pick=e.pick)
     return e
 
 
@@ -144,7 +139,7 @@ def to_text(e: Expr) -> str:
     if isinstance(e, Call):
         inner = ", ".join(to_text(a) for a in e.args)
         if e.fn in ("softmax", "ismax", "ismin"):  # which component: ∂max(x, a)/∂a is ismax_2
-            return f"{e.fn}_{e.index + 1}({inner})"
+            return f"{e.fn}_{e.pick + 1}({inner})"
         return f"{e.fn}({inner})"
     p = _PREC[e.op]
     if e.op in ("+", "-"):  # a long sum is a left-deep spine: printed with a loop
@@ -154,22 +149,22 @@ def to_text(e: Expr) -> str:
             terms.append((cur.op, cur.b))
             cur = cur.a
         out = [to_text(cur) if _prec(cur) >= p else f"({to_text(cur)})"]
-        for op, b in reversed(terms):
-            s = to_text(b)
-            if _prec(b) < p or (_prec(b) == p and op == "-") or (isinstance(b, Num) and b.value < 0):
+        for op, term in reversed(terms):
+            s = to_text(term)
+            if _prec(term) < p or (_prec(term) == p and op == "-") or (isinstance(term, Num) and term.value < 0):
                 s = f"({s})"
             out.append(f" {op} {s}")
         return "".join(out)
-    a, b = to_text(e.a), to_text(e.b)
+    left, right = to_text(e.a), to_text(e.b)
     if e.op == "**":
         if _prec(e.a) <= p:
-            a = f"({a})"
+            left = f"({left})"
         if _prec(e.b) < p:
-            b = f"({b})"
-        return f"{a}**{b}"
+            right = f"({right})"
+        return f"{left}**{right}"
     if _prec(e.a) < p:
-        a = f"({a})"
+        left = f"({left})"
     # the right side of / needs parentheses at equal precedence: a / (b*c)
     if _prec(e.b) < p or (_prec(e.b) == p and e.op == "/") or (isinstance(e.b, Num) and e.b.value < 0):
-        b = f"({b})"
-    return f"{a}{e.op}{b}"
+        right = f"({right})"
+    return f"{left}{e.op}{right}"

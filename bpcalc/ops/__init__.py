@@ -8,7 +8,7 @@ functions.  Every other module reads primitives through here.
 from __future__ import annotations
 
 from .formulas import USER, lookup, partial, value_formula
-from .kernels import partial_kernel, partial_value, partials, softmax_partials, value
+from .kernels import Kernel, partial_kernel, partial_value, partials, softmax_partials, value
 from .table import BY_NAME, CANCELLED, TABLE, Case, DomainError, Primitive, cancelled, softmax_vector
 
 #: the functions whose outputs `--round N` rounds: what one reads off a calculator
@@ -19,10 +19,10 @@ ACTIVATIONS: dict[str, str] = {"linear": "linear", "identity": "linear"}
 ACTIVATIONS.update({name: p.name for p in TABLE if p.activation for name in (p.name, *p.aliases)})
 
 
-class _Values(dict[str, object]):
+class _Values(dict[str, Kernel]):
     """name -> checked value function, for every primitive (made on first use)."""
 
-    def __missing__(self, name: str) -> object:
+    def __missing__(self, name: str) -> Kernel:
         fn = value(lookup(name))
         self[name] = fn
         return fn

@@ -36,14 +36,19 @@ def _parsed(text: str) -> Expr:
     return parse(text, _OWN)
 
 
-@cache
 def partial(p: Primitive, i: int, n: int) -> Expr:
     """∂out/∂(argument i) for a call of `p` with `n` arguments, over `params(p, n)` and `out`.
 
     Arguments left out take their defaults (leaky_relu's slope).  For a vector primitive, i == 0
     is the diagonal entry and i == 1 the off-diagonal one (over `out` and `other`)."""
+    return _partial(p.name, i, n)
+
+
+@cache
+def _partial(name: str, i: int, n: int) -> Expr:
+    p = BY_NAME[name]
     if p.each_partial is not None:
-        return Call(p.each_partial, tuple(Name(x) for x in params(p, n)), index=i)
+        return Call(p.each_partial, tuple(Name(x) for x in params(p, n)), pick=i)
     if not p.partials:
         raise KeyError(f"no derivative for primitive {p.name!r}")
     formula = _parsed(p.partials[i])
@@ -56,7 +61,6 @@ def partial(p: Primitive, i: int, n: int) -> Expr:
     return formula
 
 
-@cache
 def value_formula(p: Primitive) -> Expr | None:
     """The value as a formula over the params, for the operators the engine inlines."""
     return _parsed(p.formula) if p.formula is not None else None

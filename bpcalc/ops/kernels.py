@@ -17,7 +17,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from ..expr.tree import Bin, Call, Expr, Name, Neg, Num
+from ..expr.tree import Bin, Expr, Name, Neg, Num
 from .formulas import lookup, params, partial, value_formula
 from .table import TABLE, DomainError, Primitive, cancelled
 
@@ -54,7 +54,7 @@ def python(e: Expr, names: dict[str, str]) -> str:
         return f"({a} {e.op} {python(e.b, names)})"
     args = [python(a, names) for a in e.args]
     if lookup(e.fn).indexed:
-        args.insert(0, str(e.index))
+        args.insert(0, str(e.pick))
     return f"{function_name(e.fn)}({', '.join(args)})"
 
 
@@ -74,9 +74,14 @@ def compile_source(source: str, name: str, ns: dict[str, Any] | None = None) -> 
     return scope[name]
 
 
-@cache
 def value(p: Primitive) -> Kernel:
     """The checked value function of a primitive (DomainError outside its domain)."""
+    return _value(p.name)
+
+
+@cache
+def _value(name: str) -> Kernel:
+    p = lookup(name)
     if p.forward is not None:
         return p.forward
     formula = value_formula(p)
@@ -94,10 +99,15 @@ def value(p: Primitive) -> Kernel:
     return compile_source(source, "value", ns)  # type: ignore[no-any-return]
 
 
-@cache
 def partial_kernel(p: Primitive, i: int, n: int) -> Kernel:
     """∂out/∂(argument i) of `p` with `n` arguments, as a function of the arguments and `out`
     (of `out` and `other` for a vector primitive)."""
+    return _partial_kernel(p.name, i, n)
+
+
+@cache
+def _partial_kernel(name: str, i: int, n: int) -> Kernel:
+    p = lookup(name)
     return formula_kernel(partial(p, i, n), _kernel_params(p, n))
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class DomainError(ArithmeticError):
@@ -39,8 +39,7 @@ def cancelled(s: float, a: float, b: float) -> float:
     return s
 
 
-@dataclass(frozen=True, slots=True)
-class Case:
+class Case(NamedTuple):
     """How a derivative-only function that picks a case is written and which case holds.
 
     `written` is (then, condition, otherwise) with `{0}`, `{1}` for the arguments, `{k}` for the
@@ -53,8 +52,7 @@ class Case:
     subject: int | None = 0
 
 
-@dataclass(frozen=True, slots=True)
-class Primitive:
+class Primitive(NamedTuple):
     """One primitive operation of the tape.
 
     params:    the arguments' names in the formulas (`a`, `b`; `x`, `slope`); for a variadic

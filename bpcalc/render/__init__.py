@@ -9,16 +9,16 @@ printer (`printers.py`); each format module places those rows on its medium.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
-from ..trace.steps import Trace
+if TYPE_CHECKING:
+    from ..trace.steps import Trace
 
 #: --format's choices, one module each
 FORMATS = ("rich", "text", "markdown", "latex", "json", "html")
 
 
-@dataclass(frozen=True, slots=True)
-class Options:
+class Options(NamedTuple):
     """How a trace is written: significant digits, ASCII symbols, a whole document."""
 
     digits: int = 12

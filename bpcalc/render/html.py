@@ -4,6 +4,7 @@ per step, names in <var> with subscripts, values and gradients coloured as in `r
 from __future__ import annotations
 
 import html
+
 from ..trace.steps import Trace
 from . import Options
 from .layout import Eq, Math, Segment, layout

@@ -194,9 +194,9 @@ def _case_note(case: Case, p: Printer) -> list[Segment]:
     """Why the case that applies does, in the op table's words: `1 since z = 0.3 > 0`."""
     rule = lookup(case.fn).case
     assert rule is not None, case.fn
-    holds = rule.holds(case.at, case.index, case.result)
+    holds = rule.holds(case.at, case.pick, case.result)
     if rule.subject is None:  # about the argument the helper asks about: max′ and min′
-        return [f"{p.num(case.result)} since ", Math(p.expr(case.args[case.index])), f" {holds}"]
+        return [f"{p.num(case.result)} since ", Math(p.expr(case.args[case.pick])), f" {holds}"]
     arg, at = case.args[rule.subject], case.at[rule.subject]
     shown = p.expr(arg)
     value = p.num(at)
@@ -216,12 +216,13 @@ def _node(entry: NodeGradient, output: str, p: Printer) -> list[Row]:
         row = _local_row(entry.terms[0].local, p)
         row.lhs, row.kind = lhs, "gradient"
         return [row]
-    rows: list[Row] = [_local_row(t.local, p) for t in entry.terms]
+    local_rows = [_local_row(t.local, p) for t in entry.terms]
     total = _gradient_row(entry, output, p)
-    for t, row in zip(entry.terms, rows):
+    for t, row in zip(entry.terms, local_rows):
         if t.consumer == output:  # ∂out/∂name twice, with two values: say which is which
             row.note = [f"({output}'s direct use of {entry.name} only)"]
             total.note = ["(total)"]
+    rows: list[Row] = [*local_rows]
     rows.append(total)
     if entry.shortcut is not None:
         s = entry.shortcut
@@ -248,7 +249,7 @@ def _gradient_row(entry: NodeGradient, output: str, p: Printer) -> Eq:
     return Eq(p.partial(output, entry.name), [symbols, numbers, p.num(entry.value)], "gradient")
 
 
-def _sum_of_products(pairs: list[tuple[float | Expr, ...]]) -> Expr:
+def _sum_of_products(pairs: list[tuple[float | Name | Num, ...]]) -> Expr:
     total: Expr | None = None
     for factors in pairs:
         prod: Expr = _leaf(factors[0])
@@ -259,7 +260,7 @@ def _sum_of_products(pairs: list[tuple[float | Expr, ...]]) -> Expr:
     return total
 
 
-def _leaf(x: float | Expr) -> Expr:
+def _leaf(x: float | Name | Num) -> Expr:
     return x if isinstance(x, (Name, Num)) else Num(x)
 
 

@@ -4,6 +4,7 @@ GitHub renders).  Plain words are escaped so names like `out_o1` never turn into
 from __future__ import annotations
 
 import re
+
 from ..trace.steps import Trace
 from . import Options
 from .layout import Eq, Math, Segment, layout

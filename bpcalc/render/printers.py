@@ -178,7 +178,7 @@ class Printer:
     def call(self, e: Call, numeric: bool) -> str:
         method = getattr(self, f"fn_{e.fn}", None)
         if method is not None:
-            return method(e, numeric)
+            return str(method(e, numeric))
         case = lookup(e.fn).case
         if case is not None and case.written is not None:
             return self.written_case(e, case.written, numeric)
@@ -187,7 +187,7 @@ class Printer:
     def written_case(self, e: Call, written: tuple[str, str, str], numeric: bool) -> str:
         """A case-picking helper in words, from the table's template: (1 if z > 0 else 0)."""
         args = [self.expr(a, numeric) for a in e.args]
-        fill: dict[str, str] = {"k": args[e.index] if e.index < len(args) else ""}
+        fill: dict[str, str] = {"k": args[e.pick] if e.pick < len(args) else ""}
         for fn in ("max", "min"):
             if "{" + fn + "}" in written[1]:
                 fill[fn] = self.function(fn, e.args, numeric)
@@ -208,7 +208,7 @@ class Printer:
         return (p.symbol if p is not None else None) or fn
 
     def fn_softmax(self, e: Call, numeric: bool) -> str:
-        return self.function(f"softmax_{e.index + 1}", e.args, numeric)
+        return self.function(f"softmax_{e.pick + 1}", e.args, numeric)
 
     def fn_sigmoid(self, e: Call, numeric: bool) -> str:
         # with numbers, σ is written out as the worked examples do: 1/(1 + e^−0.3)

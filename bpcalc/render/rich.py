@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+
 from ..trace.steps import Trace
 from . import Options
 from .layout import layout

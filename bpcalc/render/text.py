@@ -25,6 +25,7 @@ _ASCII = str.maketrans({"∂": "d", "×": "*", "·": "*", "−": "-", "≤": "<=
 _ASCII_WORDS = {"σ": "sigmoid", "η": "eta", "θ": "theta", "Σ": "sum", "δ": "delta"}
 
 Span = tuple[str, str | None]  # (text, style): style is heading, value, gradient, local, update, note
+Fix = Callable[[str], str]  # to_ascii, or leave the text as it is
 
 
 def to_ascii(s: str) -> str:
@@ -38,7 +39,7 @@ def _segments(segs: list[Segment]) -> str:
 
 
 def lines(sections: list[Section], ascii: bool = False) -> list[list[Span]]:
-    fix = to_ascii if ascii else (lambda s: s)
+    fix: Fix = to_ascii if ascii else str
     out: list[list[Span]] = []
     for sec in sections:
         if out:
@@ -67,7 +68,7 @@ def _widths(rows: list[list[str]]) -> list[int]:
     return widths
 
 
-def _cells(row: Eq, fix) -> list[str]:
+def _cells(row: Eq, fix: Fix) -> list[str]:
     """[lhs, formula, numbers, value]: the middle parts fill the formula column first."""
     middle = [fix(s) for s in row.parts[:-1]]
     middle += [""] * (2 - len(middle))
@@ -76,7 +77,7 @@ def _cells(row: Eq, fix) -> list[str]:
     return [fix(row.lhs), *middle, fix(row.parts[-1])]
 
 
-def _eq_lines(row: Eq, cells: list[str], widths: list[int], fix) -> list[list[Span]]:
+def _eq_lines(row: Eq, cells: list[str], widths: list[int], fix: Fix) -> list[list[Span]]:
     lhs, c1, c2, value = cells
     note = fix(_segments(row.note))
     for w in (widths, [0, 0, 0]):  # aligned if it fits, else unpadded, else one part a line
@@ -95,7 +96,7 @@ def _eq_lines(row: Eq, cells: list[str], widths: list[int], fix) -> list[list[Sp
     return [*result, last]
 
 
-def _one_line(row: Eq, cells: list[str], widths: list[int], fix) -> list[Span]:
+def _one_line(row: Eq, cells: list[str], widths: list[int], fix: Fix) -> list[Span]:
     lhs, c1, c2, value = cells
     rel = f" {fix(row.relation)} "
     spans: list[Span] = [("  " + lhs.ljust(widths[0]), None)]

@@ -91,7 +91,7 @@ def expression_problem(doc: Doc) -> Problem:
         raise InputError(f"output '{output}' is not defined", doc.span(("output",)), hint)
 
     spans = {name: doc.key_span(path) for name, path in taken.items()}
-    locations = {name: ("params", name) for name in params}
+    locations: dict[str, Path] = {name: ("params", name) for name in params}
     return Problem(doc.file, inputs, params, lines, output, frozen, lr, places, "expression",
                    spans, locations)
 

@@ -89,7 +89,7 @@ class _Lowering:
         sizes = [len(input_names)] + [len(neurons) for _, neurons, _, _, _ in structure]
         prev_names = input_names
         weight_exprs = []
-        for li, (lname, neurons, act, weights, bias) in enumerate(structure):
+        for li, (lname, neurons, _, weights, bias) in enumerate(structure):
             weight_exprs.append(self.layer_params(li, lname, neurons, weights, bias, prev_names, sizes[li]))
             prev_names = neurons
         out_neurons = structure[-1][1]
@@ -121,15 +121,16 @@ class _Lowering:
                 tname = f"t_{neuron}{suffix}"
                 self.leaf_input(tname, value, spath + ("targets",), "target")
                 targets.append(tname)
-            for li, (lname, neurons, act, _, _) in enumerate(structure):
+            for li, (_, neurons, act, _, _) in enumerate(structure):
                 path: Path = ("network", "layers", li)
                 nets = []
                 for j, neuron in enumerate(neurons):
                     terms: list[Expr] = []
                     for k, w in enumerate(weight_exprs[li][0][j]):
                         terms.append(Bin("*", w, Name(prev[k])))
-                    if weight_exprs[li][1][j] is not None:
-                        terms.append(weight_exprs[li][1][j])
+                    bias = weight_exprs[li][1][j]
+                    if bias is not None:
+                        terms.append(bias)
                     nname = f"{naming[0]}_{neuron}{suffix}"
                     self.define(nname, _sum(terms), path, "net")
                     nets.append(nname)
@@ -196,7 +197,8 @@ class _Lowering:
             names.append(name)
         return names
 
-    def layer(self, li: int, layer: Any, naming: tuple[str, str]):
+    def layer(self, li: int, layer: Any, naming: tuple[str, str]
+              ) -> tuple[str, list[str], tuple[str, float | None], list[Any], Any]:
         path: Path = ("network", "layers", li)
         if not isinstance(layer, dict):
             raise self.fail(f"layer {li + 1} must be a mapping", path,
@@ -244,7 +246,8 @@ class _Lowering:
             if value not in self.params and _looks_like_number(value):
                 number(self.doc, path, value, what)  # a quoted number: refused as text, with that hint
             if value not in self.params:
-                hint = did_you_mean(value, list(self.params)) or f"add it under `params:`, e.g. params: {{{value}: 0.1}}"
+                hint = (did_you_mean(value, list(self.params))
+                        or f"add it under `params:`, e.g. params: {{{value}: 0.1}}")
                 raise self.fail(f"{what} '{value}' is not declared under `params`", path, hint)
             self.locations.setdefault(value, ("params", value))
             return Name(value)
@@ -260,7 +263,7 @@ class _Lowering:
         return Name(auto)
 
     def layer_params(self, li: int, lname: str, neurons: list[str], weights: list[Any], bias: Any,
-                     prev: list[str], n_in: int):
+                     prev: list[str], n_in: int) -> tuple[list[list[Expr]], list[Expr | None]]:
         path: Path = ("network", "layers", li)
         raw_rows = self.doc.data["network"]["layers"][li]["weights"]
         flat = not any(isinstance(r, list) for r in raw_rows)
@@ -301,7 +304,7 @@ class _Lowering:
             return x
         p = lookup(kind)
         if p.kind == "vector":  # component j of the layer's softmax
-            return Call(kind, tuple(Name(n) for n in nets), index=j)
+            return Call(kind, tuple(Name(n) for n in nets), pick=j)
         if given is not None and given != p.defaults[-1]:
             return Call(kind, (x, Num(given)))
         return Call(kind, (x,))
@@ -346,7 +349,7 @@ class _Lowering:
         value = self.data.get("reduction", "mean")
         if value not in ("mean", "sum"):
             raise self.fail(f"unknown reduction {value!r}", ("reduction",), "reduction: mean or sum")
-        return value
+        return str(value)
 
     def samples(self, data: dict[str, Any]) -> list[tuple[Path, Any]]:
         if "sample" in data and "samples" in data:

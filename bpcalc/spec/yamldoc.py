@@ -51,7 +51,7 @@ class Doc:
         s = self.span(path)
         value = self.data_at(path)
         extent = self.extents.get(path)
-        if s.column is None or extent is None or not isinstance(value, str):
+        if s.column is None or s.line is None or extent is None or not isinstance(value, str):
             return s
         start, end = extent
         quoted = self.styles.get(path) in ("'", '"')

@@ -8,28 +8,25 @@ Every renderer formats a Trace and computes nothing; `build.py` makes it from an
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple
 
 from ..expr.tree import Expr
 
 
-
-@dataclass(frozen=True, slots=True)
-class Leaf:
+class Leaf(NamedTuple):
     name: str
     value: float
     role: str  # "input", "param" or "frozen"
 
 
-@dataclass(frozen=True, slots=True)
-class Given:
+class Given(NamedTuple):
     leaves: tuple[Leaf, ...]
     lr: float
     round: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class Computed:
+class Computed(NamedTuple):
     """One forward line: name = formula = numbers = value (unrounded: before --round)."""
 
     name: str
@@ -40,29 +37,25 @@ class Computed:
     places: int | None = None  # --round's decimal places, when `unrounded` is set
 
 
-@dataclass(frozen=True, slots=True)
-class Forward:
+class Forward(NamedTuple):
     lines: tuple[Computed, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Loss:
+class Loss(NamedTuple):
     line: Computed
 
 
-@dataclass(frozen=True, slots=True)
-class Case:
+class Case(NamedTuple):
     """Which case of a piecewise derivative applies: relu′ is 1 since net > 0."""
 
     fn: str  # step, leaky_step, sign, ismax, ismin
     args: tuple[Expr, ...]
     at: tuple[float, ...]  # the arguments' values
-    index: int  # ismax/ismin: which argument
+    pick: int  # ismax/ismin: which argument
     result: float
 
 
-@dataclass(frozen=True, slots=True)
-class Local:
+class Local(NamedTuple):
     """∂of/∂wrt = formula = numbers = value.  `formula` is None when it cannot be written out
     (an expression too deeply nested to differentiate symbolically); the value is the engine's."""
 
@@ -75,8 +68,7 @@ class Local:
     gate: str | None = None  # "add" or "mul": seed 000's gate rules for a single + or × node
 
 
-@dataclass(frozen=True, slots=True)
-class Term:
+class Term(NamedTuple):
     """One consumer's share of a gradient: ∂L/∂consumer · ∂consumer/∂name."""
 
     consumer: str
@@ -84,15 +76,13 @@ class Term:
     local: Local
 
 
-@dataclass(frozen=True, slots=True)
-class Seed:
+class Seed(NamedTuple):
     """grad_table[output] = 1."""
 
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class Shortcut:
+class Shortcut(NamedTuple):
     """The textbook identity the sum collapses to: ∂L/∂net = scale·(out − t) (SPEC: out − t)."""
 
     out: str
@@ -104,8 +94,7 @@ class Shortcut:
     value: float
 
 
-@dataclass(frozen=True, slots=True)
-class NodeGradient:
+class NodeGradient(NamedTuple):
     """∂L/∂name = Σ over its consumers of ∂L/∂consumer · ∂consumer/∂name = value."""
 
     name: str
@@ -114,14 +103,12 @@ class NodeGradient:
     shortcut: Shortcut | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Backward:
+class Backward(NamedTuple):
     output: str
     entries: tuple[Seed | NodeGradient, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Path:
+class Path(NamedTuple):
     """One path from the output down to a name: its nodes (output first) and edge factors."""
 
     nodes: tuple[str, ...]
@@ -129,8 +116,7 @@ class Path:
     value: float  # the product of the factors
 
 
-@dataclass(frozen=True, slots=True)
-class PathSum:
+class PathSum(NamedTuple):
     """∂L/∂target as each path's product, and (with several paths) their sum."""
 
     target: str
@@ -138,8 +124,7 @@ class PathSum:
     value: float  # the engine's gradient
 
 
-@dataclass(frozen=True, slots=True)
-class DeltaForm:
+class DeltaForm(NamedTuple):
     """Too many paths to write out: the per-node (δ) form, ∂L/∂target = Σ δ_consumer · local."""
 
     target: str
@@ -149,30 +134,26 @@ class DeltaForm:
     gradient: NodeGradient
 
 
-@dataclass(frozen=True, slots=True)
-class ChainRule:
+class ChainRule(NamedTuple):
     output: str
     entries: tuple[PathSum | DeltaForm, ...]
     per: str = "parameter"  # or "leaf" (a graph without params), "name" (--only)
 
 
-@dataclass(frozen=True, slots=True)
-class Update:
+class Update(NamedTuple):
     name: str
     old: float
     gradient: float
     new: float
 
 
-@dataclass(frozen=True, slots=True)
-class SGD:
+class SGD(NamedTuple):
     output: str
     lr: float
     updates: tuple[Update, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class LossAfter:
+class LossAfter(NamedTuple):
     output: str
     value: float
 
@@ -182,8 +163,7 @@ STEP_KINDS: tuple[type, ...] = (Given, Forward, Loss, Backward, ChainRule, SGD, 
 ENTRY_KINDS: tuple[type, ...] = (Seed, NodeGradient, PathSum, DeltaForm)
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(NamedTuple):
     """The solution as data (SPEC §5): what `--format json` prints, full precision."""
 
     output: str
@@ -193,13 +173,12 @@ class Result:
     round: int | None
     gradients: Mapping[str, float] | None = None  # not from `forward`
     locals: tuple[Local, ...] = ()  # every line's derivative with respect to each name it uses
-    unrounded: Mapping[str, float] = field(default_factory=dict)
+    unrounded: Mapping[str, float] = MappingProxyType({})
     updated: Mapping[str, float] | None = None  # `step` only
     loss_after: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Trace:
+class Trace(NamedTuple):
     """A worked solution: its steps, in order, and the solution as data."""
 
     command: str

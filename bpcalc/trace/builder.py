@@ -21,8 +21,30 @@ from ..expr.tree import Bin, Call, Expr, Name, Num, children, rebuild
 from ..ops import TABLE
 from ..problem import Line
 from ..symbolic import derivative, evaluate, softmax_names
-from .steps import (SGD, Backward, Case, ChainRule, Computed, DeltaForm, Forward, Given, Leaf, Local, Loss,
-                    LossAfter, NodeGradient, Path, PathSum, Result, Seed, Shortcut, Step, Term, Trace, Update)
+from .steps import (
+    SGD,
+    Backward,
+    Case,
+    ChainRule,
+    Computed,
+    DeltaForm,
+    Forward,
+    Given,
+    Leaf,
+    Local,
+    Loss,
+    LossAfter,
+    NodeGradient,
+    Path,
+    PathSum,
+    Result,
+    Seed,
+    Shortcut,
+    Step,
+    Term,
+    Trace,
+    Update,
+)
 
 #: functions that appear only in derivatives and pick a case: their numbers form is the case's value
 CASE_FUNCTIONS = frozenset(p.name for p in TABLE if p.case is not None)
@@ -73,7 +95,7 @@ def _cases(formula: Expr, values: dict[str, float], round_digits: int | None) ->
     for node in _subexpressions(formula):
         if isinstance(node, Call) and node.fn in CASE_FUNCTIONS:
             at = tuple(evaluate(a, values, round_digits) for a in node.args)
-            cases.append(Case(node.fn, node.args, at, node.index, evaluate(node, values, round_digits)))
+            cases.append(Case(node.fn, node.args, at, node.pick, evaluate(node, values, round_digits)))
     return tuple(reversed(cases))
 
 
@@ -156,18 +178,21 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
             factors[u] = factors.get(u, 0) + f + p
     reaching = {u: [c for c in cs if paths.get(c, 0) > 0] for u, cs in consumers.items()}
 
-    shown_backward = _descendants(lines, solution, only) if only else None
-    # the lines the names are computed from, and the way from them to the output (a param has
-    # no lines of its own, but its gradient uses every value on that way)
-    shown_forward = _ancestors(solution, only) | shown_backward if only else None
-
-    steps: list[Step] = []
-    roles = {n: "input" for n in problem.inputs}
-    roles.update({n: ("frozen" if n in problem.frozen else "param") for n in problem.params})
-    given = shown_forward
-    if only:  # and the leaves whose numbers the shown lines use
+    shown_backward: set[str] | None = None
+    shown_forward: set[str] | None = None
+    given: set[str] | None = None
+    if only:
+        shown_backward = _descendants(lines, solution, only)
+        # the lines the names are computed from, and the way from them to the output (a param
+        # has no lines of its own, but its gradient uses every value on that way)
+        shown_forward = _ancestors(solution, only) | shown_backward
+        # and the leaves whose numbers the shown lines use
         given = shown_forward | {u for line in lines if line.name in shown_forward
                                  for u, _ in solution.local.get(line.name, ())}
+
+    steps: list[Step] = []
+    roles = dict.fromkeys(problem.inputs, "input")
+    roles.update({n: ("frozen" if n in problem.frozen else "param") for n in problem.params})
     steps.append(Given(
         tuple(Leaf(n, v, roles[n]) for n, v in leaves.items() if given is None or n in given),
         solution.lr, solution.round))
