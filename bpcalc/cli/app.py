@@ -15,6 +15,7 @@ import typer
 from typer.core import TyperArgument
 
 from .. import __version__
+from .execute import execute
 from .exits import Exit, guarded
 from .options import COMMANDS, Command, Invocation
 
@@ -100,8 +101,6 @@ def _function(command: Command, debug: bool) -> Any:
                     values[option.key] = option.convert(option.flags[0], value)
             for argument in command.arguments:
                 values[argument.key] = given[argument.key]
-            from .main import execute
-
             return execute(Invocation(command, values, debug))
 
         code = guarded(job, debug)
@@ -127,11 +126,8 @@ def run_app(args: list[str], debug: bool) -> int:
         return int(rv) if isinstance(rv, int) else Exit.OK
     except typer.Exit as exc:
         return int(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
-        import sys
-
-        sys.stderr.write("interrupted\n")
-        return Exit.INTERRUPTED
+    except typer.Abort:  # click's word for a Ctrl-C while it parses: reported by exits.guarded
+        raise KeyboardInterrupt from None
     except Exception as exc:
         show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
         if callable(show) and isinstance(exit_code, int):  # a click usage error: bad option, missing argument

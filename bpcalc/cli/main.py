@@ -11,17 +11,9 @@ from __future__ import annotations
 
 import sys
 
+from .execute import execute
 from .exits import Exit, guarded
 from .options import Invocation, parse
-
-
-def execute(invocation: Invocation) -> int | None:
-    """Import the command's job and run it."""
-    import importlib
-
-    module, _, function = invocation.command.job.partition(":")
-    job = getattr(importlib.import_module(module), function)
-    return job(invocation)  # type: ignore[no-any-return]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,9 +31,13 @@ def main(argv: list[str] | None = None) -> int:
 
     code = guarded(fast, debug)
     if invocation[0] is None and code == Exit.OK:
-        from .app import run_app
 
-        code = run_app(args, debug)
+        def full() -> int:
+            from .app import run_app  # inside the guard: a Ctrl-C while typer loads is still 130
+
+            return run_app(args, debug)
+
+        code = guarded(full, debug)
     if argv is None:
         raise SystemExit(code)
     return code

@@ -10,7 +10,6 @@ jobs are named by module path and imported only when they run.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -24,13 +23,9 @@ class UsageError(BpcalcError):
 
 # --- converting and checking values -------------------------------------------------------------------
 
-_UINT = re.compile(r"[0-9]+\Z")
-_FLOAT = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\Z")
-
-
 def whole(low: int, high: int | None, what: str) -> Callable[[str, str], int]:
     def convert(flag: str, text: str) -> int:
-        if _UINT.match(text) and low <= int(text) and (high is None or int(text) <= high):
+        if text.isascii() and text.isdigit() and low <= int(text) and (high is None or int(text) <= high):
             return int(text)
         span = f"from {low} to {high}" if high is not None else f"of at least {low}"
         raise UsageError(f"{flag} must be a whole number {span}, not {text}", None,
@@ -40,7 +35,10 @@ def whole(low: int, high: int | None, what: str) -> Callable[[str, str], int]:
 
 def positive(what: str, example: str) -> Callable[[str, str], float]:
     def convert(flag: str, text: str) -> float:
-        value = float(text) if _FLOAT.match(text) else math.nan
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
         if value > 0 and math.isfinite(value):
             return value
         raise UsageError(f"{flag} must be a positive number, not {text}", None,

@@ -21,7 +21,6 @@ def run(invocation: Invocation) -> int:
     from ..engine import solve
     from ..render import Options, render
     from ..spec import load
-    from ..trace import build
 
     v = invocation.values
     command = invocation.command.name
@@ -33,9 +32,17 @@ def run(invocation: Invocation) -> int:
         check_target(str(output), file)
     problem = load(file)
     solution = solve(problem, round=v["round"], lr=v["lr"], step=command == "step")
-    trace = build(solution, command, only=v["only"], max_paths=v["max_paths"])
+    fmt = format_name(v["format"])
+    if fmt == "json":  # the solution as data: no steps to build
+        from ..trace.data import data_trace
+
+        trace = data_trace(solution, command)
+    else:
+        from ..trace import build
+
+        trace = build(solution, command, only=v["only"], max_paths=v["max_paths"])
     options = Options(digits=v["digits"], ascii=v["ascii"], standalone=v["standalone"])
-    sys.stdout.write(render(trace, format_name(v["format"]), options))
+    sys.stdout.write(render(trace, fmt, options))
     if output is not None:
         from ..writeback import write_updated
 

@@ -43,6 +43,7 @@ class Graph:
     # UNIT for a plain sum of distinct names (every partial exactly 1).
     wrapper: list[int] = field(default_factory=list)
     formulas: list[Expr] = field(default_factory=list)  # each line's expression, compiled as is
+    codes: frozenset[int] = frozenset()  # the primitives on the tape
 
 
 def compile_problem(problem: Problem) -> Graph:
@@ -136,7 +137,8 @@ def compile_problem(problem: Problem) -> Graph:
         if found and found[1] < 0 and all(f == len(op) for f in found[0]):
             wrapper[node] = UNIT
     return Graph(names, index, n_leaves, root, start, uses, op, args, const, node_of_root,
-                 index[problem.output], program, partners, wrapper, [line.expr for line in problem.lines])
+                 index[problem.output], program, partners, wrapper, [line.expr for line in problem.lines],
+                 frozenset(op) - {LEAF, CONST})
 
 
 def _affine_partners(op: list[int], args: list[tuple[int, ...]], first: int, last: int,

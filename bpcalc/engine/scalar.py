@@ -30,7 +30,6 @@ from ..numbers import format_number, round_half_up
 from ..ops import DomainError, lookup, partial_kernel, softmax_vector, value
 from ..ops.formulas import partial, value_formula
 from ..ops.kernels import Kernel, compile_source, partial_at, python
-from ..ops.kernels import namespace as kernel_namespace
 from ..ops.table import CANCEL_BELOW, cancelled
 from ..problem import Problem
 from .codes import CODES, CONST, INDEXED_CODES, INLINE, NAMES, ROUNDED_CODES, VECTOR_CODES
@@ -96,8 +95,7 @@ def _inline_branches() -> str:
 
 _run_unchecked: Callable[..., None] = compile_source(
     _LOOP.replace("{inline}", _inline_branches()), "run",
-    {"VALUE": VALUE, "INDEXED": INDEXED_CODES, "ROUNDED": ROUNDED_CODES, "round_half_up": round_half_up,
-     "cancelled": cancelled})
+    {"VALUE": VALUE, "INDEXED": INDEXED_CODES, "ROUNDED": ROUNDED_CODES, "round_half_up": round_half_up})
 
 
 class Solution:
@@ -356,11 +354,11 @@ _ACCUMULATE = '''
                     found[u] = s if not {low} < s < {high} else cancelled(s, before, share)'''
 
 
-def _adjoint_branches() -> str:
+def _adjoint_branches(codes: frozenset[int]) -> str:
     out: list[str] = []
     for code, name in enumerate(NAMES):
         p = lookup(name)
-        if p.variadic or not p.partials:
+        if code not in codes or p.variadic or not p.partials:
             continue
         indexes = [f"i{k}" for k in range(len(p.params))]
         out.append(f"        {'elif' if out else 'if'} code == {code}:  # {name}")
@@ -374,9 +372,12 @@ def _adjoint_branches() -> str:
     return "\n".join(out)
 
 
-_adjoints: Callable[..., bool] = compile_source(
-    _ADJOINTS.replace("{branches}", _adjoint_branches()), "adjoints",
-    {**kernel_namespace(), "CONST": CONST, "cancelled": cancelled})
+@functools.cache
+def _adjoints(codes: frozenset[int]) -> Callable[..., bool]:
+    """The reverse pass with a branch for each primitive in `codes` (a graph's primitives)."""
+    branches = _adjoint_branches(codes) or "        if False:\n            pass"
+    return compile_source(_ADJOINTS.replace("{branches}", branches), "adjoints",  # type: ignore[no-any-return]
+                          {"CONST": CONST, "cancelled": cancelled})
 
 
 def local_partials(graph: Graph, problem: Problem, node: int, vals: list[float],
@@ -387,7 +388,7 @@ def local_partials(graph: Graph, problem: Problem, node: int, vals: list[float],
     if kernels.textbook:
         found = dict.fromkeys(graph.uses[node], 0.0)
         try:
-            if _adjoints(first, last, graph.op, graph.args, vals, found, graph.node_of_root):
+            if _adjoints(graph.codes)(first, last, graph.op, graph.args, vals, found, graph.node_of_root):
                 return list(found.values())
         except (ArithmeticError, ValueError):
             pass

@@ -13,6 +13,7 @@ source compiled in this process, for inspection (`python -m bpcalc.ops.kernels` 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -58,18 +59,22 @@ def python(e: Expr, names: dict[str, str]) -> str:
     return f"{function_name(e.fn)}({', '.join(args)})"
 
 
-def namespace() -> dict[str, Any]:
-    """What generated source may refer to: the table's value functions, and its errors."""
-    ns: dict[str, Any] = {function_name(p.name): value(p) for p in TABLE}
+_FUNCTION_NAMES = {function_name(p.name): p for p in TABLE}
+
+
+def namespace(source: str) -> dict[str, Any]:
+    """What generated source may refer to: the table's value functions it calls, and its errors."""
+    ns: dict[str, Any] = {name: value(_FUNCTION_NAMES[name]) for name in set(re.findall(r"\bF_\w+", source))}
     ns["DomainError"] = DomainError
     ns["cancelled"] = cancelled
     return ns
 
 
 def compile_source(source: str, name: str, ns: dict[str, Any] | None = None) -> Any:
-    """Compile generated source and return the object it defines as `name`."""
+    """Compile generated source and return the object it defines as `name`; `ns` adds to what
+    the source may refer to (the table's functions and errors)."""
     SOURCES.append(source)
-    scope = dict(namespace() if ns is None else ns)
+    scope = {**namespace(source), **(ns or {})}
     exec(compile(source, f"<bpcalc.ops.kernels {len(SOURCES)}>", "exec"), scope)  # noqa: S102 - table source only
     return scope[name]
 

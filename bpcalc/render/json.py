@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from ..expr.tree import to_text
-from ..trace.steps import Trace
+from ..trace.data import Trace
 from . import Options
 
 

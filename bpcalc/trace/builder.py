@@ -17,27 +17,24 @@ import math
 
 from ..engine import Solution
 from ..errors import InputError, did_you_mean
-from ..expr.tree import Bin, Call, Expr, Name, Num, children, rebuild
-from ..ops import TABLE
+from ..expr.tree import Bin, Expr, Name, Num
 from ..problem import Line
-from ..symbolic import derivative, evaluate, softmax_names
+from ..symbolic import evaluate
+from .data import Locals, data_trace, result_of, substitute
 from .steps import (
     SGD,
     Backward,
-    Case,
     ChainRule,
     Computed,
     DeltaForm,
     Forward,
     Given,
     Leaf,
-    Local,
     Loss,
     LossAfter,
     NodeGradient,
     Path,
     PathSum,
-    Result,
     Seed,
     Shortcut,
     Step,
@@ -46,9 +43,6 @@ from .steps import (
     Update,
 )
 
-#: functions that appear only in derivatives and pick a case: their numbers form is the case's value
-CASE_FUNCTIONS = frozenset(p.name for p in TABLE if p.case is not None)
-
 #: how many factors, over all of one name's paths, the chain-rule step writes out (× max_paths)
 FACTORS_PER_PATH_ALLOWED = 8
 
@@ -56,98 +50,15 @@ FACTORS_PER_PATH_ALLOWED = 8
 # --- formulas with numbers ----------------------------------------------------------------------------
 
 
-def substitute(e: Expr, values: dict[str, float], round_digits: int | None = None) -> Expr:
-    """The formula with every name replaced by its value, and each derivative-only case function
-    (relu′'s step, …) by the number it takes.  Iterative: deep sums do not recurse."""
-    done: list[Expr] = []
-    stack: list[tuple[Expr, bool]] = [(e, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if isinstance(node, Num):
-            done.append(node)
-        elif isinstance(node, Name):
-            done.append(Num(values[node.id]))
-        elif isinstance(node, Call) and node.fn in CASE_FUNCTIONS:
-            done.append(Num(evaluate(node, values, round_digits)))
-        elif not expanded:
-            stack.append((node, True))
-            stack.extend((c, False) for c in reversed(children(node)))
-        else:
-            n = len(children(node))
-            kids = done[len(done) - n:]
-            del done[len(done) - n:]
-            done.append(rebuild(node, kids))
-    return done[0]
-
-
-def _subexpressions(e: Expr) -> list[Expr]:
-    out: list[Expr] = []
-    stack = [e]
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        stack.extend(children(node))
-    return out
-
-
-def _cases(formula: Expr, values: dict[str, float], round_digits: int | None) -> tuple[Case, ...]:
-    cases = []
-    for node in _subexpressions(formula):
-        if isinstance(node, Call) and node.fn in CASE_FUNCTIONS:
-            at = tuple(evaluate(a, values, round_digits) for a in node.args)
-            cases.append(Case(node.fn, node.args, at, node.pick, evaluate(node, values, round_digits)))
-    return tuple(reversed(cases))
-
-
-def _gate(line: Line, wrt: str) -> str | None:
-    """Seed 000's gate rules apply to a line that is one + or × of two different operands."""
-    e = line.expr
-    if not (isinstance(e, Bin) and e.op in ("+", "*")):
-        return None
-    if not all(isinstance(x, (Name, Num)) for x in (e.a, e.b)) or e.a == e.b:
-        return None
-    return "add" if e.op == "+" else "mul"
-
-
-class _Locals:
-    """Local derivative formulas, each written once, with the softmax siblings' names known."""
-
-    def __init__(self, solution: Solution):
-        self.solution = solution
-        self.lines = {line.name: line for line in solution.problem.lines}
-        self.known = softmax_names(solution.problem.lines)
-        self.value = {(of, wrt): d for of, parts in solution.local.items() for wrt, d in parts}
-        self.made: dict[tuple[str, str], Local] = {}
-
-    def get(self, of: str, wrt: str) -> Local:
-        made = self.made.get((of, wrt))
-        if made is None:
-            made = self.made[(of, wrt)] = self._make(of, wrt)
-        return made
-
-    def _make(self, of: str, wrt: str) -> Local:
-        sol = self.solution
-        line = self.lines[of]
-        value = self.value[(of, wrt)]
-        try:
-            formula = derivative(line.expr, wrt, line.name, self.known)
-            numbers = substitute(formula, sol.values, sol.round)
-            cases = _cases(formula, sol.values, sol.round)
-        except RecursionError:  # a formula nested hundreds deep: the value alone is shown
-            return Local(of, wrt, None, None, value)
-        return Local(of, wrt, formula, numbers, value, cases, _gate(line, wrt))
-
-    def every(self) -> tuple[Local, ...]:
-        """Each line's derivative with respect to each name it uses, the lines in order."""
-        return tuple(self.get(line.name, wrt) for line in self.solution.problem.lines
-                     for wrt, _ in self.solution.local.get(line.name, ()))
-
-
 # --- building the trace --------------------------------------------------------------------------------
 
 
 def build(solution: Solution, command: str, *, only: list[str] | None = None,
-          max_paths: int = 16) -> Trace:
+          max_paths: int = 16, steps: bool = True) -> Trace:
+    """The trace of `command` (forward, grad or step).  With `steps=False`, the solution as data
+    alone (what `--format json` prints): no steps, and local derivatives without their numbers."""
+    if not steps:
+        return data_trace(solution, command)
     problem = solution.problem
     output = problem.output
     lines = problem.lines
@@ -190,10 +101,10 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
         given = shown_forward | {u for line in lines if line.name in shown_forward
                                  for u, _ in solution.local.get(line.name, ())}
 
-    steps: list[Step] = []
+    made: list[Step] = []
     roles = dict.fromkeys(problem.inputs, "input")
     roles.update({n: ("frozen" if n in problem.frozen else "param") for n in problem.params})
-    steps.append(Given(
+    made.append(Given(
         tuple(Leaf(n, v, roles[n]) for n, v in leaves.items() if given is None or n in given),
         solution.lr, solution.round))
 
@@ -205,13 +116,13 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
         computed[line.name] = Computed(line.name, line.expr, _numbers(line.expr, solution),
                                        solution.values[line.name], unrounded,
                                        solution.round if unrounded is not None else None)
-    steps.append(Forward(tuple(c for n, c in computed.items() if n != output)))
-    steps.append(Loss(computed[output]))
+    made.append(Forward(tuple(c for n, c in computed.items() if n != output)))
+    made.append(Loss(computed[output]))
 
     if command == "forward":
-        return Trace(command, output, problem.file, tuple(steps), _result(solution, command))
+        return Trace(command, output, problem.file, tuple(made), result_of(solution, command))
 
-    locals_ = _Locals(solution)
+    locals_ = Locals(solution)
     gradients: dict[str, NodeGradient] = {}
 
     def node_gradient(name: str) -> NodeGradient:
@@ -237,7 +148,7 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
                 continue
             entries.append(Seed(name) if name == output else node_gradient(name))
     entries.extend(node_gradient(n) for n in unused if shown_backward is None or n in shown_backward)
-    steps.append(Backward(output, tuple(entries)))
+    made.append(Backward(output, tuple(entries)))
 
     if only:
         targets, per = [n for n in only if n != output], "name"
@@ -255,22 +166,15 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
             chain.append(_path_sum(target, output, reaching, locals_.value, solution.gradients[target]))
         else:
             chain.append(DeltaForm(target, count, length, max_paths, node_gradient(target)))
-    steps.append(ChainRule(output, tuple(chain), per))
+    made.append(ChainRule(output, tuple(chain), per))
 
     if command == "step" and solution.updated is not None:
         updates = tuple(Update(n, problem.params[n], solution.gradients[n], new)
                         for n, new in solution.updated.items() if not only or n in only)
-        steps.append(SGD(output, solution.lr, updates))
+        made.append(SGD(output, solution.lr, updates))
         if solution.loss_after is not None:
-            steps.append(LossAfter(output, solution.loss_after))
-    return Trace(command, output, problem.file, tuple(steps), _result(solution, command, locals_.every()))
-
-
-def _result(solution: Solution, command: str, locals_: tuple[Local, ...] = ()) -> Result:
-    stepped = command == "step" and solution.updated is not None
-    return Result(solution.output, solution.loss, solution.values, solution.lr, solution.round,
-                  solution.gradients if command != "forward" else None, locals_, solution.unrounded,
-                  solution.updated if stepped else None, solution.loss_after if stepped else None)
+            made.append(LossAfter(output, solution.loss_after))
+    return Trace(command, output, problem.file, tuple(made), result_of(solution, command, locals_.every()))
 
 
 def _shortcut(solution: Solution, name: str) -> Shortcut | None:

@@ -1,17 +1,17 @@
-"""The trace's types: a worked solution as a list of typed steps (SPEC §4), and the solution as data.
+"""The steps of a worked solution (SPEC §4), each a typed record:
 
     Given → Forward → Loss → Backward (seed 001's grad_table) → ChainRule → SGD → LossAfter
 
-Every renderer formats a Trace and computes nothing; `build.py` makes it from an engine Solution.
+Every renderer formats a Trace and computes nothing; `builder.py` makes it from an engine Solution.
+The solution as data (Result, and the Local derivatives both use) is in `data.py`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
 from typing import NamedTuple
 
 from ..expr.tree import Expr
+from .data import Case, Local, Result, Trace
 
 
 class Leaf(NamedTuple):
@@ -43,29 +43,6 @@ class Forward(NamedTuple):
 
 class Loss(NamedTuple):
     line: Computed
-
-
-class Case(NamedTuple):
-    """Which case of a piecewise derivative applies: relu′ is 1 since net > 0."""
-
-    fn: str  # step, leaky_step, sign, ismax, ismin
-    args: tuple[Expr, ...]
-    at: tuple[float, ...]  # the arguments' values
-    pick: int  # ismax/ismin: which argument
-    result: float
-
-
-class Local(NamedTuple):
-    """∂of/∂wrt = formula = numbers = value.  `formula` is None when it cannot be written out
-    (an expression too deeply nested to differentiate symbolically); the value is the engine's."""
-
-    of: str
-    wrt: str
-    formula: Expr | None
-    numbers: Expr | None
-    value: float
-    cases: tuple[Case, ...] = ()
-    gate: str | None = None  # "add" or "mul": seed 000's gate rules for a single + or × node
 
 
 class Term(NamedTuple):
@@ -163,26 +140,4 @@ STEP_KINDS: tuple[type, ...] = (Given, Forward, Loss, Backward, ChainRule, SGD, 
 ENTRY_KINDS: tuple[type, ...] = (Seed, NodeGradient, PathSum, DeltaForm)
 
 
-class Result(NamedTuple):
-    """The solution as data (SPEC §5): what `--format json` prints, full precision."""
-
-    output: str
-    loss: float
-    values: Mapping[str, float]
-    lr: float
-    round: int | None
-    gradients: Mapping[str, float] | None = None  # not from `forward`
-    locals: tuple[Local, ...] = ()  # every line's derivative with respect to each name it uses
-    unrounded: Mapping[str, float] = MappingProxyType({})
-    updated: Mapping[str, float] | None = None  # `step` only
-    loss_after: float | None = None
-
-
-class Trace(NamedTuple):
-    """A worked solution: its steps, in order, and the solution as data."""
-
-    command: str
-    output: str
-    file: str
-    steps: tuple[Step, ...]
-    result: Result
+__all__ = ["ENTRY_KINDS", "STEP_KINDS", "Case", "Local", "Result", "Step", "Trace"]

@@ -1,0 +1,174 @@
+"""The solution as data (SPEC §5) — what `--format json` prints, and what the steps share: each
+line's local derivatives as formula = numbers = value.
+
+`data_trace(solution, command)` is a trace without steps: the cheap one, for JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, NamedTuple
+
+from ..engine import Solution
+from ..expr.tree import Bin, Call, Expr, Name, Num, children, rebuild
+from ..ops import TABLE
+from ..problem import Line
+from ..symbolic import derivative, evaluate, softmax_names
+
+if TYPE_CHECKING:
+    from .steps import Step
+
+
+class Case(NamedTuple):
+    """Which case of a piecewise derivative applies: relu′ is 1 since net > 0."""
+
+    fn: str  # step, leaky_step, sign, ismax, ismin
+    args: tuple[Expr, ...]
+    at: tuple[float, ...]  # the arguments' values
+    pick: int  # ismax/ismin: which argument
+    result: float
+
+
+class Local(NamedTuple):
+    """∂of/∂wrt = formula = numbers = value.  `formula` is None when it cannot be written out
+    (an expression too deeply nested to differentiate symbolically); the value is the engine's."""
+
+    of: str
+    wrt: str
+    formula: Expr | None
+    numbers: Expr | None
+    value: float
+    cases: tuple[Case, ...] = ()
+    gate: str | None = None  # "add" or "mul": seed 000's gate rules for a single + or × node
+
+
+class Result(NamedTuple):
+    """The solution as data (SPEC §5): what `--format json` prints, full precision."""
+
+    output: str
+    loss: float
+    values: Mapping[str, float]
+    lr: float
+    round: int | None
+    gradients: Mapping[str, float] | None = None  # not from `forward`
+    locals: tuple[Local, ...] = ()  # every line's derivative with respect to each name it uses
+    unrounded: Mapping[str, float] = MappingProxyType({})
+    updated: Mapping[str, float] | None = None  # `step` only
+    loss_after: float | None = None
+
+
+class Trace(NamedTuple):
+    """A worked solution: its steps, in order, and the solution as data."""
+
+    command: str
+    output: str
+    file: str
+    steps: tuple[Step, ...]
+    result: Result
+
+
+#: functions that appear only in derivatives and pick a case: their numbers form is the case's value
+CASE_FUNCTIONS = frozenset(p.name for p in TABLE if p.case is not None)
+
+def substitute(e: Expr, values: dict[str, float], round_digits: int | None = None) -> Expr:
+    """The formula with every name replaced by its value, and each derivative-only case function
+    (relu′'s step, …) by the number it takes.  Iterative: deep sums do not recurse."""
+    done: list[Expr] = []
+    stack: list[tuple[Expr, bool]] = [(e, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if isinstance(node, Num):
+            done.append(node)
+        elif isinstance(node, Name):
+            done.append(Num(values[node.id]))
+        elif isinstance(node, Call) and node.fn in CASE_FUNCTIONS:
+            done.append(Num(evaluate(node, values, round_digits)))
+        elif not expanded:
+            stack.append((node, True))
+            stack.extend((c, False) for c in reversed(children(node)))
+        else:
+            n = len(children(node))
+            kids = done[len(done) - n:]
+            del done[len(done) - n:]
+            done.append(rebuild(node, kids))
+    return done[0]
+
+
+def _subexpressions(e: Expr) -> list[Expr]:
+    out: list[Expr] = []
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(children(node))
+    return out
+
+
+def _cases(formula: Expr, values: dict[str, float], round_digits: int | None) -> tuple[Case, ...]:
+    cases = []
+    for node in _subexpressions(formula):
+        if isinstance(node, Call) and node.fn in CASE_FUNCTIONS:
+            at = tuple(evaluate(a, values, round_digits) for a in node.args)
+            cases.append(Case(node.fn, node.args, at, node.pick, evaluate(node, values, round_digits)))
+    return tuple(reversed(cases))
+
+
+def _gate(line: Line, wrt: str) -> str | None:
+    """Seed 000's gate rules apply to a line that is one + or × of two different operands."""
+    e = line.expr
+    if not (isinstance(e, Bin) and e.op in ("+", "*")):
+        return None
+    if not all(isinstance(x, (Name, Num)) for x in (e.a, e.b)) or e.a == e.b:
+        return None
+    return "add" if e.op == "+" else "mul"
+
+
+class Locals:
+    """Local derivative formulas, each written once, with the softmax siblings' names known."""
+
+    def __init__(self, solution: Solution, with_numbers: bool = True):
+        self.solution = solution
+        self.with_numbers = with_numbers
+        self.lines = {line.name: line for line in solution.problem.lines}
+        self.known = softmax_names(solution.problem.lines)
+        self.value = {(of, wrt): d for of, parts in solution.local.items() for wrt, d in parts}
+        self.made: dict[tuple[str, str], Local] = {}
+
+    def get(self, of: str, wrt: str) -> Local:
+        made = self.made.get((of, wrt))
+        if made is None:
+            made = self.made[(of, wrt)] = self._make(of, wrt)
+        return made
+
+    def _make(self, of: str, wrt: str) -> Local:
+        sol = self.solution
+        line = self.lines[of]
+        value = self.value[(of, wrt)]
+        try:
+            formula = derivative(line.expr, wrt, line.name, self.known)
+            if not self.with_numbers:
+                return Local(of, wrt, formula, None, value)
+            numbers = substitute(formula, sol.values, sol.round)
+            cases = _cases(formula, sol.values, sol.round)
+        except RecursionError:  # a formula nested hundreds deep: the value alone is shown
+            return Local(of, wrt, None, None, value)
+        return Local(of, wrt, formula, numbers, value, cases, _gate(line, wrt))
+
+    def every(self) -> tuple[Local, ...]:
+        """Each line's derivative with respect to each name it uses, the lines in order."""
+        return tuple(self.get(line.name, wrt) for line in self.solution.problem.lines
+                     for wrt, _ in self.solution.local.get(line.name, ()))
+
+
+def result_of(solution: Solution, command: str, locals_: tuple[Local, ...] = ()) -> Result:
+    stepped = command == "step" and solution.updated is not None
+    return Result(solution.output, solution.loss, solution.values, solution.lr, solution.round,
+                  solution.gradients if command != "forward" else None, locals_, solution.unrounded,
+                  solution.updated if stepped else None, solution.loss_after if stepped else None)
+
+
+def data_trace(solution: Solution, command: str) -> Trace:
+    """The solution as data alone (no steps; local derivatives without their numbers)."""
+    with_formulas = Locals(solution, with_numbers=False).every() if command != "forward" else ()
+    return Trace(command, solution.output, solution.problem.file, (), result_of(solution, command, with_formulas))
