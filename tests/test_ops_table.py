@@ -28,8 +28,27 @@ from bpcalc.ops.formulas import params
 from bpcalc.render import FORMATS, Options, render
 from bpcalc.symbolic import evaluate, local_partial
 from bpcalc.trace import build
-from bpcalc.trace.steps import (SGD, Backward, ChainRule, Computed, Forward, Given, Leaf, Local, Loss, LossAfter,
-                                NodeGradient, Path, PathSum, Result, Seed, Term, Trace, Update)
+from bpcalc.trace.steps import (
+    SGD,
+    Backward,
+    ChainRule,
+    Computed,
+    Forward,
+    Given,
+    Leaf,
+    Local,
+    Loss,
+    LossAfter,
+    NodeGradient,
+    Path,
+    PathSum,
+    Result,
+    Seed,
+    Term,
+    Trace,
+    Update,
+)
+
 from helpers import EXAMPLES, assert_gradients_match_fd, expression
 
 
