@@ -7,7 +7,7 @@ import html
 
 from ..trace.steps import Trace
 from . import Options
-from .layout import Eq, Math, Segment, layout
+from .layout import Eq, Math, Segment, Table, layout
 from .printers import HtmlPrinter
 
 _CSS = """
@@ -19,11 +19,28 @@ td.lhs { text-align: right; } td.say { white-space: normal; font-family: system-
 var { font-style: italic; } .note { color: #666; font-family: system-ui, sans-serif; }
 .value { color: #006d8f; font-weight: bold; } .gradient { color: #a0157d; font-weight: bold; }
 .local { color: #8a6100; font-weight: bold; } .update { color: #17751e; font-weight: bold; }
+table.grid th, table.grid td { border-bottom: 1px solid #ddd; } .num { text-align: right; }
 """.strip()
 
 
 def _segments(segs: list[Segment]) -> str:
     return "".join(s.text if isinstance(s, Math) else html.escape(s) for s in segs)
+
+
+def _table(table: Table) -> str:
+    n = len(table.header)
+    align = (table.align or "l" * n).ljust(n, "l")
+    kinds = [*table.kinds, *[None] * n][:n]
+
+    def cell(tag: str, i: int, segs: list[Segment], styled: bool) -> str:
+        kind = kinds[i]
+        cls = [*(["num"] if align[i] == "r" else []), *([kind] if styled and kind else [])]
+        attr = f' class="{" ".join(cls)}"' if cls else ""
+        return f"<{tag}{attr}>{_segments(segs)}</{tag}>"
+
+    head = "<tr>" + "".join(cell("th", i, c, False) for i, c in enumerate(table.header)) + "</tr>"
+    body = ["<tr>" + "".join(cell("td", i, c, True) for i, c in enumerate(row)) + "</tr>" for row in table.rows]
+    return '<table class="grid">' + head + "".join(body) + "</table>"
 
 
 def render(trace: Trace, options: Options) -> str:
@@ -45,6 +62,8 @@ def render(trace: Trace, options: Options) -> str:
                     cells.append(f"<td{cls}>{sign} {part}</td>")
                 cells.append(f'<td class="note">{_segments(row.note)}</td>')
                 out.append("<tr>" + "".join(cells) + "</tr>")
+            elif isinstance(row, Table):
+                out.append(f'<tr><td colspan="5">{_table(row)}</td></tr>')
             else:
                 out.append(f'<tr><td class="say" colspan="5">{_segments(row.segments)}</td></tr>')
         out.append("</table>")

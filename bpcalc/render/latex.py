@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..trace.steps import Trace
 from . import Options
-from .layout import Eq, Math, Segment, layout
+from .layout import Eq, Math, Segment, Table, layout
 from .printers import LatexPrinter, latex_escape
 
 #: a row longer than this (in LaTeX source characters) puts each `= part` on a line of its own
@@ -23,11 +23,23 @@ def _note(segs: list[Segment]) -> str:
     return "".join(s.text if isinstance(s, Math) else r"\text{" + latex_escape(s) + "}" for s in segs)
 
 
+def _tabular(table: Table) -> str:
+    """A tabular inside \\intertext, so it sits between the rows of the alignment."""
+    n = len(table.header)
+    align = (table.align or "l" * n).ljust(n, "l")
+    lines = [rf"\begin{{tabular}}{{{align}}}", " & ".join(_text(c) for c in table.header) + r" \\ \hline"]
+    lines += [" & ".join(_text(c) for c in row) + r" \\" for row in table.rows]
+    return "\n".join([*lines, r"\end{tabular}"])
+
+
 def body(trace: Trace, digits: int) -> list[str]:
     rows: list[str] = []
     for sec in layout(trace, LatexPrinter(digits)):
         rows.append(rf"\intertext{{\textbf{{Step {sec.number}. {_text(sec.title)}}}}}")
         for row in sec.rows:
+            if isinstance(row, Table):
+                rows.append(rf"\intertext{{{_tabular(row)}}}")
+                continue
             if not isinstance(row, Eq):
                 rows.append(rf"\intertext{{{_text(row.segments)}}}")
                 continue

@@ -60,7 +60,18 @@ class Say:
     segments: list[Segment]
 
 
-Row = Eq | Say
+@dataclass(slots=True)
+class Table:
+    """A table: a header and rows of cells, each cell words and math (a check's report, a
+    gradient check, a loss history).  `align` has one letter per column: l or r."""
+
+    header: list[list[Segment]]
+    rows: list[list[list[Segment]]]
+    align: str = ""
+    kinds: list[str | None] = field(default_factory=list)  # per column: value, gradient, … (colour)
+
+
+Row = Eq | Say | Table
 
 
 @dataclass(slots=True)
@@ -305,4 +316,4 @@ _ENTRIES: dict[type, Callable[[object, str, Printer], list[Row]]] = {
     Seed: _seed, NodeGradient: _node, PathSum: _path_sum, DeltaForm: _delta,  # type: ignore[dict-item]
 }
 
-__all__ = ["Eq", "Math", "Row", "Say", "Section", "Segment", "Step", "Term", "layout"]
+__all__ = ["Eq", "Math", "Row", "Say", "Section", "Segment", "Step", "Table", "Term", "layout"]

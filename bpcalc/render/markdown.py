@@ -7,7 +7,7 @@ import re
 
 from ..trace.steps import Trace
 from . import Options
-from .layout import Eq, Math, Segment, layout
+from .layout import Eq, Math, Segment, Table, layout
 from .printers import LatexPrinter
 
 
@@ -17,6 +17,15 @@ def _words(s: str) -> str:
 
 def _segments(segs: list[Segment]) -> str:
     return "".join(f"${s.text}$" if isinstance(s, Math) else _words(s) for s in segs)
+
+
+def _table(table: Table) -> list[str]:
+    n = len(table.header)
+    align = (table.align or "l" * n).ljust(n, "l")
+    cell = [_segments(c).replace("|", "\\|") for c in table.header]
+    out = ["", "| " + " | ".join(cell) + " |", "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"]
+    out += ["| " + " | ".join(_segments(c).replace("|", "\\|") for c in row) + " |" for row in table.rows]
+    return out + [""]
 
 
 def render(trace: Trace, options: Options) -> str:
@@ -30,6 +39,8 @@ def render(trace: Trace, options: Options) -> str:
                 math = f"{row.lhs} {rel} " + " = ".join(row.parts)
                 note = f" {_segments(row.note)}" if row.note else ""
                 out.append(f"- ${math}${note}")
+            elif isinstance(row, Table):
+                out.extend(_table(row))
             else:
                 out.append(f"- {_segments(row.segments)}")
         out.append("")

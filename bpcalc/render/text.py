@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from ..trace.steps import Trace
 from . import Options
-from .layout import Eq, Math, Section, Segment, layout
+from .layout import Eq, Math, Section, Segment, Table, layout
 from .printers import printer_for
 
 #: cells wider than this do not widen their column
@@ -20,7 +20,7 @@ COLUMN_CAP = 40
 #: a row longer than this puts each `= part` on a line of its own
 WRAP_AT = 140
 
-_ASCII = str.maketrans({"∂": "d", "×": "*", "·": "*", "−": "-", "≤": "<=", "←": "<-", "…": "...",
+_ASCII = str.maketrans({"∂": "d", "×": "*", "·": "*", "−": "-", "≤": "<=", "←": "<-", "…": "...", "─": "-",
                         "²": "^2", "³": "^3", "√": "sqrt"})
 _ASCII_WORDS = {"σ": "sigmoid", "η": "eta", "θ": "theta", "Σ": "sum", "δ": "delta"}
 
@@ -51,9 +51,31 @@ def lines(sections: list[Section], ascii: bool = False) -> list[list[Span]]:
         for row in sec.rows:
             if isinstance(row, Eq):
                 out.extend(_eq_lines(row, cells[id(row)], widths, fix))
+            elif isinstance(row, Table):
+                out.extend(_table_lines(row, fix))
             else:
                 out.append([("  " + fix(_segments(row.segments)), None)])
     return out
+
+
+def _table_lines(table: Table, fix: Fix) -> list[list[Span]]:
+    """Columns padded to their widest cell, two spaces apart; a rule under the header."""
+    header = [fix(_segments(c)) for c in table.header]
+    body = [[fix(_segments(c)) for c in row] for row in table.rows]
+    n = len(header)
+    widths = [max(len(r[i]) for r in [header, *body]) for i in range(n)]
+    align = (table.align or "l" * n).ljust(n, "l")
+    kinds = [*table.kinds, *[None] * n][:n]
+
+    def line(cells: list[str], styled: bool) -> list[Span]:
+        spans: list[Span] = [("  ", None)]
+        for i, cell in enumerate(cells):
+            text = cell.rjust(widths[i]) if align[i] == "r" else cell.ljust(widths[i])
+            spans.append((text + ("  " if i < n - 1 else ""), kinds[i] if styled else None))
+        return spans
+
+    rule = fix("  ".join("─" * w for w in widths))
+    return [line(header, False), [("  " + rule, None)], *[line(r, True) for r in body]]
 
 
 def _widths(rows: list[list[str]]) -> list[int]:
