@@ -57,4 +57,76 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> 
     import difflib
 
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+    return f"did you mean {quoted(close[0])}?" if close else None
+
+
+# --- text from a file, safe to show on a terminal -------------------------------------------------------
+
+#: names of the control characters a file is likeliest to hold (unicodedata has none for them)
+_CONTROL_NAMES = {0x00: "NUL", 0x07: "BELL", 0x08: "BACKSPACE", 0x0B: "VERTICAL TAB", 0x0C: "FORM FEED",
+                  0x1B: "ESCAPE", 0x7F: "DELETE", 0x85: "NEXT LINE", 0x9B: "CONTROL SEQUENCE INTRODUCER"}
+_SHORT_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _hidden(ch: str) -> bool:
+    """A character that a terminal acts on or does not show: controls (escape sequences start
+    with one), bidi and other format characters, line and paragraph separators, surrogates,
+    unassigned code points, and every space but the plain one."""
+    import unicodedata
+
+    if " " <= ch <= "~":
+        return False
+    category = unicodedata.category(ch)
+    return category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") or (category == "Zs" and ch != " ")
+
+
+def escape_char(ch: str) -> str:
+    """How one hidden character is written: \\t, \\x1b, \\u200b, \\U000e0001."""
+    if ch in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[ch]
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def char_name(ch: str) -> str:
+    """U+200B ZERO WIDTH SPACE, U+001B ESCAPE."""
+    import unicodedata
+
+    code = ord(ch)
+    name = _CONTROL_NAMES.get(code) or unicodedata.name(ch, "")
+    if not name:
+        name = "a control character" if unicodedata.category(ch) == "Cc" else "an unnamed character"
+    return f"U+{code:04X} {name}"
+
+
+def escaped(text: str, keep: str = "") -> str:
+    """`text` with every hidden character written as an escape (`\\x1b`), so that nothing read
+    from a file can move the cursor, retitle or clear the terminal, or reorder what is shown.
+    Characters in `keep` (a hint's newlines) stay as they are.  This is the one place text from
+    outside bpcalc is made safe to print."""
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(escape_char(ch) if ch not in keep and _hidden(ch) else ch for ch in text)
+
+
+_QUOTE_LIMIT = 60
+
+
+def quoted(value: object, limit: int = _QUOTE_LIMIT) -> str:
+    """A value from a file, quoted for a message: 'text' with hidden characters escaped and named,
+    and a long text shortened to its ends and its length ('1111…1111' (5,000 characters))."""
+    text = value if isinstance(value, str) else repr(value)
+    hidden: list[str] = []
+    for ch in dict.fromkeys(text):
+        if _hidden(ch) and ch not in "\t\n\r" and len(hidden) < 3:
+            hidden.append(ch)
+    length = len(text)
+    if length > limit:
+        text = text[: limit * 2 // 3] + "…" + text[-(limit // 4):]
+    out = "'" + escaped(text) + "'"
+    notes = [f"{escape_char(ch)} is {char_name(ch)}" for ch in hidden]
+    if length > limit:
+        notes.insert(0, f"{length:,} characters")
+    return out + (f" ({'; '.join(notes)})" if notes else "")

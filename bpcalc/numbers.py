@@ -30,9 +30,15 @@ def format_number(x: float, digits: int = 12) -> str:
 
 
 def round_half_up(x: float, places: int) -> float:
-    """Round as a person does (0.125 -> 0.13), not to the nearest binary float's even digit."""
+    """Round as a person does, half-way cases up (0.125 -> 0.13), and on the decimal a person
+    computed: relu(0.1·0.35) is the float 0.034999999999999996, which is 0.035 written to 15
+    significant digits (what float noise leaves intact), and so rounds to 0.04.  Rounding at or
+    beyond the 15th significant digit rounds the exact float instead: there is no noise to drop."""
     if not math.isfinite(x) or abs(x) >= 2.0**53:  # such floats are whole numbers already
         return x
+    written = Decimal(f"{x:.15g}")
+    exponent = written.as_tuple().exponent
+    if not isinstance(exponent, int) or exponent >= -places:
+        written = Decimal(repr(x))  # no digit of the 15 lies beyond the rounding place
     # 16 whole digits and up to 15 places would overflow Decimal's default 28 digits
-    return float(Decimal(repr(x)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP,
-                                           context=Context(prec=40)))
+    return float(written.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=Context(prec=40)))

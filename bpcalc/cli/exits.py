@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from enum import IntEnum
 
-from ..errors import BpcalcError
+from ..errors import BpcalcError, escaped
 
 
 class Exit(IntEnum):
@@ -68,26 +68,29 @@ def _silence_stdout() -> None:
 
 
 def format_error(err: BpcalcError) -> str:
-    """`FILE:LINE:COL: error: what`, the source line with a caret under the bad part, a hint."""
+    """`FILE:LINE:COL: error: what`, the source line with a caret under the bad part, a hint.
+    Everything that came from outside bpcalc (file names, the source line, values quoted in the
+    message) is shown with its hidden characters escaped (`errors.escaped`)."""
     span = err.span
     lines = []
     if span is None:
-        lines.append(f"error: {err.message}")
+        lines.append(f"error: {escaped(err.message)}")
     else:
-        where = span.file
+        where = escaped(span.file)
         if span.line is not None:
             where += f":{span.line}"
             if span.column is not None:
                 where += f":{span.column}"
-        lines.append(f"{where}: error: {err.message}")
+        lines.append(f"{where}: error: {escaped(err.message)}")
         source = _source_line(span.file, span.line)
         if source is not None and span.column is not None:
             shown, column = _excerpt(source, span.column)
-            carets = max(1, min(span.length, len(shown) - column + 1))
-            lines.append(f"  {shown}")
-            lines.append("  " + " " * _width(shown[:column - 1]) + "^" * carets)
+            before, rest = shown[:column - 1], shown[column - 1:]
+            marked = rest[:max(1, min(span.length, len(rest)))]
+            lines.append(f"  {escaped(before)}{escaped(rest)}")
+            lines.append("  " + " " * _width(escaped(before)) + "^" * max(1, len(escaped(marked))))
     if err.hint:
-        lines.append(f"hint: {err.hint}")
+        lines.append(f"hint: {escaped(err.hint, keep=chr(10))}")
     return "\n".join(lines) + "\n"
 
 

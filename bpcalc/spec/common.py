@@ -6,7 +6,7 @@ import math
 import re
 from typing import Any
 
-from ..errors import InputError, Span, did_you_mean
+from ..errors import InputError, Span, did_you_mean, escaped, quoted
 from .yamldoc import Doc, Path
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -16,30 +16,57 @@ def check_keys(doc: Doc, path: Path, mapping: dict[str, Any], allowed: tuple[str
     for key in mapping:
         if key not in allowed:
             hint = did_you_mean(str(key), allowed) or ("allowed keys: " + ", ".join(allowed))
-            raise InputError(f"unknown key '{key}' in {what}", doc.key_span(path + (key,)), hint)
+            raise InputError(f"unknown key {quoted(key)} in {what}", doc.key_span(path + (key,)), hint)
+
+
+def shown(doc: Doc, path: Path, value: Any) -> str:
+    """A value as the file writes it, quoted for a message: 'yes', '2001-12-14', '1111…1111'."""
+    return "nothing" if value is None and not doc.raw.get(doc.origin(path)) else quoted(doc.source(path, value))
+
+
+def _reading_hint(doc: Doc, path: Path, value: Any) -> str | None:
+    """What YAML made of a word that is not text: yes/no/on/off are booleans, ~ and null nothing."""
+    written = doc.raw.get(doc.origin(path))
+    if written is None:
+        return None
+    if isinstance(value, bool):
+        return f"YAML reads {written} as {str(value).lower()}; "
+    if value is None:
+        return f"YAML reads {written} as nothing (null); "
+    return None
 
 
 def number(doc: Doc, path: Path, value: Any, what: str) -> float:
     """A finite number, or a clear error pointing at the value."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        shown = "nothing" if value is None else repr(value)
-        raise InputError(f"{what} must be a number, not {shown}", doc.span(path),
-                         "write a number such as 0.5 or -2 (no quotes)")
-    x = float(value)
+        read = _reading_hint(doc, path, value) or ""
+        raise InputError(f"{what} must be a number, not {shown(doc, path, value)}", doc.span(path),
+                         read + "write a number such as 0.5 or -2 (no quotes)")
+    try:
+        x = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        x = math.inf
     if not math.isfinite(x):
-        raise InputError(f"{what} is {value}; bpcalc needs a finite number", doc.span(path),
-                         "write a finite number")
+        written = doc.source(path, value)
+        if isinstance(value, int) or written.lstrip("+-")[:1].isdigit():
+            raise InputError(f"{what} is {quoted(written)}, too large for bpcalc's numbers", doc.span(path),
+                             "numbers are IEEE doubles: at most about 1.8e308 in size")
+        meaning = "not a number" if math.isnan(x) else "infinite"
+        raise InputError(f"{what} is {escaped(written)} ({meaning}); bpcalc needs a finite number",
+                         doc.span(path), "write a finite number")
     return x
 
 
 def check_name(doc: Doc, path: Path, name: Any, what: str) -> str:
     if not isinstance(name, str) or not NAME.match(name):
         span = doc.key_span(path)
-        hint = _decimal_comma_hint(doc, span, name) or \
-            "a name is letters, digits and '_', starting with a letter or '_'"
-        raise InputError(f"{what} {name!r} is not a valid name", span, hint)
+        read = _reading_hint(doc, path, name)
+        hint = _decimal_comma_hint(doc, span, name) or (read + "quote it, or choose another name" if read else
+                                                         "a name is letters, digits and '_', starting with a "
+                                                         "letter or '_'")
+        raise InputError(f"{what} {shown(doc, path, name)} is not a valid name", span, hint)
     if name.startswith("__"):
-        raise InputError(f"{what} '{name}' starts with '__'", doc.key_span(path),
+        raise InputError(f"{what} {quoted(name)} starts with '__'", doc.key_span(path),
                          "names starting with '__' are reserved")
     return name
 
@@ -75,9 +102,9 @@ def leaves(doc: Doc, data: dict[str, Any], key: str, taken: dict[str, Path]) -> 
         check_name(doc, path, name, "the name")
         if name in taken:
             other = taken[name][0]
-            raise InputError(f"'{name}' is declared twice: in `{other}` and in `{key}`",
+            raise InputError(f"{quoted(name)} is declared twice: in `{other}` and in `{key}`",
                              doc.key_span(path), "a name is either an input or a param, once")
-        out[name] = number(doc, path, value, f"'{name}'")
+        out[name] = number(doc, path, value, quoted(name))
         taken[name] = path
     return out
 
@@ -95,7 +122,8 @@ def frozen_names(doc: Doc, data: dict[str, Any], params: dict[str, float]) -> se
     for i, name in enumerate(value):
         if not isinstance(name, str) or name not in params:
             hint = did_you_mean(str(name), list(params)) or "only params can be frozen"
-            raise InputError(f"frozen name '{name}' is not a param", doc.span(("frozen", i)), hint)
+            raise InputError(f"frozen name {shown(doc, ('frozen', i), name)} is not a param", doc.span(("frozen", i)),
+                             hint)
         out.add(name)
     return out
 

@@ -1,21 +1,28 @@
-"""Read YAML safely and remember where every value came from.
+"""Read a file once and its YAML safely, remembering where every value came from.
 
-PyYAML's composer gives nodes with source marks; we build plain Python values from them ourselves,
-so that every later check can point at a line and column, duplicate keys are caught (PyYAML would
-silently keep the last one), aliases cannot expand a small file into a huge one, and no tag can
-construct anything but plain data.
+The text is read once, whatever it is (a file, `-`, /dev/stdin, a named pipe), and decoded here:
+UTF-8, or UTF-16/32 with a byte-order mark.  YAML is read from PyYAML's event stream (the C
+parser when present) by one loop that builds plain Python values itself, so that
+
+* every later check can point at a line and column (`Doc.span`), and `step -o` can put a new
+  number exactly where the old one was written (`parse_yaml(…, positions=True)`);
+* limits hold *while* reading: values are counted as they arrive (an alias at its expanded size),
+  so a huge file or an alias bomb is refused before it is built;
+* duplicate keys, merge keys, tags other than plain data, and numbers that YAML 1.1 reads
+  differently from a person (010 is 8, 1:30 is 90, 0x1F, 1_000) are refused with what they mean.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
-from ..errors import InputError, Span
+from ..errors import InputError, Span, char_name, escape_char, quoted
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
-MAX_VALUES = 2_000_000  # scalars + collections after alias expansion; a 200,000-line file has ~0.4M
+MAX_VALUES = 2_000_000  # scalars + collections, aliases at their expanded size; a 200,000-line file has ~0.4M
+MAX_ALIAS_VALUES = 100_000  # what aliases may add to the values written out
 MAX_DEPTH = 64
 
 Path = tuple[str | int, ...]
@@ -27,39 +34,68 @@ SOURCES: dict[str, str] = {}
 
 @dataclass(slots=True)
 class Doc:
-    """Plain data (dicts, lists, str, int, float, bool, None) and where each part came from."""
+    """Plain data (dicts, lists, str, int, float, bool, None) and where each part came from.
+
+    A part repeated by an alias is the anchored value itself (not a copy); `aliases` maps the
+    path of each alias to the path of what it repeats, and every lookup by path goes through it."""
 
     file: str
     data: Any
     text: str
     spans: dict[Path, Span] = field(default_factory=dict)  # value at path
     key_spans: dict[Path, Span] = field(default_factory=dict)  # the key that names path
-    styles: dict[Path, str | None] = field(default_factory=dict)  # scalar style (quotes shift columns)
-    extents: dict[Path, tuple[int, int]] = field(default_factory=dict)  # string scalars: start, end index
+    styles: dict[Path, str] = field(default_factory=dict)  # quoted and block scalars: ' " | >
+    extents: dict[Path, tuple[int, int]] = field(default_factory=dict)  # scalars: start, end index
+    raw: dict[Path, str] = field(default_factory=dict)  # source text of values that do not show it (yes, .inf)
+    aliases: dict[Path, Path] = field(default_factory=dict)  # where an alias stands -> what it repeats
+    alias_extents: dict[Path, tuple[int, int]] = field(default_factory=dict)  # the `*name` text (positions=True)
+    anchored: set[Path] = field(default_factory=set)  # paths that carry an anchor (&name)
+
+    def origin(self, path: Path, keep_alias: bool = False) -> Path:
+        """Where the value at `path` is written: the path inside the anchored original when the
+        path runs through an alias.  `keep_alias` leaves a path that is itself an alias as it is."""
+        if not self.aliases:
+            return path
+        for _ in range(MAX_DEPTH * 4):
+            for k in range(len(path) - (1 if keep_alias else 0), 0, -1):
+                target = self.aliases.get(path[:k])
+                if target is not None:
+                    path = target + path[k:]
+                    break
+            else:
+                return path
+        return path
 
     def span(self, path: Path) -> Span:
+        path = self.origin(path, keep_alias=True)
         while path and path not in self.spans:
-            path = path[:-1]
+            path = self.origin(path[:-1], keep_alias=True)
         return self.spans.get(path, Span(self.file, 1, 1))
 
     def key_span(self, path: Path) -> Span:
-        return self.key_spans.get(path) or self.span(path)
+        return self.key_spans.get(self.origin(path, keep_alias=True)) or self.span(path)
+
+    def source(self, path: Path, value: Any) -> str:
+        """The value as it is written in the file (`yes`, `.inf`), else as Python writes it."""
+        written = self.raw.get(self.origin(path))
+        return written if written is not None else (value if isinstance(value, str) else repr(value))
 
     def expression_span(self, path: Path) -> Span:
         """Where an expression string's first character is, and, when the string spans lines or
         has escapes, where each of its characters is (so errors inside it point at the right place)."""
+        path = self.origin(path)
         s = self.span(path)
         value = self.data_at(path)
         extent = self.extents.get(path)
         if s.column is None or s.line is None or extent is None or not isinstance(value, str):
             return s
         start, end = extent
-        quoted = self.styles.get(path) in ("'", '"')
-        if quoted:
+        quoted_style = self.styles.get(path) in ("'", '"')
+        if quoted_style:
             start, end = start + 1, end - 1
         if self.text[start:end] == value:
-            return Span(s.file, s.line, s.column + (1 if quoted else 0), s.length)
-        layout = _layout(self.text, start, end, value, s.line, s.column + (1 if quoted else 0))
+            return Span(s.file, s.line, s.column + (1 if quoted_style else 0), s.length)
+        layout = _layout(self.text, start, end, value, s.line, s.column + (1 if quoted_style else 0))
         return Span(s.file, s.line, s.column, s.length, layout)
 
     def data_at(self, path: Path) -> Any:
@@ -92,91 +128,478 @@ def _layout(text: str, start: int, end: int, value: str, line: int, column: int
     return tuple(out)
 
 
-def _mark_span(file: str, node: Any) -> Span:
-    m, e = node.start_mark, node.end_mark
-    length = e.index - m.index if e.line == m.line else 1
-    return Span(file, m.line + 1, m.column + 1, max(1, length))
+def _mark_span(file: str, start: Any, end: Any) -> Span:
+    length = end.index - start.index if end.line == start.line else 1
+    return Span(file, start.line + 1, start.column + 1, max(1, length))
+
+
+# --- reading the text, once -------------------------------------------------------------------------
+
+#: YAML's line breaks: what its line numbers count, and so what ours count
+LINE_BREAKS = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+
+
+def line_and_column(text: str, index: int) -> tuple[int, int]:
+    """1-based (line, column) of text[index], lines broken where YAML breaks them."""
+    line, start = 1, 0
+    for m in LINE_BREAKS.finditer(text, 0, index):
+        line, start = line + 1, m.end()
+    return line, index - start + 1
+
+
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"), (b"\xef\xbb\xbf", "utf-8"))
 
 
 def read_text(path: str) -> tuple[str, str]:
-    """The text of a file ('-' is standard input) and the name to show for it."""
+    """The text of a file ('-' is standard input) and the name to show for it.  The input is
+    read exactly once, so a pipe, /dev/stdin or a named FIFO gives its whole content and every
+    error is about that one read."""
     import os
     import sys
 
     if path == "-":
-        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
         shown = "<stdin>"
+        stream = getattr(sys.stdin, "buffer", None) if sys.stdin is not None else None
+        if stream is None:
+            raise InputError("standard input is closed", Span(shown),
+                             "give the problem as a file, or pipe it in: bpcalc grad - < problem.yaml")
+        _say_if_terminal(stream)
+        data = _read_all(stream, shown)
     else:
         shown = path
-        if not os.path.exists(path):
-            raise InputError(f"no such file: {path}", Span(path), "check the path and the spelling")
-        if os.path.isdir(path):
-            raise InputError(f"{path} is a directory, not a file", Span(path),
-                             "name a .yaml file inside it")
         try:
             with open(path, "rb") as fh:
-                data = fh.read(MAX_FILE_BYTES + 1)
+                _say_if_terminal(fh)
+                data = _read_all(fh, shown)
+        except FileNotFoundError:
+            raise InputError(f"no such file: {path}", Span(path), "check the path and the spelling") from None
+        except IsADirectoryError:
+            raise InputError(f"{path} is a directory, not a file", Span(path), "name a .yaml file inside it"
+                             ) from None
         except OSError as exc:
+            if os.path.isdir(path):
+                raise InputError(f"{path} is a directory, not a file", Span(path),
+                                 "name a .yaml file inside it") from None
             raise InputError(f"cannot read {path}: {exc.strerror}", Span(path),
                              "check the file's permissions") from None
+    return decode(data, shown), shown
+
+
+def _say_if_terminal(stream: Any) -> None:
+    """Someone typing the problem in should know that bpcalc is waiting for them."""
+    import sys
+
+    try:
+        waiting = stream.isatty()
+    except (OSError, ValueError):
+        waiting = False
+    if waiting and sys.stderr is not None:
+        sys.stderr.write("reading the problem from standard input; end with Ctrl-D\n")
+        sys.stderr.flush()
+
+
+def _read_all(stream: Any, shown: str) -> bytes:
+    try:
+        data: bytes = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read {shown}: {exc.strerror}", Span(shown),
+                         "check the file's permissions") from None
     if len(data) > MAX_FILE_BYTES:
         limit = (f"{MAX_FILE_BYTES // (1024 * 1024)} MiB" if MAX_FILE_BYTES >= 1024 * 1024
                  else f"{MAX_FILE_BYTES} bytes")
-        raise InputError(f"the file is larger than {limit}",
-                         Span(shown), "split the problem into smaller files")
+        raise InputError(f"the file is larger than {limit}", Span(shown), "split the problem into smaller files")
+    return data
+
+
+def decode(data: bytes, shown: str) -> str:
+    """The text of a file's bytes: UTF-8 (with or without a byte-order mark), or UTF-16/UTF-32
+    with one.  Anything else is refused at its first bad byte."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom):].decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise InputError(f"the file starts as {encoding.upper()} but byte {exc.start + len(bom)} is not "
+                                 f"{encoding.upper()}", Span(shown, 1, 1), "save it as UTF-8") from None
+            if "\0" in text:
+                break
+            return text
     if b"\0" in data:
-        raise InputError("this is a binary file, not YAML text", Span(shown, 1, 1),
-                         "give the .yaml file that describes the problem")
+        hint = "give the .yaml file that describes the problem"
+        if len(data) >= 4 and (data[1::2].count(0) > len(data) // 4 or data[0::2].count(0) > len(data) // 4):
+            hint = "this looks like UTF-16 text without a byte-order mark; save it as UTF-8"
+        raise InputError("this is a binary file, not YAML text", Span(shown, 1, 1), hint)
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError("the file is not UTF-8 text", Span(shown, 1, 1),
-                         f"save it as UTF-8 (byte {exc.start} is not valid UTF-8)") from None
-    return text, shown
+        # the text up to the bad byte places it; shown with the bad byte replaced, for the caret
+        text = data.decode("utf-8", "replace")
+        before = data[: exc.start].decode("utf-8", "replace")
+        line, column = line_and_column(text, len(before))
+        SOURCES[shown] = text
+        bad = data[exc.start]
+        as_latin = bytes([bad]).decode("cp1252", "replace")
+        guess = f"; read as Windows-1252 or Latin-1, byte 0x{bad:02X} is {quoted(as_latin)}" if as_latin.isprintable() \
+            and as_latin != "\ufffd" else ""
+        raise InputError(f"the file is not UTF-8 text: byte 0x{bad:02X} cannot start or continue a character",
+                         Span(shown, line, column), f"save the file as UTF-8{guess}") from None
 
 
-def parse_yaml(text: str, file: str) -> Doc:
+# the characters PyYAML's reader accepts; anything else is a control character to be named
+_UNPRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _check_characters(text: str, file: str) -> None:
+    m = _UNPRINTABLE.search(text)
+    if m is None:
+        return
+    ch = m.group()
+    line, column = line_and_column(text, m.start())
+    raise InputError(f"the file holds the control character {escape_char(ch)} ({char_name(ch)})",
+                     Span(file, line, column),
+                     "a YAML file holds printable text, tabs and line breaks only; delete the character "
+                     "(to write one inside a value, use a \"double-quoted\" escape such as \\t)")
+
+
+# --- YAML events to plain values ---------------------------------------------------------------------
+
+_STR = "tag:yaml.org,2002:str"
+_PLAIN_TAGS = {"tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
+_DECIMAL_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\Z")
+_EXPONENT_FLOAT = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+\Z")
+_LEADING_ZERO = re.compile(r"[-+]?0[0-9]+\Z")
+_NON_FINITE = re.compile(r"[-+]?\.(?:inf|Inf|INF)\Z|\.(?:nan|NaN|NAN)\Z")
+_BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
+
+
+def _shown_tag(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+class _Frame:
+    """An open mapping or sequence while its events arrive."""
+
+    __slots__ = ("container", "path", "key", "start", "anchor", "count0")
+
+    def __init__(self, container: Any, path: Path, start: Any, anchor: str | None, count0: int):
+        self.container = container
+        self.path = path
+        self.key: Any = _NO_KEY
+        self.start = start
+        self.anchor = anchor
+        self.count0 = count0
+
+
+_NO_KEY = object()
+
+
+class _Anchor:
+    __slots__ = ("path", "value", "size", "line", "open")
+
+    def __init__(self, path: Path, value: Any, line: int, size: int = 1, open_: bool = False):
+        self.path, self.value, self.line, self.size, self.open = path, value, line, size, open_
+
+
+def parse_yaml(text: str, file: str, *, positions: bool = False) -> Doc:
+    """The document in `text` as plain values with their places.  `positions` also keeps, for
+    `step -o`, the extent of every scalar and of every alias in the text."""
     import yaml
 
     SOURCES[file] = text
-    if not text.strip() or all(
-        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
-    ):
+    if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in LINE_BREAKS.split(text)):
         raise InputError("the file is empty", Span(file, 1, 1),
                          "write `inputs:`, `params:` and `define:` (or `network:`); see examples/")
-    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        node = yaml.compose(text, Loader=loader_cls)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        what = exc.problem or "invalid YAML"
-        context = exc.context_mark
-        if exc.context and context and mark and context.line != mark.line:
-            # the problem is often noticed lines after its cause (an unclosed bracket)
-            what += f" ({exc.context} that starts on line {context.line + 1})"
-        span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file)
-        at = text[mark.index] if mark and 0 <= mark.index < len(text) else ""
-        hint = _yaml_hint(what, at)
-        if mark and "mapping values" in what and _indented_past_previous(text, mark.line):
-            hint = "this line is indented more than the line above; keys of one block start in the same column"
-        raise InputError(f"YAML syntax: {what}", span, hint) from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"YAML syntax: {exc}", Span(file), "check the indentation and the colons"
-                         ) from None
-    except RecursionError:
-        raise InputError("the YAML is nested too deeply", Span(file), f"at most {MAX_DEPTH} levels"
-                         ) from None
-    if node is None:
-        raise InputError("the file is empty", Span(file, 1, 1),
-                         "write `inputs:`, `params:` and `define:` (or `network:`); see examples/")
+    _check_characters(text, file)
     doc = Doc(file, None, text)
-    doc.data = _build(node, doc)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    try:
+        data, found = _read_events(loader, doc, positions)
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc, text, file) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"YAML syntax: {exc}", Span(file), "check the indentation and the colons") from None
+    finally:
+        loader.dispose()
+    if not found:
+        raise InputError("the file is empty", Span(file, 1, 1),
+                         "write `inputs:`, `params:` and `define:` (or `network:`); see examples/")
+    doc.data = data
     return doc
+
+
+def _read_events(loader: Any, doc: Doc, positions: bool) -> tuple[Any, bool]:
+    """One pass over the event stream: values built, counted and placed as they arrive."""
+    import yaml
+
+    file = doc.file
+    spans, styles, extents = doc.spans, doc.styles, doc.extents
+    stack: list[_Frame] = []
+    anchors: dict[str, _Anchor] = {}
+    root: list[Any] = []
+    documents = 0
+    count = 0  # values so far, aliases at their expanded size
+    repeated = 0  # values added by aliases
+    scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+    map_start, seq_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+    while True:
+        event = loader.get_event()
+        kind = type(event)
+        if kind is yaml.StreamEndEvent:
+            break
+        if kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise InputError("the file holds more than one YAML document",
+                                 _mark_span(file, event.start_mark, event.end_mark),
+                                 "a problem is one document: remove this '---' and what follows, or put it in "
+                                 "a file of its own")
+            continue
+        if kind in ends:
+            frame = stack.pop()
+            spans[frame.path] = _mark_span(file, frame.start, event.end_mark)
+            if frame.anchor is not None:
+                closed = anchors[frame.anchor]
+                closed.size, closed.open = count - frame.count0, False
+            continue
+        if kind not in (scalar_event, alias_event, map_start, seq_start):
+            continue
+
+        # where the value goes: a key of the open mapping, a value in it, the next item, the root
+        top = stack[-1] if stack else None
+        if top is not None and isinstance(top.container, dict) and top.key is _NO_KEY:
+            top.key = _key(event, top, doc)
+            continue
+        if top is None:
+            path: Path = ()
+        elif isinstance(top.container, dict):
+            path = top.path + (top.key,)
+        else:
+            path = top.path + (len(top.container),)
+        span = _mark_span(file, event.start_mark, event.end_mark)
+
+        if kind is alias_event:
+            anchor = anchors.get(event.anchor)
+            if anchor is None:
+                raise InputError(f"the alias *{event.anchor} refers to no anchor &{event.anchor} above it",
+                                 span, f"define it first with &{event.anchor} on the value to repeat, "
+                                 "or write the value out")
+            if anchor.open:
+                raise InputError("an alias refers to the collection that contains it", span,
+                                 "a value cannot contain itself; remove the alias")
+            count += anchor.size
+            repeated += anchor.size
+            if repeated > MAX_ALIAS_VALUES:
+                raise InputError(f"the file would expand to more than {MAX_ALIAS_VALUES:,} values repeated by aliases",
+                                 span, "aliases (*name) may repeat a row or a sample, not multiply a file; "
+                                 "write the values out")
+            if count > MAX_VALUES:
+                raise InputError(f"the file would expand to more than {MAX_VALUES:,} values", span,
+                                 "split the problem into smaller files")
+            value: Any = anchor.value
+            spans[path] = span
+            doc.aliases[path] = anchor.path
+            if positions:
+                doc.alias_extents[path] = (event.start_mark.index, event.end_mark.index)
+        else:
+            count += 1
+            if count > MAX_VALUES:
+                raise InputError(f"the file holds more than {MAX_VALUES:,} values", span,
+                                 "split the problem into smaller files")
+            if kind is scalar_event:
+                value = _scalar(event, path, doc, span, loader)
+                spans[path] = span
+                if event.style:
+                    styles[path] = event.style
+                if positions or isinstance(value, str):
+                    extents[path] = (event.start_mark.index, event.end_mark.index)
+            else:
+                if len(stack) >= MAX_DEPTH:
+                    raise InputError("the YAML is nested too deeply", span,
+                                     f"at most {MAX_DEPTH} levels of lists and mappings")
+                expected = "tag:yaml.org,2002:map" if kind is map_start else "tag:yaml.org,2002:seq"
+                if event.tag not in (None, "!", expected):
+                    raise _tag_error(event.tag, span)
+                value = {} if kind is map_start else []
+                stack.append(_Frame(value, path, event.start_mark, event.anchor, count - 1))
+                spans[path] = span
+        if kind is not alias_event and event.anchor is not None:
+            if event.anchor in anchors:
+                raise InputError(f"the anchor &{event.anchor} is defined twice (first on line "
+                                 f"{anchors[event.anchor].line})", span,
+                                 "give each anchor (&name) a name of its own")
+            anchors[event.anchor] = _Anchor(path, value, span.line or 0, 1, kind in (map_start, seq_start))
+            doc.anchored.add(path)
+
+        if top is None:
+            root.append(value)
+        elif isinstance(top.container, dict):
+            top.container[top.key] = value
+            top.key = _NO_KEY
+        else:
+            top.container.append(value)
+    return (root[0] if root else None), bool(root)
+
+
+def _key(event: Any, frame: _Frame, doc: Doc) -> str:
+    """A mapping key: a plain name, once per mapping."""
+    import yaml
+
+    span = _mark_span(doc.file, event.start_mark, event.end_mark)
+    if not isinstance(event, yaml.ScalarEvent):
+        what = "an alias" if isinstance(event, yaml.AliasEvent) else "a list or a mapping"
+        raise InputError(f"a key must be a plain name, not {what}", span,
+                         "write `name: value`; lists, mappings and aliases cannot be keys")
+    key: str = event.value
+    if event.tag in (None, "!") and event.implicit[0] and key == "<<":
+        raise InputError("merge keys (<<) are not supported", span, "write the keys out")
+    if event.tag not in (None, "!") and event.tag not in _PLAIN_TAGS:
+        raise _tag_error(event.tag, span)
+    path = frame.path + (key,)
+    if key in frame.container:
+        first = doc.key_spans.get(path)
+        where = f" (first on line {first.line})" if first else ""
+        raise InputError(f"duplicate key {quoted(key)}{where}", span,
+                         "each name may appear once; remove or rename one of them")
+    doc.key_spans[path] = span
+    return key
+
+
+def _scalar(event: Any, path: Path, doc: Doc, span: Span, loader: Any) -> Any:
+    """A scalar's value, read as a person reads it, or refused where YAML 1.1 reads it otherwise."""
+    import yaml
+
+    text: str = event.value
+    tag = event.tag
+    if tag is None or tag == "!":
+        tag = loader.resolve(yaml.ScalarNode, text, event.implicit) if event.implicit[0] else _STR
+    elif tag not in _PLAIN_TAGS:
+        raise _tag_error(tag, span)
+    if tag == _STR:
+        if event.implicit[0]:  # plain text that a person reads as a number
+            if _EXPONENT_FLOAT.match(text):
+                return float(text)  # YAML 1.1 reads 1e-3 as text; every student means a number
+            if _LEADING_ZERO.match(text):
+                raise _reading(text, "text (a leading 0 makes YAML 1.1 read 010 as octal and 08 as text)",
+                               span, f"write {int(text)} without the leading zero")
+        return text
+    if tag == "tag:yaml.org,2002:int":
+        if _DECIMAL_INT.match(text):
+            try:
+                return int(text)
+            except ValueError:  # more digits than Python converts: far beyond a float anyway
+                doc.raw[path] = text
+                return float("inf")
+        return _int_reading(text, span)
+    if tag == "tag:yaml.org,2002:float":
+        if _DECIMAL_FLOAT.match(text) or _DECIMAL_INT.match(text):
+            value = float(text)
+            if value - value != 0.0:
+                doc.raw[path] = text
+            return value
+        if _NON_FINITE.match(text):
+            doc.raw[path] = text
+            return float("nan") if "nan" in text.lower() else float(text.replace(".", ""))
+        try:
+            reading = float(_constructed(loader, "float", text))
+        except (ValueError, TypeError, OverflowError):
+            raise InputError(f"{quoted(text)} is not a number", span, "write a number such as 0.5 or -2") from None
+        if ":" in text:
+            raise _reading(text, f"the base-60 number {reading:g}", span,
+                           f"write {reading:g}, or quote it if it is text")
+        raise _reading(text, f"{reading:g} (the '_' are dropped)", span, f"write {reading:g} without '_'")
+    if tag == "tag:yaml.org,2002:bool":
+        if text.lower() not in _BOOLS:
+            raise InputError(f"{quoted(text)} is not true or false", span, "remove the tag")
+        doc.raw[path] = text
+        return _BOOLS[text.lower()]
+    if tag == "tag:yaml.org,2002:null":
+        if text:
+            doc.raw[path] = text
+        return None
+    # a timestamp: bpcalc has no dates, and 2001-12-14 read as one would be a surprise anywhere
+    raise InputError(f"{quoted(text)} is read by YAML as a date", span,
+                     "bpcalc has no dates: write a number, or quote the text")
+
+
+def _int_reading(text: str, span: Span) -> NoReturn:
+    body = text.lstrip("+-").replace("_", "")
+    sign = -1 if text.startswith("-") else 1
+    try:
+        _int_forms(text, body, sign, span)
+    except ValueError:
+        raise InputError(f"{quoted(text)} is not a whole number", span, "write a whole number such as 2") from None
+    raise _reading(text, f"{sign * int(body)} (the '_' are dropped)", span, f"write {sign * int(body)} without '_'")
+
+
+def _int_forms(text: str, body: str, sign: int, span: Span) -> None:
+    """Raise the reading of an integer YAML 1.1 writes in another base (ValueError: none)."""
+    if ":" in body:
+        value = 0
+        for part in body.split(":"):
+            value = value * 60 + int(part)
+        raise _reading(text, f"the base-60 number {sign * value}", span,
+                       f"write {sign * value}, or quote it if it is text")
+    if body.startswith(("0x", "0X")):
+        raise _reading(text, f"the hexadecimal number {sign * int(body[2:], 16)}", span,
+                       f"write it in decimal: {sign * int(body[2:], 16)}")
+    if body.startswith(("0b", "0B")):
+        raise _reading(text, f"the binary number {sign * int(body[2:], 2)}", span,
+                       f"write it in decimal: {sign * int(body[2:], 2)}")
+    if len(body) > 1 and body.startswith("0"):
+        raise _reading(text, f"the octal number {sign * int(body, 8)}", span,
+                       f"write {sign * int(body)} without the leading zero (or {sign * int(body, 8)} if you "
+                       "meant octal)")
+    int(body)  # a decimal number with '_' in it, or not a number at all (ValueError)
+
+
+def _reading(text: str, reading: str, span: Span, hint: str) -> InputError:
+    return InputError(f"{quoted(text)} is read by YAML as {_short(reading)}", span, _short(hint))
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 100 else f"{text[:60]}…{text[-20:]}"
+
+
+def _constructed(loader: Any, kind: str, text: str) -> Any:
+    import yaml
+
+    node = yaml.ScalarNode(f"tag:yaml.org,2002:{kind}", text)
+    return getattr(yaml.constructor.SafeConstructor, f"construct_yaml_{kind}")(loader, node)
+
+
+def _tag_error(tag: str, span: Span) -> InputError:
+    return InputError(f"unsupported YAML tag {_short(_shown_tag(tag))}", span,
+                      "bpcalc reads plain data only: numbers, names, lists and mappings; remove the tag")
+
+
+def _syntax_error(exc: Any, text: str, file: str) -> InputError:
+    mark = exc.problem_mark or exc.context_mark
+    what = exc.problem or "invalid YAML"
+    context = exc.context_mark
+    span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file)
+    if exc.context and "while scanning an anchor" in exc.context:
+        return InputError("'&' must be followed by the anchor's name", span,
+                          "write &name before the value to repeat, then *name where it repeats")
+    if exc.context and "while scanning an alias" in exc.context:
+        return InputError("'*' must be followed by the name of an anchor", span,
+                          "write *name to repeat the value marked &name above; quote a value that starts with '*'")
+    if exc.context and context and mark and context.line != mark.line:
+        # the problem is often noticed lines after its cause (an unclosed bracket)
+        what += f" ({exc.context} that starts on line {context.line + 1})"
+    at = text[mark.index] if mark and 0 <= mark.index < len(text) else ""
+    hint = _yaml_hint(what, at)
+    if mark and "mapping values" in what and _indented_past_previous(text, mark.line):
+        hint = "this line is indented more than the line above; keys of one block start in the same column"
+    return InputError(f"YAML syntax: {what}", span, hint)
 
 
 def _indented_past_previous(text: str, line: int) -> bool:
     """Whether line (0-based) starts further right than the nearest non-blank line above it."""
-    lines = text.splitlines()
+    lines = LINE_BREAKS.split(text)
     if not 0 < line < len(lines):
         return False
     indent = len(lines[line]) - len(lines[line].lstrip(" "))
@@ -198,113 +621,3 @@ def _yaml_hint(what: str, at: str) -> str:
     if "expected <block end>" in what or "expected key" in what or "indent" in what:
         return "check that the lines of one block are indented alike"
     return "check the indentation, the colons and the brackets on this line"
-
-
-_EXPONENT_FLOAT = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+\Z")
-_PLAIN_TAGS = {"tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
-
-
-def _shown_tag(tag: str) -> str:
-    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
-
-
-def _children(node: Any) -> list[Any]:
-    import yaml
-
-    if isinstance(node, yaml.MappingNode):
-        return [value for _, value in node.value]
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    return []
-
-
-def _check_expanded_size(root: Any, file: str) -> None:
-    """Refuse alias bombs and self-referring aliases before anything is expanded: the size each
-    node would expand to is summed once per distinct node, so this costs the size of the file."""
-    size: dict[int, int] = {}
-    visiting: set[int] = set()  # the nodes on the current path from the root
-    stack: list[tuple[Any, bool]] = [(root, False)]
-    while stack:
-        node, children_done = stack.pop()
-        key = id(node)
-        if children_done:
-            visiting.discard(key)
-            total = 1 + sum(size[id(child)] for child in _children(node))
-            if total > MAX_VALUES:
-                raise InputError(
-                    f"the file would expand to more than {MAX_VALUES:,} values",
-                    _mark_span(file, node),
-                    "aliases (&name / *name) that repeat each other are refused; write the values out",
-                )
-            size[key] = total
-            continue
-        if key in size:
-            continue
-        if key in visiting:
-            raise InputError("an alias refers to the collection that contains it",
-                             _mark_span(file, node), "a value cannot contain itself; remove the alias")
-        visiting.add(key)
-        stack.append((node, True))
-        stack.extend((child, False) for child in _children(node) if id(child) not in size)
-
-
-def _build(root: Any, doc: Doc) -> Any:
-    """Plain values from composed nodes, iteratively; only plain data tags are accepted."""
-    import yaml
-    from yaml.constructor import SafeConstructor
-
-    _check_expanded_size(root, doc.file)
-    scalar = SafeConstructor()
-    result: dict[str, Any] = {}
-    # (node, path, container to fill, key in it, depth)
-    stack: list[tuple[Any, Path, Any, Any, int]] = [(root, (), result, "root", 0)]
-    while stack:
-        node, path, into, slot, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise InputError("the YAML is nested too deeply", _mark_span(doc.file, node),
-                             f"at most {MAX_DEPTH} levels of lists and mappings")
-        doc.spans.setdefault(path, _mark_span(doc.file, node))
-        if isinstance(node, yaml.MappingNode):
-            _check_tag(doc, node, "tag:yaml.org,2002:map")
-            value: Any = {}
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    raise InputError("a key must be a plain name", _mark_span(doc.file, key_node),
-                                     "write `name: value`; lists and mappings cannot be keys")
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    raise InputError("merge keys (<<) are not supported", _mark_span(doc.file, key_node),
-                                     "write the keys out")
-                _check_tag(doc, key_node, *_PLAIN_TAGS)
-                key = key_node.value
-                if key in value:
-                    first = doc.key_spans.get(path + (key,))
-                    where = f" (first on line {first.line})" if first else ""
-                    raise InputError(f"duplicate key '{key}'{where}", _mark_span(doc.file, key_node),
-                                     "each name may appear once; remove or rename one of them")
-                value[key] = None
-                doc.key_spans[path + (key,)] = _mark_span(doc.file, key_node)
-                stack.append((value_node, path + (key,), value, key, depth + 1))
-        elif isinstance(node, yaml.SequenceNode):
-            _check_tag(doc, node, "tag:yaml.org,2002:seq")
-            value = [None] * len(node.value)
-            for i in range(len(node.value) - 1, -1, -1):
-                stack.append((node.value[i], path + (i,), value, i, depth + 1))
-        else:
-            _check_tag(doc, node, *_PLAIN_TAGS)
-            doc.styles[path] = node.style
-            try:
-                value = scalar.construct_object(node)
-            except (ValueError, TypeError, yaml.YAMLError):
-                value = node.value
-            if isinstance(value, str) and not node.style and _EXPONENT_FLOAT.match(value):
-                value = float(value)  # YAML 1.1 reads 1e-3 as text; every student means a number
-            if isinstance(value, str):
-                doc.extents[path] = (node.start_mark.index, node.end_mark.index)
-        into[slot] = value
-    return result["root"]
-
-
-def _check_tag(doc: Doc, node: Any, *allowed: str) -> None:
-    if node.tag not in allowed:
-        raise InputError(f"unsupported YAML tag {_shown_tag(node.tag)}", _mark_span(doc.file, node),
-                         "bpcalc reads plain data only: numbers, names, lists and mappings; remove the tag")
