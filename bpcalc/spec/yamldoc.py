@@ -42,8 +42,8 @@ class Doc:
     file: str
     data: Any
     text: str
-    spans: dict[Path, Span] = field(default_factory=dict)  # value at path
-    key_spans: dict[Path, Span] = field(default_factory=dict)  # the key that names path
+    spans: dict[Path, tuple[int, int, int]] = field(default_factory=dict)  # value at path: line, column, length
+    key_spans: dict[Path, tuple[int, int, int]] = field(default_factory=dict)  # the key that names path
     styles: dict[Path, str] = field(default_factory=dict)  # quoted and block scalars: ' " | >
     extents: dict[Path, tuple[int, int]] = field(default_factory=dict)  # scalars: start, end index
     raw: dict[Path, str] = field(default_factory=dict)  # source text of values that do not show it (yes, .inf)
@@ -70,10 +70,12 @@ class Doc:
         path = self.origin(path, keep_alias=True)
         while path and path not in self.spans:
             path = self.origin(path[:-1], keep_alias=True)
-        return self.spans.get(path, Span(self.file, 1, 1))
+        place = self.spans.get(path)
+        return Span(self.file, *place) if place else Span(self.file, 1, 1)
 
     def key_span(self, path: Path) -> Span:
-        return self.key_spans.get(self.origin(path, keep_alias=True)) or self.span(path)
+        place = self.key_spans.get(self.origin(path, keep_alias=True))
+        return Span(self.file, *place) if place else self.span(path)
 
     def source(self, path: Path, value: Any) -> str:
         """The value as it is written in the file (`yes`, `.inf`), else as Python writes it."""
@@ -128,9 +130,13 @@ def _layout(text: str, start: int, end: int, value: str, line: int, column: int
     return tuple(out)
 
 
+def _place(start: Any, end: Any) -> tuple[int, int, int]:
+    """(line, column, length) of the text between two marks; length 1 across lines."""
+    return (start.line + 1, start.column + 1, (end.index - start.index if end.line == start.line else 1) or 1)
+
+
 def _mark_span(file: str, start: Any, end: Any) -> Span:
-    length = end.index - start.index if end.line == start.line else 1
-    return Span(file, start.line + 1, start.column + 1, max(1, length))
+    return Span(file, *_place(start, end))
 
 
 # --- reading the text, once -------------------------------------------------------------------------
@@ -267,11 +273,13 @@ def _check_characters(text: str, file: str) -> None:
 _STR = "tag:yaml.org,2002:str"
 _PLAIN_TAGS = {"tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
-_DECIMAL_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\Z")
+_DECIMAL_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\Z")
 _EXPONENT_FLOAT = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+\Z")
 _LEADING_ZERO = re.compile(r"[-+]?0[0-9]+\Z")
 _NON_FINITE = re.compile(r"[-+]?\.(?:inf|Inf|INF)\Z|\.(?:nan|NaN|NAN)\Z")
 _BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
+#: plain words YAML 1.1 does not read as text (PyYAML's resolver: booleans and null)
+_WORDS = frozenset(w for word in (*_BOOLS, "null") for w in (word, word.capitalize(), word.upper()))
 
 
 def _shown_tag(tag: str) -> str:
@@ -281,10 +289,11 @@ def _shown_tag(tag: str) -> str:
 class _Frame:
     """An open mapping or sequence while its events arrive."""
 
-    __slots__ = ("container", "path", "key", "start", "anchor", "count0")
+    __slots__ = ("container", "mapping", "path", "key", "start", "anchor", "count0")
 
     def __init__(self, container: Any, path: Path, start: Any, anchor: str | None, count0: int):
         self.container = container
+        self.mapping = isinstance(container, dict)
         self.path = path
         self.key: Any = _NO_KEY
         self.start = start
@@ -344,45 +353,69 @@ def _read_events(loader: Any, doc: Doc, positions: bool) -> tuple[Any, bool]:
     scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
     map_start, seq_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
     ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    values = (scalar_event, alias_event, map_start, seq_start)
+    decimal_int, decimal_float, words = _DECIMAL_INT.match, _DECIMAL_FLOAT.match, _WORDS
+    get_event = loader.get_event
 
     while True:
-        event = loader.get_event()
+        event = get_event()
         kind = type(event)
-        if kind is yaml.StreamEndEvent:
-            break
-        if kind is yaml.DocumentStartEvent:
-            documents += 1
-            if documents > 1:
-                raise InputError("the file holds more than one YAML document",
-                                 _mark_span(file, event.start_mark, event.end_mark),
-                                 "a problem is one document: remove this '---' and what follows, or put it in "
-                                 "a file of its own")
-            continue
-        if kind in ends:
-            frame = stack.pop()
-            spans[frame.path] = _mark_span(file, frame.start, event.end_mark)
-            if frame.anchor is not None:
-                closed = anchors[frame.anchor]
-                closed.size, closed.open = count - frame.count0, False
-            continue
-        if kind not in (scalar_event, alias_event, map_start, seq_start):
+        if kind not in values:
+            if kind in ends:
+                frame = stack.pop()
+                spans[frame.path] = _place(frame.start, event.end_mark)
+                if frame.anchor is not None:
+                    closed = anchors[frame.anchor]
+                    closed.size, closed.open = count - frame.count0, False
+            elif kind is yaml.StreamEndEvent:
+                break
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise InputError("the file holds more than one YAML document",
+                                     _mark_span(file, event.start_mark, event.end_mark),
+                                     "a problem is one document: remove this '---' and what follows, or put it "
+                                     "in a file of its own")
             continue
 
         # where the value goes: a key of the open mapping, a value in it, the next item, the root
         top = stack[-1] if stack else None
-        if top is not None and isinstance(top.container, dict) and top.key is _NO_KEY:
-            top.key = _key(event, top, doc)
-            continue
         if top is None:
             path: Path = ()
-        elif isinstance(top.container, dict):
+        elif top.mapping:
+            if top.key is _NO_KEY:
+                top.key = _key(event, top, doc)
+                continue
             path = top.path + (top.key,)
         else:
             path = top.path + (len(top.container),)
-        span = _mark_span(file, event.start_mark, event.end_mark)
+        start, end = event.start_mark, event.end_mark
+        place = (start.line + 1, start.column + 1, (end.index - start.index if end.line == start.line else 1) or 1)
 
-        if kind is alias_event:
+        if kind is scalar_event:
+            count += 1
+            if count > MAX_VALUES:
+                raise InputError(f"the file holds more than {MAX_VALUES:,} values", Span(file, *place),
+                                 "split the problem into smaller files")
+            text = event.value
+            value: Any = text
+            if event.tag is None and event.implicit[0]:  # plain: the commonest forms read here directly
+                if decimal_int(text):
+                    value = _whole(text, path, doc)
+                elif decimal_float(text):
+                    value = float(text)
+                elif not (text[:1].isalpha() or text[:1] == "_") or text in words:
+                    value = _scalar(event, path, doc, Span(file, *place), loader)
+            elif event.tag is not None:
+                value = _scalar(event, path, doc, Span(file, *place), loader)
+            spans[path] = place
+            if event.style:
+                styles[path] = event.style
+            if positions or value is text:
+                extents[path] = (start.index, end.index)
+        elif kind is alias_event:
             anchor = anchors.get(event.anchor)
+            span = Span(file, *place)
             if anchor is None:
                 raise InputError(f"the alias *{event.anchor} refers to no anchor &{event.anchor} above it",
                                  span, f"define it first with &{event.anchor} on the value to repeat, "
@@ -393,50 +426,43 @@ def _read_events(loader: Any, doc: Doc, positions: bool) -> tuple[Any, bool]:
             count += anchor.size
             repeated += anchor.size
             if repeated > MAX_ALIAS_VALUES:
-                raise InputError(f"the file would expand to more than {MAX_ALIAS_VALUES:,} values repeated by aliases",
-                                 span, "aliases (*name) may repeat a row or a sample, not multiply a file; "
-                                 "write the values out")
+                raise InputError(f"the file would expand to more than {MAX_ALIAS_VALUES:,} values repeated by "
+                                 "aliases", span, "aliases (*name) may repeat a row or a sample, not multiply a "
+                                 "file; write the values out")
             if count > MAX_VALUES:
                 raise InputError(f"the file would expand to more than {MAX_VALUES:,} values", span,
                                  "split the problem into smaller files")
-            value: Any = anchor.value
-            spans[path] = span
+            value = anchor.value
+            spans[path] = place
             doc.aliases[path] = anchor.path
             if positions:
-                doc.alias_extents[path] = (event.start_mark.index, event.end_mark.index)
+                doc.alias_extents[path] = (start.index, end.index)
         else:
             count += 1
+            span = Span(file, *place)
             if count > MAX_VALUES:
                 raise InputError(f"the file holds more than {MAX_VALUES:,} values", span,
                                  "split the problem into smaller files")
-            if kind is scalar_event:
-                value = _scalar(event, path, doc, span, loader)
-                spans[path] = span
-                if event.style:
-                    styles[path] = event.style
-                if positions or isinstance(value, str):
-                    extents[path] = (event.start_mark.index, event.end_mark.index)
-            else:
-                if len(stack) >= MAX_DEPTH:
-                    raise InputError("the YAML is nested too deeply", span,
-                                     f"at most {MAX_DEPTH} levels of lists and mappings")
-                expected = "tag:yaml.org,2002:map" if kind is map_start else "tag:yaml.org,2002:seq"
-                if event.tag not in (None, "!", expected):
-                    raise _tag_error(event.tag, span)
-                value = {} if kind is map_start else []
-                stack.append(_Frame(value, path, event.start_mark, event.anchor, count - 1))
-                spans[path] = span
+            if len(stack) >= MAX_DEPTH:
+                raise InputError("the YAML is nested too deeply", span,
+                                 f"at most {MAX_DEPTH} levels of lists and mappings")
+            expected = "tag:yaml.org,2002:map" if kind is map_start else "tag:yaml.org,2002:seq"
+            if event.tag not in (None, "!", expected):
+                raise _tag_error(event.tag, span)
+            value = {} if kind is map_start else []
+            stack.append(_Frame(value, path, start, event.anchor, count - 1))
+            spans[path] = place
         if kind is not alias_event and event.anchor is not None:
             if event.anchor in anchors:
                 raise InputError(f"the anchor &{event.anchor} is defined twice (first on line "
-                                 f"{anchors[event.anchor].line})", span,
+                                 f"{anchors[event.anchor].line})", Span(file, *place),
                                  "give each anchor (&name) a name of its own")
-            anchors[event.anchor] = _Anchor(path, value, span.line or 0, 1, kind in (map_start, seq_start))
+            anchors[event.anchor] = _Anchor(path, value, place[0], 1, kind in (map_start, seq_start))
             doc.anchored.add(path)
 
         if top is None:
             root.append(value)
-        elif isinstance(top.container, dict):
+        elif top.mapping:
             top.container[top.key] = value
             top.key = _NO_KEY
         else:
@@ -461,10 +487,10 @@ def _key(event: Any, frame: _Frame, doc: Doc) -> str:
     path = frame.path + (key,)
     if key in frame.container:
         first = doc.key_spans.get(path)
-        where = f" (first on line {first.line})" if first else ""
+        where = f" (first on line {first[0]})" if first else ""
         raise InputError(f"duplicate key {quoted(key)}{where}", span,
                          "each name may appear once; remove or rename one of them")
-    doc.key_spans[path] = span
+    doc.key_spans[path] = _place(event.start_mark, event.end_mark)
     return key
 
 
@@ -488,11 +514,7 @@ def _scalar(event: Any, path: Path, doc: Doc, span: Span, loader: Any) -> Any:
         return text
     if tag == "tag:yaml.org,2002:int":
         if _DECIMAL_INT.match(text):
-            try:
-                return int(text)
-            except ValueError:  # more digits than Python converts: far beyond a float anyway
-                doc.raw[path] = text
-                return float("inf")
+            return _whole(text, path, doc)
         return _int_reading(text, span)
     if tag == "tag:yaml.org,2002:float":
         if _DECIMAL_FLOAT.match(text) or _DECIMAL_INT.match(text):
@@ -523,6 +545,14 @@ def _scalar(event: Any, path: Path, doc: Doc, span: Span, loader: Any) -> Any:
     # a timestamp: bpcalc has no dates, and 2001-12-14 read as one would be a surprise anywhere
     raise InputError(f"{quoted(text)} is read by YAML as a date", span,
                      "bpcalc has no dates: write a number, or quote the text")
+
+
+def _whole(text: str, path: Path, doc: Doc) -> int | float:
+    try:
+        return int(text)
+    except ValueError:  # more digits than Python converts: far beyond a float anyway
+        doc.raw[path] = text
+        return float("inf")
 
 
 def _int_reading(text: str, span: Span) -> NoReturn:
