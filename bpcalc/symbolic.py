@@ -34,8 +34,89 @@ def derivative(expr: Expr, wrt: str, self_name: str | None = None,
     return simplify(_d(expr, wrt, _Names(expr, self_name, known or {}, _containing(expr, wrt))))
 
 
+# --- wide nodes: long sums and calls of many arguments ---------------------------------------------------
+
+#: a +/- chain or a call with at least this many operands is indexed by name (see `_Wide`)
+_WIDE = 16
+#: how many indexed nodes are kept (each holds its expression, so its id stays its own)
+_WIDE_KEPT = 50_000
+
+
+class _Wide:
+    """The operands of a long +/- chain (left-deep, as a sum is parsed and a network's weighted
+    sum is made) or of a call with many arguments, and which operands use each name.  ∂/∂x then
+    visits only the operands that use x: the derivatives of a 1,000-term sum with respect to
+    each of its names cost linear time in all, not quadratic."""
+
+    __slots__ = ("expr", "chain", "items", "ops", "where")
+
+    def __init__(self, expr: Expr, chain: bool, items: list[Expr], ops: list[str]):
+        self.expr, self.chain, self.items, self.ops = expr, chain, items, ops
+        where: dict[str, list[int]] = {}
+        for i, item in enumerate(items):
+            for name in _names_below(item):
+                where.setdefault(name, []).append(i)
+        self.where = where
+
+
+_wide_nodes: dict[int, _Wide] = {}
+
+
+def _names_below(e: Expr) -> set[str]:
+    found: set[str] = set()
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Name):
+            found.add(node.id)
+        else:
+            stack.extend(children(node))
+    return found
+
+
+def _wide(e: Expr) -> _Wide | None:
+    """The index of a wide node, made on first use; None for a node that is not wide."""
+    made = _wide_nodes.get(id(e))
+    if made is not None:
+        return made
+    if isinstance(e, Call):
+        if len(e.args) < _WIDE:
+            return None
+        made = _Wide(e, False, list(e.args), [])
+    elif isinstance(e, Bin) and e.op in ("+", "-"):
+        items: list[Expr] = []
+        ops: list[str] = []
+        cur: Expr = e
+        while isinstance(cur, Bin) and cur.op in ("+", "-"):
+            items.append(cur.b)
+            ops.append(cur.op)
+            cur = cur.a
+        if len(items) + 1 < _WIDE:
+            return None
+        items.append(cur)
+        ops.append("")
+        items.reverse()
+        ops.reverse()
+        made = _Wide(e, True, items, ops)
+    else:
+        return None
+    if len(_wide_nodes) >= _WIDE_KEPT:
+        _wide_nodes.clear()
+    _wide_nodes[id(e)] = made
+    return made
+
+
+def _operands(e: Expr, name: str) -> list[Expr]:
+    """The operands of `e` to look into for `name`: all of them, or a wide node's that use it."""
+    wide = _wide(e) if isinstance(e, (Bin, Call)) else None
+    if wide is None:
+        return list(children(e))
+    return [wide.items[i] for i in wide.where.get(name, ())]
+
+
 def _containing(expr: Expr, name: str) -> set[int]:
-    """The ids of the subexpressions that use `name`: one pass, so a wide sum stays linear."""
+    """The ids of the subexpressions that use `name`: one pass, looking into a wide node's
+    operands only where they use the name."""
     has: set[int] = set()
     stack: list[tuple[Expr, bool]] = [(expr, False)]
     while stack:
@@ -44,7 +125,9 @@ def _containing(expr: Expr, name: str) -> set[int]:
             if e.id == name:
                 has.add(id(e))
             continue
-        kids = children(e)
+        if isinstance(e, Num):
+            continue
+        kids = _operands(e, name)
         if not done:
             stack.append((e, True))
             stack.extend((c, False) for c in kids)
@@ -62,10 +145,11 @@ class _Names:
     """Which subexpressions are written by a line's name: the root itself, and softmax siblings.
     The root is recognised by identity, so no deep tree is ever hashed."""
 
-    __slots__ = ("root", "self_name", "known", "has")
+    __slots__ = ("root", "self_name", "known", "has", "made")
 
     def __init__(self, root: Expr, self_name: str | None, known: dict[Expr, str], has: set[int]):
         self.root, self.self_name, self.known, self.has = root, self_name, known, has
+        self.made: dict[int, Expr] = {}  # shortened sums made while differentiating, by id (kept alive)
 
     def mentions(self, e: Expr) -> bool:
         """Whether `e` (a part of the root expression) uses the name differentiated by."""
@@ -98,29 +182,66 @@ def local_partial(e: Neg | Bin | Call, i: int, out: Expr, sibling: Expr | None =
     return substitute_names(partial(p, i, len(args)), mapping)
 
 
-def _d(e: Expr, x: str, known: _Names) -> Expr:
+def _shortened(wide: _Wide, name: str, known: _Names) -> Expr:
+    """A long sum with only the terms that use `name` (and its first term, or 0 in its place):
+    its derivative is the whole sum's, since every term left out contributes 0 and every level
+    left out a factor 1, which simplifies away."""
+    used = wide.where.get(name, ())
+    e: Expr = wide.items[0] if used and used[0] == 0 else ZERO
+    for i in used:
+        if i:
+            e = Bin(wide.ops[i], e, wide.items[i])
+            known.has.add(id(e))
+            known.made[id(e)] = e
+    return e
+
+
+def _d(root: Expr, x: str, known: _Names) -> Expr:
     """The chain rule over the tree: Σ_i ∂e/∂arg_i · ∂arg_i/∂x, the partials from the table.
-    A product keeps the textbook order f′g + fg′: each factor's derivative in its place."""
-    if isinstance(e, Num):
-        return ZERO
-    if isinstance(e, Name):
-        return ONE if e.id == x else ZERO
-    if not known.mentions(e):
-        return ZERO
-    out = _named(e, known)
-    terms: list[Expr] = []
-    for i, arg in enumerate(children(e)):
-        if not known.mentions(arg):
+    A product keeps the textbook order f′g + fg′: each factor's derivative in its place.
+    Iterative (a tree as deep as a long sum does not reach Python's recursion limit), and a long
+    sum is looked into only where it uses x."""
+    done: list[Expr] = []  # the derivatives of finished nodes, in order
+    stack: list[tuple[Expr, list[int] | None]] = [(root, None)]
+    while stack:
+        e, used = stack.pop()
+        if used is None:
+            if isinstance(e, Num):
+                done.append(ZERO)
+                continue
+            if isinstance(e, Name):
+                done.append(ONE if e.id == x else ZERO)
+                continue
+            if not known.mentions(e):
+                done.append(ZERO)
+                continue
+            wide = _wide(e) if id(e) not in known.made else None
+            if wide is not None and wide.chain:
+                # only the terms that use x: the first term alone is the first term's derivative
+                stack.append((_shortened(wide, x, known), None))
+                continue
+            kids = children(e)
+            if wide is not None and not wide.chain:
+                used = list(wide.where.get(x, ()))
+            else:
+                used = [i for i, arg in enumerate(kids) if known.mentions(arg)]
+            stack.append((e, used))
+            stack.extend((kids[i], None) for i in reversed(used))
             continue
-        d_arg = _d(arg, x, known)
-        if isinstance(e, Call) and e.fn == "softmax":
-            sibling = None if i == e.pick else _named(Call("softmax", e.args, pick=i), known)
-            local = local_partial(e, i, out, sibling)
-        else:
-            local = local_partial(e, i, out)
-        first = isinstance(e, Bin) and e.op == "*" and i == 0
-        terms.append(Bin("*", d_arg, local) if first else Bin("*", local, d_arg))
-    return _sum(terms) if terms else ZERO
+        d_args = done[len(done) - len(used):]
+        del done[len(done) - len(used):]
+        out = _named(e, known)
+        terms: list[Expr] = []
+        for i, d_arg in zip(used, d_args):
+            if isinstance(e, Call) and e.fn == "softmax":
+                sibling = None if i == e.pick else _named(Call("softmax", e.args, pick=i), known)
+                local = local_partial(e, i, out, sibling)
+            else:
+                local = local_partial(e, i, out)  # type: ignore[arg-type]
+            first = isinstance(e, Bin) and e.op == "*" and i == 0
+            terms.append(Bin("*", d_arg, local) if first else Bin("*", local, d_arg))
+        done.append(_sum(terms) if terms else ZERO)
+    return done[0]
 
 
 def _sum(terms: list[Expr]) -> Expr:
@@ -138,19 +259,37 @@ def _num(e: Expr) -> float | None:
 
 
 def simplify(e: Expr) -> Expr:
-    """Fold numbers, drop ×1, +0, **1, pull signs out of products: what a person writes."""
-    if isinstance(e, (Num, Name)):
-        return e
+    """Fold numbers, drop ×1, +0, **1, pull signs out of products: what a person writes.
+    Bottom-up with a stack of its own: each node is simplified from its simplified operands."""
+    done: list[Expr] = []
+    stack: list[tuple[Expr, bool]] = [(e, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if isinstance(node, (Num, Name)):
+            done.append(node)
+        elif not expanded:
+            stack.append((node, True))
+            stack.extend((c, False) for c in reversed(children(node)))
+        else:
+            n = len(children(node))
+            kids = done[len(done) - n:]
+            del done[len(done) - n:]
+            done.append(_simplified(node, kids))
+    return done[0]
+
+
+def _simplified(e: Neg | Bin | Call, kids: list[Expr]) -> Expr:
+    """One node, its operands already simplified (`kids`)."""
     if isinstance(e, Neg):
-        x = simplify(e.x)
+        x = kids[0]
         if isinstance(x, Num):
             return Num(-x.value)
         if isinstance(x, Neg):
             return x.x
         return Neg(x)
     if isinstance(e, Call):
-        return Call(e.fn, tuple(simplify(a) for a in e.args), pick=e.pick)
-    a, b = simplify(e.a), simplify(e.b)
+        return Call(e.fn, tuple(kids), pick=e.pick)
+    a, b = kids
     na, nb = _num(a), _num(b)
     if e.op == "+":
         if na == 0:
@@ -207,18 +346,32 @@ def simplify(e: Expr) -> Expr:
 
 def _factors(e: Expr, out: list[Expr], dens: list[Expr]) -> float:
     """Flatten a product into `out` (and `c/d` factors into `dens`), returning the numeric
-    coefficient (signs included), so that t*(1/x) prints as t/x."""
-    if isinstance(e, Num):
-        return e.value
-    if isinstance(e, Neg):
-        return -_factors(e.x, out, dens)
-    if isinstance(e, Bin) and e.op == "*":
-        return _factors(e.a, out, dens) * _factors(e.b, out, dens)
-    if isinstance(e, Bin) and e.op == "/" and isinstance(e.a, Num):
-        dens.append(e.b)
-        return e.a.value
-    out.append(e)
-    return 1.0
+    coefficient (signs included), so that t*(1/x) prints as t/x.  The coefficients multiply as
+    the product nests, left operand first (so the same bits however deep it is)."""
+    coefs: list[float] = []
+    stack: list[tuple[Expr, bool]] = [(e, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if isinstance(node, Num):
+            coefs.append(node.value)
+        elif isinstance(node, Neg):
+            if expanded:
+                coefs.append(-coefs.pop())
+            else:
+                stack.extend(((node, True), (node.x, False)))
+        elif isinstance(node, Bin) and node.op == "*":
+            if expanded:
+                right = coefs.pop()
+                coefs.append(coefs.pop() * right)
+            else:
+                stack.extend(((node, True), (node.b, False), (node.a, False)))
+        elif isinstance(node, Bin) and node.op == "/" and isinstance(node.a, Num):
+            dens.append(node.b)
+            coefs.append(node.a.value)
+        else:
+            out.append(node)
+            coefs.append(1.0)
+    return coefs[0]
 
 
 def _product(a: Expr, b: Expr) -> Expr:
@@ -261,15 +414,25 @@ def _assemble(coef: float, factors: list[Expr], dens: list[Expr]) -> Expr:
 def evaluate(e: Expr, values: dict[str, float], round_digits: int | None = None) -> float:
     """The value of a formula at these values, from the op table's value functions, rounding
     activations as the engine does."""
-    if isinstance(e, Num):
-        return e.value
-    if isinstance(e, Name):
-        return values[e.id]
-    fn = primitive(e)
-    args = [evaluate(a, values, round_digits) for a in children(e)]
-    p = lookup(fn)
-    value = FORWARD[fn]
-    v = value(e.pick, *args) if isinstance(e, Call) and p.indexed else value(*args)
-    if round_digits is not None and fn in ROUNDED:
-        v = round_half_up(v, round_digits)
-    return float(v)
+    done: list[float] = []
+    stack: list[tuple[Expr, bool]] = [(e, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if isinstance(node, Num):
+            done.append(node.value)
+        elif isinstance(node, Name):
+            done.append(values[node.id])
+        elif not expanded:
+            stack.append((node, True))
+            stack.extend((c, False) for c in reversed(children(node)))
+        else:
+            n = len(children(node))
+            args = done[len(done) - n:]
+            del done[len(done) - n:]
+            fn = primitive(node)
+            value = FORWARD[fn]
+            v = value(node.pick, *args) if isinstance(node, Call) and lookup(fn).indexed else value(*args)
+            if round_digits is not None and fn in ROUNDED:
+                v = round_half_up(v, round_digits)
+            done.append(float(v))
+    return done[0]

@@ -142,3 +142,52 @@ def lr_and_round(doc: Doc, data: dict[str, Any]) -> tuple[float | None, int | No
                              doc.span(("round",)), "for example: round: 2")
         places = r
     return lr, places
+
+
+# --- how large a problem a file may make ------------------------------------------------------------
+
+#: the operations (each +, −, ×, ÷, power and function the engine runs) a problem may have: this
+#: many, or OPERATIONS_PER_BYTE for each byte of a file larger than OPERATIONS_FLOOR / OPERATIONS_PER_BYTE
+#: bytes.  A file written out line by line stays far below it; what it stops is a small file that
+#: makes an enormous problem (a network over many samples, aliases repeating long expressions),
+#: which no step-by-step solution could show in reasonable time.
+OPERATIONS_FLOOR = 20_000
+OPERATIONS_PER_BYTE = 2
+
+
+class Budget:
+    """Operations counted as the problem is built, and refused before the limit is passed."""
+
+    def __init__(self, doc: Doc):
+        self.doc = doc
+        self.limit = max(OPERATIONS_FLOOR, OPERATIONS_PER_BYTE * len(doc.text))
+        self.used = 0
+
+    def spend(self, operations: int, path: Path, what: str) -> None:
+        """Count `operations` that `what` makes, refusing them if they pass the limit."""
+        self.used += operations
+        if self.used > self.limit:
+            raise InputError(f"{what}: more than the {self.limit:,} operations a problem may have",
+                             self.doc.span(path), self.hint())
+
+    def hint(self) -> str:
+        size = len(self.doc.text.encode("utf-8", "surrogatepass"))
+        return (f"a file of {size:,} bytes may make {self.limit:,} operations ({OPERATIONS_FLOOR:,}, or "
+                f"{OPERATIONS_PER_BYTE} per byte of a larger file), so that every step can be shown; "
+                "use fewer samples or smaller layers")
+
+
+def operations(expr: Any) -> int:
+    """The engine's operations in one expression: its nodes that are not names or numbers (a
+    call counted once per argument, as a softmax component reads all of them)."""
+    from ..expr.tree import Call, Name, Num, children
+
+    count = 0
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, (Name, Num)):
+            continue
+        count += len(e.args) if isinstance(e, Call) else 1
+        stack.extend(children(e))
+    return count

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import InputError, did_you_mean
+from ..errors import InputError, did_you_mean, quoted
 from ..expr.parser import parse as parse_with
 from ..expr.tree import Expr, Num, name_positions, names_in
 from ..ops import USER
 from ..problem import Line, Problem
-from .common import check_keys, check_name, frozen_names, leaves, lr_and_round, number
+from .common import Budget, check_keys, check_name, frozen_names, leaves, lr_and_round, number, operations
 from .yamldoc import Doc, Path
 
 EXPRESSION_KEYS = ("inputs", "params", "frozen", "define", "output", "lr", "round")
@@ -45,6 +45,7 @@ def expression_problem(doc: Doc) -> Problem:
         raise InputError("`define` must be a mapping of names to expressions", doc.span(("define",)),
                          "for example:\n  define:\n    z: w * x + b\n    y: sigmoid(z)")
     order = {name: i for i, name in enumerate(block)}
+    budget = Budget(doc)
     lines: list[Line] = []
     parsed: dict[str, Any] = {}
     for name, source in block.items():
@@ -62,6 +63,7 @@ def expression_problem(doc: Doc) -> Problem:
         else:
             expr = Num(number(doc, path, source, f"'{name}'"))
             source = str(source)
+        budget.spend(operations(expr), path, f"the line {quoted(name)}")
         parsed[name] = expr
         positions = name_positions(expr)
         for used in names_in(expr):

@@ -10,13 +10,16 @@ from ..errors import InputError, did_you_mean
 from ..expr.tree import Bin, Call, Expr, Name, Neg, Num, to_text
 from ..ops import ACTIVATIONS, TABLE, lookup
 from ..problem import Line, Problem
-from .common import check_keys, check_name, frozen_names, leaves, lr_and_round, number
+from .common import Budget, check_keys, check_name, frozen_names, leaves, lr_and_round, number, operations
 from .yamldoc import Doc, Path
 
 NETWORK_KEYS = ("network", "params", "frozen", "sample", "samples", "reduction", "loss", "naming",
                 "lr", "round")
 LOSSES = ("half_sse", "sse", "mse", "bce", "cross_entropy")
 LAYER_KEYS = ("name", "activation", "weights", "bias")
+#: outputs of a softmax layer: each depends on every net of the layer, so its local derivatives,
+#: and a worked solution, grow as the square of the width
+MAX_SOFTMAX = 64
 
 
 def _sum(terms: list[Expr]) -> Expr:
@@ -38,6 +41,7 @@ class _Lowering:
         self.spans: dict[str, Any] = {}
         self.taken: dict[str, Path] = {}
         self.identities: dict[str, tuple[str, str, float, str]] = {}
+        self.budget = Budget(doc)
 
     def fail(self, message: str, path: Path, hint: str | None = None, key: bool = False) -> InputError:
         span = self.doc.key_span(path) if key else self.doc.span(path)
@@ -47,6 +51,7 @@ class _Lowering:
         if name in self.taken:
             raise self.fail(f"the network makes a node '{name}', but that name is already taken",
                             path, "rename the param or the layer")
+        self.budget.spend(operations(expr), path, f"the network's node {name}")
         self.taken[name] = path
         self.lines.append(Line(name, expr, to_text(expr), self.doc.span(path)))
         self.roles[name] = role
@@ -74,8 +79,8 @@ class _Lowering:
         for name in self.params:
             self.roles[name] = "param"
             self.spans[name] = doc.key_span(("params", name))
-        frozen = frozen_names(doc, data, self.params)
         lr, places = lr_and_round(doc, data)
+        reduction = self.reduction()  # checked even with one sample, where it changes nothing
         naming = self.naming()
         input_names = self.input_names(net)
         layers = net.get("layers")
@@ -92,6 +97,8 @@ class _Lowering:
         for li, (lname, neurons, _, weights, bias) in enumerate(structure):
             weight_exprs.append(self.layer_params(li, lname, neurons, weights, bias, prev_names, sizes[li]))
             prev_names = neurons
+        # after the layers: a param made from a number (b_o, w_o_h1) is a param like any other
+        frozen = frozen_names(doc, data, self.params)
         out_neurons = structure[-1][1]
         for li, (_, _, act, _, _) in enumerate(structure):
             if act[0] == "softmax" and li != len(structure) - 1:
@@ -106,6 +113,7 @@ class _Lowering:
             raise self.fail("`bce` needs sigmoid outputs", ("loss",),
                             "set `activation: sigmoid` on the last layer, or use `cross_entropy` with softmax")
 
+        self.check_size(structure, sizes, samples)
         many = len(samples) > 1
         sample_losses: list[str] = []
         for s, (spath, sample) in enumerate(samples, start=1):
@@ -150,7 +158,7 @@ class _Lowering:
             sample_losses.append(lname)
         if many:
             total = _sum([Name(n) for n in sample_losses])
-            if self.reduction() == "mean":
+            if reduction == "mean":
                 total = Bin("/", total, Num(float(len(sample_losses))))
                 self.identities = {k: (o, t, 1.0 / len(sample_losses), what)
                                    for k, (o, t, _, what) in self.identities.items()}
@@ -159,6 +167,23 @@ class _Lowering:
             self.spans.setdefault(name, self.doc.span(path))
         return Problem(doc.file, self.inputs, self.params, self.lines, loss_name, frozen, lr, places,
                        "network", self.spans, self.locations, self.roles, identities=self.identities)
+
+    def check_size(self, structure: list[Any], sizes: list[int], samples: list[tuple[Path, Any]]) -> None:
+        """Refuse, before building it, a network whose samples would make more operations than
+        the file may (spec.common.Budget): the layers' sizes say how many each sample makes."""
+        per_sample = 0
+        for li, (_, neurons, act, _, bias) in enumerate(structure):
+            n_in = sizes[li]
+            per_sample += len(neurons) * (2 * n_in - 1 + (bias is not None))  # Σ w·x + b
+            per_sample += len(neurons) * (len(neurons) if act[0] == "softmax" else 1)
+        per_sample += 5 * sizes[-1] + 1  # the loss
+        total = per_sample * len(samples) + len(samples)
+        if self.budget.used + total > self.budget.limit:
+            count = len(samples)
+            path: Path = ("samples",) if "samples" in self.data else ("sample",) if "sample" in self.data else ()
+            raise InputError(f"the network makes {per_sample:,} operations per sample, {total:,} for its "
+                             f"{count:,} sample{'s' if count != 1 else ''}: more than the {self.budget.limit:,} "
+                             "operations a problem may have", self.doc.key_span(path), self.budget.hint())
 
     @staticmethod
     def identity(loss_kind: str, out_activation: str, targets: list[float]) -> str | None:
@@ -217,6 +242,10 @@ class _Lowering:
         n = len(weights)
         neurons = [lname] if n == 1 else [f"{lname}{j + 1}" for j in range(n)]
         act = self.activation_spec(path, layer.get("activation", "sigmoid"))
+        if act[0] == "softmax" and n > MAX_SOFTMAX:
+            raise self.fail(f"the softmax layer '{lname}' has {n} outputs; bpcalc shows at most {MAX_SOFTMAX}",
+                            path + ("weights",), "every softmax output depends on every net of its layer, so a "
+                            "worked solution grows as the square of the width; use fewer outputs")
         return (lname, neurons, act, weights, layer.get("bias"))
 
     def activation_spec(self, path: Path, value: Any) -> tuple[str, float | None]:
