@@ -11,7 +11,40 @@ costs almost nothing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import os as _os
+import signal as _signal
+import sys as _sys
+
+
+def _end_on_ctrl_c(signum: int, frame: object) -> None:
+    """A Ctrl-C while bpcalc's command line starts or ends: "interrupted", exit code 130, no
+    traceback (while a command runs, bpcalc/cli/exits.py reports it)."""
+    try:
+        _os.write(2, b"interrupted\n")
+    except OSError:
+        pass
+    _os._exit(130)
+
+
+def _is_the_program() -> bool:
+    """Whether bpcalc is the program being run (its console script or `python -m bpcalc`), not a
+    library imported by someone else's program, whose Ctrl-C is its own."""
+    main = _sys.modules.get("__main__")
+    if _os.path.basename(getattr(main, "__file__", None) or "") == "bpcalc":
+        return True
+    argv = getattr(_sys, "orig_argv", [])
+    for i, arg in enumerate(argv[1:], start=1):
+        if arg.startswith("-m"):
+            return (arg[2:] or (argv[i + 1] if i + 1 < len(argv) else "")) == "bpcalc"
+        if arg == "-c" or not arg.startswith("-"):
+            return False
+    return False
+
+
+if _is_the_program():  # first, before anything else loads
+    _signal.signal(_signal.SIGINT, _end_on_ctrl_c)
+
+from typing import TYPE_CHECKING, Any  # noqa: E402 - after taking Ctrl-C
 
 __version__ = "0.1.0"
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import sys
@@ -34,21 +35,49 @@ def guarded(job: Callable[[], int | None], debug: bool = False) -> int:
         sys.stderr.write(format_error(err))
         return Exit.USAGE
     except KeyboardInterrupt:
-        _flush_quietly()
-        sys.stderr.write("interrupted\n")
-        return Exit.INTERRUPTED
+        return interrupted()
     except BrokenPipeError:
         _silence_stdout()  # the reader went away (`bpcalc … | head`): nothing more to say
         return Exit.OK
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRORS:
+            return _internal(debug)
+        _silence_stdout()  # standard output cannot be written (a full disk, `> /dev/full`)
+        sys.stderr.write(format_error(BpcalcError(f"cannot write the output: {exc.strerror}", None,
+                                                  "check the disk space, or where the output is redirected")))
+        return Exit.USAGE
     except Exception:
-        if debug:
-            import traceback
+        return _internal(debug)
 
-            traceback.print_exc()
-        else:
-            sys.stderr.write("bpcalc: internal error — please report it, with the input file; "
-                             "rerun with --debug for the traceback\n")
-        return Exit.INTERNAL
+
+#: errors of writing standard output that are the environment's, not a bug
+_OUTPUT_ERRORS = frozenset({errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG, errno.EBADF, errno.EROFS})
+
+
+def interrupted() -> int:
+    """Ctrl-C: one line, exit code 130."""
+    _flush_quietly()
+    sys.stderr.write("interrupted\n")
+    return Exit.INTERRUPTED
+
+
+def report_closed_output() -> int:
+    """Standard output is closed (`>&-`): say so, do nothing else."""
+    sys.stderr.write(format_error(BpcalcError(
+        "standard output is closed, so the solution cannot be shown", None,
+        "redirect it instead of closing it: > solution.txt, or > /dev/null to discard it")))
+    return Exit.USAGE
+
+
+def _internal(debug: bool) -> int:
+    if debug:
+        import traceback
+
+        traceback.print_exc()
+    else:
+        sys.stderr.write("bpcalc: internal error — please report it, with the input file; "
+                         "rerun with --debug for the traceback\n")
+    return Exit.INTERNAL
 
 
 def _flush_quietly() -> None:

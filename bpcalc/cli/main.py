@@ -5,20 +5,48 @@ option table without importing typer, which costs more than solving a homework p
 else — --help, --version, a misspelt option, a missing argument — goes to the typer app, which
 parses it from the same table and says what is wrong.  Either way the job runs once, inside
 `exits.guarded`, the one place that turns exceptions into exit codes.
+
+Ctrl-C: when bpcalc is the program, `bpcalc/__init__.py` takes it first, so that until the job
+starts, and again once it is done, a Ctrl-C ends the process at once with "interrupted" and exit
+code 130; while the job runs it is a KeyboardInterrupt, reported by `exits.guarded`, so that what
+the job opened (a temporary `-o` file) is cleaned up.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 
+from .. import _end_on_ctrl_c
 from .execute import execute
-from .exits import Exit, guarded
+from .exits import Exit, guarded, interrupted, report_closed_output
 from .options import Invocation, parse
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run bpcalc; returns (and, from the console script, exits with) the exit code."""
+    program = argv is None
     args = list(sys.argv[1:] if argv is None else argv)
+    if sys.stderr is None:  # 2>&- : errors go nowhere, but writing them must not fail
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the rest of the process
+    if program:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # the job's Ctrl-C: KeyboardInterrupt
+    try:
+        code = _run(args)
+    except KeyboardInterrupt:  # outside the guarded job
+        code = interrupted()
+    finally:
+        if program:
+            signal.signal(signal.SIGINT, _end_on_ctrl_c)
+    if program:
+        raise SystemExit(code)
+    return code
+
+
+def _run(args: list[str]) -> int:
+    if sys.stdout is None:  # >&- : nothing can be printed, so nothing is done
+        return report_closed_output()
     from ..spec.yamldoc import SOURCES
 
     SOURCES.clear()
@@ -38,6 +66,4 @@ def main(argv: list[str] | None = None) -> int:
             return run_app(args, debug)
 
         code = guarded(full, debug)
-    if argv is None:
-        raise SystemExit(code)
     return code

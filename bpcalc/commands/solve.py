@@ -26,25 +26,30 @@ def run(invocation: Invocation) -> int:
     command = invocation.command.name
     file = str(v["file"])
     output = v.get("output")
-    if output is not None:
-        from ..writeback import check_target
+    target = None
+    if output is not None:  # checked, and its temporary file made, before any work
+        from ..writeback import Target
 
-        check_target(str(output), file)
-    problem = load(file)
-    solution = solve(problem, round=v["round"], lr=v["lr"], step=command == "step")
-    fmt = format_name(v["format"])
-    if fmt == "json":  # the solution as data: no steps to build
-        from ..trace.data import data_trace
+        target = Target(str(output), file)
+    try:
+        problem = load(file)
+        solution = solve(problem, round=v["round"], lr=v["lr"], step=command == "step",
+                         backward=command != "forward")
+        fmt = format_name(v["format"])
+        if fmt == "json":  # the solution as data: no steps to build
+            from ..trace.data import data_trace
 
-        trace = data_trace(solution, command)
-    else:
-        from ..trace import build
+            trace = data_trace(solution, command)
+        else:
+            from ..trace import build
 
-        trace = build(solution, command, only=v["only"], max_paths=v["max_paths"])
-    options = Options(digits=v["digits"], ascii=v["ascii"], standalone=v["standalone"])
-    sys.stdout.write(render(trace, fmt, options))
-    if output is not None:
-        from ..writeback import write_updated
-
-        write_updated(problem, solution.updated or {}, str(output), file)
+            trace = build(solution, command, only=v["only"], max_paths=v["max_paths"])
+        options = Options(digits=v["digits"], ascii=v["ascii"], standalone=v["standalone"])
+        shown = render(trace, fmt, options)
+        if target is not None:  # written before anything is printed: a failure leaves no half-run
+            target.write(problem, solution.updated or {})
+    finally:
+        if target is not None:
+            target.close()
+    sys.stdout.write(shown)
     return 0

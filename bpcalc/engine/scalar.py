@@ -472,9 +472,11 @@ def _compiled(problem: Problem, leaf_names: Iterable[str], n_leaves: int) -> Gra
 
 
 def solve(problem: Problem, *, round: int | None = None, lr: float | None = None,
-          step: bool = False, graph: Graph | None = None, config: Config = TEXTBOOK) -> Solution:
+          step: bool = False, graph: Graph | None = None, config: Config = TEXTBOOK,
+          backward: bool = True) -> Solution:
     """Forward and backward (and, with `step`, one update and the forward after it).  `config`
-    makes the solve a variant of the textbook computation (engine/config.py)."""
+    makes the solve a variant of the textbook computation (engine/config.py).  `backward=False`
+    runs the forward pass alone (`bpcalc forward`: no derivative is needed, so none can fail)."""
     inputs, params = problem.inputs, problem.params
     if inputs.keys().isdisjoint(params):  # problem.leaves without building the merged dict
         leaf_names: Iterable[str] = itertools.chain(inputs, params)
@@ -486,16 +488,26 @@ def solve(problem: Problem, *, round: int | None = None, lr: float | None = None
         graph = _compiled(problem, leaf_names, len(leaf_values))
     round_digits = round if round is not None else problem.round
     rate = lr if lr is not None else (problem.lr if problem.lr is not None else 0.5)
-    sol = _solve_at(problem, graph, leaf_values, round_digits, rate, config)
+    sol = _solve_at(problem, graph, leaf_values, round_digits, rate, config, backward=backward or step)
     if step:
         grad, index = sol._grad, graph.index
         assert grad is not None
         update = config.update
         updated: dict[str, float] = {}
         for p in problem.trainable:
-            updated[p] = leaf_values[index[p]] = update(params[p], grad[index[p]], rate)
+            new = updated[p] = leaf_values[index[p]] = update(params[p], grad[index[p]], rate)
+            if new - new != 0.0:  # inf or nan: never printed, never written
+                raise MathError(f"the update of '{p}' overflows: {p} − η·∂{problem.output}/∂{p} = "
+                                f"{format_number(params[p])} − {format_number(rate)} × "
+                                f"{format_number(grad[index[p]])}", problem.spans.get(p),
+                                "use a smaller learning rate (--lr) or scale the inputs down")
         sol.updated = updated
-        sol.after = _solve_at(problem, graph, leaf_values, round_digits, rate, config, backward=False)
+        try:
+            sol.after = _solve_at(problem, graph, leaf_values, round_digits, rate, config, backward=False)
+        except MathError as err:
+            raise MathError(f"after the update, {err.message}", err.span,
+                            "the updated params make this value overflow; use a smaller learning rate (--lr)"
+                            ) from None
     return sol
 
 
@@ -559,6 +571,7 @@ def _solve_at(problem: Problem, graph: Graph, leaf_values: list[float], round_di
         if g != 0.0:
             for u, d in zip(uses[node], ds):
                 grad[u] += g * d
+    _check_partials(graph, problem, parts, vals)
     total = sum(grad)
     if total - total != 0.0 and not all(map(math.isfinite, grad)):
         n = next(n for n, g in enumerate(grad) if not math.isfinite(g))
@@ -568,6 +581,23 @@ def _solve_at(problem: Problem, graph: Graph, leaf_values: list[float], round_di
             "scale the inputs down; the derivatives are too large for a float",
         )
     return Solution(problem, graph, vals, raw, grad, parts, round_digits, rate, config)
+
+
+def _check_partials(graph: Graph, problem: Problem, parts: list[list[float] | None], vals: list[float]) -> None:
+    """Every local derivative is finite — also one on a branch whose gradient is 0, which no
+    gradient shows but the worked solution and the JSON print."""
+    total = sum(map(sum, filter(None, parts)))
+    if total - total == 0.0:
+        return
+    for node, ds in enumerate(parts):
+        for j, d in enumerate(ds or ()):
+            if d - d != 0.0:
+                name, used = graph.names[node], graph.names[graph.uses[node][j]]
+                failure = _domain_failure(graph, problem, graph.root[node], vals,
+                                          f"the local derivative ∂{name}/∂{used} "
+                                          + ("overflows" if math.isinf(d) else "is undefined"))
+                raise MathError(failure.message, failure.span,
+                                "change the inputs or the formula so the derivative is finite")
 
 
 def _forced(value: float, _: float) -> float:

@@ -128,43 +128,57 @@ def _prec(e: Expr) -> int:
 
 
 def to_text(e: Expr) -> str:
-    """A plain formula: `y_o*(1 - y_o)`, `-(y - y_o)`, `0.5*(y - y_o)**2`."""
-    if isinstance(e, Num):
-        return format_number(e.value)
-    if isinstance(e, Name):
-        return e.id
+    """A plain formula: `y_o*(1 - y_o)`, `-(y - y_o)`, `0.5*(y - y_o)**2`.  Written with a stack
+    of pieces still to write (a text, or a subexpression with whether it needs parentheses), so
+    no depth of tree reaches Python's recursion limit."""
+    out: list[str] = []
+    todo: list[str | tuple[Expr, bool]] = [(e, False)]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        node, wrap = item
+        if wrap:
+            todo.extend((")", (node, False)))
+            out.append("(")
+            continue
+        if isinstance(node, Num):
+            out.append(format_number(node.value))
+        elif isinstance(node, Name):
+            out.append(node.id)
+        else:
+            todo.extend(reversed(_pieces(node)))
+    return "".join(out)
+
+
+def _pieces(e: Neg | Bin | Call) -> list[str | tuple[Expr, bool]]:
+    """How one node is written: texts, and its operands with whether each is parenthesized."""
     if isinstance(e, Neg):
-        inner = to_text(e.x)
-        return f"-({inner})" if _prec(e.x) < _PREC["**"] else f"-{inner}"
+        return ["-", (e.x, _prec(e.x) < _PREC["**"])]
     if isinstance(e, Call):
-        inner = ", ".join(to_text(a) for a in e.args)
-        if e.fn in ("softmax", "ismax", "ismin"):  # which component: ∂max(x, a)/∂a is ismax_2
-            return f"{e.fn}_{e.pick + 1}({inner})"
-        return f"{e.fn}({inner})"
+        head = f"{e.fn}_{e.pick + 1}(" if e.fn in ("softmax", "ismax", "ismin") else f"{e.fn}("
+        pieces: list[str | tuple[Expr, bool]] = [head]  # which component: ∂max(x, a)/∂a is ismax_2
+        for i, a in enumerate(e.args):
+            if i:
+                pieces.append(", ")
+            pieces.append((a, False))
+        pieces.append(")")
+        return pieces
     p = _PREC[e.op]
-    if e.op in ("+", "-"):  # a long sum is a left-deep spine: printed with a loop
+    if e.op in ("+", "-"):  # a long sum is a left-deep spine: written term by term
         terms: list[tuple[str, Expr]] = []
         cur: Expr = e
         while isinstance(cur, Bin) and cur.op in ("+", "-"):
             terms.append((cur.op, cur.b))
             cur = cur.a
-        out = [to_text(cur) if _prec(cur) >= p else f"({to_text(cur)})"]
+        pieces = [(cur, _prec(cur) < p)]
         for op, term in reversed(terms):
-            s = to_text(term)
-            if _prec(term) < p or (_prec(term) == p and op == "-") or (isinstance(term, Num) and term.value < 0):
-                s = f"({s})"
-            out.append(f" {op} {s}")
-        return "".join(out)
-    left, right = to_text(e.a), to_text(e.b)
+            wrap = _prec(term) < p or (_prec(term) == p and op == "-") or (isinstance(term, Num) and term.value < 0)
+            pieces.extend((f" {op} ", (term, wrap)))
+        return pieces
     if e.op == "**":
-        if _prec(e.a) <= p:
-            left = f"({left})"
-        if _prec(e.b) < p:
-            right = f"({right})"
-        return f"{left}**{right}"
-    if _prec(e.a) < p:
-        left = f"({left})"
+        return [(e.a, _prec(e.a) <= p), "**", (e.b, _prec(e.b) < p)]
     # the right side of / needs parentheses at equal precedence: a / (b*c)
-    if _prec(e.b) < p or (_prec(e.b) == p and e.op == "/") or (isinstance(e.b, Num) and e.b.value < 0):
-        right = f"({right})"
-    return f"{left}{e.op}{right}"
+    right = _prec(e.b) < p or (_prec(e.b) == p and e.op == "/") or (isinstance(e.b, Num) and e.b.value < 0)
+    return [(e.a, _prec(e.a) < p), e.op, (e.b, right)]

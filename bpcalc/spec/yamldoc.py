@@ -45,7 +45,8 @@ class Doc:
     spans: dict[Path, tuple[int, int, int]] = field(default_factory=dict)  # value at path: line, column, length
     key_spans: dict[Path, tuple[int, int, int]] = field(default_factory=dict)  # the key that names path
     styles: dict[Path, str] = field(default_factory=dict)  # quoted and block scalars: ' " | >
-    extents: dict[Path, tuple[int, int]] = field(default_factory=dict)  # scalars: start, end index
+    # start and end index in the text: of text scalars, and with positions=True of every value
+    extents: dict[Path, tuple[int, int]] = field(default_factory=dict)
     raw: dict[Path, str] = field(default_factory=dict)  # source text of values that do not show it (yes, .inf)
     aliases: dict[Path, Path] = field(default_factory=dict)  # where an alias stands -> what it repeats
     alias_extents: dict[Path, tuple[int, int]] = field(default_factory=dict)  # the `*name` text (positions=True)
@@ -364,6 +365,8 @@ def _read_events(loader: Any, doc: Doc, positions: bool) -> tuple[Any, bool]:
             if kind in ends:
                 frame = stack.pop()
                 spans[frame.path] = _place(frame.start, event.end_mark)
+                if positions:
+                    extents[frame.path] = (frame.start.index, event.end_mark.index)
                 if frame.anchor is not None:
                     closed = anchors[frame.anchor]
                     closed.size, closed.open = count - frame.count0, False
