@@ -60,7 +60,8 @@ def test_what_is_not_a_plain_invocation_goes_to_the_typer_app(args):
     (["step", "f.yaml", "--digits", "0"], "--digits must be a whole number from 1 to 17, not 0"),
     (["step", "f.yaml", "--format", "pdf"], "--format must be one of rich, text, markdown, latex, json, html, "
                                             "not 'pdf'"),
-    (["step", "f.yaml", "--max-paths", "0"], "--max-paths must be a whole number of at least 1, not 0"),
+    (["step", "f.yaml", "--max-paths", "0"], "--max-paths must be a whole number from 1 to 100, not 0"),
+    (["step", "f.yaml", "--max-paths", "1048576"], "--max-paths must be a whole number from 1 to 100, not 1048576"),
 ])
 def test_a_bad_value_gets_one_plain_message_on_both_paths(capsys, args, message):
     fast, full = both(capsys, args)

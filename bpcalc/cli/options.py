@@ -111,7 +111,8 @@ LR = Option(("--lr",), "lr", "learning rate η (overrides the file's `lr`; defau
             positive("the learning rate η is a small positive number", "0.5"))
 ONLY = Option(("--only",), "only", "show only the lines that lead to these names", "NAME[,NAME…]", names)
 MAX_PATHS = Option(("--max-paths",), "max_paths", "above this many chain-rule paths to one name, show the "
-                   "per-node (δ) form instead", "N", whole(1, None, "the paths written out per name"), 16, "16")
+                   "per-node (δ) form instead (at most 100: paths multiply with depth)", "N",
+                   whole(1, 100, "the paths written out per name"), 16, "16")
 ASCII = Option(("--ascii",), "ascii", "plain ASCII symbols: d for ∂, sigmoid for σ, * for ×", default=False)
 STANDALONE = Option(("--standalone",), "standalone", "latex/html: a whole document, not a fragment",
                     default=False)
