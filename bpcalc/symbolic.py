@@ -27,11 +27,37 @@ ZERO = Num(0.0)
 ONE = Num(1.0)
 
 
+#: the largest derivative written out, in nodes as printed: a larger one (a product of a hundred
+#: factors differentiated, a function nested a hundred deep around a long sum) is shown by value
+FORMULA_LIMIT = 1_000
+
+
+class FormulaTooLarge(RecursionError):
+    """A derivative too large to write out; like a formula nested too deeply to differentiate
+    symbolically (RecursionError, which the trace already expects), it is shown by its value."""
+
+
 def derivative(expr: Expr, wrt: str, self_name: str | None = None,
                known: dict[Expr, str] | None = None) -> Expr:
     """∂expr/∂wrt, simplified.  `self_name` names the line whose root `expr` is; `known` maps
-    softmax components to the names of the lines that compute them (see `softmax_names`)."""
-    return simplify(_d(expr, wrt, _Names(expr, self_name, known or {}, _containing(expr, wrt))))
+    softmax components to the names of the lines that compute them (see `softmax_names`).
+    Raises FormulaTooLarge for a formula of more than FORMULA_LIMIT nodes as printed."""
+    found = simplify(_d(expr, wrt, _Names(expr, self_name, known or {}, _containing(expr, wrt))))
+    if _printed_size(found, FORMULA_LIMIT) > FORMULA_LIMIT:
+        raise FormulaTooLarge(f"∂/∂{wrt} has more than {FORMULA_LIMIT} nodes")
+    return found
+
+
+def _printed_size(e: Expr, limit: int) -> int:
+    """Nodes of `e` as a printer writes them (a shared subexpression once per use), counted up
+    to a little past `limit`."""
+    size = 0
+    stack = [e]
+    while stack and size <= limit:
+        node = stack.pop()
+        size += 1
+        stack.extend(children(node))
+    return size
 
 
 # --- wide nodes: long sums and calls of many arguments ---------------------------------------------------
@@ -59,7 +85,8 @@ class _Wide:
         self.where = where
 
 
-_wide_nodes: dict[int, _Wide] = {}
+#: id of a node -> (the node, kept alive so the id stays its own; its index, or None: not wide)
+_wide_nodes: dict[int, tuple[Expr, _Wide | None]] = {}
 
 
 def _names_below(e: Expr) -> set[str]:
@@ -76,14 +103,18 @@ def _names_below(e: Expr) -> set[str]:
 
 def _wide(e: Expr) -> _Wide | None:
     """The index of a wide node, made on first use; None for a node that is not wide."""
-    made = _wide_nodes.get(id(e))
-    if made is not None:
-        return made
     if isinstance(e, Call):
         if len(e.args) < _WIDE:
             return None
+    elif not (isinstance(e, Bin) and e.op in ("+", "-")):
+        return None
+    known = _wide_nodes.get(id(e))
+    if known is not None:
+        return known[1]
+    made: _Wide | None = None
+    if isinstance(e, Call):
         made = _Wide(e, False, list(e.args), [])
-    elif isinstance(e, Bin) and e.op in ("+", "-"):
+    else:
         items: list[Expr] = []
         ops: list[str] = []
         cur: Expr = e
@@ -91,18 +122,15 @@ def _wide(e: Expr) -> _Wide | None:
             items.append(cur.b)
             ops.append(cur.op)
             cur = cur.a
-        if len(items) + 1 < _WIDE:
-            return None
-        items.append(cur)
-        ops.append("")
-        items.reverse()
-        ops.reverse()
-        made = _Wide(e, True, items, ops)
-    else:
-        return None
+        if len(items) + 1 >= _WIDE:
+            items.append(cur)
+            ops.append("")
+            items.reverse()
+            ops.reverse()
+            made = _Wide(e, True, items, ops)
     if len(_wide_nodes) >= _WIDE_KEPT:
         _wide_nodes.clear()
-    _wide_nodes[id(e)] = made
+    _wide_nodes[id(e)] = (e, made)
     return made
 
 
@@ -260,21 +288,29 @@ def _num(e: Expr) -> float | None:
 
 def simplify(e: Expr) -> Expr:
     """Fold numbers, drop ×1, +0, **1, pull signs out of products: what a person writes.
-    Bottom-up with a stack of its own: each node is simplified from its simplified operands."""
+    Bottom-up with a stack of its own: each node is simplified from its simplified operands, and
+    once — a derivative shares the subexpressions of the line (the other factor of a product),
+    and simplifying each occurrence again would cost the square of the line's length."""
     done: list[Expr] = []
+    seen: dict[int, Expr] = {}  # id of a node (alive in `e`) -> its simplified form
     stack: list[tuple[Expr, bool]] = [(e, False)]
     while stack:
         node, expanded = stack.pop()
         if isinstance(node, (Num, Name)):
             done.append(node)
         elif not expanded:
+            known = seen.get(id(node))
+            if known is not None:
+                done.append(known)
+                continue
             stack.append((node, True))
             stack.extend((c, False) for c in reversed(children(node)))
         else:
             n = len(children(node))
             kids = done[len(done) - n:]
             del done[len(done) - n:]
-            done.append(_simplified(node, kids))
+            made = seen[id(node)] = _simplified(node, kids)
+            done.append(made)
     return done[0]
 
 

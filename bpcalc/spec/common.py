@@ -146,13 +146,13 @@ def lr_and_round(doc: Doc, data: dict[str, Any]) -> tuple[float | None, int | No
 
 # --- how large a problem a file may make ------------------------------------------------------------
 
-#: the operations (each +, −, ×, ÷, power and function the engine runs) a problem may have: this
-#: many, or OPERATIONS_PER_BYTE for each byte of a file larger than OPERATIONS_FLOOR / OPERATIONS_PER_BYTE
-#: bytes.  A file written out line by line stays far below it; what it stops is a small file that
-#: makes an enormous problem (a network over many samples, aliases repeating long expressions),
-#: which no step-by-step solution could show in reasonable time.
-OPERATIONS_FLOOR = 20_000
-OPERATIONS_PER_BYTE = 2
+#: the operations (each +, −, ×, ÷, power and function the engine runs) a problem may have:
+#: OPERATIONS_FLOOR, or OPERATIONS_PER_BYTE for each byte of a larger file.  A file written out
+#: line by line stays far below it; what it stops is a small file that makes an enormous problem
+#: (a network over many samples, aliases repeating long expressions), whose step-by-step solution
+#: could not be shown in reasonable time (15,000 operations take about 6 s of CPU time in text).
+OPERATIONS_FLOOR = 15_000
+OPERATIONS_PER_BYTE = 1
 
 
 class Budget:
@@ -160,7 +160,8 @@ class Budget:
 
     def __init__(self, doc: Doc):
         self.doc = doc
-        self.limit = max(OPERATIONS_FLOOR, OPERATIONS_PER_BYTE * len(doc.text))
+        self.size = len(doc.text.encode("utf-8", "surrogatepass"))
+        self.limit = max(OPERATIONS_FLOOR, OPERATIONS_PER_BYTE * self.size)
         self.used = 0
 
     def spend(self, operations: int, path: Path, what: str) -> None:
@@ -171,9 +172,8 @@ class Budget:
                              self.doc.span(path), self.hint())
 
     def hint(self) -> str:
-        size = len(self.doc.text.encode("utf-8", "surrogatepass"))
-        return (f"a file of {size:,} bytes may make {self.limit:,} operations ({OPERATIONS_FLOOR:,}, or "
-                f"{OPERATIONS_PER_BYTE} per byte of a larger file), so that every step can be shown; "
+        return (f"a problem may have {OPERATIONS_FLOOR:,} operations, or one per byte of a larger file "
+                f"(this one has {self.size:,} bytes), so that every step can be shown; "
                 "use fewer samples or smaller layers")
 
 
