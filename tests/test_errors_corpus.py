@@ -5,12 +5,15 @@
     # hint: text the hint line must contain           (optional)
     # args: the command and options to run it with  (optional; default `grad`)
 
-Each must give exit code 2, exactly that first line, no traceback, and leave the file unchanged.
+Each must give exit code 2, exactly that first line, no traceback, no character that a terminal
+would act on or hide (control characters, escape sequences, bidi controls), and leave the file
+unchanged.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +23,9 @@ import pytest
 from bpcalc.cli.main import main
 
 BAD = Path(__file__).parent / "bad"
+#: what must never reach the terminal: C0 and C1 controls but the newline, DEL, and the invisible
+#: and bidi format characters
+HIDDEN = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 FILES = sorted(BAD.glob("*.yaml"))
 
 
@@ -48,7 +54,7 @@ def digest(path: Path) -> str:
 
 
 def test_the_corpus_is_there():
-    assert len(FILES) >= 60
+    assert len(FILES) >= 95
     for path in FILES:
         fields = header(path)
         assert "bad" in fields and "expect" in fields, f"{path.name} lacks its header"
@@ -66,11 +72,13 @@ def test_bad_file(path: Path, capsys: pytest.CaptureFixture[str]):
         hints = [line for line in err.splitlines() if line.startswith("hint: ")]
         assert len(hints) == 1 and fields["hint"] in hints[0], err
     assert "Traceback" not in err + out
+    assert not HIDDEN.search(err), repr(err)
     assert digest(path) == before
 
 
 @pytest.mark.parametrize("name", ["expr_injection", "python_tag", "alias_bomb", "binary",
-                                  "math_division_by_zero", "unknown_function_multiline"])
+                                  "math_division_by_zero", "unknown_function_multiline",
+                                  "escape_sequence_key", "control_character", "huge_integer"])
 def test_bad_file_in_a_real_process(name: str, tmp_path: Path):
     """The installed entry point, not just main(): no traceback leaks, nothing runs."""
     path = BAD / f"{name}.yaml"
@@ -81,5 +89,6 @@ def test_bad_file_in_a_real_process(name: str, tmp_path: Path):
     assert run.returncode == 2, run.stderr
     assert run.stderr.splitlines()[0] == expected_first_line(path, fields["expect"])
     assert "Traceback" not in run.stderr + run.stdout
+    assert not HIDDEN.search(run.stderr), repr(run.stderr)
     assert not (tmp_path / "PWNED").exists()  # what the injection attempts would create
     assert digest(path) == before

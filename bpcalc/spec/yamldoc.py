@@ -274,7 +274,7 @@ def _check_characters(text: str, file: str) -> None:
 _STR = "tag:yaml.org,2002:str"
 _PLAIN_TAGS = {"tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
-_DECIMAL_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\Z")
+_DECIMAL_FLOAT = re.compile(r"[-+]?(?:(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[0-9]+[eE][-+]?[0-9]+)\Z")
 _EXPONENT_FLOAT = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+\Z")
 _LEADING_ZERO = re.compile(r"[-+]?0[0-9]+\Z")
 _NON_FINITE = re.compile(r"[-+]?\.(?:inf|Inf|INF)\Z|\.(?:nan|NaN|NAN)\Z")
@@ -407,6 +407,8 @@ def _read_events(loader: Any, doc: Doc, positions: bool) -> tuple[Any, bool]:
                     value = _whole(text, path, doc)
                 elif decimal_float(text):
                     value = float(text)
+                    if value - value != 0.0:  # 1e400: too large, quoted as written
+                        doc.raw[path] = text
                 elif not (text[:1].isalpha() or text[:1] == "_") or text in words:
                     value = _scalar(event, path, doc, Span(file, *place), loader)
             elif event.tag is not None:
