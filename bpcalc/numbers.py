@@ -29,16 +29,22 @@ def format_number(x: float, digits: int = 12) -> str:
     return "0" if s in ("-0", "") else s
 
 
+#: float noise lies below both of these: 15 significant digits, and this many digits past the
+#: last one kept (a difference such as 0.964 − 0.929 = 0.03499999999999992 carries the noise of its
+#: operands, 0.9, into a result 30 times smaller: its 15th significant digit is noise)
+_TIE_DIGITS = 9
+
+
 def round_half_up(x: float, places: int) -> float:
     """Round as a person does, half-way cases up (0.125 -> 0.13), and on the decimal a person
-    computed: relu(0.1·0.35) is the float 0.034999999999999996, which is 0.035 written to 15
-    significant digits (what float noise leaves intact), and so rounds to 0.04.  Rounding at or
-    beyond the 15th significant digit rounds the exact float instead: there is no noise to drop."""
-    if not math.isfinite(x) or abs(x) >= 2.0**53:  # such floats are whole numbers already
+    computed: relu(0.1·0.35) is the float 0.034999999999999996, but 0.035 to 15 significant
+    digits, and so rounds to 0.04.  The value is first written to 15 significant digits or to
+    `_TIE_DIGITS` decimals past the rounding place, whichever is coarser, then rounded half up;
+    where that keeps no digit past the rounding place, the float itself is rounded."""
+    if not math.isfinite(x) or abs(x) >= 2.0**53 or x == 0:  # such floats are whole numbers already
         return x
-    written = Decimal(f"{x:.15g}")
-    exponent = written.as_tuple().exponent
-    if not isinstance(exponent, int) or exponent >= -places:
-        written = Decimal(repr(x))  # no digit of the 15 lies beyond the rounding place
+    fifteenth = math.floor(math.log10(abs(x))) - 14  # the place of the 15th significant digit
+    grid = max(fifteenth, -(places + _TIE_DIGITS))
+    written = Decimal(repr(x)) if grid >= -places else Decimal(f"{x:.{-grid}f}")
     # 16 whole digits and up to 15 places would overflow Decimal's default 28 digits
     return float(written.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=Context(prec=40)))
