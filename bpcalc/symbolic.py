@@ -42,7 +42,12 @@ def derivative(expr: Expr, wrt: str, self_name: str | None = None,
     """∂expr/∂wrt, simplified.  `self_name` names the line whose root `expr` is; `known` maps
     softmax components to the names of the lines that compute them (see `softmax_names`).
     Raises FormulaTooLarge for a formula of more than FORMULA_LIMIT nodes as printed."""
-    found = simplify(_d(expr, wrt, _Names(expr, self_name, known or {}, _containing(expr, wrt))))
+    raw = _d(expr, wrt, _Names(expr, self_name, known or {}, _containing(expr, wrt)))
+    # unsimplified, a derivative is larger than it will be, but not by much: one far beyond the
+    # limit is not simplified at all (that would cost the most for what is not shown)
+    if _printed_size(raw, 5 * FORMULA_LIMIT) > 5 * FORMULA_LIMIT:
+        raise FormulaTooLarge(f"∂/∂{wrt} has more than {FORMULA_LIMIT} nodes")
+    found = simplify(raw)
     if _printed_size(found, FORMULA_LIMIT) > FORMULA_LIMIT:
         raise FormulaTooLarge(f"∂/∂{wrt} has more than {FORMULA_LIMIT} nodes")
     return found
