@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
+import re
 import signal
 import tempfile
 from pathlib import Path
@@ -42,6 +44,14 @@ def run_cli(text: str | bytes, *options: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+#: what must never reach the terminal from a message: controls but the newline, bidi and invisible characters
+HIDDEN = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def _not_json(constant: str) -> float:
+    raise AssertionError(f"{constant} in the JSON output: not JSON")
+
+
 def check(text: str | bytes, *options: str) -> None:
     code, out, err = run_cli(text, *options)
     event(f"exit {code}")
@@ -49,9 +59,12 @@ def check(text: str | bytes, *options: str) -> None:
         event(err.split("error: ", 1)[-1].split("'")[0][:40])  # which checks the fuzzing reaches
     assert code in (0, 2), f"exit {code}\n{err}\n--- input ---\n{text!r}"
     assert "Traceback" not in out + err
+    assert not HIDDEN.search(err), repr(err)
     if code == 2:
         first = err.splitlines()[0]
         assert "error: " in first, err
+    elif "json" in options:  # valid JSON: never Infinity or NaN
+        json.loads(out, parse_constant=_not_json)
 
 
 # --- random bytes and text ------------------------------------------------------------------------
@@ -215,3 +228,105 @@ def test_random_expressions(expression: str, style: str, options: tuple[str, ...
         line = "z: >-\n    " + expression.replace("\n", " ")
     text = f"inputs: {{x: 1.5, y: -2}}\nparams: {{w: 0.3, b: 0}}\ndefine:\n  {line.replace(chr(10), chr(10) + '  ')}\n"
     check(text, *options)
+
+
+# --- network files with anchors and aliases, and `step -o` read back ----------------------------------
+
+
+@st.composite
+def shared_networks(draw) -> dict:
+    """A well-formed network whose rows, biases, layers and samples may be one object several times:
+    yaml.safe_dump writes such sharing as anchors (&id001) and aliases (*id001)."""
+    n_in = draw(st.integers(1, 3))
+    inputs = [f"i{k}" for k in range(1, n_in + 1)]
+    value = st.sampled_from([0.1, -0.2, 0.25, 0.5, 1, 0, -1.5, 2, 0.05])
+    layers, width = [], n_in
+    shared_layer = None
+    for _ in range(draw(st.integers(1, 3))):
+        size = draw(st.integers(1, 3))
+        row = [draw(value) for _ in range(width)]
+        rows = [row if draw(st.booleans()) else [draw(value) for _ in range(width)] for _ in range(size)]
+        layer = {"activation": draw(st.sampled_from(["sigmoid", "tanh", "linear", "softplus", "leaky_relu"])),
+                 "weights": rows}
+        bias = draw(st.one_of(st.none(), value, st.lists(value, min_size=size, max_size=size)))
+        if bias is not None:
+            layer["bias"] = bias
+        if shared_layer is not None and size == len(shared_layer["weights"]) and width == size \
+                and draw(st.booleans()):
+            layer = shared_layer  # the same layer again (its names default to L1, L2, …)
+        elif size == width:
+            shared_layer = layer
+        layers.append(layer)
+        width = size
+    one = {"inputs": [draw(value) for _ in inputs], "targets": [draw(value) for _ in range(width)]}
+    samples = [one if draw(st.booleans()) else {"inputs": [draw(value) for _ in inputs],
+                                                "targets": [draw(value) for _ in range(width)]}
+               for _ in range(draw(st.integers(1, 3)))]
+    doc: dict = {"network": {"inputs": inputs, "layers": layers}}
+    doc["samples" if len(samples) > 1 else "sample"] = samples if len(samples) > 1 else samples[0]
+    doc["loss"] = draw(st.sampled_from(["half_sse", "sse", "mse"]))
+    if draw(st.booleans()):
+        doc["lr"] = draw(st.sampled_from([0.1, 0.5, 2]))
+    return doc
+
+
+@FUZZ
+@given(shared_networks(), OPTIONS)
+def test_random_networks_with_anchors(doc: dict, options: tuple[str, ...]):
+    check(yaml.safe_dump(doc, default_flow_style=None), *options)
+
+
+@st.composite
+def shared_expressions(draw) -> dict:
+    value = st.sampled_from([0.1, -0.2, 0.25, 0.5, 1, 2, -1.5])
+    shared = draw(value)
+    names = ["w", "b", "c"]
+    params = {n: (shared if draw(st.booleans()) else draw(value)) for n in names}
+    doc: dict = {"inputs": {"x": draw(value), "t": draw(value)}, "params": params,
+                 "define": {"z": draw(formulas(["x", *names])), "loss": "0.5*(t - z)**2"}}
+    if draw(st.booleans()):
+        doc["frozen"] = [draw(st.sampled_from(names))]
+    return doc
+
+
+def _float_representer(dumper: yaml.SafeDumper, value: float) -> yaml.Node:
+    return dumper.represent_scalar("tag:yaml.org,2002:float", repr(value))
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes every shared number, list and mapping as an anchor and aliases (names and keys as
+    they are: a key that is an alias is refused, which is not what this test is about)."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return data is None or isinstance(data, (str, bool))
+
+
+_Dumper.add_representer(float, _float_representer)
+
+
+@FUZZ
+@given(st.one_of(shared_networks(), shared_expressions()), st.sampled_from(["", "\t# note", "\u2028", "\r\n"]))
+def test_step_output_reads_back_as_the_printed_update(doc: dict, spice: str):
+    """`step -o`: whatever anchors share, the written file reads back with every param at exactly
+    the printed update and everything else as it was; or the step fails (exit 2) and writes nothing."""
+    text = yaml.dump(doc, Dumper=_Dumper, default_flow_style=None, sort_keys=False)
+    text = text.replace("\n", spice + "\n", 1) if spice != "\r\n" else text.replace("\n", "\r\n")
+    source, target = WORKDIR / "anchored.yaml", WORKDIR / "next.yaml"
+    source.write_bytes(text.encode("utf-8"))
+    target.unlink(missing_ok=True)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["step", str(source), "-o", str(target), "--format", "json"])
+    assert code in (0, 2), err.getvalue()
+    event(f"exit {code}")
+    if code == 2:
+        assert not target.exists() and out.getvalue() == ""
+        return
+    import bpcalc
+
+    printed = json.loads(out.getvalue(), parse_constant=_not_json)
+    old, new = bpcalc.load(str(source)), bpcalc.load(str(target))
+    assert new.inputs == old.inputs and new.frozen == old.frozen
+    assert new.params == {name: printed["updated"].get(name, value) for name, value in old.params.items()}
+    assert [(ln.name, ln.source) for ln in new.lines] == [(ln.name, ln.source) for ln in old.lines]
+    assert not list(WORKDIR.glob(".bpcalc-*"))
