@@ -487,6 +487,16 @@ def test_a_huge_number_is_quoted_shortened(tmp_path, capsys):
     assert "(5,000 characters), too large for bpcalc's numbers" in err.splitlines()[0]
 
 
+@pytest.mark.parametrize("line", ["z: " + "1" * 5000 + "*x", "z: x + " + "q" * 5000, "z: " + "f" * 5000 + "(x)",
+                                  "z: x\n" + "k" * 5000 + ": 1"])
+def test_every_message_stays_short_however_long_what_it_quotes(tmp_path, capsys, line):
+    path = tmp_path / "p.yaml"
+    path.write_text(f"inputs: {{x: 1}}\ndefine:\n  {line}\n")
+    code, _, err = run(capsys, "grad", path)
+    assert code == 2
+    assert all(len(row) < 500 for row in err.splitlines()), err[:1000]
+
+
 @pytest.mark.parametrize("written, reading", [
     ("010", "the octal number 8"), ("0b101", "the binary number 5"),
     ("0x1F", "the hexadecimal number 31"), ("1:30", "the base-60 number 90"), ("-1:30", "the base-60 number -90"),

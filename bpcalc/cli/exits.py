@@ -102,15 +102,16 @@ def format_error(err: BpcalcError) -> str:
     message) is shown with its hidden characters escaped (`errors.escaped`)."""
     span = err.span
     lines = []
+    message = _shortened(escaped(err.message))
     if span is None:
-        lines.append(f"error: {escaped(err.message)}")
+        lines.append(f"error: {message}")
     else:
         where = escaped(span.file)
         if span.line is not None:
             where += f":{span.line}"
             if span.column is not None:
                 where += f":{span.column}"
-        lines.append(f"{where}: error: {escaped(err.message)}")
+        lines.append(f"{where}: error: {message}")
         source = _source_line(span.file, span.line)
         if source is not None and span.column is not None:
             shown, column = _excerpt(source, span.column)
@@ -121,6 +122,15 @@ def format_error(err: BpcalcError) -> str:
     if err.hint:
         lines.append(f"hint: {escaped(err.hint, keep=chr(10))}")
     return "\n".join(lines) + "\n"
+
+
+_MESSAGE = 400  # longest message shown whole: a value of thousands of characters is cut in its middle
+
+
+def _shortened(message: str) -> str:
+    if len(message) <= _MESSAGE:
+        return message
+    return f"{message[:_MESSAGE - 100]}…{message[-80:]} ({len(message):,} characters)"
 
 
 _EXCERPT = 100  # longest source line shown whole under an error

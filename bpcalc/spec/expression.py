@@ -27,8 +27,8 @@ def expression_problem(doc: Doc) -> Problem:
         stray = next((k for k, v in data.items() if k not in EXPRESSION_KEYS and isinstance(v, str)
                       and did_you_mean(str(k), EXPRESSION_KEYS) is None), None)
         if stray is not None:
-            raise InputError(f"unknown key '{stray}' in an expression file", doc.key_span((stray,)),
-                             f"'{stray}: {data[stray]}' looks like a line of the computation: put the "
+            raise InputError(f"unknown key {quoted(stray)} in an expression file", doc.key_span((stray,)),
+                             f"{quoted(f'{stray}: {data[stray]}')} looks like a line of the computation: put the "
                              "lines under `define:`, indented")
     check_keys(doc, (), data, EXPRESSION_KEYS, "an expression file")
     if "define" not in data:
@@ -83,14 +83,14 @@ def expression_problem(doc: Doc) -> Problem:
             if used in USER.functions:
                 raise InputError(f"'{used}' is a function; call it as {used}(…)", where)
             hint = did_you_mean(used, list(taken)) or "declare it under `inputs:` or `params:`, or define it above"
-            raise InputError(f"'{used}' is not defined", where, hint)
+            raise InputError(f"{quoted(used)} is not defined", where, hint)
         taken[name] = path
         lines.append(Line(name, expr, source, span))
 
     output = data.get("output", lines[-1].name)
     if not isinstance(output, str) or output not in taken:
         hint = did_you_mean(str(output), list(taken)) or "name a node defined under `define:`"
-        raise InputError(f"output '{output}' is not defined", doc.span(("output",)), hint)
+        raise InputError(f"output {quoted(output)} is not defined", doc.span(("output",)), hint)
 
     spans = {name: doc.key_span(path) for name, path in taken.items()}
     locations: dict[str, Path] = {name: ("params", name) for name in params}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import InputError, did_you_mean
+from ..errors import InputError, did_you_mean, quoted
 from ..expr.tree import Bin, Call, Expr, Name, Neg, Num, to_text
 from ..ops import ACTIVATIONS, TABLE, lookup
 from ..problem import Line, Problem
@@ -277,7 +277,7 @@ class _Lowering:
             if value not in self.params:
                 hint = (did_you_mean(value, list(self.params))
                         or f"add it under `params:`, e.g. params: {{{value}: 0.1}}")
-                raise self.fail(f"{what} '{value}' is not declared under `params`", path, hint)
+                raise self.fail(f"{what} {quoted(value)} is not declared under `params`", path, hint)
             self.locations.setdefault(value, ("params", value))
             return Name(value)
         x = number(self.doc, path, value, what)
@@ -407,7 +407,7 @@ class _Lowering:
             for k in value:
                 if k not in names:
                     hint = did_you_mean(str(k), names) or f"{what}s: {', '.join(names)}"
-                    raise self.fail(f"unknown {what} '{k}'", path + (k,), hint, key=True)
+                    raise self.fail(f"unknown {what} {quoted(k)}", path + (k,), hint, key=True)
             missing = [n for n in names if n not in value]
             if missing:
                 raise self.fail(f"the sample's {key} lack {', '.join(missing)}", path,
