@@ -43,6 +43,11 @@ class Problem:
     # network: net -> (out, target, scale, what) where the textbook identity ∂loss/∂net =
     # scale·(out − t) holds (softmax with cross-entropy, sigmoid with binary cross-entropy)
     identities: dict[str, tuple[str, str, float, str]] = field(default_factory=dict)
+    # network: each net_/out_ line's layer (0 = the first hidden layer), and how the loss is made
+    layer_of: dict[str, int] = field(default_factory=dict)
+    loss_kind: str | None = None  # half_sse, sse, mse, bce, cross_entropy
+    reduction: str | None = None  # over several samples: mean or sum
+    samples: int = 1
 
     @property
     def leaves(self) -> dict[str, float]:

@@ -117,11 +117,22 @@ STANDALONE = Option(("--standalone",), "standalone", "latex/html: a whole docume
                     default=False)
 WIDTH = Option(("--width",), "width", "the width to lay text out to (default: the terminal's; 80 when "
                "piped)", "N", whole(20, 1000, "the width of the lines"))
+NOTATION = Option(("--notation",), "notation", "paths (per node, every path) or, for network files, delta "
+                  "(δ_j for each neuron, seed 002's factored form)", "NOTATION",
+                  choice(("paths", "delta"), {"δ": "delta"}), "paths", "paths")
+DELTA_SIGN = Option(("--delta-sign",), "delta_sign", "the δ convention: plus (δ_j = ∂E/∂net_j) or minus "
+                    "(δ_j = −∂E/∂net_j)", "SIGN", choice(("plus", "minus"), {"+": "plus", "-": "minus"}), "plus",
+                    "plus")
+LANG = Option(("--lang",), "lang", "the language of headings and sentences: en or zh (default: from LANG)", "LANG",
+              choice(("en", "zh"), {"zh_cn": "zh", "cn": "zh", "chinese": "zh", "english": "en"}))
+STEPS = Option(("--steps",), "steps", "N complete worked iterations, each from the last one's updated params",
+               "N", whole(1, 100, "how many worked iterations are shown"), 1, "1")
 OUTPUT = Option(("--output", "-o"), "output", "write the problem with the updated params to this file "
                 "(comments and key order kept)", "FILE")
 
 FILE = Argument("file", "FILE", "the problem, a YAML file ('-' reads standard input)")
-SOLUTION_OPTIONS = (FORMAT, ROUND, DIGITS, LR, ONLY, MAX_PATHS, ASCII, STANDALONE, WIDTH)
+SOLUTION_OPTIONS = (FORMAT, ROUND, DIGITS, LR, ONLY, MAX_PATHS, ASCII, STANDALONE, WIDTH, NOTATION, DELTA_SIGN,
+                    LANG)
 
 COMMANDS: tuple[Command, ...] = (
     Command("forward", "Forward pass and loss, step by step.",
@@ -132,7 +143,7 @@ COMMANDS: tuple[Command, ...] = (
             SOLUTION_OPTIONS),
     Command("step", "Forward, backward and one SGD update θ ← θ − η·∂L/∂θ, then the loss after it.",
             "bpcalc step examples/seed003_expression.yaml --round 2 -o next.yaml", "bpcalc.commands.solve:run",
-            (FILE,), (*SOLUTION_OPTIONS, OUTPUT)),
+            (FILE,), (*SOLUTION_OPTIONS, STEPS, OUTPUT)),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
 

@@ -21,6 +21,7 @@ from ..expr.tree import Bin, Expr, Name, Num
 from ..problem import Line
 from ..symbolic import evaluate
 from .data import Locals, data_trace, result_of, substitute
+from .delta import delta_steps, require_layers
 from .steps import (
     SGD,
     Backward,
@@ -29,6 +30,7 @@ from .steps import (
     DeltaForm,
     Forward,
     Given,
+    Iteration,
     Leaf,
     Loss,
     LossAfter,
@@ -38,6 +40,7 @@ from .steps import (
     Seed,
     Shortcut,
     Step,
+    Summary,
     Term,
     Trace,
     Update,
@@ -54,12 +57,16 @@ FACTORS_PER_PATH_ALLOWED = 8
 
 
 def build(solution: Solution, command: str, *, only: list[str] | None = None,
-          max_paths: int = 16, steps: bool = True) -> Trace:
+          max_paths: int = 16, steps: bool = True, notation: str = "paths", delta_sign: int = 1) -> Trace:
     """The trace of `command` (forward, grad or step).  With `steps=False`, the solution as data
-    alone (what `--format json` prints): no steps, and local derivatives without their numbers."""
+    alone (what `--format json` prints): no steps, and local derivatives without their numbers.
+    `notation` "delta" writes a network's backward pass in δ form (δ_j = `delta_sign`·∂E/∂net_j)
+    and the chain rule as seed 002's factored derivation."""
     if not steps:
         return data_trace(solution, command)
     problem = solution.problem
+    if notation != "paths":
+        require_layers(problem, notation)
     output = problem.output
     lines = problem.lines
     leaves = problem.leaves
@@ -118,9 +125,11 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
     roles = dict.fromkeys(problem.inputs, "input")
     roles.update({n: ("frozen" if n in problem.frozen else "param") for n in problem.params})
     updating = command == "step" and bool(problem.trainable)
+    convention = (problem.loss_kind, problem.reduction, problem.samples) if problem.loss_kind else None
     made.append(Given(
         tuple(Leaf(n, v, roles[n]) for n, v in leaves.items() if given is None or n in given),
-        solution.lr if updating else None, solution.round))
+        solution.lr if updating else None, solution.round, convention,
+        delta_sign if notation == "delta" else None))
 
     computed = {}
     for line in lines:
@@ -174,7 +183,12 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
     if solution.round is not None and problem.trainable and not only and all(
             solution.gradients[p] == 0.0 for p in problem.trainable):
         zeroed = solution.round
-    made.append(Backward(output, tuple(entries), tuple(given_block), zeroed))
+    if notation == "delta":
+        every = {name: node_gradient(name) for name in all_names if name != output}
+        deltas, factored = delta_steps(solution, locals_, every, delta_sign)
+        made += [deltas, factored]
+    else:
+        made.append(Backward(output, tuple(entries), tuple(given_block), zeroed))
 
     if only:
         targets, per = [n for n in only if n != output], "name"
@@ -194,7 +208,8 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
                                    count - live, lines, uses))
         else:
             chain.append(DeltaForm(target, count, length, max_paths, node_gradient(target)))
-    made.append(ChainRule(output, tuple(chain), per))
+    if notation != "delta":
+        made.append(ChainRule(output, tuple(chain), per))
 
     if command == "step" and solution.updated is not None:
         updates = tuple(Update(n, problem.params[n], solution.gradients[n], new)
@@ -204,6 +219,24 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
         if solution.loss_after is not None and problem.trainable:
             made.append(LossAfter(output, solution.loss_after))
     return Trace(command, output, problem.file, tuple(made), result_of(solution, command, locals_.every()))
+
+
+def iterations(traces: list[Trace], solutions: list[Solution]) -> Trace:
+    """Several worked steps as one trace: each iteration's steps after its heading, then a table of
+    the params and the loss before each iteration and after the last.  As data: the first
+    iteration's, with the last one's `updated` and `loss_after`."""
+    first, last = solutions[0], solutions[-1]
+    params = tuple(first.problem.trainable)
+    rows = [(k, tuple(s.problem.params[p] for p in params), s.loss) for k, s in enumerate(solutions, 1)]
+    assert last.updated is not None and last.loss_after is not None
+    rows.append((len(solutions) + 1, tuple(last.updated[p] for p in params), last.loss_after))
+    made: list[Step] = []
+    for k, trace in enumerate(traces, 1):
+        made.append(Iteration(k, len(traces)))
+        made.extend(trace.steps)
+    made.append(Summary(first.output, params, tuple(rows)))
+    result = traces[0].result._replace(updated=traces[-1].result.updated, loss_after=traces[-1].result.loss_after)
+    return Trace("step", first.output, first.problem.file, tuple(made), result)
 
 
 def _shortcut(solution: Solution, name: str) -> Shortcut | None:

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, NamedTuple
+from typing import Any, NamedTuple
 
 from ..engine import Solution
 from ..expr.tree import Bin, Call, Expr, Name, Num, children, rebuild
 from ..ops import TABLE
 from ..problem import Line
 from ..symbolic import derivative, evaluate, softmax_names
-
-if TYPE_CHECKING:
-    from .steps import Step
 
 
 class Case(NamedTuple):
@@ -64,7 +61,7 @@ class Trace(NamedTuple):
     command: str
     output: str
     file: str
-    steps: tuple[Step, ...]
+    steps: tuple[Any, ...]  # the step types of steps.py (which imports this module)
     result: Result
 
 

@@ -24,6 +24,8 @@ class Given(NamedTuple):
     leaves: tuple[Leaf, ...]
     lr: float | None  # only where an update is made
     round: int | None
+    loss: tuple[str, str | None, int] | None = None  # network: (loss kind, reduction, samples)
+    delta_sign: int | None = None  # the δ form's convention, when it is used
 
 
 class Computed(NamedTuple):
@@ -148,8 +150,101 @@ class LossAfter(NamedTuple):
     value: float
 
 
-Step = Given | Forward | Loss | Backward | ChainRule | SGD | LossAfter
-STEP_KINDS: tuple[type, ...] = (Given, Forward, Loss, Backward, ChainRule, SGD, LossAfter)
+# --- the δ form (seed 004; --notation delta) ---------------------------------------------------------
+
+
+class WeightedDelta(NamedTuple):
+    """One term w_jl·δ_l of a hidden neuron's δ: the next layer's net_l, through weight w_jl."""
+
+    net: str
+    neuron: str
+    weight: str  # the weight's param name
+    w: float  # ∂net_l/∂out_j: the weight's value
+    delta: float  # δ_l
+
+
+class Delta(NamedTuple):
+    """δ_j for one neuron: an output neuron's from ∂E/∂out_j and φ′(net_j), a hidden one's from
+    φ′(net_j) and the next layer's δs.  A softmax layer's δ is the sum over its outputs."""
+
+    neuron: str  # h1, o1, o1[2]
+    net: str
+    out: str
+    value: float  # δ_j, with the sign convention applied
+    derivative: Local | None  # ∂out_j/∂net_j (None for softmax, where every out depends on net_j)
+    loss_grad: Local | None  # output neuron: ∂E/∂out_j (the output line's own derivative)
+    loss_grad_value: float
+    upstream: tuple[WeightedDelta, ...]  # hidden neuron: w_jl·δ_l over the neurons l it feeds
+    node: NodeGradient | None = None  # softmax: ∂E/∂net_j as the sum over the layer's outputs
+
+
+class WeightUse(NamedTuple):
+    """One use of a param in a net: ∂E/∂w gets δ_j times the input it multiplies (1 for a bias)."""
+
+    neuron: str
+    input: str | None  # the input's name; None for a bias
+    input_value: float
+    delta: float
+
+
+class WeightGradient(NamedTuple):
+    param: str
+    uses: tuple[WeightUse, ...]
+    value: float  # the engine's ∂E/∂w
+
+
+class DeltaBackward(NamedTuple):
+    """The backward pass in δ form: each layer's δs, output layer first, then ∂E/∂w = δ_j·input."""
+
+    output: str
+    sign: int  # +1: δ_j = ∂E/∂net_j;  −1: δ_j = −∂E/∂net_j
+    layers: tuple[tuple[str, tuple[Delta, ...]], ...]  # (layer name, its neurons' δs)
+    weights: tuple[WeightGradient, ...]
+
+
+class FactoredUse(NamedTuple):
+    """∂E/∂out_j · ∂out_j/∂net_j · ∂net_j/∂w for one neuron j the param feeds; for a hidden j,
+    ∂E/∂out_j itself as the sum over the neurons l it feeds of ∂E/∂net_l · ∂net_l/∂out_j."""
+
+    net: str
+    out: str
+    out_grad: float
+    derivative: float  # ∂out_j/∂net_j
+    local: float  # ∂net_j/∂w
+    product: float
+    spread: tuple[WeightedDelta, ...]  # hidden j: (net_l, ∂E/∂net_l, ∂net_l/∂out_j); empty at the output
+
+
+class Factored(NamedTuple):
+    """Seed 002's derivation, per param: a product of three factors, the first one a sum for a
+    hidden neuron."""
+
+    output: str
+    per_param: tuple[tuple[str, tuple[FactoredUse, ...], float], ...]  # (param, uses, ∂E/∂w)
+
+
+# --- several worked steps (step --steps N) ---------------------------------------------------------
+
+
+class Iteration(NamedTuple):
+    """The start of iteration `number` of `of`: the steps after it are that iteration's."""
+
+    number: int
+    of: int
+
+
+class Summary(NamedTuple):
+    """The params and the loss before each iteration, and after the last."""
+
+    output: str
+    params: tuple[str, ...]
+    rows: tuple[tuple[int, tuple[float, ...], float], ...]  # (iteration, params before it, loss before it)
+
+
+Step = (Given | Forward | Loss | Backward | ChainRule | SGD | LossAfter | DeltaBackward | Factored | Iteration
+        | Summary)
+STEP_KINDS: tuple[type, ...] = (Given, Forward, Loss, Backward, ChainRule, SGD, LossAfter, DeltaBackward, Factored,
+                                Iteration, Summary)
 ENTRY_KINDS: tuple[type, ...] = (Seed, NodeGradient, PathSum, DeltaForm)
 
 
