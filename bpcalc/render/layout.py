@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..expr.tree import Bin, Expr, Name, Num
+from ..expr.tree import Bin, Call, Expr, Name, Num
 from ..ops import lookup
 from ..trace.steps import (
     SGD,
@@ -23,6 +23,8 @@ from ..trace.steps import (
     DeltaForm,
     Forward,
     Given,
+    GradCheck,
+    JacobianMatrix,
     Local,
     Loss,
     LossAfter,
@@ -33,7 +35,7 @@ from ..trace.steps import (
     Term,
     Trace,
 )
-from .printers import Printer
+from .printers import AsciiPrinter, HtmlPrinter, LatexPrinter, Printer
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,5 +317,82 @@ def _delta(entry: DeltaForm, output: str, p: Printer) -> list[Row]:
 _ENTRIES: dict[type, Callable[[object, str, Printer], list[Row]]] = {
     Seed: _seed, NodeGradient: _node, PathSum: _path_sum, DeltaForm: _delta,  # type: ignore[dict-item]
 }
+
+
+# --- several outputs (the Jacobian) and a gradient check ---------------------------------------------
+
+#: a Jacobian with more columns than this is shown transposed (a row per input), to fit a screen
+JACOBIAN_COLUMNS = 6
+
+
+def _cell(math: str) -> list[Segment]:
+    return [Math(math)]
+
+
+def _jacobian(step: JacobianMatrix, p: Printer) -> tuple[list[Segment], list[Row]]:
+    j = step.jacobian
+    values: list[Segment] = ["outputs: "]
+    for i, (o, v) in enumerate(zip(j.outputs, step.values)):
+        values.extend([", "] if i else [])
+        values.append(Math(f"{p.name(o)} = {p.num(v)}"))
+    matrix = j.matrix
+    rows: list[Row] = [Say(values)]
+    header: list[list[Segment]]
+    body: list[list[list[Segment]]]
+    if len(j.columns) <= JACOBIAN_COLUMNS:
+        rows.append(Say(["a row per output, a column per input or param; each entry is that output's "
+                         "gradient of the name, from its backward pass above"]))
+        header = [[], *[_cell(p.name(c)) for c in j.columns]]
+        body = [[_cell(p.name(o)), *[_cell(p.num(x)) for x in row]] for o, row in zip(j.outputs, matrix)]
+        kinds: list[str | None] = [None, *["gradient"] * len(j.columns)]
+    else:
+        rows.append(Say(["transposed to fit: a row per input or param, a column per output; each entry is "
+                         "that output's gradient of the name, from its backward pass above"]))
+        header = [[], *[_cell(p.partial(o, "x")) for o in j.outputs]]
+        body = [[_cell(p.name(c)), *[_cell(p.num(row[k])) for row in matrix]] for k, c in enumerate(j.columns)]
+        kinds = [None, *["gradient"] * len(j.outputs)]
+    rows.append(Table(header, body, "l" + "r" * (len(header) - 1), kinds))
+    return ["Jacobian of the outputs with respect to the inputs and params"], rows
+
+
+#: agrees, disagrees, proves nothing: in the words each format can set
+_MARKS: dict[type, tuple[Segment, Segment, Segment]] = {
+    Printer: ("✓", "✗", "–"), AsciiPrinter: ("ok", "X", "-"), HtmlPrinter: ("✓", "✗", "–"),
+    LatexPrinter: (Math(r"\surd"), Math(r"\times"), Math("-")),
+}
+
+
+def _gradcheck(step: GradCheck, p: Printer) -> tuple[list[Segment], list[Row]]:
+    header: list[list[Segment]] = [["gradient"], ["backward pass"], ["central difference"], ["abs error"],
+                                   ["rel error"], [""], ["note"]]
+    body: list[list[list[Segment]]] = []
+    marks = _MARKS.get(type(p), _MARKS[Printer])
+    for c in step.checks:
+        mark = marks[0] if c.ok else (marks[1] if c.ok is False else marks[2])
+        body.append([_cell(p.partial(c.output, c.name)), _cell(p.num(c.gradient)), _cell(p.num(c.estimate)),
+                     _cell(p.num(c.abs_error)), _cell(p.num(c.rel_error)), [mark], [c.note or ""]])
+    estimate = (f"({p.name('f')}(x + h) {p.minus} {p.name('f')}(x {p.minus} h)) / 2h")
+    step_size = p.expr(Bin("*", Num(step.eps), Call("max", (Num(1.0), Call("abs", (Name("x"),))))))
+    rows: list[Row] = [Say(["each gradient beside its central difference ", Math(estimate), ", from the "
+                            "forward pass alone, with ", Math(f"h = {step_size}")]),
+                       Table(header, body, "lrrrrll", [None, "gradient", "value", None, None, None, None])]
+    notes = {c.note for c in step.checks if c.note}
+    if "kink" in notes:
+        rows.append(Say(["kink: x ± h crosses a point where a derivative jumps (relu, abs, max at or near "
+                         "its kink); there the estimate averages two slopes and proves nothing"]))
+    if "rounded" in notes:
+        rows.append(Say(["rounded: --round rounds values between this name and the output, so a change of h "
+                         "does not reach it; the estimate proves nothing"]))
+    if step.left_out:
+        rows.append(Say([step.left_out]))
+    checked = sum(c.ok is not None for c in step.checks)
+    bad = step.mismatches
+    verdict = (f"{checked - bad} of {checked} agree" + (f"; {bad} do not" if bad else "") +
+               f" (within {p.num(step.tol)} relative, or below the estimate's own round-off)")
+    rows.append(Say([verdict]))
+    return ["Gradient check"], rows
+
+
+_STEPS.update({JacobianMatrix: _jacobian, GradCheck: _gradcheck})
 
 __all__ = ["Eq", "Math", "Row", "Say", "Section", "Segment", "Step", "Table", "Term", "layout"]
