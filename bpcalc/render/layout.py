@@ -387,9 +387,9 @@ def _gradcheck(step: GradCheck, p: Printer) -> tuple[list[Segment], list[Row]]:
         rows.append(Say([step.left_out]))
     checked = sum(c.ok is not None for c in step.checks)
     bad = step.mismatches
-    verdict = (f"{checked - bad} of {checked} agree" + (f"; {bad} do not" if bad else "") +
-               f" (within {p.num(step.tol)} relative, or below the estimate's own round-off)")
-    rows.append(Say([verdict]))
+    verdict = f"{checked - bad} of {checked} agree" + (f"; {bad} do not" if bad else "")
+    rows.append(Say([f"{verdict} (within ", Math(p.num(step.tol)), " relative, or below the estimate's own "
+                     "round-off)"]))
     return ["Gradient check"], rows
 
 
