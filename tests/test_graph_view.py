@@ -397,3 +397,15 @@ def test_several_outputs(capsys, tmp_path):
     code, out, _ = run(capsys, "graph", str(path))
     assert "∂o1/∂node" in out and "∂o2/∂node" in out
     assert [row_name(r) for r in rows(out) if not r.endswith("↑")][-2:] == ["o1", "o2"]
+
+
+@pytest.mark.parametrize("command", [
+    "bpcalc graph examples/seed000_apples.yaml",
+    "bpcalc gradcheck examples/seed003_expression.yaml --round 2 --only w_o,y_o,y",
+])
+def test_readme_shows_what_the_command_prints(command):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split(f"$ {command}\n", 1)[1].split("```", 1)[0]
+    r = subprocess.run([sys.executable, "-m", "bpcalc", *command.split()[1:]], cwd=ROOT, capture_output=True,
+                       text=True, timeout=60, env={**os.environ, "COLUMNS": "80"})
+    assert r.returncode == 0 and r.stdout == shown

@@ -373,10 +373,12 @@ def _gradcheck(step: GradCheck, p: Printer) -> tuple[list[Segment], list[Row]]:
                      _cell(p.num(c.abs_error)), _cell(p.num(c.rel_error)), [mark], [c.note or ""]])
     estimate = (f"({p.name('f')}(x + h) {p.minus} {p.name('f')}(x {p.minus} h)) / 2h")
     step_size = p.expr(Bin("*", Num(step.eps), Call("max", (Num(1.0), Call("abs", (Name("x"),))))))
+    notes = {c.note for c in step.checks if c.note}
+    if not notes:  # no column of blanks
+        header, body = header[:-1], [row[:-1] for row in body]
     rows: list[Row] = [Say(["each gradient beside its central difference ", Math(estimate), ", from the "
                             "forward pass alone, with ", Math(f"h = {step_size}")]),
                        Table(header, body, "lrrrrll", [None, "gradient", "value", None, None, None, None])]
-    notes = {c.note for c in step.checks if c.note}
     if "kink" in notes:
         rows.append(Say(["kink: x ± h crosses a point where a derivative jumps (relu, abs, max at or near "
                          "its kink); there the estimate averages two slopes and proves nothing"]))
