@@ -115,11 +115,13 @@ MAX_PATHS = Option(("--max-paths",), "max_paths", "above this many chain-rule pa
 ASCII = Option(("--ascii",), "ascii", "plain ASCII symbols: d for ∂, sigmoid for σ, * for ×", default=False)
 STANDALONE = Option(("--standalone",), "standalone", "latex/html: a whole document, not a fragment",
                     default=False)
+WIDTH = Option(("--width",), "width", "the width to lay text out to (default: the terminal's; 80 when "
+               "piped)", "N", whole(20, 1000, "the width of the lines"))
 OUTPUT = Option(("--output", "-o"), "output", "write the problem with the updated params to this file "
                 "(comments and key order kept)", "FILE")
 
 FILE = Argument("file", "FILE", "the problem, a YAML file ('-' reads standard input)")
-SOLUTION_OPTIONS = (FORMAT, ROUND, DIGITS, LR, ONLY, MAX_PATHS, ASCII, STANDALONE)
+SOLUTION_OPTIONS = (FORMAT, ROUND, DIGITS, LR, ONLY, MAX_PATHS, ASCII, STANDALONE, WIDTH)
 
 #: `graph --format`: a terminal drawing, Graphviz's source, or an image Graphviz draws
 GRAPH_FORMATS = ("text", "rich", "dot", "svg", "png", "pdf")
