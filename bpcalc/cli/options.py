@@ -153,9 +153,7 @@ COMMANDS: tuple[Command, ...] = (
                 ROUND,
                 Option(("--digits",), "digits", "significant digits to show (display only)", "N",
                        whole(1, 17, "the significant digits shown"), 6, "6"),
-                ASCII,
-                Option(("--width",), "width", "the width to draw to (default: the terminal's; 80 when piped)",
-                       "N", whole(40, 1000, "the width of the drawing")),
+                ASCII, WIDTH,
             )),
     Command("gradcheck", "Each gradient beside its central finite-difference estimate (f(x + h) − f(x − h)) / 2h; "
             "exit 1 when one disagrees.",
@@ -169,7 +167,7 @@ COMMANDS: tuple[Command, ...] = (
                 ROUND, ONLY,
                 Option(("--digits",), "digits", "significant digits to show (display only)", "N",
                        whole(1, 17, "the significant digits shown"), 6, "6"),
-                ASCII, STANDALONE,
+                ASCII, STANDALONE, WIDTH,
             )),
 )
 BY_NAME = {c.name: c for c in COMMANDS}

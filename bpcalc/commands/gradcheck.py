@@ -39,14 +39,15 @@ def run(invocation: Invocation) -> int:
     from ..render import Options, render
     from ..spec import load
     from ..trace.data import Trace, result_of
-    from .solve import format_name
+    from .solve import format_name, line_width, refuse_meaningless
 
     v = invocation.values
+    fmt = format_name(v["format"])
+    refuse_meaningless(fmt, {**v, "only": None})  # --only chooses the checks, in every format
     problem = load(str(v["file"]))
     solution, report = gradient_checks(problem, eps=v["eps"], tol=v["tol"], round=v["round"], only=v["only"])
     trace = Trace("gradcheck", solution.output, problem.file, (report,), result_of(solution, "gradcheck"))
-    fmt = format_name(v["format"])
-    options = Options(digits=v["digits"], ascii=v["ascii"], standalone=v["standalone"])
+    options = Options(digits=v["digits"], ascii=v["ascii"], standalone=v["standalone"], width=line_width(v["width"]))
     import sys
 
     sys.stdout.write(render(trace, fmt, options))

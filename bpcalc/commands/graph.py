@@ -33,6 +33,9 @@ def run(invocation: Invocation) -> int:
     file = str(v["file"])
     target = v.get("output")
     fmt = _format(v.get("format"), None if target is None else str(target))
+    from .solve import line_width, refuse_meaningless
+
+    refuse_meaningless(fmt, {"ascii": v["ascii"]})
     dot = None
     if fmt in IMAGES:  # before any work: the program, and somewhere to put the picture
         import shutil
@@ -59,7 +62,7 @@ def run(invocation: Invocation) -> int:
     if fmt in ("text", "rich"):
         from ..render.tree import coloured, draw, plain
 
-        lines = draw(view, width=_width(v.get("width")), digits=v["digits"], ascii=bool(v["ascii"]))
+        lines = draw(view, width=line_width(v["width"]), digits=v["digits"], ascii=bool(v["ascii"]))
         text = coloured(lines) if fmt == "rich" else plain(lines)
     else:
         from ..render.dot import render_dot
@@ -87,20 +90,6 @@ def _format(chosen: object, target: str | None) -> str:
     from .solve import format_name
 
     return format_name(None)
-
-
-def _width(chosen: object) -> int:
-    """--width, else COLUMNS, else the terminal's width, else 80 (piped)."""
-    if isinstance(chosen, int):
-        return chosen
-    columns = os.environ.get("COLUMNS", "")
-    if columns.isdigit() and int(columns) >= 40:
-        return int(columns)
-    if sys.stdout.isatty():
-        import shutil
-
-        return max(40, shutil.get_terminal_size((80, 24)).columns)
-    return 80
 
 
 def _draw(dot: str, fmt: str, text: str, target: str) -> None:

@@ -118,7 +118,7 @@ def _backward_order(solution: Solution) -> dict[str, int]:
     order: dict[str, int] = {}
     for step in trace.steps:
         if isinstance(step, Backward):
-            for entry in step.entries:
+            for entry in (*step.entries, *step.given):
                 name = entry.name if isinstance(entry, (Seed, NodeGradient)) else None
                 if name is not None and name not in order:
                     order[name] = len(order) + 1

@@ -35,7 +35,7 @@ from ..trace.steps import (
     Term,
     Trace,
 )
-from .printers import AsciiPrinter, HtmlPrinter, LatexPrinter, Printer
+from .printers import AsciiPrinter, LatexPrinter, Printer
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,8 +350,9 @@ _ENTRIES: dict[type, Callable[[object, str, Printer], list[Row]]] = {
 
 # --- several outputs (the Jacobian) and a gradient check ---------------------------------------------
 
-#: a Jacobian with more columns than this is shown transposed (a row per input), to fit a screen
-JACOBIAN_COLUMNS = 6
+#: a Jacobian with more inputs and params than this, and than outputs, is shown transposed (a row
+#: per input), to fit a screen
+JACOBIAN_COLUMNS = 3
 
 
 def _cell(math: str) -> list[Segment]:
@@ -363,12 +364,12 @@ def _jacobian(step: JacobianMatrix, p: Printer) -> tuple[list[Segment], list[Row
     values: list[Segment] = ["outputs: "]
     for i, (o, v) in enumerate(zip(j.outputs, step.values)):
         values.extend([", "] if i else [])
-        values.append(Math(f"{p.name(o)} = {p.num(v)}"))
+        values.append(Math(p.name(o) + p.binary("=") + p.num(v)))
     matrix = j.matrix
     rows: list[Row] = [Say(values)]
     header: list[list[Segment]]
     body: list[list[list[Segment]]]
-    if len(j.columns) <= JACOBIAN_COLUMNS:
+    if len(j.columns) <= max(JACOBIAN_COLUMNS, len(j.outputs)):
         rows.append(Say(["a row per output, a column per input or param; each entry is that output's "
                          "gradient of the name, from its backward pass above"]))
         header = [[], *[_cell(p.name(c)) for c in j.columns]]
@@ -386,27 +387,27 @@ def _jacobian(step: JacobianMatrix, p: Printer) -> tuple[list[Segment], list[Row
 
 #: agrees, disagrees, proves nothing: in the words each format can set
 _MARKS: dict[type, tuple[Segment, Segment, Segment]] = {
-    Printer: ("✓", "✗", "–"), AsciiPrinter: ("ok", "X", "-"), HtmlPrinter: ("✓", "✗", "–"),
+    Printer: ("✓", "✗", "–"), AsciiPrinter: ("ok", "X", "-"),
     LatexPrinter: (Math(r"\surd"), Math(r"\times"), Math("-")),
 }
 
 
 def _gradcheck(step: GradCheck, p: Printer) -> tuple[list[Segment], list[Row]]:
-    header: list[list[Segment]] = [["gradient"], ["backward pass"], ["central difference"], ["abs error"],
-                                   ["rel error"], [""], ["note"]]
+    header: list[list[Segment]] = [["gradient"], ["backprop"], ["estimate"], ["abs error"], ["rel error"], [""],
+                                   ["note"]]
     body: list[list[list[Segment]]] = []
     marks = _MARKS.get(type(p), _MARKS[Printer])
     for c in step.checks:
         mark = marks[0] if c.ok else (marks[1] if c.ok is False else marks[2])
         body.append([_cell(p.partial(c.output, c.name)), _cell(p.num(c.gradient)), _cell(p.num(c.estimate)),
                      _cell(p.num(c.abs_error)), _cell(p.num(c.rel_error)), [mark], [c.note or ""]])
-    estimate = (f"({p.name('f')}(x + h) {p.minus} {p.name('f')}(x {p.minus} h)) / 2h")
     step_size = p.expr(Bin("*", Num(step.eps), Call("max", (Num(1.0), Call("abs", (Name("x"),))))))
     notes = {c.note for c in step.checks if c.note}
     if not notes:  # no column of blanks
         header, body = header[:-1], [row[:-1] for row in body]
-    rows: list[Row] = [Say(["each gradient beside its central difference ", Math(estimate), ", from the "
-                            "forward pass alone, with ", Math(f"h = {step_size}")]),
+    rows: list[Row] = [Say(["each gradient from the backward pass beside its estimate, the central difference "
+                            "(f(x + h) − f(x − h)) / 2h from the forward pass alone, with ",
+                            Math(p.name("h") + p.binary("=") + step_size)]),
                        Table(header, body, "lrrrrll", [None, "gradient", "value", None, None, None, None])]
     if "kink" in notes:
         rows.append(Say(["kink: x ± h crosses a point where a derivative jumps (relu, abs, max at or near "
