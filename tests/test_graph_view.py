@@ -409,3 +409,13 @@ def test_readme_shows_what_the_command_prints(command):
     r = subprocess.run([sys.executable, "-m", "bpcalc", *command.split()[1:]], cwd=ROOT, capture_output=True,
                        text=True, timeout=60, env={**os.environ, "COLUMNS": "80"})
     assert r.returncode == 0 and r.stdout == shown
+
+
+def test_no_control_character_reaches_the_terminal(capsys, tmp_path):
+    odd = tmp_path / "a\x1b[31mb.yaml"
+    odd.write_text(Path(SEED000).read_text())
+    for args in (("graph", str(odd)), ("graph", str(odd), "--format", "dot"),
+                 ("graph", SEED000, "--only", "\x1b[31mx"), ("gradcheck", SEED000, "--only", "\x1b[31mx")):
+        code, out, err = run(capsys, *args)
+        assert "\x1b" not in out + err, args
+    assert code == 2 and "no name '?[31mx'" in err

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..cli.options import Invocation
+from ..errors import BpcalcError, InputError, did_you_mean, printable
 
 if TYPE_CHECKING:
     from ..engine import Config, Graph, Solution
@@ -61,7 +62,6 @@ def gradient_checks(problem: Problem, *, eps: float | None = None, tol: float | 
     every output against its central difference."""
     from ..engine import TEXTBOOK, solve
     from ..engine.scalar import forward
-    from ..errors import BpcalcError, InputError, did_you_mean
     from ..trace.steps import GradCheck, GradientCheck
 
     eps = EPS if eps is None else eps
@@ -75,7 +75,7 @@ def gradient_checks(problem: Problem, *, eps: float | None = None, tol: float | 
     roots = [graph.root[graph.index[o]] for o in outputs]
     gradients = {o: solution.gradients_of(o) for o in outputs}
 
-    names, left_out = _names(solution, only, InputError, did_you_mean)
+    names, left_out = _names(solution, only)
     behind = _behind_rounding(graph) if places is not None else set()
     sides = _kink_sides(graph)
     base_pins = {graph.root[graph.index[n]]: x for n, x in config.pins.items()}
@@ -122,15 +122,14 @@ def gradient_checks(problem: Problem, *, eps: float | None = None, tol: float | 
     return solution, GradCheck(outputs, eps, tol, tuple(checks), left_out)
 
 
-def _names(solution: Solution, only: list[str] | None, error: type[Exception],
-           did_you_mean: Callable[[str, list[str]], str | None]) -> tuple[list[str], str | None]:
+def _names(solution: Solution, only: list[str] | None) -> tuple[list[str], str | None]:
     """The names to check: --only's, else every leaf and line (just the params when that would
     take too long: two forward passes a name)."""
     graph = solution.graph
     if only:
         for name in only:
             if name not in graph.index:
-                raise error(f"--only: no name '{name}' in {solution.problem.file}",
+                raise InputError(f"--only: no name '{printable(name)}' in {printable(solution.problem.file)}",
                             None, did_you_mean(name, graph.names) or "names: " + ", ".join(graph.names))
         return list(dict.fromkeys(only)), None
     names = list(graph.names)

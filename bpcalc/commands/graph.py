@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 
 from ..cli.options import Invocation, UsageError
-from ..errors import BpcalcError
+from ..errors import BpcalcError, printable
 
 #: formats Graphviz's dot draws
 IMAGES = ("svg", "png", "pdf")
@@ -72,7 +72,7 @@ def run(invocation: Invocation) -> int:
         sys.stdout.write(text)
     elif dot is not None:
         _draw(dot, fmt, text, str(target))
-        print(f"wrote {target} ({fmt}, {len(view.nodes)} nodes)", file=sys.stderr)
+        print(f"wrote {printable(str(target))} ({fmt}, {len(view.nodes)} nodes)", file=sys.stderr)
     else:
         _replace(str(target), lambda tmp: _write_text(tmp, text))
     return 0
@@ -107,7 +107,7 @@ def _draw(dot: str, fmt: str, text: str, target: str) -> None:
         if done.returncode != 0:
             said = done.stderr.decode("utf-8", "replace").strip().splitlines()
             raise BpcalcError(f"Graphviz's dot failed (exit {done.returncode})"
-                              + (f": {_printable(said[0])}" if said else ""), None,
+                              + (f": {printable(said[0])[:300]}" if said else ""), None,
                               "write the DOT text with --format dot to see what it was given")
 
     _replace(target, run_dot)
@@ -143,8 +143,3 @@ def _replace(target: str, write: Callable[[str], None]) -> None:
             raise InputError(f"cannot write {target}: {exc.strerror}", Span(target),
                              "check the disk space and permissions, or choose another path for -o") from None
         raise
-
-
-def _printable(text: str) -> str:
-    """Another program's words, without control characters (never echoed to the terminal)."""
-    return "".join(ch if ch.isprintable() else "?" for ch in text)[:300]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..errors import printable
 from ..numbers import format_number
 from .graphview import GraphNode, GraphView
 from .printers import Printer
@@ -74,7 +75,7 @@ def render_dot(view: GraphView, digits: int = 6) -> str:
     legend = (f'<font color="{VALUE_COLOUR}">value</font> · <font color="{GRADIENT_COLOUR}">gradient '
               f'∂{html(outputs[0]) if len(outputs) == 1 else "output"}/∂node</font> · '
               f'<font color="{LOCAL_COLOUR}">edge: local derivative ∂head/∂tail</font>')
-    out = [f"// bpcalc graph {_comment(view.file)}",
+    out = [f"// bpcalc graph {printable(view.file)}",
            "digraph bpcalc {",
            f'  graph [rankdir=LR, fontname="Helvetica", fontsize=10, labelloc=b, label=<{legend}>];',
            '  node [fontname="Helvetica", fontsize=11, margin="0.12,0.06"];',
@@ -119,8 +120,3 @@ def _label(node: GraphNode, outputs: tuple[str, ...], p: Printer) -> str:
 def _number(x: float, digits: int) -> str:
     s = format_number(x, digits)
     return "−" + s[1:] if s.startswith("-") else s
-
-
-def _comment(text: str) -> str:
-    """A file name in a // comment: on one line, whatever it holds."""
-    return "".join(ch if unicodedata.category(ch) != "Cc" else "?" for ch in text)

@@ -38,7 +38,7 @@ class GraphView(NamedTuple):
 
 def graph_view(solution: Solution, *, only: list[str] | None = None, backward: bool = False) -> GraphView:
     """The graph of a solve; with `only`, just the nodes on the way from those names to an output."""
-    from ..errors import InputError, did_you_mean
+    from ..errors import InputError, did_you_mean, printable
 
     problem = solution.problem
     graph = solution.graph
@@ -48,7 +48,7 @@ def graph_view(solution: Solution, *, only: list[str] | None = None, backward: b
     if only:
         for name in only:
             if name not in graph.index:
-                raise InputError(f"--only: no name '{name}' in {problem.file}",
+                raise InputError(f"--only: no name '{printable(name)}' in {printable(problem.file)}",
                                  hint=did_you_mean(name, names) or "names: " + ", ".join(names))
         shown = _on_the_way(solution, only)
     local = solution.local

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
+from ..errors import printable
 from .graphview import GraphNode, GraphView
 from .printers import AsciiPrinter, Printer
 from .text import Span, to_ascii
@@ -64,7 +65,7 @@ def draw(view: GraphView, *, width: int = 80, digits: int = 6, ascii: bool = Fal
     left = max(20, width - right - order_width)
 
     out: list[list[Span]] = []
-    summary = (f"{view.file}: {len(view.nodes)} node{'s' if len(view.nodes) != 1 else ''}"
+    summary = (f"{printable(view.file)}: {len(view.nodes)} node{'s' if len(view.nodes) != 1 else ''}"
                + (f" of {view.total}, on the way from {', '.join(view.only)} to the output" if view.only else "")
                + (f"; {len(drawn)} drawn, to depth {depth} from the output" if cut else ""))
     legend = ("inputs first, each node below the nodes it uses; ↑: drawn above"
