@@ -419,3 +419,15 @@ def test_no_control_character_reaches_the_terminal(capsys, tmp_path):
         code, out, err = run(capsys, *args)
         assert "\x1b" not in out + err, args
     assert code == 2 and "no name '?[31mx'" in err
+
+
+def test_nodes_that_lead_nowhere_follow_the_output(capsys, tmp_path):
+    path = tmp_path / "dead.yaml"
+    path.write_text("inputs: {x: 1, unused: 5}\nparams: {w: 2}\ndefine:\n  a: w * x\n  dead: a * 3\n"
+                    "  o: a + x\n  after: o * 2\noutput: o\n")
+    code, out, _ = run(capsys, "graph", str(path))
+    body = rows(out)
+    split = body.index("and the nodes that lead to no output:")
+    assert body[split - 1].startswith("o = a + x ") and body[split - 1].split()[-2:] == ["3", "1"]
+    assert [row_name(r) for r in body[split + 1:] if not r.endswith("↑")] == ["unused", "dead", "after"]
+    assert all(r.split()[-1] == "0" for r in body[split + 1:] if not r.endswith("↑"))  # ∂o/∂ is 0 there

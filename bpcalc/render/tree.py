@@ -10,7 +10,7 @@ and the output last, every node with its operation, value and gradient.
 
 A node's inputs are drawn above it, joined by ┌ ├ │ to the column where its name starts.  A node
 that several lines use is drawn in full once, where it is first needed, and after that by name
-with ↑.  Nodes that lead to no output are drawn as trees of their own above.  Beyond a few dozen
+with ↑.  Nodes that lead to no output come after the output, as trees of their own.  Beyond a few dozen
 rows the drawing stops at a depth and says so (`--only NAME` draws the way from NAME alone).
 Numbers have columns of their own at the right, so a long formula is cut (at a space), never a
 number, and the drawing fits the width.
@@ -47,10 +47,10 @@ def draw(view: GraphView, *, width: int = 80, digits: int = 6, ascii: bool = Fal
     fix: Callable[[str], str] = _ascii if ascii else str
     by_name = {n.name: n for n in view.nodes}
     depth_fits = max(1, (width // 3) // STEP)
-    rows, depth = _rows(view, by_name, depth_fits), depth_fits
+    (rows, apart), depth = _rows(view, by_name, depth_fits), depth_fits
     while len(rows) > MAX_ROWS and depth > 1:
         depth -= 1
-        rows = _rows(view, by_name, depth)
+        rows, apart = _rows(view, by_name, depth)
     drawn = {r.node.name for r in rows}
     cut = any(r.cut for r in rows)
 
@@ -77,7 +77,9 @@ def draw(view: GraphView, *, width: int = 80, digits: int = 6, ascii: bool = Fal
         out.extend([(line, style)] for line in textwrap.wrap(fix(text), width, break_on_hyphens=False))
     head = " " * order_width + " " * left + "".join("  " + t.rjust(w) for t, w in zip(titles, widths))
     out.append([(head.rstrip(), "note")])
-    for row, ns in zip(rows, numbers):
+    for k, (row, ns) in enumerate(zip(rows, numbers)):
+        if k == apart:
+            out.append([(fix("and the nodes that lead to no output:"), "note")])
         spans: list[Span] = []
         if order_width:
             order = "" if row.seen or row.node.order is None else str(row.node.order)
@@ -126,18 +128,21 @@ def _cut(text: str, room: int, fix: Callable[[str], str]) -> str:
     return text[:cut].rstrip() + " " + ellipsis if cut > 0 else ""
 
 
-def _rows(view: GraphView, by_name: dict[str, GraphNode], max_depth: int) -> list[_Row]:
-    """Every row, top to bottom: each root's tree with its inputs above it (post-order)."""
+def _rows(view: GraphView, by_name: dict[str, GraphNode], max_depth: int) -> tuple[list[_Row], int]:
+    """Every row, top to bottom: each output's tree with its inputs above it (post-order), then
+    the trees of nodes that lead to no output, from the row whose number is returned."""
     used_by: dict[str, int] = {}
     for node in view.nodes:
         for u, _ in node.uses:
             used_by[u] = used_by.get(u, 0) + 1
-    # roots: nodes that lead to no output first (in the file's order), then the outputs
-    roots = [n.name for n in view.nodes if not n.output and n.name not in used_by]
-    roots += [o for o in view.outputs if o in by_name]
+    roots = [o for o in view.outputs if o in by_name]
+    roots += [n.name for n in view.nodes if not n.output and n.name not in used_by]
     rows: list[_Row] = []
     drawn: set[str] = set()
+    apart = -1
     for root in roots:
+        if root not in view.outputs and apart < 0:
+            apart = len(rows)
         # (node, bars, connector, depth, expanded): the children are pushed last first, and the
         # node itself again beneath them to be written once they are
         stack: list[tuple[str, tuple[bool, ...], str, int, bool]] = [(root, (), "", 0, False)]
@@ -158,7 +163,7 @@ def _rows(view: GraphView, by_name: dict[str, GraphNode], max_depth: int) -> lis
             children = [u for u, _ in node.uses]
             for i in range(len(children) - 1, -1, -1):
                 stack.append((children[i], below, "┌─ " if i == 0 else "├─ ", depth + 1, False))
-    return rows
+    return rows, apart
 
 
 def plain(lines: list[list[Span]]) -> str:
