@@ -230,3 +230,10 @@ def test_bad_output_lists(capsys, tmp_path, text, message):
     path.write_text(TWO.replace("output: [o1, o2]", text))
     code, out, err = run(capsys, "grad", str(path))
     assert code == 2 and out == "" and message in err and "Traceback" not in err
+
+
+def test_only_chooses_the_columns(capsys, two):
+    code, out, _ = run(capsys, "grad", two, "--only", "y", "--format", "text")
+    table = out[out.index("Jacobian"):]
+    assert code == 0 and re.search(r"^ +y$", table, re.M) and not re.search(r"^ +x +y$", table, re.M)
+    assert re.search(r"^ +o1 +2$", table, re.M)

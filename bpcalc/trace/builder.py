@@ -239,7 +239,9 @@ def _several_outputs(solution: Solution, command: str, only: list[str] | None, m
                         e for e in step.entries
                         if not isinstance(e, NodeGradient) or e.terms or e.name in leaves)))
         values = tuple(solution.values[o] for o in solution.outputs)
-        made.append(JacobianMatrix(jacobian_of(solution), values))
+        jacobian = jacobian_of(solution)
+        chosen = tuple(c for c in jacobian.columns if c in (only or ()))
+        made.append(JacobianMatrix(jacobian._replace(columns=chosen) if chosen else jacobian, values))
     return Trace(command, solution.output, problem.file, tuple(made),
                  result_of(solution, command, first.result.locals))
 
