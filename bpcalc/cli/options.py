@@ -134,6 +134,9 @@ FILE = Argument("file", "FILE", "the problem, a YAML file ('-' reads standard in
 SOLUTION_OPTIONS = (FORMAT, ROUND, DIGITS, LR, ONLY, MAX_PATHS, ASCII, STANDALONE, WIDTH, NOTATION, DELTA_SIGN,
                     LANG)
 
+#: `graph --format`: a terminal drawing, Graphviz's source, or an image Graphviz draws
+GRAPH_FORMATS = ("text", "rich", "dot", "svg", "png", "pdf")
+
 COMMANDS: tuple[Command, ...] = (
     Command("forward", "Forward pass and loss, step by step.",
             "bpcalc forward examples/seed000_apples.yaml", "bpcalc.commands.solve:run", (FILE,),
@@ -144,6 +147,39 @@ COMMANDS: tuple[Command, ...] = (
     Command("step", "Forward, backward and one SGD update θ ← θ − η·∂L/∂θ, then the loss after it.",
             "bpcalc step examples/seed003_expression.yaml --round 2 -o next.yaml", "bpcalc.commands.solve:run",
             (FILE,), (*SOLUTION_OPTIONS, STEPS, OUTPUT)),
+    # --- the graph drawn, and the gradients checked ---
+    Command("graph", "The computational graph with every value and gradient on it: drawn in the terminal, "
+            "as Graphviz DOT, or as an image made by Graphviz's dot (svg, png, pdf).",
+            "bpcalc graph examples/seed002_network.yaml --format svg -o graph.svg", "bpcalc.commands.graph:run",
+            (FILE,), (
+                Option(("--format", "-f"), "format", "text (default when piped), rich (default on a terminal), "
+                       "dot (Graphviz source), or svg, png, pdf (drawn by Graphviz's dot; need -o)", "FORMAT",
+                       choice(GRAPH_FORMATS)),
+                Option(("--output", "-o"), "output", "write to this file (svg, png and pdf need it; the format "
+                       "follows its extension unless --format says)", "FILE"),
+                Option(("--only",), "only", "draw only the nodes on the way from these names to the output",
+                       "NAME[,NAME…]", names),
+                Option(("--backward",), "backward", "number the nodes in the order the backward pass visits "
+                       "them (1: the output)", default=False),
+                ROUND,
+                Option(("--digits",), "digits", "significant digits to show (display only)", "N",
+                       whole(1, 17, "the significant digits shown"), 6, "6"),
+                ASCII, WIDTH,
+            )),
+    Command("gradcheck", "Each gradient beside its central finite-difference estimate (f(x + h) − f(x − h)) / 2h; "
+            "exit 1 when one disagrees.",
+            "bpcalc gradcheck examples/seed003_expression.yaml --eps 1e-6 --tol 1e-5", "bpcalc.commands.gradcheck:run",
+            (FILE,), (
+                FORMAT,
+                Option(("--eps",), "eps", "the step h = ε·max(1, |x|) of the estimate", "ε",
+                       positive("ε sets the finite-difference step", "1e-6"), None, "1e-6"),
+                Option(("--tol",), "tol", "the relative difference allowed between a gradient and its estimate",
+                       "TOL", positive("the relative tolerance", "1e-5"), None, "1e-5"),
+                ROUND, ONLY,
+                Option(("--digits",), "digits", "significant digits to show (display only)", "N",
+                       whole(1, 17, "the significant digits shown"), 6, "6"),
+                ASCII, STANDALONE, WIDTH, LANG,
+            )),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
 

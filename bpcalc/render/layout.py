@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..expr.tree import Bin, Expr, Name, Num
+from ..expr.tree import Bin, Call, Expr, Name, Num
 from ..ops import lookup
 from ..trace.steps import (
     SGD,
@@ -26,7 +26,9 @@ from ..trace.steps import (
     Factored,
     Forward,
     Given,
+    GradCheck,
     Iteration,
+    JacobianMatrix,
     Local,
     Loss,
     LossAfter,
@@ -39,7 +41,7 @@ from ..trace.steps import (
     Trace,
     WeightGradient,
 )
-from .printers import Printer
+from .printers import AsciiPrinter, LatexPrinter, Printer
 from .words import translate
 
 
@@ -513,5 +515,85 @@ def _delta(entry: DeltaForm, output: str, p: Printer) -> list[Row]:
 _ENTRIES: dict[type, Callable[[object, str, Printer], list[Row]]] = {
     Seed: _seed, NodeGradient: _node, PathSum: _path_sum, DeltaForm: _delta,  # type: ignore[dict-item]
 }
+
+
+# --- several outputs (the Jacobian) and a gradient check ---------------------------------------------
+
+#: a Jacobian with more inputs and params than this, and than outputs, is shown transposed (a row
+#: per input), to fit a screen
+JACOBIAN_COLUMNS = 3
+
+
+def _cell(math: str) -> list[Segment]:
+    return [Math(math)]
+
+
+def _jacobian(step: JacobianMatrix, p: Printer) -> tuple[list[Segment], list[Row]]:
+    j = step.jacobian
+    values: list[Segment] = [p.tr("outputs: ")]
+    for i, (o, v) in enumerate(zip(j.outputs, step.values)):
+        values.extend([", "] if i else [])
+        values.append(Math(p.name(o) + p.binary("=") + p.num(v)))
+    matrix = j.matrix
+    rows: list[Row] = [Say(values)]
+    header: list[list[Segment]]
+    body: list[list[list[Segment]]]
+    if len(j.columns) <= max(JACOBIAN_COLUMNS, len(j.outputs)):
+        rows.append(Say([p.tr("a row per output, a column per input or param; each entry is that output's "
+                              "gradient of the name, from its backward pass above")]))
+        header = [[], *[_cell(p.name(c)) for c in j.columns]]
+        body = [[_cell(p.name(o)), *[_cell(p.num(x)) for x in row]] for o, row in zip(j.outputs, matrix)]
+        kinds: list[str | None] = [None, *["gradient"] * len(j.columns)]
+    else:
+        rows.append(Say([p.tr("transposed to fit: a row per input or param, a column per output; each entry is "
+                              "that output's gradient of the name, from its backward pass above")]))
+        header = [[], *[_cell(p.partial(o, "x")) for o in j.outputs]]
+        body = [[_cell(p.name(c)), *[_cell(p.num(row[k])) for row in matrix]] for k, c in enumerate(j.columns)]
+        kinds = [None, *["gradient"] * len(j.outputs)]
+    rows.append(Table(header, body, "l" + "r" * (len(header) - 1), kinds))
+    return [p.tr("Jacobian of the outputs with respect to the inputs and params")], rows
+
+
+#: agrees, disagrees, proves nothing: in the words each format can set
+_MARKS: dict[type, tuple[Segment, Segment, Segment]] = {
+    Printer: ("✓", "✗", "–"), AsciiPrinter: ("ok", "X", "-"),
+    LatexPrinter: (Math(r"\surd"), Math(r"\times"), Math("-")),
+}
+
+
+def _gradcheck(step: GradCheck, p: Printer) -> tuple[list[Segment], list[Row]]:
+    header: list[list[Segment]] = [[p.tr(h)] if h else [""] for h in
+                                   ("gradient", "backprop", "estimate", "abs error", "rel error", "", "note")]
+    body: list[list[list[Segment]]] = []
+    marks = _MARKS.get(type(p), _MARKS[Printer])
+    for c in step.checks:
+        mark = marks[0] if c.ok else (marks[1] if c.ok is False else marks[2])
+        body.append([_cell(p.partial(c.output, c.name)), _cell(p.num(c.gradient)), _cell(p.num(c.estimate)),
+                     _cell(p.num(c.abs_error)), _cell(p.num(c.rel_error)), [mark], [p.tr(c.note) if c.note else ""]])
+    step_size = p.expr(Bin("*", Num(step.eps), Call("max", (Num(1.0), Call("abs", (Name("x"),))))))
+    notes = {c.note for c in step.checks if c.note}
+    if not notes:  # no column of blanks
+        header, body = header[:-1], [row[:-1] for row in body]
+    rows: list[Row] = [Say([p.tr("each gradient from the backward pass beside its estimate, the central difference "
+                                 "(f(x + h) − f(x − h)) / 2h from the forward pass alone, with "),
+                            Math(p.name("h") + p.binary("=") + step_size)]),
+                       Table(header, body, "lrrrrll", [None, "gradient", "value", None, None, None, None])]
+    if "kink" in notes:
+        rows.append(Say([p.tr("kink: x ± h crosses a point where a derivative jumps (relu, abs, max at or near "
+                              "its kink); there the estimate averages two slopes and proves nothing")]))
+    if "rounded" in notes:
+        rows.append(Say([p.tr("rounded: --round rounds values between this name and the output, so a change of h "
+                              "does not reach it; the estimate proves nothing")]))
+    if step.left_out:
+        rows.append(Say([step.left_out]))
+    checked = sum(c.ok is not None for c in step.checks)
+    bad = step.mismatches
+    verdict = p.tr("{k} of {n} agree", k=checked - bad, n=checked) + (p.tr("; {m} do not", m=bad) if bad else "")
+    rows.append(Say([verdict + p.tr(" (within "), Math(p.num(step.tol)),
+                     p.tr(" relative, or below the estimate's own round-off)")]))
+    return [p.tr("Gradient check")], rows
+
+
+_STEPS.update({JacobianMatrix: _jacobian, GradCheck: _gradcheck})
 
 __all__ = ["Eq", "Math", "Row", "Say", "Section", "Segment", "Step", "Table", "Term", "layout"]

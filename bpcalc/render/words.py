@@ -110,6 +110,36 @@ ZH: dict[str, str] = {
     "nothing to update: every param is frozen": "没有要更新的参数：所有参数都已固定",
     "(forward pass again with the updated parameters)": "（用更新后的参数再做一次正向计算）",
     "iteration": "迭代",
+    # several outputs, a gradient check
+    "outputs: ": "输出：",
+    "a row per output, a column per input or param; each entry is that output's gradient of the name, from "
+    "its backward pass above": "每个输出一行，每个输入或参数一列；每一项是该输出对该名称的梯度，取自上面的反向传播",
+    "transposed to fit: a row per input or param, a column per output; each entry is that output's gradient "
+    "of the name, from its backward pass above":
+        "为便于显示已转置：每个输入或参数一行，每个输出一列；每一项是该输出对该名称的梯度，取自上面的反向传播",
+    "Jacobian of the outputs with respect to the inputs and params": "输出对输入和参数的雅可比矩阵",
+    "gradient": "梯度",
+    "backprop": "反向传播",
+    "estimate": "数值估计",
+    "abs error": "绝对误差",
+    "rel error": "相对误差",
+    "note": "备注",
+    "kink": "折点",
+    "rounded": "舍入",
+    "domain": "定义域",
+    "each gradient from the backward pass beside its estimate, the central difference (f(x + h) − f(x − h)) / "
+    "2h from the forward pass alone, with ":
+        "反向传播得到的每个梯度与数值微分的估计并列，估计用中心差分 (f(x + h) − f(x − h)) / 2h（只做正向计算），其中 ",
+    "kink: x ± h crosses a point where a derivative jumps (relu, abs, max at or near its kink); there the "
+    "estimate averages two slopes and proves nothing":
+        "折点：x ± h 跨过导数跳变的点（relu、abs、max 在折点附近）；此处估计是两侧斜率的平均，不能说明问题",
+    "rounded: --round rounds values between this name and the output, so a change of h does not reach it; "
+    "the estimate proves nothing": "舍入：--round 会舍入该名称与输出之间的值，h 的变化传不到输出；此处估计不能说明问题",
+    "{k} of {n} agree": "{n} 个中有 {k} 个一致",
+    "; {m} do not": "；{m} 个不一致",
+    " (within ": "（相对误差在 ",
+    " relative, or below the estimate's own round-off)": " 以内，或低于估计本身的舍入误差）",
+    "Gradient check": "梯度检验",
     "before {k}": "第 {k} 次前",
     "after {k}": "第 {k} 次后",
 }

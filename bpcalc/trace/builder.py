@@ -20,7 +20,7 @@ from ..errors import InputError, did_you_mean
 from ..expr.tree import Bin, Expr, Name, Num
 from ..problem import Line
 from ..symbolic import evaluate
-from .data import Locals, data_trace, result_of, substitute
+from .data import Locals, data_trace, jacobian_of, result_of, substitute
 from .delta import delta_steps, require_layers
 from .steps import (
     SGD,
@@ -31,6 +31,7 @@ from .steps import (
     Forward,
     Given,
     Iteration,
+    JacobianMatrix,
     Leaf,
     Loss,
     LossAfter,
@@ -64,6 +65,8 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
     and the chain rule as seed 002's factored derivation."""
     if not steps:
         return data_trace(solution, command)
+    if len(solution.outputs) > 1:
+        return _several_outputs(solution, command, only, max_paths)
     problem = solution.problem
     if notation != "paths":
         require_layers(problem, notation)
@@ -237,6 +240,43 @@ def iterations(traces: list[Trace], solutions: list[Solution]) -> Trace:
     made.append(Summary(first.output, params, tuple(rows)))
     result = traces[0].result._replace(updated=traces[-1].result.updated, loss_after=traces[-1].result.loss_after)
     return Trace("step", first.output, first.problem.file, tuple(made), result)
+
+
+# --- several outputs: the forward pass, a backward pass from each output, the Jacobian ------------
+
+
+def _several_outputs(solution: Solution, command: str, only: list[str] | None, max_paths: int) -> Trace:
+    """`output: [o1, o2]`: each output's backward pass is the trace of the same solve seen from
+    that output alone (so every entry of the Jacobian is written as the sum over the nodes that
+    use the name, ∂o/∂x = Σ_j ∂o/∂y_j · ∂y_j/∂x), then the matrix of the leaves' entries."""
+    if command == "step":
+        solution.problem.require_one_output(command)
+    traces = [build(solution.for_output(o), command, only=only, max_paths=max_paths) for o in solution.outputs]
+    first = traces[0]
+    computed: dict[str, Computed] = {}
+    for trace in traces:
+        for step in trace.steps:
+            if isinstance(step, Forward):
+                computed.update((c.name, c) for c in step.lines)
+            elif isinstance(step, Loss):
+                computed[step.line.name] = step.line
+    problem = solution.problem
+    made: list[Step] = [s for s in first.steps if isinstance(s, Given)]
+    made.append(Forward(tuple(computed[line.name] for line in problem.lines if line.name in computed)))
+    if command != "forward":
+        leaves = problem.leaves
+        for trace in traces:
+            for step in trace.steps:
+                if isinstance(step, Backward):  # lines that do not lead to this output are left out
+                    made.append(step._replace(entries=tuple(
+                        e for e in step.entries
+                        if not isinstance(e, NodeGradient) or e.terms or e.name in leaves)))
+        values = tuple(solution.values[o] for o in solution.outputs)
+        jacobian = jacobian_of(solution)
+        chosen = tuple(c for c in jacobian.columns if c in (only or ()))
+        made.append(JacobianMatrix(jacobian._replace(columns=chosen) if chosen else jacobian, values))
+    return Trace(command, solution.output, problem.file, tuple(made),
+                 result_of(solution, command, first.result.locals))
 
 
 def _shortcut(solution: Solution, name: str) -> Shortcut | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..expr.tree import Expr
-from .data import Case, Local, Result, Trace
+from .data import Case, Jacobian, Local, Result, Trace
 
 
 class Leaf(NamedTuple):
@@ -241,10 +241,61 @@ class Summary(NamedTuple):
     rows: tuple[tuple[int, tuple[float, ...], float], ...]  # (iteration, params before it, loss before it)
 
 
+# --- several outputs, and a gradient check (reports made of a table) ----------------------------------
+
+
+class JacobianMatrix(NamedTuple):
+    """Several outputs: the matrix ∂(output i)/∂(input or param k), each entry the last line of
+    output i's backward pass for that name (seed 001's Jacobian)."""
+
+    jacobian: Jacobian
+    values: tuple[float, ...]  # each output's value
+
+
+class GradientCheck(NamedTuple):
+    """One gradient beside its central-difference estimate (f(x + h) − f(x − h)) / 2h."""
+
+    output: str
+    name: str
+    gradient: float  # the backward pass's
+    estimate: float
+    h: float
+    abs_error: float
+    rel_error: float
+    ok: bool | None  # None: the estimate means nothing here (see `note`)
+    note: str | None = None  # "kink" or "rounded"
+
+
+class GradCheck(NamedTuple):
+    """`gradcheck`: every gradient checked; ok when |gradient − estimate| ≤ tol·max(|gradient|,
+    |estimate|) or below the estimate's own round-off."""
+
+    outputs: tuple[str, ...]
+    eps: float
+    tol: float
+    checks: tuple[GradientCheck, ...]
+    left_out: str | None = None  # why some names were not checked
+
+    @property
+    def mismatches(self) -> int:
+        return sum(c.ok is False for c in self.checks)
+
+    def as_data(self) -> dict[str, object]:
+        """What `--format json` adds: the checks as records."""
+        def number(x: float) -> float | None:  # JSON has no NaN: an estimate that failed is null
+            return x if x == x else None
+
+        return {"eps": self.eps, "tol": self.tol, "mismatches": self.mismatches,
+                "checks": [{"output": c.output, "name": c.name, "gradient": c.gradient,
+                            "estimate": number(c.estimate), "h": c.h, "abs_error": number(c.abs_error),
+                            "rel_error": number(c.rel_error), "ok": c.ok, "note": c.note} for c in self.checks],
+                **({"left_out": self.left_out} if self.left_out else {})}
+
+
 Step = (Given | Forward | Loss | Backward | ChainRule | SGD | LossAfter | DeltaBackward | Factored | Iteration
-        | Summary)
+        | Summary | JacobianMatrix | GradCheck)
 STEP_KINDS: tuple[type, ...] = (Given, Forward, Loss, Backward, ChainRule, SGD, LossAfter, DeltaBackward, Factored,
-                                Iteration, Summary)
+                                Iteration, Summary, JacobianMatrix, GradCheck)
 ENTRY_KINDS: tuple[type, ...] = (Seed, NodeGradient, PathSum, DeltaForm)
 
 
