@@ -470,3 +470,13 @@ def test_readme_check_and_explain_are_what_they_print():
     r = subprocess.run([sys.executable, "-m", "bpcalc", *command.split()[1:]], cwd=ROOT, capture_output=True,
                        text=True, timeout=60, env=env)
     assert r.returncode == 0 and r.stdout == readme_block(command)
+
+
+def test_follow_on_update_from_a_wrong_gradient(tmp_path):
+    # ∂E/∂w1 through one path only, then w1 updated from it by hand: the update follows on
+    one_path = blog_network(skip_path=2)["dw1"]
+    own_update = 0.15 - 0.5 * one_path
+    g = grade(tmp_path, f"∂E/∂w1: {one_path:.9f}\nw1_new: {own_update:.9f}\nw5_new: {0.4 - 0.5 * RIGHT['dw5']:.6f}\n")
+    assert [(r.name, r.status) for r in g.results] == [("w1", "wrong"), ("w1", "follow_on"), ("w5", "right")]
+    assert only(g, "updated", "w1").follows_from == (("gradients", "w1"),)
+    assert [m.code for m in only(g, "gradients", "w1").mistakes] == ["missing_path"]
