@@ -56,8 +56,11 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> 
     """'did you mean 'x'?' for the closest choice, or None when nothing is close."""
     import difflib
 
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f"did you mean {quoted(close[0])}?" if close else None
+    by_case = {c.lower(): c for c in sorted(choices, reverse=True)}
+    if word.lower() in by_case:  # MSE for mse: the same word in other capitals
+        return f"did you mean {quoted(by_case[word.lower()])}?"
+    close = difflib.get_close_matches(word.lower(), list(by_case), n=1, cutoff=0.6)
+    return f"did you mean {quoted(by_case[close[0]])}?" if close else None
 
 
 # --- text from a file, safe to show on a terminal -------------------------------------------------------
@@ -130,3 +133,9 @@ def quoted(value: object, limit: int = _QUOTE_LIMIT) -> str:
     if length > limit:
         notes.insert(0, f"{length:,} characters")
     return out + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def printable(text: str) -> str:
+    """A user's text as a message may show it: `escaped` (nothing a file or an argument holds can
+    drive the terminal)."""
+    return escaped(text)

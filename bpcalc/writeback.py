@@ -370,3 +370,9 @@ def _remove_stale(directory: str) -> None:
                 os.unlink(path)
         except OSError:
             pass
+
+
+def check_target(target: str, source: str) -> None:
+    """Refuse an output path that is not a regular file (or a new name) in an existing folder, or
+    that is the input itself: for commands that write a file of their own (`graph -o`)."""
+    _checked(target, source)

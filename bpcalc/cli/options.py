@@ -89,6 +89,7 @@ class Argument(NamedTuple):
     metavar: str
     help: str
     many: bool = False  # one or more (check's answer files)
+    optional: bool = False  # may be left out (the last ones only)
 
 
 class Command(NamedTuple):
@@ -116,11 +117,33 @@ MAX_PATHS = Option(("--max-paths",), "max_paths", "above this many chain-rule pa
 ASCII = Option(("--ascii",), "ascii", "plain ASCII symbols: d for ∂, sigmoid for σ, * for ×", default=False)
 STANDALONE = Option(("--standalone",), "standalone", "latex/html: a whole document, not a fragment",
                     default=False)
+WIDTH = Option(("--width",), "width", "the width to lay text out to (default: the terminal's; 80 when "
+               "piped)", "N", whole(20, 1000, "the width of the lines"))
+NOTATION = Option(("--notation",), "notation", "paths (per node, every path) or, for network files, delta "
+                  "(δ_j for each neuron, seed 002's factored form)", "NOTATION",
+                  choice(("paths", "delta"), {"δ": "delta"}), "paths", "paths")
+DELTA_SIGN = Option(("--delta-sign",), "delta_sign", "the δ convention: plus (δ_j = ∂E/∂net_j) or minus "
+                    "(δ_j = −∂E/∂net_j)", "SIGN", choice(("plus", "minus"), {"+": "plus", "-": "minus"}), "plus",
+                    "plus")
+LANG = Option(("--lang",), "lang", "the language of headings and sentences: en or zh (default: from LANG)", "LANG",
+              choice(("en", "zh"), {"zh_cn": "zh", "cn": "zh", "chinese": "zh", "english": "en"}))
+STEPS = Option(("--steps",), "steps", "N complete worked iterations, each from the last one's updated params",
+               "N", whole(1, 100, "how many worked iterations are shown"), 1, "1")
 OUTPUT = Option(("--output", "-o"), "output", "write the problem with the updated params to this file "
                 "(comments and key order kept)", "FILE")
 
+FORMAT_NO_JSON = Option(("--format", "-f"), "format", "rich (default on a terminal), text (default when piped), "
+                        "markdown, latex or html", "FORMAT",
+                        choice(tuple(f for f in FORMATS if f != "json"), {"md": "markdown", "tex": "latex"}))
 FILE = Argument("file", "FILE", "the problem, a YAML file ('-' reads standard input)")
-SOLUTION_OPTIONS = (FORMAT, ROUND, DIGITS, LR, ONLY, MAX_PATHS, ASCII, STANDALONE)
+SOLUTION_OPTIONS = (FORMAT, ROUND, DIGITS, LR, ONLY, MAX_PATHS, ASCII, STANDALONE, WIDTH, NOTATION, DELTA_SIGN,
+                    LANG)
+
+#: `graph --format`: a terminal drawing, Graphviz's source, or an image Graphviz draws
+GRAPH_FORMATS = ("text", "rich", "dot", "svg", "png", "pdf")
+
+#: `check --format`: the report's formats, and a gradebook
+CHECK_FORMATS = (*(f for f in FORMATS), "csv")
 
 COMMANDS: tuple[Command, ...] = (
     Command("forward", "Forward pass and loss, step by step.",
@@ -131,7 +154,70 @@ COMMANDS: tuple[Command, ...] = (
             SOLUTION_OPTIONS),
     Command("step", "Forward, backward and one SGD update θ ← θ − η·∂L/∂θ, then the loss after it.",
             "bpcalc step examples/seed003_expression.yaml --round 2 -o next.yaml", "bpcalc.commands.solve:run",
-            (FILE,), (*SOLUTION_OPTIONS, OUTPUT)),
+            (FILE,), (*SOLUTION_OPTIONS, STEPS, OUTPUT)),
+    # --- the graph drawn, and the gradients checked ---
+    Command("graph", "The computational graph with every value and gradient on it: drawn in the terminal, "
+            "as Graphviz DOT, or as an image made by Graphviz's dot (svg, png, pdf).",
+            "bpcalc graph examples/seed002_network.yaml --format svg -o graph.svg", "bpcalc.commands.graph:run",
+            (FILE,), (
+                Option(("--format", "-f"), "format", "text (default when piped), rich (default on a terminal), "
+                       "dot (Graphviz source), or svg, png, pdf (drawn by Graphviz's dot; need -o)", "FORMAT",
+                       choice(GRAPH_FORMATS)),
+                Option(("--output", "-o"), "output", "write to this file (svg, png and pdf need it; the format "
+                       "follows its extension unless --format says)", "FILE"),
+                Option(("--only",), "only", "draw only the nodes on the way from these names to the output",
+                       "NAME[,NAME…]", names),
+                Option(("--backward",), "backward", "number the nodes in the order the backward pass visits "
+                       "them (1: the output)", default=False),
+                ROUND,
+                Option(("--digits",), "digits", "significant digits to show (display only)", "N",
+                       whole(1, 17, "the significant digits shown"), 6, "6"),
+                ASCII, WIDTH,
+            )),
+    Command("gradcheck", "Each gradient beside its central finite-difference estimate (f(x + h) − f(x − h)) / 2h; "
+            "exit 1 when one disagrees.",
+            "bpcalc gradcheck examples/seed003_expression.yaml --eps 1e-6 --tol 1e-5", "bpcalc.commands.gradcheck:run",
+            (FILE,), (
+                FORMAT,
+                Option(("--eps",), "eps", "the step h = ε·max(1, |x|) of the estimate", "ε",
+                       positive("ε sets the finite-difference step", "1e-6"), None, "1e-6"),
+                Option(("--tol",), "tol", "the relative difference allowed between a gradient and its estimate",
+                       "TOL", positive("the relative tolerance", "1e-5"), None, "1e-5"),
+                ROUND, ONLY,
+                Option(("--digits",), "digits", "significant digits to show (display only)", "N",
+                       whole(1, 17, "the significant digits shown"), 6, "6"),
+                ASCII, STANDALONE, WIDTH, LANG,
+            )),
+    # --- homework: answers checked, one gradient explained ---
+    Command("check", "A student's answers against the worked solution: each marked right, wrong or follow-on "
+            "(right from the student's own earlier numbers), every wrong one with the common mistakes that give "
+            "it, the first wrong step, and the worked lines of each.  Several files, or a folder, grade a class.",
+            "bpcalc check examples/seed002_network.yaml examples/answers/seed002_student.yaml",
+            "bpcalc.commands.check:run",
+            (FILE, Argument("answers", "ANSWERS", "the answers: YAML or JSON files, or folders of them "
+                            "(`gradients: {w5: 0.0822}` or `∂E/∂w5: 0.0822`; see the README)", many=True)), (
+                Option(("--format", "-f"), "format", "rich (default on a terminal), text (default when piped), "
+                       "markdown, latex, json, html, or csv (a gradebook row per file)", "FORMAT",
+                       choice(CHECK_FORMATS, {"md": "markdown", "tex": "latex"})),
+                Option(("--tol",), "tol", "an answer is right within this absolute difference (instead of the "
+                       "precision it is written with)", "X", positive("the absolute tolerance", "1e-4")),
+                Option(("--rel",), "rel", "an answer is right within this share of the computed value", "X",
+                       positive("the relative tolerance", "1e-3")),
+                ROUND, LR, MAX_PATHS,
+                Option(("--digits",), "digits", "significant digits of the computed values shown", "N",
+                       whole(1, 17, "the significant digits shown"), 9, "9"),
+                ASCII, STANDALONE, WIDTH, LANG,
+            )),
+    Command("explain", "Everything about one gradient: every path from the output to NAME as a product of named "
+            "factors with their numbers, and their sum; for a network's param also the δ form and seed 002's "
+            "factored derivation.  --split: seed 003's proportional error split beside the true gradient.",
+            "bpcalc explain examples/seed002_network.yaml w1", "bpcalc.commands.explain:run",
+            (FILE, Argument("name", "NAME", "the param, input or line whose gradient to explain", optional=True)), (
+                FORMAT_NO_JSON,
+                Option(("--split",), "split", "a network's hidden neurons: the error shared out in proportion to the "
+                       "weights (seed 003's picture) beside the true back-propagated gradient", default=False),
+                ROUND, MAX_PATHS, DIGITS, DELTA_SIGN, ASCII, STANDALONE, WIDTH, LANG,
+            )),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
 
@@ -188,11 +274,12 @@ def parse(args: list[str]) -> Invocation | None:
             value = following
         values[option.key] = option.convert(flag, value)
     wanted = command.arguments
-    if not wanted or len(positional) < len(wanted) or (len(positional) > len(wanted) and not wanted[-1].many):
+    required = sum(not a.optional for a in wanted)
+    if not wanted or len(positional) < required or (len(positional) > len(wanted) and not wanted[-1].many):
         return None
     for k, argument in enumerate(wanted):
         if argument.many:
             values[argument.key] = positional[k:]
         else:
-            values[argument.key] = positional[k]
+            values[argument.key] = positional[k] if k < len(positional) else None
     return Invocation(command, values, debug)

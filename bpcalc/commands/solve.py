@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 
@@ -17,6 +18,36 @@ def format_name(chosen: object) -> str:
     return "text"
 
 
+def line_width(chosen: int | None) -> int:
+    """--width, else COLUMNS, else the terminal's width, else 80 (piped)."""
+    if chosen is not None:
+        return chosen
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) >= 20:
+        return int(columns)
+    if sys.stdout.isatty():
+        import shutil
+
+        return max(20, shutil.get_terminal_size((80, 24)).columns)
+    return 80
+
+
+def refuse_meaningless(fmt: str, values: dict[str, object]) -> None:
+    """--ascii, --standalone and --only where the format has nothing for them to do: said, not
+    silently ignored."""
+    from ..cli.options import UsageError
+
+    if values.get("ascii") and fmt not in ("text", "rich"):
+        raise UsageError(f"--ascii applies to --format text and rich, not {fmt}", None,
+                         f"{fmt} output writes its symbols in its own notation; leave out --ascii")
+    if values.get("standalone") and fmt not in ("latex", "html"):
+        raise UsageError(f"--standalone applies to --format latex and html, not {fmt}", None,
+                         "it makes a whole document of the LaTeX rows (an HTML page always is one)")
+    if values.get("only") and fmt == "json":
+        raise UsageError("--only chooses the lines of a worked solution; --format json always has every "
+                         "value and gradient", None, "leave out --only, or choose another --format")
+
+
 def run(invocation: Invocation) -> int:
     from ..engine import solve
     from ..render import Options, render
@@ -25,6 +56,8 @@ def run(invocation: Invocation) -> int:
     v = invocation.values
     command = invocation.command.name
     file = str(v["file"])
+    fmt = format_name(v["format"])
+    refuse_meaningless(fmt, v)
     output = v.get("output")
     target = None
     if output is not None:  # checked, and its temporary file made, before any work
@@ -33,21 +66,35 @@ def run(invocation: Invocation) -> int:
         target = Target(str(output), file)
     try:
         problem = load(file)
-        solution = solve(problem, round=v["round"], lr=v["lr"], step=command == "step",
-                         backward=command != "forward")
-        fmt = format_name(v["format"])
+        sign = -1 if v["delta_sign"] == "minus" else 1
+        solutions = [solve(problem, round=v["round"], lr=v["lr"], step=command == "step",
+                           backward=command != "forward")]
+        for _ in range(1, v.get("steps") or 1):  # each iteration from the last one's updated params
+            done = solutions[-1]
+            nxt = dataclasses.replace(problem, params={**problem.params, **(done.updated or {})})
+            solutions.append(solve(nxt, round=v["round"], lr=v["lr"], step=True))
         if fmt == "json":  # the solution as data: no steps to build
             from ..trace.data import data_trace
 
-            trace = data_trace(solution, command)
+            traces = [data_trace(s, command) for s in solutions]
         else:
             from ..trace import build
 
-            trace = build(solution, command, only=v["only"], max_paths=v["max_paths"])
-        options = Options(digits=v["digits"], ascii=v["ascii"], standalone=v["standalone"])
+            traces = [build(s, command, only=v["only"], max_paths=v["max_paths"], notation=v["notation"],
+                            delta_sign=sign) for s in solutions]
+        if len(traces) > 1:
+            from ..trace.builder import iterations
+
+            trace = iterations(traces, solutions)
+        else:
+            trace = traces[0]
+        from ..render.words import default_language
+
+        options = Options(digits=v["digits"], ascii=v["ascii"], standalone=v["standalone"],
+                          width=line_width(v["width"]), lang=v["lang"] or default_language())
         shown = render(trace, fmt, options)
         if target is not None:  # written before anything is printed: a failure leaves no half-run
-            target.write(problem, solution.updated or {})
+            target.write(problem, solutions[-1].updated or {})
     finally:
         if target is not None:
             target.close()

@@ -12,28 +12,41 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..expr.tree import Bin, Expr, Name, Num
+from ..expr.tree import Bin, Call, Expr, Name, Num
 from ..ops import lookup
 from ..trace.steps import (
     SGD,
     Backward,
     Case,
     ChainRule,
+    ClassGrading,
     Computed,
+    Delta,
+    DeltaBackward,
     DeltaForm,
+    ErrorSplit,
+    Factored,
     Forward,
     Given,
+    GradCheck,
+    Grading,
+    Iteration,
+    JacobianMatrix,
     Local,
     Loss,
     LossAfter,
     NodeGradient,
+    Part,
     PathSum,
     Seed,
     Step,
+    Summary,
     Term,
     Trace,
+    WeightGradient,
 )
-from .printers import Printer
+from .printers import AsciiPrinter, LatexPrinter, Printer
+from .words import translate
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +95,26 @@ class Section:
     kind: str  # the step's class name
 
 
+#: headings that are not steps: the numbering starts again after them
+UNNUMBERED = (Iteration, Summary, Grading, ClassGrading, Part)
+
+
 def layout(trace: Trace, p: Printer) -> list[Section]:
-    return [Section(i, *_STEPS[type(step)](step, p), kind=type(step).__name__)
-            for i, step in enumerate(trace.steps, 1)]
+    """A section per step, numbered from 1 — afresh in each iteration of several worked steps; an
+    iteration's heading itself is unnumbered (0)."""
+    sections = []
+    number = 0
+    for step in trace.steps:
+        number = 0 if isinstance(step, UNNUMBERED) else number + 1
+        sections.append(Section(number, *_STEPS[type(step)](step, p), kind=type(step).__name__))
+    return sections
+
+
+def heading(section: Section, separator: str, title: str, lang: str) -> str:
+    """`Step 3  Loss` (`Step3: 计算误差`), or an iteration's title alone."""
+    if not section.number:
+        return title
+    return translate(lang, "Step {n}{separator}{title}", n=section.number, separator=separator, title=title)
 
 
 def _dedupe(parts: list[str]) -> list[str]:
@@ -104,47 +134,81 @@ def _given(step: Given, p: Printer) -> tuple[list[Segment], list[Row]]:
     for role, label in (("input", "inputs"), ("param", "params"), ("frozen", "frozen params")):
         leaves = [leaf for leaf in step.leaves if leaf.role == role]
         if leaves:
-            segs: list[Segment] = [f"{label}: "]
+            segs: list[Segment] = [p.tr(label) + p.tr(": ")]
             for i, leaf in enumerate(leaves):
                 if i:
                     segs.append(", ")
-                segs.append(Math(f"{p.name(leaf.name)} = {p.num(leaf.value)}"))
+                segs.append(Math(p.name(leaf.name) + p.binary("=") + p.num(leaf.value)))
             rows.append(Say(segs))
-    rows.append(Say(["learning rate ", Math(f"{p.eta} = {p.num(step.lr)}")]))
+    if step.lr is not None:
+        rows.append(Say([p.tr("learning rate "), Math(p.eta + p.binary("=") + p.num(step.lr))]))
     if step.round is not None:
-        rows.append(Say([f"activation outputs rounded to {step.round} decimal places as they are "
-                         "computed; everything else exact from the rounded values"]))
-    return ["Given"], rows
+        rows.append(Say([p.tr("activation outputs rounded to {n} decimal places as they are computed; "
+                              "everything else exact from the rounded values", n=step.round)]))
+    if step.loss is not None:
+        rows.append(Say(_loss_convention(*step.loss, p)))
+    if step.delta_sign is not None:
+        d = p.delta("j")
+        grad = p.fraction("E", p.name("net_j"))
+        signed = grad if step.delta_sign > 0 else p.minus + grad
+        rows.append(Say([p.tr("δ convention: "), Math(d + p.binary("=") + signed)]))
+    return [p.tr("Given")], rows
+
+
+_LOSS_WORDS = {
+    "half_sse": "E = Σ ½(t − out)², over the outputs (half the sum of squared errors)",
+    "sse": "E = Σ (t − out)², over the outputs (the sum of squared errors, no ½)",
+    "mse": "E = Σ (t − out)² / n, the mean over the n outputs",
+    "bce": "E = −Σ [t·ln(out) + (1 − t)·ln(1 − out)] (binary cross-entropy)",
+    "cross_entropy": "E = −Σ t·ln(out) (cross-entropy over the softmax outputs)",
+}
+
+
+def _loss_convention(kind: str, reduction: str | None, samples: int, p: Printer) -> list[Segment]:
+    words = p.tr("loss convention: ") + p.tr(_LOSS_WORDS.get(kind, kind))
+    if samples > 1:
+        words += p.tr("; the mean over the {n} samples" if reduction == "mean" else "; the sum over the {n} samples",
+                      n=samples)
+    return [words]
 
 
 def _computed_row(c: Computed, p: Printer) -> Eq:
     parts = _dedupe([p.expr(c.formula), p.expr(c.numbers, numeric=True), p.num(c.value)])
     note: list[Segment] = []
     if c.unrounded is not None:
-        note = ["(", Math(p.num(c.unrounded)), f" rounded to {c.places} places)"]
+        note = [p.tr("("), Math(p.num(c.unrounded)), p.tr(" rounded to {n} places)", n=c.places)]
     return Eq(p.name(c.name), parts, "value", note)
 
 
 def _forward(step: Forward, p: Printer) -> tuple[list[Segment], list[Row]]:
     rows: list[Row] = [_computed_row(c, p) for c in step.lines]
     if not rows:
-        rows.append(Say(["(no intermediate nodes)"]))
-    return ["Forward pass"], rows
+        rows.append(Say([p.tr("(no intermediate nodes)")]))
+    return [p.tr("Forward pass")], rows
 
 
 def _loss(step: Loss, p: Printer) -> tuple[list[Segment], list[Row]]:
-    return ["Loss"], [_computed_row(step.line, p)]
+    return [p.tr("Loss" if step.is_loss else "Output")], [_computed_row(step.line, p)]
 
 
 def _backward(step: Backward, p: Printer) -> tuple[list[Segment], list[Row]]:
     rows: list[Row] = []
     for entry in step.entries:
         rows.extend(_ENTRIES[type(entry)](entry, step.output, p))
-    rule = Say(["each node once, in reverse topological order: ",
-                Math(f"{p.partial(step.output, 'u')} = {p.sum_sign} "
+    if step.given:
+        rows.append(Say([p.tr("the gradients of the inputs, targets and frozen params (nothing updates them; "
+                              "shown for completeness):")]))
+        for entry in step.given:
+            rows.extend(_ENTRIES[type(entry)](entry, step.output, p))
+    if step.zeroed_by_rounding is not None:
+        rows.append(Say([p.tr("every param's gradient is exactly 0: with activation outputs rounded to {n} "
+                              "decimal places their derivatives vanish; round to more places (--round 2 or "
+                              "more) to see the gradients", n=step.zeroed_by_rounding)]))
+    rule = Say([p.tr("each node once, output first: "),
+                Math(p.partial(step.output, "u") + p.binary("=") + f"{p.sum_sign} "
                      f"{p.partial(step.output, 'v')}{p.chain_dot}{p.partial('v', 'u')}"),
-                " over the nodes v that use u"])
-    return ["Backward pass, output to inputs"], [rule, *rows]
+                p.tr(" over the nodes v that use u")])
+    return [p.tr("Backward pass, output to inputs")], [rule, *rows]
 
 
 def _chain(step: ChainRule, p: Printer) -> tuple[list[Segment], list[Row]]:
@@ -152,8 +216,11 @@ def _chain(step: ChainRule, p: Printer) -> tuple[list[Segment], list[Row]]:
     for entry in step.entries:
         rows.extend(_ENTRIES[type(entry)](entry, step.output, p))
     if not rows:
-        rows.append(Say(["(no parameter reaches the output)"]))
-    return [f"Chain rule, per {step.per}: every path from the output, as a product of its factors"], rows
+        rows.append(Say([p.tr("(no parameter reaches the output)")]))
+    title = {"parameter": "Chain rule, per parameter: every path from the output, as a product of its factors",
+             "leaf": "Chain rule, per leaf: every path from the output, as a product of its factors",
+             "name": "Chain rule, per name: every path from the output, as a product of its factors"}[step.per]
+    return [p.tr(title)], rows
 
 
 def _sgd(step: SGD, p: Printer) -> tuple[list[Segment], list[Row]]:
@@ -164,19 +231,144 @@ def _sgd(step: SGD, p: Printer) -> tuple[list[Segment], list[Row]]:
         formula = f"{p.name(u.name)} {p.minus} {p.eta}{p.chain_dot}{p.partial(step.output, u.name)}"
         numbers = p.expr(Bin("-", Num(u.old), Bin("*", Num(step.lr), Num(u.gradient))), numeric=True)
         rows.append(Eq(p.name(u.name), [formula, numbers, p.num(u.new)], "update", relation=p.arrow))
-    if not rows:
-        rows.append(Say(["(no trainable parameters)"]))
-    return ["SGD update  ", Math(rule)], rows
+    if step.nothing == "no params":
+        rows.append(Say([p.tr("nothing to update: the problem has no params (the leaves a step learns are "
+                              "declared under `params:`)")]))
+        return [p.tr("SGD update")], rows
+    if step.nothing == "all frozen":
+        rows.append(Say([p.tr("nothing to update: every param is frozen")]))
+        return [p.tr("SGD update")], rows
+    return [p.tr("SGD update") + "  ", Math(rule)], rows
 
 
 def _loss_after(step: LossAfter, p: Printer) -> tuple[list[Segment], list[Row]]:
-    return ["Loss after the step"], [Eq(p.name(step.output), [p.num(step.value)], "value",
-                                        ["(forward pass again with the updated parameters)"])]
+    return [p.tr("Loss after the step")], [Eq(p.name(step.output), [p.num(step.value)], "value",
+                                        [p.tr("(forward pass again with the updated parameters)")])]
+
+
+# --- the δ form -------------------------------------------------------------------------------------
+
+
+def _delta_backward(step: DeltaBackward, p: Printer) -> tuple[list[Segment], list[Row]]:
+    out = step.output
+    minus = "" if step.sign > 0 else p.minus
+    dj, net_j, out_j = p.delta("j"), p.name("net_j"), p.name("out_j")
+    rows: list[Row] = [
+        Say([Math(dj + p.binary("=") + minus + p.fraction(p.name(out), net_j)), p.tr("; an output neuron's "),
+             Math(dj + p.binary("=") + minus + p.fraction(p.name(out), out_j) + p.chain_dot
+                  + p.fraction(out_j, net_j)),
+             p.tr(", a hidden one's "), Math(dj + p.binary("=") + p.fraction(out_j, net_j) + p.chain_dot
+                                             + f"{p.sum_sign}_l " + p.name("w_jl") + p.dot + p.delta("l")),
+             p.tr("; then "), Math(p.fraction(p.name(out), p.name("w_ij")) + p.binary("=") + minus + dj + p.dot
+                                   + p.name("out_i"))])]
+    for layer, deltas in step.layers:
+        rows.append(Say([p.tr("layer {name}:", name=layer)]))
+        for d in deltas:
+            rows.extend(_delta_rows(d, out, minus, p))
+    rows.append(Say([p.tr("the gradient of each param: its neurons' δ times the input it multiplies")]))
+    for w in step.weights:
+        rows.append(_weight_row(w, out, minus, p))
+    return [p.tr("Backward pass in δ form, output layer first")], rows
+
+
+def _delta_rows(d: Delta, output: str, minus: str, p: Printer) -> list[Row]:
+    rows: list[Row] = []
+    lhs = p.delta(d.neuron)
+    if d.node is not None:  # softmax: every output depends on net_j
+        rows.extend(_node(d.node, output, p))
+        rows.append(Eq(lhs, [minus + p.partial(output, d.net), p.num(d.value)], "gradient"))
+        return rows
+    assert d.derivative is not None
+    rows.append(_local_row(d.derivative, p))
+    phi = p.partial(d.out, d.net)
+    if d.upstream:  # hidden: φ′(net_j) · Σ_l w_jl δ_l
+        symbols = phi + p.chain_dot + p.paren((p.brk + p.binary("+")).join(
+            p.name(u.weight) + p.dot + p.delta(u.neuron) for u in d.upstream))
+        numbers = p.expr(Bin("*", Num(d.derivative.value), _sum_of_products([(u.w, u.delta) for u in d.upstream])),
+                         numeric=True)
+        rows.append(Eq(lhs, [symbols, numbers, p.num(d.value)], "gradient"))
+        return rows
+    loss_grad = p.partial(output, d.out)
+    if d.loss_grad is not None:
+        row = _local_row(d.loss_grad, p)
+        row.kind = "gradient"
+        rows.append(row)
+    else:
+        rows.append(Eq(loss_grad, [p.num(d.loss_grad_value)], "gradient"))
+    signed = minus + loss_grad
+    numbers = p.expr(_sum_of_products([((-1 if minus else 1) * d.loss_grad_value, d.derivative.value)]), numeric=True)
+    rows.append(Eq(lhs, [signed + p.brk + p.chain_dot + phi, numbers, p.num(d.value)], "gradient"))
+    return rows
+
+
+def _weight_row(w: WeightGradient, output: str, minus: str, p: Printer) -> Eq:
+    terms = [p.delta(u.neuron) + (p.dot + p.name(u.input) if u.input else "") for u in w.uses]
+    symbols = minus + (p.paren((p.brk + p.binary("+")).join(terms)) if minus and len(terms) > 1
+                       else (p.brk + p.binary("+")).join(terms))
+    pairs: list[tuple[float | Name | Num, ...]] = [(u.delta, u.input_value) if u.input else (u.delta,)
+                                                   for u in w.uses]
+    if minus and len(pairs) == 1:  # ∂E/∂w = −δ_j·out_i when δ_j = −∂E/∂net_j
+        pairs = [(-w.uses[0].delta, *pairs[0][1:])]
+    numbers = p.expr(_sum_of_products(pairs), numeric=True)
+    if minus and len(pairs) > 1:
+        numbers = p.minus + p.paren(numbers)
+    return Eq(p.partial(output, w.param), [symbols, numbers, p.num(w.value)], "gradient")
+
+
+def _factored(step: Factored, p: Printer) -> tuple[list[Segment], list[Row]]:
+    out = step.output
+    rows: list[Row] = []
+    shown: set[str] = set()  # each hidden ∂E/∂out_j is written out once, before its first use
+    for param, uses, value in step.per_param:
+        lhs = p.partial(out, param)
+        products: list[str] = []
+        pairs: list[tuple[float | Name | Num, ...]] = []
+        for u in uses:
+            if u.spread and u.out not in shown:  # ∂E/∂out_j first, as the sum over the neurons it feeds
+                shown.add(u.out)
+                symbols = (p.brk + p.binary("+")).join(p.partial(out, s.net) + p.chain_dot + p.partial(s.net, u.out)
+                                                       for s in u.spread)
+                numbers = p.expr(_sum_of_products([(s.delta, s.w) for s in u.spread]), numeric=True)
+                rows.append(Eq(p.partial(out, u.out), [symbols, numbers, p.num(u.out_grad)], "gradient"))
+            if not u.out:  # softmax: ∂E/∂net_j · ∂net_j/∂w
+                products.append(p.partial(out, u.net) + p.brk + p.chain_dot + p.partial(u.net, param))
+                pairs.append((u.out_grad, u.local))
+            else:
+                products.append(p.partial(out, u.out) + p.brk + p.chain_dot + p.partial(u.out, u.net) + p.brk
+                                + p.chain_dot + p.partial(u.net, param))
+                pairs.append((u.out_grad, u.derivative, u.local))
+        symbols = (p.brk + p.binary("+")).join(products)
+        rows.append(Eq(lhs, [symbols, p.expr(_sum_of_products(pairs), numeric=True), p.num(value)], "gradient"))
+    return [p.tr("Chain rule, factored per parameter (seed 002's derivation)")], rows
+
+
+# --- several worked steps -------------------------------------------------------------------------
+
+
+def _iteration(step: Iteration, p: Printer) -> tuple[list[Segment], list[Row]]:
+    return [p.tr("Iteration {k} of {n}", k=step.number, n=step.of)], []
+
+
+def _summary(step: Summary, p: Printer) -> tuple[list[Segment], list[Row]]:
+    header: list[list[Segment]] = [[p.tr("iteration")]]
+    header += [[Math(p.name(n))] for n in step.params]
+    header.append([Math(p.name(step.output))])
+    rows: list[list[list[Segment]]] = []
+    for k, values, loss in step.rows:
+        label = p.tr("before {k}", k=k) if k <= len(step.rows) - 1 else p.tr("after {k}", k=k - 1)
+        row: list[list[Segment]] = [[label]]
+        row += [[Math(p.num(v))] for v in values]
+        row.append([Math(p.num(loss))])
+        rows.append(row)
+    n = len(step.params)
+    table = Table(header, rows, "l" + "r" * (n + 1), [None, *["update"] * n, "value"])
+    return [p.tr("The params and the loss, iteration by iteration")], [table]
 
 
 _STEPS: dict[type, Callable[..., tuple[list[Segment], list[Row]]]] = {
     Given: _given, Forward: _forward, Loss: _loss, Backward: _backward, ChainRule: _chain,
-    SGD: _sgd, LossAfter: _loss_after,
+    SGD: _sgd, LossAfter: _loss_after, DeltaBackward: _delta_backward, Factored: _factored,
+    Iteration: _iteration, Summary: _summary,
 }
 
 
@@ -186,18 +378,18 @@ _STEPS: dict[type, Callable[..., tuple[list[Segment], list[Row]]]] = {
 def _local_row(local: Local, p: Printer) -> Eq:
     lhs = p.partial(local.of, local.wrt)
     if local.formula is None or local.numbers is None:
-        return Eq(lhs, [p.num(local.value)], "local", ["(formula too deeply nested to write out)"])
+        return Eq(lhs, [p.num(local.value)], "local", [p.tr("(formula too deeply nested to write out)")])
     parts = _dedupe([p.expr(local.formula), p.expr(local.numbers, numeric=True), p.num(local.value)])
     note: list[Segment] = []
     if local.gate == "add":
-        note = ["(+ passes the upstream gradient through)"]
+        note = [p.tr("(+ passes the upstream gradient through)")]
     elif local.gate == "mul":
-        note = ["(× multiplies it by the other input)"]
+        note = [p.tr("(× multiplies it by the other input)")]
     # each case its own clause, all in one pair of parentheses: (1 since …; −1 since …)
     for i, case in enumerate(local.cases):
-        note.extend(["(" if i == 0 else "; ", *_case_note(case, p)])
+        note.extend([p.tr("(") if i == 0 else p.tr("; "), *_case_note(case, p)])
     if local.cases:
-        note.append(")")
+        note.append(p.tr(")"))
     return Eq(lhs, parts, "local", note)
 
 
@@ -207,22 +399,22 @@ def _case_note(case: Case, p: Printer) -> list[Segment]:
     assert rule is not None, case.fn
     holds = rule.holds(case.at, case.pick, case.result)
     if rule.subject is None:  # about the argument the helper asks about: max′ and min′
-        return [f"{p.num(case.result)} since ", Math(p.expr(case.args[case.pick])), f" {holds}"]
+        return [p.num(case.result) + p.tr(" since "), Math(p.expr(case.args[case.pick])), " " + p.tr(holds)]
     arg, at = case.args[rule.subject], case.at[rule.subject]
     shown = p.expr(arg)
     value = p.num(at)
-    head = shown if shown == value else f"{shown} = {value}"
-    return [f"{p.num(case.result)} since ", Math(f"{head} {holds.replace('≤', p.le)}")]
+    head = shown if shown == value else shown + p.binary("=") + value
+    return [p.num(case.result) + p.tr(" since "), Math(head + p.literal(" " + holds))]
 
 
 def _seed(entry: Seed, output: str, p: Printer) -> list[Row]:
-    return [Eq(p.partial(output, output), [p.num(1.0)], "gradient", ["(start: the output's own gradient)"])]
+    return [Eq(p.partial(output, output), [p.num(1.0)], "gradient", [p.tr("(start: the output's own gradient)")])]
 
 
 def _node(entry: NodeGradient, output: str, p: Printer) -> list[Row]:
     lhs = p.partial(output, entry.name)
     if not entry.terms:
-        return [Eq(lhs, [p.num(entry.value)], "gradient", ["(does not lead to the output)"])]
+        return [Eq(lhs, [p.num(entry.value)], "gradient", [p.tr("(does not lead to the output)")])]
     if len(entry.terms) == 1 and entry.terms[0].consumer == output:
         row = _local_row(entry.terms[0].local, p)
         row.lhs, row.kind = lhs, "gradient"
@@ -231,14 +423,14 @@ def _node(entry: NodeGradient, output: str, p: Printer) -> list[Row]:
     total = _gradient_row(entry, output, p)
     for t, row in zip(entry.terms, local_rows):
         if t.consumer == output:  # ∂out/∂name twice, with two values: say which is which
-            row.note = [f"({output}'s direct use of {entry.name} only)"]
-            total.note = ["(total)"]
+            row.note = [p.tr("({output}'s direct use of {name} only)", output=output, name=entry.name)]
+            total.note = [p.tr("(total)")]
     rows: list[Row] = [*local_rows]
     rows.append(total)
     if entry.shortcut is not None:
         s = entry.shortcut
         rows.append(Eq(lhs, [p.expr(s.formula), p.expr(s.numbers, numeric=True), p.num(s.value)],
-                       "gradient", [f"(the same sum, by the identity of {s.what})"]))
+                       "gradient", [p.tr("(the same sum, by the identity of {what})", what=p.tr(s.what))]))
     return rows
 
 
@@ -251,9 +443,9 @@ def _gradient_row(entry: NodeGradient, output: str, p: Printer) -> Eq:
     hidden = len(terms) - SHOWN_TERMS
     if hidden > 0:  # a name used by thousands of lines: its sum would fill the screen
         terms = terms[:SHOWN_TERMS - 2] + [None] + terms[-2:]
-    elision = f"… {hidden:,} more terms …"
-    symbols = " + ".join(p.words(elision) if t is None else
-                         f"{p.partial(output, t.consumer)}{p.chain_dot}{p.partial(t.consumer, entry.name)}"
+    elision = p.tr("… {n} more terms …", n=f"{hidden:,}")
+    symbols = (p.brk + p.binary("+")).join(p.words(elision) if t is None else
+                         f"{p.partial(output, t.consumer)}{p.brk}{p.chain_dot}{p.partial(t.consumer, entry.name)}"
                          for t in terms)
     numbers = p.expr(_sum_of_products([(Name(elision),) if t is None else (t.upstream, t.local.value)
                                        for t in terms]), numeric=True)
@@ -276,36 +468,52 @@ def _leaf(x: float | Name | Num) -> Expr:
 
 
 def _path_symbols(nodes: tuple[str, ...], p: Printer) -> str:
-    return p.chain_dot.join(p.partial(nodes[i], nodes[i + 1]) for i in range(len(nodes) - 1))
+    return (p.brk + p.chain_dot).join(p.partial(nodes[i], nodes[i + 1]) for i in range(len(nodes) - 1))
+
+
+def _zero_paths(entry: PathSum, p: Printer) -> list[Row]:
+    """Say how many paths were left out for a factor of exactly 0, and which factors."""
+    if not entry.left_out:
+        return []
+    segs: list[Segment] = [p.tr("{n} paths to " if entry.left_out != 1 else "{n} path to ", n=entry.left_out),
+                           Math(p.name(entry.target)),
+                           p.tr(" left out: each has a factor that is exactly 0 (", n=entry.left_out)]
+    for i, (of, wrt) in enumerate(entry.zeros):
+        segs += [", " if i else "", Math(p.partial(of, wrt) + p.binary("=") + p.num(0.0))]
+    return [Say([*segs, p.tr(")")])]
 
 
 def _path_sum(entry: PathSum, output: str, p: Printer) -> list[Row]:
     lhs = p.partial(output, entry.target)
+    zero = _zero_paths(entry, p)
+    if not entry.paths:
+        return [*zero, Eq(lhs, [p.num(entry.value)], "gradient")]
     if len(entry.paths) == 1:
         path = entry.paths[0]
         numbers = p.expr(_sum_of_products([path.factors]), numeric=True)
-        return [Eq(lhs, _dedupe([lhs, _path_symbols(path.nodes, p), numbers, p.num(entry.value)])[1:],
-                   "gradient")]
+        return [*zero, Eq(lhs, _dedupe([lhs, _path_symbols(path.nodes, p), numbers, p.num(entry.value)])[1:],
+                          "gradient")]
     n = len(entry.paths)
-    rows: list[Row] = [Say([Math(p.name(entry.target)), f" reaches {output} by {n} paths; each path's "
-                            "product, then their sum:"])]
+    rows: list[Row] = [*zero, Say([Math(p.name(entry.target)), p.tr(" reaches {output} by {n} paths; each path's "
+                                                                   "product, then their sum:", output=output, n=n)])]
     for i, path in enumerate(entry.paths, 1):
         numbers = p.expr(_sum_of_products([path.factors]), numeric=True)
         via = ", ".join(path.nodes[1:-1])
-        rows.append(Eq(f"{p.words(f'path {i}')}", [_path_symbols(path.nodes, p), numbers, p.num(path.value)],
-                       "local", [f"(via {via})"] if via else []))
-    symbols = " + ".join(p.words(f"path {i}") for i in range(1, n + 1))
+        rows.append(Eq(p.words(p.tr("path {i}", i=i)), [_path_symbols(path.nodes, p), numbers, p.num(path.value)],
+                       "local", [p.tr("(via {nodes})", nodes=via)] if via else []))
+    symbols = (p.brk + p.binary("+")).join(p.words(p.tr("path {i}", i=i)) for i in range(1, n + 1))
     numbers = p.expr(_sum_of_products([(path.value,) for path in entry.paths]), numeric=True)
     rows.append(Eq(lhs, [symbols, numbers, p.num(entry.value)], "gradient"))
     return rows
 
 
 def _delta(entry: DeltaForm, output: str, p: Printer) -> list[Row]:
-    why = (f"above --max-paths {entry.max_paths}" if entry.paths > entry.max_paths
-           else f"{entry.factors} factors in all")
-    say = Say([Math(p.name(entry.target)), f" reaches {output} by {entry.paths} path"
-               f"{'s' if entry.paths != 1 else ''} ({why}): shown in the per-node (δ) form, each "
-               "upstream gradient taken from the backward pass (--max-paths raises the limit)"])
+    why = (p.tr("above --max-paths {n}", n=entry.max_paths) if entry.paths > entry.max_paths
+           else p.tr("{n} factors in all", n=entry.factors))
+    say = Say([Math(p.name(entry.target)),
+               p.tr(" reaches {output} by {n} paths ({why}): shown in the per-node (δ) form, each upstream "
+                    "gradient taken from the backward pass (--max-paths raises the limit)",
+                    output=output, n=entry.paths, why=why)])
     g = entry.gradient
     if not g.terms:
         return [say, Eq(p.partial(output, g.name), [p.num(g.value)], "gradient")]
@@ -315,5 +523,277 @@ def _delta(entry: DeltaForm, output: str, p: Printer) -> list[Row]:
 _ENTRIES: dict[type, Callable[[object, str, Printer], list[Row]]] = {
     Seed: _seed, NodeGradient: _node, PathSum: _path_sum, DeltaForm: _delta,  # type: ignore[dict-item]
 }
+
+
+# --- several outputs (the Jacobian) and a gradient check ---------------------------------------------
+
+#: a Jacobian with more inputs and params than this, and than outputs, is shown transposed (a row
+#: per input), to fit a screen
+JACOBIAN_COLUMNS = 3
+
+
+def _cell(math: str) -> list[Segment]:
+    return [Math(math)]
+
+
+def _jacobian(step: JacobianMatrix, p: Printer) -> tuple[list[Segment], list[Row]]:
+    j = step.jacobian
+    values: list[Segment] = [p.tr("outputs: ")]
+    for i, (o, v) in enumerate(zip(j.outputs, step.values)):
+        values.extend([", "] if i else [])
+        values.append(Math(p.name(o) + p.binary("=") + p.num(v)))
+    matrix = j.matrix
+    rows: list[Row] = [Say(values)]
+    header: list[list[Segment]]
+    body: list[list[list[Segment]]]
+    if len(j.columns) <= max(JACOBIAN_COLUMNS, len(j.outputs)):
+        rows.append(Say([p.tr("a row per output, a column per input or param; each entry is that output's "
+                              "gradient of the name, from its backward pass above")]))
+        header = [[], *[_cell(p.name(c)) for c in j.columns]]
+        body = [[_cell(p.name(o)), *[_cell(p.num(x)) for x in row]] for o, row in zip(j.outputs, matrix)]
+        kinds: list[str | None] = [None, *["gradient"] * len(j.columns)]
+    else:
+        rows.append(Say([p.tr("transposed to fit: a row per input or param, a column per output; each entry is "
+                              "that output's gradient of the name, from its backward pass above")]))
+        header = [[], *[_cell(p.partial(o, "x")) for o in j.outputs]]
+        body = [[_cell(p.name(c)), *[_cell(p.num(row[k])) for row in matrix]] for k, c in enumerate(j.columns)]
+        kinds = [None, *["gradient"] * len(j.outputs)]
+    rows.append(Table(header, body, "l" + "r" * (len(header) - 1), kinds))
+    return [p.tr("Jacobian of the outputs with respect to the inputs and params")], rows
+
+
+#: agrees, disagrees, proves nothing: in the words each format can set
+_MARKS: dict[type, tuple[Segment, Segment, Segment]] = {
+    Printer: ("✓", "✗", "–"), AsciiPrinter: ("ok", "X", "-"),
+    LatexPrinter: (Math(r"\surd"), Math(r"\times"), Math("-")),
+}
+
+
+def _gradcheck(step: GradCheck, p: Printer) -> tuple[list[Segment], list[Row]]:
+    header: list[list[Segment]] = [[p.tr(h)] if h else [""] for h in
+                                   ("gradient", "backprop", "estimate", "abs error", "rel error", "", "note")]
+    body: list[list[list[Segment]]] = []
+    marks = _MARKS.get(type(p), _MARKS[Printer])
+    for c in step.checks:
+        mark = marks[0] if c.ok else (marks[1] if c.ok is False else marks[2])
+        body.append([_cell(p.partial(c.output, c.name)), _cell(p.num(c.gradient)), _cell(p.num(c.estimate)),
+                     _cell(p.num(c.abs_error)), _cell(p.num(c.rel_error)), [mark], [p.tr(c.note) if c.note else ""]])
+    step_size = p.expr(Bin("*", Num(step.eps), Call("max", (Num(1.0), Call("abs", (Name("x"),))))))
+    notes = {c.note for c in step.checks if c.note}
+    if not notes:  # no column of blanks
+        header, body = header[:-1], [row[:-1] for row in body]
+    rows: list[Row] = [Say([p.tr("each gradient from the backward pass beside its estimate, the central difference "
+                                 "(f(x + h) − f(x − h)) / 2h from the forward pass alone, with "),
+                            Math(p.name("h") + p.binary("=") + step_size)]),
+                       Table(header, body, "lrrrrll", [None, "gradient", "value", None, None, None, None])]
+    if "kink" in notes:
+        rows.append(Say([p.tr("kink: x ± h crosses a point where a derivative jumps (relu, abs, max at or near "
+                              "its kink); there the estimate averages two slopes and proves nothing")]))
+    if "rounded" in notes:
+        rows.append(Say([p.tr("rounded: --round rounds values between this name and the output, so a change of h "
+                              "does not reach it; the estimate proves nothing")]))
+    if step.left_out:
+        rows.append(Say([step.left_out]))
+    checked = sum(c.ok is not None for c in step.checks)
+    bad = step.mismatches
+    verdict = p.tr("{k} of {n} agree", k=checked - bad, n=checked) + (p.tr("; {m} do not", m=bad) if bad else "")
+    rows.append(Say([verdict + p.tr(" (within "), Math(p.num(step.tol)),
+                     p.tr(" relative, or below the estimate's own round-off)")]))
+    return [p.tr("Gradient check")], rows
+
+
+_STEPS.update({JacobianMatrix: _jacobian, GradCheck: _gradcheck})
+
+
+# --- a check of answers ---------------------------------------------------------------------------
+
+
+def _question(kind: str, name: str, output: str, p: Printer) -> list[Segment]:
+    """How an answer is named: ∂E/∂w5, ∂out_o1/∂net_o1, w5 updated, out_h1, E after the step."""
+    if kind == "gradients":
+        return [Math(p.partial(output, name))]
+    if kind == "local":
+        of, wrt = name.split("|")
+        return [Math(p.partial(of, wrt))]
+    if kind == "updated":
+        return [Math(p.name(name)), " " + p.tr("updated")]
+    if kind == "loss_after":
+        return [Math(p.name(output)), " " + p.tr("after the step")]
+    return [Math(p.name(name))]
+
+
+def _written(text: str, value: float, p: Printer) -> list[Segment]:
+    """The student's number as written (0.5930 keeps its zero); a very long one as a number."""
+    return [text] if len(text) <= 24 else [Math(p.num(value))]
+
+
+def _joined(parts: list[list[Segment]], p: Printer) -> list[Segment]:
+    out: list[Segment] = []
+    for i, part in enumerate(parts):
+        out += ([p.tr(", ")] if i else []) + part
+    return out
+
+
+def _grading(step: Grading, p: Printer) -> tuple[list[Segment], list[Row]]:
+    from ..errors import printable
+
+    out = step.output
+    marks = _MARKS.get(type(p), _MARKS[Printer])
+    how, x = step.rule
+    rule: list[Segment]
+    if how == "tol":
+        rule = [p.tr("an answer is right within "), Math(p.num(x or 0.0)), p.tr(" of the computed value")]
+    elif how == "rel":
+        rule = [p.tr("an answer is right within "), Math(p.num(x or 0.0)), p.tr(" × |the computed value|")]
+    else:
+        rule = [p.tr("an answer is right when the computed value rounds to it at the precision it is written "
+                     "with (0.5933: at 4 decimals)")]
+    rows: list[Row] = [Say(rule)]
+    header: list[list[Segment]] = [[""], [p.tr("your answer")], [p.tr("computed")], [""], [p.tr("mistake")]]
+    body: list[list[list[Segment]]] = []
+    for r in step.results:
+        mark: list[Segment]
+        note: list[Segment]
+        if r.status == "right":
+            mark, note = [marks[0]], [""]
+        elif r.status == "follow_on":
+            mark = [p.tr("follow-on")]
+            note = [p.tr("from "), *_joined([_question(k, n, out, p) for k, n in r.follows_from], p)]
+        else:
+            mark = [marks[1]]
+            note = [", ".join(dict.fromkeys(m.code for m in r.mistakes)) or p.tr("none found")]
+        body.append([_question(r.kind, r.name, out, p), _written(r.written, r.answer, p),
+                     [Math(p.num(r.computed))], mark, note])
+    rows.append(Table(header, body, "lrrll", [None, None, "value", None, None]))
+    for r in step.results:
+        label = _question(r.kind, r.name, out, p)
+        if r.status == "follow_on":
+            rows.append(Say([*label, p.tr(": right from your own "),
+                             *_joined([_question(k, n, out, p) for k, n in r.follows_from], p),
+                             p.tr(" (they give "), Math(p.num(r.follow_on_value or 0.0)),
+                             p.tr("), so it earns its credit")]))
+        elif r.status == "wrong" and not r.mistakes:
+            rows.append(Say([*label, p.tr(": no common mistake gives your number; the worked lines below give "),
+                             Math(p.num(r.computed))]))
+        elif r.status == "wrong":
+            for m in r.mistakes:
+                rows.append(Say([*label, f" ({m.code}): ", m.words, p.tr(", which gives "), Math(p.num(m.value))]))
+    credited = step.right + step.follow_on
+    n = len(step.results)
+    rows.append(Say([p.tr("score: {k} of {n} ({percent}%): {right} right, {follow} follow-on, {wrong} wrong",
+                          k=credited, n=n, percent=f"{100 * step.score:.0f}", right=step.right,
+                          follow=step.follow_on, wrong=step.wrong)]))
+    first = step.first_wrong
+    if first is not None:
+        rows.append(Say([p.tr("first wrong step: "), *_question(first.kind, first.name, out, p)]))
+    return [p.tr("Your answers in {file}", file=printable(step.answers))], rows
+
+
+def _class_grading(step: ClassGrading, p: Printer) -> tuple[list[Segment], list[Row]]:
+    import os.path
+
+    from ..errors import printable
+
+    out = step.output
+    names = [s.answers for s in step.students]
+    folder = os.path.commonpath([os.path.dirname(n) for n in names]) if len(names) > 1 else ""
+    try:
+        shown = [os.path.relpath(n, folder) if folder else n for n in names]
+    except ValueError:  # names on different drives
+        shown = names
+    header: list[list[Segment]] = [[p.tr("file")], [p.tr("score")], [p.tr("first wrong")], [p.tr("mistakes")]]
+    body: list[list[list[Segment]]] = []
+    codes: dict[str, str] = {}
+    unusable: list[Say] = []
+    for s, name in zip(step.students, shown):
+        if s.error is not None:
+            body.append([[printable(name)], [p.tr("unusable")], ["–"], ["–"]])
+            unusable.append(Say([printable(s.error)]))
+            continue
+        first = s.first_wrong
+        found = dict.fromkeys(m.code for r in s.results for m in r.mistakes)
+        codes.update((m.code, m.words) for r in s.results for m in r.mistakes if m.code not in codes)
+        score = p.tr("{k} of {n} ({percent}%)", k=s.right + s.follow_on, n=len(s.results),
+                     percent=f"{100 * s.score:.0f}")
+        body.append([[printable(name)], [score], _question(first.kind, first.name, out, p) if first else ["–"],
+                     [", ".join(found) or "–"]])
+    rows: list[Row] = []
+    if folder and folder != ".":
+        rows.append(Say([p.tr("in {folder}:", folder=printable(folder))]))
+    rows += [Table(header, body, "lrll"), *unusable]
+    qheader: list[list[Segment]] = [[p.tr("question")], [p.tr("answered")], [p.tr("right")],
+                                    [p.tr("commonest mistake")]]
+    qbody: list[list[list[Segment]]] = []
+    for q in step.questions:
+        share = f"{q.credited} ({100 * q.credited / q.answered:.0f}%)" if q.answered else "0"
+        common: list[Segment] = [f"{q.commonest[0]} (×{q.commonest[2]})" if q.commonest else "–"]
+        qbody.append([_question(q.kind, q.name, out, p), [str(q.answered)], [share], common])
+    rows.append(Say([p.tr("per question, in the order of the computation (follow-on work counts as right):")]))
+    rows.append(Table(qheader, qbody, "lrrl"))
+    for code, words in codes.items():
+        rows.append(Say([f"{code}: ", words]))
+    return [p.tr("A class: {n} answers files", n=len(step.students))], rows
+
+
+def _part(step: Part, p: Printer) -> tuple[list[Segment], list[Row]]:
+    title: list[Segment] = [p.tr(step.title)]
+    if step.names:
+        title += [": ", *_joined([[Math(p.name(n))] for n in step.names], p)]
+    return title, []
+
+
+_STEPS.update({Grading: _grading, ClassGrading: _class_grading, Part: _part})
+
+
+# --- seed 003's proportional error split ------------------------------------------------------------
+
+
+def _plus(terms: list[Expr]) -> Expr:
+    total = terms[0]
+    for t in terms[1:]:
+        total = Bin("+", total, t)
+    return total
+
+
+def _error_split(step: ErrorSplit, p: Printer) -> tuple[list[Segment], list[Row]]:
+    out = step.output
+    loss = "Loss_{}".format
+    rows: list[Row] = [Say([p.tr("the slides' picture: each neuron's error shared out over the neurons before it in "
+                                 "proportion to the weights, "),
+                            Math(p.name(loss("j")) + p.binary("=") + f"{p.sum_sign}_l " + p.name("w_jl") + "/"
+                                 + p.paren(f"{p.sum_sign}_k " + p.name("w_kl")) + p.dot + p.name(loss("l"))),
+                            p.tr(", starting from the output neurons' errors "),
+                            Math(p.delta("l") + p.binary("=") + p.fraction(p.name(out), p.name("net_l")))])]
+    for neuron, _, value in step.outputs:
+        rows.append(Eq(p.name(loss(neuron)), [p.delta(neuron), p.num(value)], "gradient"))
+    table: list[list[list[Segment]]] = []
+    for layer, neurons in step.hidden:
+        rows.append(Say([p.tr("layer {name}:", name=layer)]))
+        for n in neurons:
+            picture = _plus([Bin("*", Bin("/", Name(s.weight), _plus([Name(w) for w, _ in s.weights])),
+                                  Name(loss(s.neuron))) for s in n.shares])
+            numbers = _plus([Bin("*", Bin("/", Num(s.w), _plus([Num(x) for _, x in s.weights])), Num(s.error))
+                             for s in n.shares])
+            rows.append(Eq(p.name(loss(n.neuron)), [p.expr(picture), p.expr(numbers, numeric=True), p.num(n.picture)],
+                           "value", [p.tr("(the picture)")]))
+            grad = (p.brk + p.binary("+")).join(p.name(s.weight) + p.dot + p.delta(s.neuron) for s in n.shares)
+            backprop = p.expr(_sum_of_products([(s.w, s.delta) for s in n.shares]), numeric=True)
+            rows.append(Eq(p.partial(out, n.out), [grad, backprop, p.num(n.out_grad)], "gradient",
+                           [p.tr("(back-propagated)")]))
+            rows.append(Eq(p.delta(n.neuron), [p.partial(n.out, n.net) + p.chain_dot + p.partial(out, n.out),
+                                               p.expr(_sum_of_products([(n.derivative, n.out_grad)]), numeric=True),
+                                               p.num(n.delta)], "gradient"))
+            table.append([[Math(p.name(n.neuron))], [Math(p.num(n.picture))], [Math(p.num(n.out_grad))],
+                          [Math(p.num(n.delta))]])
+    rows.append(Table([[p.tr("neuron")], [Math(p.name(loss("j")))], [Math(p.partial(out, "out_j"))],
+                       [Math(p.delta("j"))]], table, "lrrr", [None, "value", "gradient", "gradient"]))
+    rows.append(Say([p.tr("they differ because back-propagation passes each δ_l back times the weight w_jl itself, "
+                          "not its share w_jl/Σ_k w_kl of the weights into l, and then multiplies by the activation's "
+                          "slope φ′(net_j) at this neuron: the picture says where the error comes from, the gradient "
+                          "says how much a change of each weight changes {output}", output=out)]))
+    return [p.tr("The error shared out in proportion to the weights (seed 003), beside the true gradient")], rows
+
+
+_STEPS[ErrorSplit] = _error_split
 
 __all__ = ["Eq", "Math", "Row", "Say", "Section", "Segment", "Step", "Table", "Term", "layout"]

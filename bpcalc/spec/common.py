@@ -21,13 +21,18 @@ def check_keys(doc: Doc, path: Path, mapping: dict[str, Any], allowed: tuple[str
 
 def shown(doc: Doc, path: Path, value: Any) -> str:
     """A value as the file writes it, quoted for a message: 'yes', '2001-12-14', '1111…1111'."""
-    return "nothing" if value is None and not doc.raw.get(doc.origin(path)) else quoted(doc.source(path, value))
+    if value is None:
+        return "nothing"
+    if isinstance(value, (dict, list)):
+        text = repr(value)
+        return escaped(text if len(text) <= 60 else text[:40] + "…" + text[-15:])
+    return quoted(doc.source(path, value))
 
 
 def _reading_hint(doc: Doc, path: Path, value: Any) -> str | None:
     """What YAML made of a word that is not text: yes/no/on/off are booleans, ~ and null nothing."""
-    written = doc.raw.get(doc.origin(path))
-    if written is None:
+    written = doc.written.get(doc.origin(path))
+    if not written:
         return None
     if isinstance(value, bool):
         return f"YAML reads {written} as {str(value).lower()}; "

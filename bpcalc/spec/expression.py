@@ -42,6 +42,14 @@ def expression_problem(doc: Doc) -> Problem:
 
     block = data["define"]
     if not isinstance(block, dict) or not block:
+        written = block if isinstance(block, str) else next(
+            (item for item in block if isinstance(item, str)), "") if isinstance(block, list) else ""
+        if "=" in written:  # `f = x*x` under define: an equation, not a YAML mapping
+            name, _, formula = written.partition("=")
+            raise InputError("`define` must be a mapping of names to expressions, not equations",
+                             doc.span(("define",)),
+                             f"write `{name.strip()}: {formula.strip()}` — the name, a colon, the expression; "
+                             "one line each")
         raise InputError("`define` must be a mapping of names to expressions", doc.span(("define",)),
                          "for example:\n  define:\n    z: w * x + b\n    y: sigmoid(z)")
     order = {name: i for i, name in enumerate(block)}
@@ -83,19 +91,43 @@ def expression_problem(doc: Doc) -> Problem:
             if used in USER.functions:
                 raise InputError(f"'{used}' is a function; call it as {used}(…)", where)
             hint = did_you_mean(used, list(taken)) or "declare it under `inputs:` or `params:`, or define it above"
+            after = source[positions[used] + len(used):].lstrip() if isinstance(source, str) else ""
+            if used == "e" and after.startswith(("^", "**")):  # e^x, as the worked examples write it
+                hint = "e^x is written exp(x); e itself is exp(1)"
             raise InputError(f"{quoted(used)} is not defined", where, hint)
         taken[name] = path
         lines.append(Line(name, expr, source, span))
 
-    output = data.get("output", lines[-1].name)
-    if not isinstance(output, str) or output not in taken:
-        hint = did_you_mean(str(output), list(taken)) or "name a node defined under `define:`"
-        raise InputError(f"output {quoted(output)} is not defined", doc.span(("output",)), hint)
+    outputs = _outputs(doc, data.get("output", lines[-1].name), taken)
 
     spans = {name: doc.key_span(path) for name, path in taken.items()}
     locations: dict[str, Path] = {name: ("params", name) for name in params}
-    return Problem(doc.file, inputs, params, lines, output, frozen, lr, places, "expression",
-                   spans, locations)
+    return Problem(doc.file, inputs, params, lines, outputs[0], frozen, lr, places, "expression",
+                   spans, locations, outputs=outputs,
+                   outputs_span=doc.key_span(("output",)) if "output" in data else None)
+
+
+def _outputs(doc: Doc, output: Any, taken: dict[str, Path]) -> tuple[str, ...]:
+    """`output: loss`, or several, `output: [o1, o2]` (whose Jacobian `grad` gives)."""
+    at: list[Path]
+    if not isinstance(output, list):
+        output, at = [output], [("output",)]
+    else:
+        at = [("output", i) for i in range(len(output))]
+        if not output:
+            raise InputError("`output` is an empty list", doc.span(("output",)),
+                             "name the output, or several: output: [o1, o2]")
+    for name, path in zip(output, at):
+        if not isinstance(name, str):
+            raise InputError("`output` must be a node's name, or a list of names", doc.span(path),
+                             "for example output: loss, or output: [o1, o2]")
+        if name not in taken:
+            hint = did_you_mean(str(name), list(taken)) or "name a node defined under `define:`"
+            raise InputError(f"output {quoted(name)} is not defined", doc.span(path), hint)
+        if output.count(name) > 1:
+            raise InputError(f"output '{name}' is listed twice", doc.span(at[len(output) - 1 -
+                             output[::-1].index(name)]), "list each output once")
+    return tuple(output)
 
 
 def _cycle_through(start: str, block: dict[str, Any], order: dict[str, int]) -> list[str] | None:

@@ -42,12 +42,15 @@ class _Lowering:
         self.taken: dict[str, Path] = {}
         self.identities: dict[str, tuple[str, str, float, str]] = {}
         self.budget = Budget(doc)
+        self.layer_of: dict[str, int] = {}
 
     def fail(self, message: str, path: Path, hint: str | None = None, key: bool = False) -> InputError:
         span = self.doc.key_span(path) if key else self.doc.span(path)
         return InputError(message, span, hint)
 
     def define(self, name: str, expr: Expr, path: Path, role: str) -> None:
+        if role in ("net", "out") and len(path) == 3 and isinstance(path[2], int):
+            self.layer_of[name] = path[2]
         if name in self.taken:
             raise self.fail(f"the network makes a node '{name}', but that name is already taken",
                             path, "rename the param or the layer")
@@ -166,7 +169,9 @@ class _Lowering:
         for name, path in self.taken.items():
             self.spans.setdefault(name, self.doc.span(path))
         return Problem(doc.file, self.inputs, self.params, self.lines, loss_name, frozen, lr, places,
-                       "network", self.spans, self.locations, self.roles, identities=self.identities)
+                       "network", self.spans, self.locations, self.roles, identities=self.identities,
+                       layer_of=self.layer_of, loss_kind=loss_kind,
+                       reduction=reduction if many else None, samples=len(sample_losses))
 
     def check_size(self, structure: list[Any], sizes: list[int], samples: list[tuple[Path, Any]]) -> None:
         """Refuse, before building it, a network whose samples would make more operations than

@@ -47,7 +47,7 @@ class Doc:
     styles: dict[Path, str] = field(default_factory=dict)  # quoted and block scalars: ' " | >
     # start and end index in the text: of text scalars, and with positions=True of every value
     extents: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    raw: dict[Path, str] = field(default_factory=dict)  # source text of values that do not show it (yes, .inf)
+    written: dict[Path, str] = field(default_factory=dict)  # each scalar as written (0.5930, 8.2e-2, yes, .inf)
     aliases: dict[Path, Path] = field(default_factory=dict)  # where an alias stands -> what it repeats
     alias_extents: dict[Path, tuple[int, int]] = field(default_factory=dict)  # the `*name` text (positions=True)
     anchored: set[Path] = field(default_factory=set)  # paths that carry an anchor (&name)
@@ -79,9 +79,12 @@ class Doc:
         return Span(self.file, *place) if place else self.span(path)
 
     def source(self, path: Path, value: Any) -> str:
-        """The value as it is written in the file (`yes`, `.inf`), else as Python writes it."""
-        written = self.raw.get(self.origin(path))
-        return written if written is not None else (value if isinstance(value, str) else repr(value))
+        """A value that YAML read as something else than text (`yes`, `.inf`, a number) as it is
+        written in the file; text as it is."""
+        if isinstance(value, str):
+            return value
+        written = self.written.get(self.origin(path))
+        return written if written is not None else repr(value)
 
     def expression_span(self, path: Path) -> Span:
         """Where an expression string's first character is, and, when the string spans lines or
@@ -344,7 +347,7 @@ def _read_events(loader: Any, doc: Doc, positions: bool) -> tuple[Any, bool]:
     import yaml
 
     file = doc.file
-    spans, styles, extents = doc.spans, doc.styles, doc.extents
+    spans, styles, extents, written = doc.spans, doc.styles, doc.extents, doc.written
     stack: list[_Frame] = []
     anchors: dict[str, _Anchor] = {}
     root: list[Any] = []
@@ -407,13 +410,12 @@ def _read_events(loader: Any, doc: Doc, positions: bool) -> tuple[Any, bool]:
                     value = _whole(text, path, doc)
                 elif decimal_float(text):
                     value = float(text)
-                    if value - value != 0.0:  # 1e400: too large, quoted as written
-                        doc.raw[path] = text
                 elif not (text[:1].isalpha() or text[:1] == "_") or text in words:
                     value = _scalar(event, path, doc, Span(file, *place), loader)
             elif event.tag is not None:
                 value = _scalar(event, path, doc, Span(file, *place), loader)
             spans[path] = place
+            written[path] = text
             if event.style:
                 styles[path] = event.style
             if positions or value is text:
@@ -440,6 +442,8 @@ def _read_events(loader: Any, doc: Doc, positions: bool) -> tuple[Any, bool]:
             value = anchor.value
             spans[path] = place
             doc.aliases[path] = anchor.path
+            if anchor.path in written:  # a repeated number keeps its text (answers files read it by path)
+                written[path] = written[anchor.path]
             if positions:
                 doc.alias_extents[path] = (start.index, end.index)
         else:
@@ -523,12 +527,8 @@ def _scalar(event: Any, path: Path, doc: Doc, span: Span, loader: Any) -> Any:
         return _int_reading(text, span)
     if tag == "tag:yaml.org,2002:float":
         if _DECIMAL_FLOAT.match(text) or _DECIMAL_INT.match(text):
-            value = float(text)
-            if value - value != 0.0:
-                doc.raw[path] = text
-            return value
+            return float(text)
         if _NON_FINITE.match(text):
-            doc.raw[path] = text
             return float("nan") if "nan" in text.lower() else float(text.replace(".", ""))
         try:
             reading = float(_constructed(loader, "float", text))
@@ -541,11 +541,8 @@ def _scalar(event: Any, path: Path, doc: Doc, span: Span, loader: Any) -> Any:
     if tag == "tag:yaml.org,2002:bool":
         if text.lower() not in _BOOLS:
             raise InputError(f"{quoted(text)} is not true or false", span, "remove the tag")
-        doc.raw[path] = text
         return _BOOLS[text.lower()]
     if tag == "tag:yaml.org,2002:null":
-        if text:
-            doc.raw[path] = text
         return None
     # a timestamp: bpcalc has no dates, and 2001-12-14 read as one would be a surprise anywhere
     raise InputError(f"{quoted(text)} is read by YAML as a date", span,
@@ -556,7 +553,6 @@ def _whole(text: str, path: Path, doc: Doc) -> int | float:
     try:
         return int(text)
     except ValueError:  # more digits than Python converts: far beyond a float anyway
-        doc.raw[path] = text
         return float("inf")
 
 

@@ -20,7 +20,8 @@ from ..errors import InputError, did_you_mean
 from ..expr.tree import Bin, Expr, Name, Num
 from ..problem import Line
 from ..symbolic import evaluate
-from .data import Locals, data_trace, result_of, substitute
+from .data import Locals, data_trace, jacobian_of, result_of, substitute
+from .delta import delta_steps, require_layers
 from .steps import (
     SGD,
     Backward,
@@ -29,6 +30,8 @@ from .steps import (
     DeltaForm,
     Forward,
     Given,
+    Iteration,
+    JacobianMatrix,
     Leaf,
     Loss,
     LossAfter,
@@ -38,6 +41,7 @@ from .steps import (
     Seed,
     Shortcut,
     Step,
+    Summary,
     Term,
     Trace,
     Update,
@@ -54,12 +58,18 @@ FACTORS_PER_PATH_ALLOWED = 8
 
 
 def build(solution: Solution, command: str, *, only: list[str] | None = None,
-          max_paths: int = 16, steps: bool = True) -> Trace:
+          max_paths: int = 16, steps: bool = True, notation: str = "paths", delta_sign: int = 1) -> Trace:
     """The trace of `command` (forward, grad or step).  With `steps=False`, the solution as data
-    alone (what `--format json` prints): no steps, and local derivatives without their numbers."""
+    alone (what `--format json` prints): no steps, and local derivatives without their numbers.
+    `notation` "delta" writes a network's backward pass in δ form (δ_j = `delta_sign`·∂E/∂net_j)
+    and the chain rule as seed 002's factored derivation."""
     if not steps:
         return data_trace(solution, command)
+    if len(solution.outputs) > 1:
+        return _several_outputs(solution, command, only, max_paths)
     problem = solution.problem
+    if notation != "paths":
+        require_layers(problem, notation)
     output = problem.output
     lines = problem.lines
     leaves = problem.leaves
@@ -70,6 +80,7 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
                 raise InputError(f"--only: no name '{name}' in {problem.file}",
                                  hint=did_you_mean(name, all_names) or "names: " + ", ".join(all_names))
 
+    uses = {line.name: [u for u, _ in solution.local.get(line.name, ())] for line in lines}
     # consumers[u]: the lines that use u, in line order, with ∂line/∂u
     consumers: dict[str, list[str]] = {}
     for line in lines:
@@ -88,6 +99,18 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
             paths[u] = paths.get(u, 0) + p
             factors[u] = factors.get(u, 0) + f + p
     reaching = {u: [c for c in cs if paths.get(c, 0) > 0] for u, cs in consumers.items()}
+    # the same counts over the paths without a factor that is exactly 0 (those are left out)
+    live_paths: dict[str, int] = {output: 1}
+    live_factors: dict[str, int] = {output: 0}
+    for line in reversed(lines):
+        p = live_paths.get(line.name, 0)
+        if p == 0:
+            continue
+        f = live_factors[line.name]
+        for u, d in solution.local.get(line.name, ()):
+            if d != 0.0:
+                live_paths[u] = live_paths.get(u, 0) + p
+                live_factors[u] = live_factors.get(u, 0) + f + p
 
     shown_backward: set[str] | None = None
     shown_forward: set[str] | None = None
@@ -104,9 +127,12 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
     made: list[Step] = []
     roles = dict.fromkeys(problem.inputs, "input")
     roles.update({n: ("frozen" if n in problem.frozen else "param") for n in problem.params})
+    updating = command == "step" and bool(problem.trainable)
+    convention = (problem.loss_kind, problem.reduction, problem.samples) if problem.loss_kind else None
     made.append(Given(
         tuple(Leaf(n, v, roles[n]) for n, v in leaves.items() if given is None or n in given),
-        solution.lr, solution.round))
+        solution.lr if updating else None, solution.round, convention,
+        delta_sign if notation == "delta" else None))
 
     computed = {}
     for line in lines:
@@ -117,7 +143,7 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
                                        solution.values[line.name], unrounded,
                                        solution.round if unrounded is not None else None)
     made.append(Forward(tuple(c for n, c in computed.items() if n != output)))
-    made.append(Loss(computed[output]))
+    made.append(Loss(computed[output], is_loss=problem.kind == "network" or bool(problem.params)))
 
     if command == "forward":
         return Trace(command, output, problem.file, tuple(made), result_of(solution, command))
@@ -131,24 +157,33 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
             gradients[name] = NodeGradient(name, solution.gradients[name], terms, _shortcut(solution, name))
         return gradients[name]
 
-    # reverse topological order, each node once; a leaf comes right after its earliest consumer,
-    # the line that completes its gradient
-    leaves_after: dict[str, list[str]] = {}
-    unused: list[str] = []
-    for leaf in leaves:
-        cs = consumers.get(leaf)
-        if cs:
-            leaves_after.setdefault(cs[0], []).append(leaf)
-        else:
-            unused.append(leaf)
+    # Reverse topological order, each node once: by the longest way from the output (a node comes
+    # after every node that uses it), ties in the file's order (o1 before o2, w5 before w6).  The
+    # gradients of what is given — inputs, targets, frozen params — come last, in a block.
+    # (a graph without params asks for its inputs' gradients: they stay in the main block)
+    fixed = set(problem.inputs) | problem.frozen if problem.params else set()
+    ranked = backward_order(solution)
     entries: list[Seed | NodeGradient] = []
-    for line in reversed(lines):
-        for name in [line.name] + leaves_after.get(line.name, []):
-            if shown_backward is not None and name not in shown_backward:
-                continue
-            entries.append(Seed(name) if name == output else node_gradient(name))
-    entries.extend(node_gradient(n) for n in unused if shown_backward is None or n in shown_backward)
-    made.append(Backward(output, tuple(entries)))
+    given_block: list[NodeGradient] = []
+    for name in ranked:
+        if shown_backward is not None and name not in shown_backward:
+            continue
+        if name == output:
+            entries.append(Seed(name))
+        elif name in fixed:
+            given_block.append(node_gradient(name))
+        else:
+            entries.append(node_gradient(name))
+    zeroed = None
+    if solution.round is not None and problem.trainable and not only and all(
+            solution.gradients[p] == 0.0 for p in problem.trainable):
+        zeroed = solution.round
+    if notation == "delta":
+        every = {name: node_gradient(name) for name in all_names if name != output}
+        deltas, factored = delta_steps(solution, locals_, every, delta_sign)
+        made += [deltas, factored]
+    else:
+        made.append(Backward(output, tuple(entries), tuple(given_block), zeroed))
 
     if only:
         targets, per = [n for n in only if n != output], "name"
@@ -162,19 +197,95 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
         count, length = paths.get(target, 0), factors.get(target, 0)
         if count == 0:
             continue
-        if count <= max_paths and length <= limit:
-            chain.append(_path_sum(target, output, reaching, locals_.value, solution.gradients[target]))
+        live, live_length = live_paths.get(target, 0), live_factors.get(target, 0)
+        if live <= max_paths and live_length <= limit:
+            chain.append(_path_sum(target, output, reaching, locals_.value, solution.gradients[target],
+                                   count - live, lines, uses))
         else:
             chain.append(DeltaForm(target, count, length, max_paths, node_gradient(target)))
-    made.append(ChainRule(output, tuple(chain), per))
+    if notation != "delta":
+        made.append(ChainRule(output, tuple(chain), per))
 
     if command == "step" and solution.updated is not None:
         updates = tuple(Update(n, problem.params[n], solution.gradients[n], new)
                         for n, new in solution.updated.items() if not only or n in only)
-        made.append(SGD(output, solution.lr, updates))
-        if solution.loss_after is not None:
+        nothing = None if problem.trainable else ("all frozen" if problem.params else "no params")
+        made.append(SGD(output, solution.lr, updates, nothing))
+        if solution.loss_after is not None and problem.trainable:
             made.append(LossAfter(output, solution.loss_after))
     return Trace(command, output, problem.file, tuple(made), result_of(solution, command, locals_.every()))
+
+
+def backward_order(solution: Solution) -> list[str]:
+    """Every name, in the order the backward pass visits them: by the longest way from the output
+    (a node after every node that uses it), ties in the file's order; what does not reach the
+    output last."""
+    problem = solution.problem
+    names = [*problem.leaves, *(line.name for line in problem.lines)]
+    order = {name: i for i, name in enumerate(names)}
+    depth: dict[str, int] = {problem.output: 0}
+    for line in reversed(problem.lines):
+        above = depth.get(line.name)
+        if above is None:
+            continue
+        for u, _ in solution.local.get(line.name, ()):
+            depth[u] = max(depth.get(u, 0), above + 1)
+    return sorted(names, key=lambda n: (depth.get(n, len(names)), order[n]))
+
+
+def iterations(traces: list[Trace], solutions: list[Solution]) -> Trace:
+    """Several worked steps as one trace: each iteration's steps after its heading, then a table of
+    the params and the loss before each iteration and after the last.  As data: the first
+    iteration's, with the last one's `updated` and `loss_after`."""
+    first, last = solutions[0], solutions[-1]
+    params = tuple(first.problem.trainable)
+    rows = [(k, tuple(s.problem.params[p] for p in params), s.loss) for k, s in enumerate(solutions, 1)]
+    assert last.updated is not None and last.loss_after is not None
+    rows.append((len(solutions) + 1, tuple(last.updated[p] for p in params), last.loss_after))
+    made: list[Step] = []
+    for k, trace in enumerate(traces, 1):
+        made.append(Iteration(k, len(traces)))
+        made.extend(trace.steps)
+    made.append(Summary(first.output, params, tuple(rows)))
+    result = traces[0].result._replace(updated=traces[-1].result.updated, loss_after=traces[-1].result.loss_after)
+    return Trace("step", first.output, first.problem.file, tuple(made), result)
+
+
+# --- several outputs: the forward pass, a backward pass from each output, the Jacobian ------------
+
+
+def _several_outputs(solution: Solution, command: str, only: list[str] | None, max_paths: int) -> Trace:
+    """`output: [o1, o2]`: each output's backward pass is the trace of the same solve seen from
+    that output alone (so every entry of the Jacobian is written as the sum over the nodes that
+    use the name, ∂o/∂x = Σ_j ∂o/∂y_j · ∂y_j/∂x), then the matrix of the leaves' entries."""
+    if command == "step":
+        solution.problem.require_one_output(command)
+    traces = [build(solution.for_output(o), command, only=only, max_paths=max_paths) for o in solution.outputs]
+    first = traces[0]
+    computed: dict[str, Computed] = {}
+    for trace in traces:
+        for step in trace.steps:
+            if isinstance(step, Forward):
+                computed.update((c.name, c) for c in step.lines)
+            elif isinstance(step, Loss):
+                computed[step.line.name] = step.line
+    problem = solution.problem
+    made: list[Step] = [s for s in first.steps if isinstance(s, Given)]
+    made.append(Forward(tuple(computed[line.name] for line in problem.lines if line.name in computed)))
+    if command != "forward":
+        leaves = problem.leaves
+        for trace in traces:
+            for step in trace.steps:
+                if isinstance(step, Backward):  # lines that do not lead to this output are left out
+                    made.append(step._replace(entries=tuple(
+                        e for e in step.entries
+                        if not isinstance(e, NodeGradient) or e.terms or e.name in leaves)))
+        values = tuple(solution.values[o] for o in solution.outputs)
+        jacobian = jacobian_of(solution)
+        chosen = tuple(c for c in jacobian.columns if c in (only or ()))
+        made.append(JacobianMatrix(jacobian._replace(columns=chosen) if chosen else jacobian, values))
+    return Trace(command, solution.output, problem.file, tuple(made),
+                 result_of(solution, command, first.result.locals))
 
 
 def _shortcut(solution: Solution, name: str) -> Shortcut | None:
@@ -199,7 +310,10 @@ def _numbers(e: Expr, solution: Solution) -> Expr:
 
 
 def _path_sum(target: str, output: str, reaching: dict[str, list[str]],
-              local: dict[tuple[str, str], float], gradient: float) -> PathSum:
+              local: dict[tuple[str, str], float], gradient: float, left_out: int,
+              lines: list[Line], uses: dict[str, list[str]]) -> PathSum:
+    """Every path from the output down to `target` without a zero factor, and the edges whose
+    local derivative of 0 cut the others."""
     found: list[Path] = []
     stack: list[tuple[str, tuple[str, ...]]] = [(target, (target,))]
     while stack:
@@ -210,8 +324,17 @@ def _path_sum(target: str, output: str, reaching: dict[str, list[str]],
             found.append(Path(nodes, fs, math.prod(fs)))
             continue
         for c in reversed(reaching.get(node, ())):
-            stack.append((c, suffix + (c,)))
-    return PathSum(target, tuple(found), gradient)
+            if local[(c, node)] != 0.0:
+                stack.append((c, suffix + (c,)))
+    zeros: list[tuple[str, str]] = []
+    if left_out:
+        above = {target}  # the names from which the target is reached
+        for line in lines:
+            if any(u in above for u in uses.get(line.name, ())):
+                above.add(line.name)
+        zeros = [(c, u) for u in above for c in reaching.get(u, ()) if local[(c, u)] == 0.0]
+        zeros.sort(key=lambda e: (e[0], e[1]))
+    return PathSum(target, tuple(found), gradient, left_out, tuple(zeros))
 
 
 def _ancestors(solution: Solution, names: list[str]) -> set[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..expr.tree import Expr
-from .data import Case, Local, Result, Trace
+from .data import Case, Jacobian, Local, Result, Trace
 
 
 class Leaf(NamedTuple):
@@ -22,8 +22,10 @@ class Leaf(NamedTuple):
 
 class Given(NamedTuple):
     leaves: tuple[Leaf, ...]
-    lr: float
+    lr: float | None  # only where an update is made
     round: int | None
+    loss: tuple[str, str | None, int] | None = None  # network: (loss kind, reduction, samples)
+    delta_sign: int | None = None  # the δ form's convention, when it is used
 
 
 class Computed(NamedTuple):
@@ -42,7 +44,11 @@ class Forward(NamedTuple):
 
 
 class Loss(NamedTuple):
+    """The output's line: a loss when there is something to learn (params, a network), else the
+    computation's output (seed 000's pay)."""
+
     line: Computed
+    is_loss: bool = True
 
 
 class Term(NamedTuple):
@@ -81,8 +87,13 @@ class NodeGradient(NamedTuple):
 
 
 class Backward(NamedTuple):
+    """Each node once, output first; ties in the file's order.  `given`: the gradients of the
+    inputs, targets and frozen params, which nothing updates, in a block of their own."""
+
     output: str
     entries: tuple[Seed | NodeGradient, ...]
+    given: tuple[NodeGradient, ...] = ()
+    zeroed_by_rounding: int | None = None  # --round N left every param's gradient exactly 0
 
 
 class Path(NamedTuple):
@@ -94,11 +105,14 @@ class Path(NamedTuple):
 
 
 class PathSum(NamedTuple):
-    """∂L/∂target as each path's product, and (with several paths) their sum."""
+    """∂L/∂target as each path's product, and (with several paths) their sum.  Paths with a
+    factor that is exactly 0 are left out: `left_out` of them, through the edges `zeros`."""
 
     target: str
     paths: tuple[Path, ...]
     value: float  # the engine's gradient
+    left_out: int = 0
+    zeros: tuple[tuple[str, str], ...] = ()  # (line, name it uses) whose local derivative is 0
 
 
 class DeltaForm(NamedTuple):
@@ -128,6 +142,7 @@ class SGD(NamedTuple):
     output: str
     lr: float
     updates: tuple[Update, ...]
+    nothing: str | None = None  # why nothing is updated: "no params", "all frozen"
 
 
 class LossAfter(NamedTuple):
@@ -135,8 +150,324 @@ class LossAfter(NamedTuple):
     value: float
 
 
-Step = Given | Forward | Loss | Backward | ChainRule | SGD | LossAfter
-STEP_KINDS: tuple[type, ...] = (Given, Forward, Loss, Backward, ChainRule, SGD, LossAfter)
+# --- the δ form (seed 004; --notation delta) ---------------------------------------------------------
+
+
+class WeightedDelta(NamedTuple):
+    """One term w_jl·δ_l of a hidden neuron's δ: the next layer's net_l, through weight w_jl."""
+
+    net: str
+    neuron: str
+    weight: str  # the weight's param name
+    w: float  # ∂net_l/∂out_j: the weight's value
+    delta: float  # δ_l
+
+
+class Delta(NamedTuple):
+    """δ_j for one neuron: an output neuron's from ∂E/∂out_j and φ′(net_j), a hidden one's from
+    φ′(net_j) and the next layer's δs.  A softmax layer's δ is the sum over its outputs."""
+
+    neuron: str  # h1, o1, o1[2]
+    net: str
+    out: str
+    value: float  # δ_j, with the sign convention applied
+    derivative: Local | None  # ∂out_j/∂net_j (None for softmax, where every out depends on net_j)
+    loss_grad: Local | None  # output neuron: ∂E/∂out_j (the output line's own derivative)
+    loss_grad_value: float
+    upstream: tuple[WeightedDelta, ...]  # hidden neuron: w_jl·δ_l over the neurons l it feeds
+    node: NodeGradient | None = None  # softmax: ∂E/∂net_j as the sum over the layer's outputs
+
+
+class WeightUse(NamedTuple):
+    """One use of a param in a net: ∂E/∂w gets δ_j times the input it multiplies (1 for a bias)."""
+
+    neuron: str
+    input: str | None  # the input's name; None for a bias
+    input_value: float
+    delta: float
+
+
+class WeightGradient(NamedTuple):
+    param: str
+    uses: tuple[WeightUse, ...]
+    value: float  # the engine's ∂E/∂w
+
+
+class DeltaBackward(NamedTuple):
+    """The backward pass in δ form: each layer's δs, output layer first, then ∂E/∂w = δ_j·input."""
+
+    output: str
+    sign: int  # +1: δ_j = ∂E/∂net_j;  −1: δ_j = −∂E/∂net_j
+    layers: tuple[tuple[str, tuple[Delta, ...]], ...]  # (layer name, its neurons' δs)
+    weights: tuple[WeightGradient, ...]
+
+
+class FactoredUse(NamedTuple):
+    """∂E/∂out_j · ∂out_j/∂net_j · ∂net_j/∂w for one neuron j the param feeds; for a hidden j,
+    ∂E/∂out_j itself as the sum over the neurons l it feeds of ∂E/∂net_l · ∂net_l/∂out_j."""
+
+    net: str
+    out: str
+    out_grad: float
+    derivative: float  # ∂out_j/∂net_j
+    local: float  # ∂net_j/∂w
+    product: float
+    spread: tuple[WeightedDelta, ...]  # hidden j: (net_l, ∂E/∂net_l, ∂net_l/∂out_j); empty at the output
+
+
+class Factored(NamedTuple):
+    """Seed 002's derivation, per param: a product of three factors, the first one a sum for a
+    hidden neuron."""
+
+    output: str
+    per_param: tuple[tuple[str, tuple[FactoredUse, ...], float], ...]  # (param, uses, ∂E/∂w)
+
+
+# --- several worked steps (step --steps N) ---------------------------------------------------------
+
+
+class Iteration(NamedTuple):
+    """The start of iteration `number` of `of`: the steps after it are that iteration's."""
+
+    number: int
+    of: int
+
+
+class Summary(NamedTuple):
+    """The params and the loss before each iteration, and after the last."""
+
+    output: str
+    params: tuple[str, ...]
+    rows: tuple[tuple[int, tuple[float, ...], float], ...]  # (iteration, params before it, loss before it)
+
+
+# --- several outputs, and a gradient check (reports made of a table) ----------------------------------
+
+
+class JacobianMatrix(NamedTuple):
+    """Several outputs: the matrix ∂(output i)/∂(input or param k), each entry the last line of
+    output i's backward pass for that name (seed 001's Jacobian)."""
+
+    jacobian: Jacobian
+    values: tuple[float, ...]  # each output's value
+
+
+class GradientCheck(NamedTuple):
+    """One gradient beside its central-difference estimate (f(x + h) − f(x − h)) / 2h."""
+
+    output: str
+    name: str
+    gradient: float  # the backward pass's
+    estimate: float
+    h: float
+    abs_error: float
+    rel_error: float
+    ok: bool | None  # None: the estimate means nothing here (see `note`)
+    note: str | None = None  # "kink" or "rounded"
+
+
+class GradCheck(NamedTuple):
+    """`gradcheck`: every gradient checked; ok when |gradient − estimate| ≤ tol·max(|gradient|,
+    |estimate|) or below the estimate's own round-off."""
+
+    outputs: tuple[str, ...]
+    eps: float
+    tol: float
+    checks: tuple[GradientCheck, ...]
+    left_out: str | None = None  # why some names were not checked
+
+    @property
+    def mismatches(self) -> int:
+        return sum(c.ok is False for c in self.checks)
+
+    def as_data(self) -> dict[str, object]:
+        """What `--format json` adds: the checks as records."""
+        def number(x: float) -> float | None:  # JSON has no NaN: an estimate that failed is null
+            return x if x == x else None
+
+        return {"eps": self.eps, "tol": self.tol, "mismatches": self.mismatches,
+                "checks": [{"output": c.output, "name": c.name, "gradient": c.gradient,
+                            "estimate": number(c.estimate), "h": c.h, "abs_error": number(c.abs_error),
+                            "rel_error": number(c.rel_error), "ok": c.ok, "note": c.note} for c in self.checks],
+                **({"left_out": self.left_out} if self.left_out else {})}
+
+
+# --- the proportional error split (seed 003; explain --split) ---------------------------------------
+
+
+class Share(NamedTuple):
+    """One neuron l after a hidden neuron j: the weight w_jl between them, the weights into l
+    from every neuron of j's layer (their sum Σ_k w_kl), and l's error in the picture."""
+
+    neuron: str  # l
+    net: str  # net_l
+    weight: str  # w_jl's name
+    w: float
+    weights: tuple[tuple[str, float], ...]  # every w_kl into net_l: name and value
+    total: float  # Σ_k w_kl
+    error: float  # Loss_l: δ_l for an output neuron, l's own share for a hidden one
+    delta: float  # the true δ_l
+
+
+class SplitNeuron(NamedTuple):
+    neuron: str  # j
+    out: str
+    net: str
+    shares: tuple[Share, ...]
+    picture: float  # Loss_j = Σ_l w_jl / Σ_k w_kl · Loss_l
+    out_grad: float  # the true ∂E/∂out_j = Σ_l w_jl · δ_l
+    derivative: float  # φ′(net_j) = ∂out_j/∂net_j
+    delta: float  # the true δ_j = ∂E/∂net_j
+
+
+class ErrorSplit(NamedTuple):
+    """Seed 003's slides: the output error shared out in proportion to the weights, layer by layer
+    back, beside the back-propagated gradient."""
+
+    output: str
+    outputs: tuple[tuple[str, str, float], ...]  # (neuron, net, δ): the errors shared out
+    hidden: tuple[tuple[str, tuple[SplitNeuron, ...]], ...]  # (layer, neurons), output side first
+
+
+# --- grading answers (check) ----------------------------------------------------------------------------
+
+
+class Mistake(NamedTuple):
+    """A common mistake that reproduces a student's number: the problem solved again with it made."""
+
+    code: str  # SPEC §6: sign, factor_2, missing_path, …
+    words: str  # what the student did
+    value: float  # the number the mistake gives
+
+
+class Graded(NamedTuple):
+    """One answer: the number as written, the computed one, and the verdict."""
+
+    kind: str  # values, loss, gradients, local, updated, loss_after
+    name: str  # the node ("of|wrt" for a local derivative)
+    written: str  # the answer as the student wrote it
+    answer: float
+    computed: float
+    status: str  # right, wrong or follow_on
+    mistakes: tuple[Mistake, ...] = ()  # wrong: every mistake that gives the answer
+    follows_from: tuple[tuple[str, str], ...] = ()  # follow_on: the earlier (kind, name) it is right from
+    follow_on_value: float | None = None  # follow_on: what the student's own earlier numbers give
+
+    @property
+    def key(self) -> str:
+        """The answer's name in a gradebook: gradients.w5, values.out_h1, local.out_o1/net_o1, loss."""
+        if self.kind in ("loss", "loss_after"):
+            return self.kind
+        return f"{self.kind}.{self.name.replace('|', '/')}"
+
+    def as_data(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "kind": self.kind, "name": self.name.replace("|", "/"), "answer": self.answer, "written": self.written,
+            "computed": self.computed, "ok": self.status == "right", "status": self.status,
+            "diagnosis": list(dict.fromkeys(m.code for m in self.mistakes)),
+            "mistakes": [{"code": m.code, "words": m.words, "value": m.value} for m in self.mistakes]}
+        if self.status == "follow_on":
+            data["follows_from"] = [{"kind": k, "name": n.replace("|", "/")} for k, n in self.follows_from]
+            data["follow_on_value"] = self.follow_on_value
+        return data
+
+
+class Grading(NamedTuple):
+    """`check`: one answers file graded, in the order of the computation."""
+
+    output: str
+    answers: str  # the answers file, as named on the command line
+    results: tuple[Graded, ...]
+    rule: tuple[str, float | None]  # ("written", None), ("tol", x) or ("rel", x): how a number agrees
+    error: str | None = None  # in a class: why this file could not be graded
+
+    @property
+    def right(self) -> int:
+        return sum(r.status == "right" for r in self.results)
+
+    @property
+    def wrong(self) -> int:
+        return sum(r.status == "wrong" for r in self.results)
+
+    @property
+    def follow_on(self) -> int:
+        return sum(r.status == "follow_on" for r in self.results)
+
+    @property
+    def score(self) -> float:
+        """The share of answers that earn credit: right, or right from the student's own numbers."""
+        return (self.right + self.follow_on) / len(self.results) if self.results else 0.0
+
+    @property
+    def first_wrong(self) -> Graded | None:
+        """The earliest answer, in the order of the computation, that is not right."""
+        return next((r for r in self.results if r.status != "right"), None)
+
+    def as_data(self) -> dict[str, object]:
+        first = self.first_wrong
+        if self.error is not None:
+            return {"answers": self.answers, "error": self.error}
+        return {"answers": self.answers, "right": self.right, "wrong": self.wrong, "follow_on": self.follow_on,
+                "score": self.score,
+                "first_wrong": {"kind": first.kind, "name": first.name.replace("|", "/")} if first else None,
+                "results": [r.as_data() for r in self.results]}
+
+
+class Question(NamedTuple):
+    """One question over a class: how many answered it, how many earned its credit, and the
+    mistake most of the others made."""
+
+    kind: str
+    name: str
+    key: str
+    answered: int
+    credited: int  # right or follow-on
+    commonest: tuple[str, str, int] | None  # (code, words, how many made it)
+
+
+class ClassGrading(NamedTuple):
+    """`check` on several answers files: a row per student, then per question."""
+
+    output: str
+    students: tuple[Grading, ...]
+    questions: tuple[Question, ...]
+
+    def as_data(self) -> dict[str, object]:
+        return {"students": [s.as_data() for s in self.students],
+                "questions": [{"kind": q.kind, "name": q.name.replace("|", "/"), "answered": q.answered,
+                               "right": q.credited,
+                               "commonest_mistake": q.commonest[0] if q.commonest else None,
+                               "commonest_count": q.commonest[2] if q.commonest else 0} for q in self.questions]}
+
+    def gradebook(self) -> list[list[str]]:
+        """The CSV: a header, then a row per student: file, score, counts, first wrong step, the
+        mistakes found, and each question's status."""
+        keys = [q.key for q in self.questions]
+        rows = [["file", "score", "right", "follow_on", "wrong", "first_wrong", "mistakes", *keys]]
+        for s in self.students:
+            first = s.first_wrong
+            status = {r.key: r.status for r in s.results}
+            codes = dict.fromkeys(m.code for r in s.results for m in r.mistakes)
+            if s.error is not None:
+                rows.append([s.answers, "", "", "", "", "", "unusable: " + s.error, *[""] * len(keys)])
+                continue
+            rows.append([s.answers, f"{s.score:.4f}", str(s.right), str(s.follow_on), str(s.wrong),
+                         first.key if first else "", " ".join(codes), *[status.get(k, "") for k in keys]])
+        return rows
+
+
+class Part(NamedTuple):
+    """An unnumbered heading: the steps after it are numbered from 1 (a check's worked lines)."""
+
+    title: str
+    names: tuple[str, ...] = ()  # the names the part is about, shown after the title
+
+
+Step = (Given | Forward | Loss | Backward | ChainRule | SGD | LossAfter | DeltaBackward | Factored | Iteration
+        | Summary | JacobianMatrix | GradCheck | Grading | ClassGrading | Part | ErrorSplit)
+STEP_KINDS: tuple[type, ...] = (Given, Forward, Loss, Backward, ChainRule, SGD, LossAfter, DeltaBackward, Factored,
+                                Iteration, Summary, JacobianMatrix, GradCheck, Grading, ClassGrading, Part,
+                                ErrorSplit)
 ENTRY_KINDS: tuple[type, ...] = (Seed, NodeGradient, PathSum, DeltaForm)
 
 
