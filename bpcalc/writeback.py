@@ -23,6 +23,7 @@ import json
 import os
 import re
 import stat
+from collections.abc import Callable
 from typing import Any
 
 from .errors import InputError, Span, escaped
@@ -185,7 +186,7 @@ class Target:
     """An `-o` path: checked and its temporary file made when constructed (before any work),
     written by `write`, the temporary removed by `close` if it was not renamed into place."""
 
-    def __init__(self, path: str, source: str):
+    def __init__(self, path: str, source: str | None):
         self.shown = path
         self.path = _checked(path, source)
         self.directory = os.path.dirname(os.path.abspath(self.path))
@@ -231,15 +232,26 @@ class Target:
 
     def write(self, problem: Problem, updated: dict[str, float]) -> None:
         """The updated problem into the temporary file, then renamed over the target."""
-        text = updated_text(problem, updated)
-        if self.fd is None or self.temporary is None:
-            raise InputError("cannot write the updated file: it was closed", Span(self.shown))
-        try:
-            data = text.encode("utf-8")
-            view = memoryview(data)
+        self.write_text(updated_text(problem, updated))
+
+    def write_text(self, text: str) -> None:
+        """`text` into the temporary file, then renamed over the target."""
+        def fill(_: str) -> None:
+            assert self.fd is not None
+            view = memoryview(text.encode("utf-8"))
             while view:
                 view = view[os.write(self.fd, view):]
             os.fsync(self.fd)
+
+        self.replace_with(fill)
+
+    def replace_with(self, write: Callable[[str], None]) -> None:
+        """`write(path)` fills the temporary file (itself, or a program given its name, such as
+        Graphviz's dot); then it gets the target's permissions and is renamed over the target."""
+        if self.fd is None or self.temporary is None:
+            raise InputError("cannot write the updated file: it was closed", Span(self.shown))
+        try:
+            write(self.temporary)
             _keep_permissions(self.fd, self.path)
             os.close(self.fd)
             self.fd = None
@@ -370,6 +382,16 @@ def _remove_stale(directory: str) -> None:
                 os.unlink(path)
         except OSError:
             pass
+
+
+def replace_file(target: str, write: Callable[[str], None]) -> None:
+    """Write a file of another command's (`graph -o`) as `step -o` writes: `write(path)` fills a
+    temporary file beside the target, which is renamed over it; on any failure it is removed."""
+    out = Target(target, None)
+    try:
+        out.replace_with(write)
+    finally:
+        out.close()
 
 
 def check_target(target: str, source: str) -> None:

@@ -119,27 +119,8 @@ def _write_text(path: str, text: str) -> None:
 
 
 def _replace(target: str, write: Callable[[str], None]) -> None:
-    """`write(tmp)` makes a temporary file beside the target, which is then renamed over it."""
-    import tempfile
+    """`write(tmp)` makes a temporary file beside the target, which is then renamed over it
+    (writeback.replace_file: the same checks, permissions and clean-up as `step -o`)."""
+    from ..writeback import replace_file
 
-    from ..errors import InputError, Span
-
-    directory = os.path.dirname(os.path.abspath(target))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".bpcalc-", suffix=os.path.splitext(target)[1], dir=directory)
-        os.close(fd)
-    except OSError as exc:
-        raise InputError(f"cannot write {target}: {exc.strerror}", Span(target),
-                         "check the folder's permissions or choose another path for -o") from None
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise InputError(f"cannot write {target}: {exc.strerror}", Span(target),
-                             "check the disk space and permissions, or choose another path for -o") from None
-        raise
+    replace_file(target, write)
