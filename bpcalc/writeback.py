@@ -199,19 +199,21 @@ class Target:
     def _create(self) -> None:
         import secrets
 
+        self._catch_signals()  # first: a signal while the file is made still removes it
         pid = os.getpid()
         for _ in range(100):
-            name = os.path.join(self.directory, f".bpcalc-{pid}-{secrets.token_hex(4)}.tmp")
-            try:
-                self.fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            self.temporary = os.path.join(self.directory, f".bpcalc-{pid}-{secrets.token_hex(4)}.tmp")
+            try:  # named before it exists: a signal from here on removes it
+                self.fd = os.open(self.temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             except FileExistsError:
+                self.temporary = None
                 continue
             except OSError as exc:
+                self.temporary = None
+                self.close()
                 raise InputError(f"cannot write the updated file: {exc.strerror}", Span(self.shown),
                                  "check the folder's permissions or choose another path for -o") from None
-            self.temporary = name
             break
-        self._catch_signals()
 
     def _catch_signals(self) -> None:
         """SIGTERM and SIGHUP remove the temporary file, then end the process as they would."""

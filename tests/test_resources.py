@@ -35,7 +35,7 @@ def hostile_files() -> dict[str, tuple[str, tuple[str, ...]]]:
     files: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     # networks that make many operations from few bytes
-    samples = ", ".join(f"{{inputs: [0.{rng.randint(0, 9)}], targets: [0.5]}}" for _ in range(250))
+    samples = ", ".join(f"{{inputs: [0.{rng.randint(0, 9)}], targets: [0.5]}}" for _ in range(105))
     files["samples_at_the_limit"] = (
         "network:\n  inputs: [x]\n  layers:\n    - {name: h, activation: tanh, weights: "
         + _matrix(8, 1, "0.3") + ", bias: 0.1}\n    - {name: o, weights: " + _matrix(1, 8, "0.2")
@@ -44,8 +44,8 @@ def hostile_files() -> dict[str, tuple[str, tuple[str, ...]]]:
     row = "[" + ", ".join(["0.01"] * 40) + "]"
     files["aliased_rows"] = (
         "network:\n  inputs: [" + ", ".join(f"i{k}" for k in range(40)) + "]\n  layers:\n    - name: h\n"
-        "      weights: [&r " + row + ", " + ", ".join(["*r"] * 170) + "]\n    - {name: o, weights: [["
-        + ", ".join(["0.1"] * 171) + "]]}\nsample: {inputs: [" + ", ".join(["1"] * 40) + "], targets: [0.5]}\n",
+        "      weights: [&r " + row + ", " + ", ".join(["*r"] * 60) + "]\n    - {name: o, weights: [["
+        + ", ".join(["0.1"] * 61) + "]]}\nsample: {inputs: [" + ", ".join(["1"] * 40) + "], targets: [0.5]}\n",
         step)
     files["aliased_samples"] = (
         "network:\n  inputs: [a, b]\n  layers:\n    - {name: h, weights: " + _matrix(16, 2, "0.1")
@@ -63,7 +63,7 @@ def hostile_files() -> dict[str, tuple[str, tuple[str, ...]]]:
         + ", ".join(["1"] * n) + "], targets: [0.5]}\n", step)
     files["paths_at_the_limit"] = (
         "network:\n  inputs: [a, b]\n  layers:\n    - {name: h, weights: " + _matrix(20, 2)
-        + "}\n    - {name: g, weights: " + _matrix(90, 20) + "}\n    - {name: o, weights: " + _matrix(1, 90)
+        + "}\n    - {name: g, weights: " + _matrix(60, 20) + "}\n    - {name: o, weights: " + _matrix(1, 60)
         + "}\nsample: {inputs: [1, 2], targets: [0.5]}\n", (*step, "--max-paths", "100"))
     files["deep_narrow_network"] = (
         "network:\n  inputs: [x]\n  layers:\n" + "    - {weights: [[0.9]]}\n" * 350

@@ -155,8 +155,8 @@ def lr_and_round(doc: Doc, data: dict[str, Any]) -> tuple[float | None, int | No
 #: OPERATIONS_FLOOR, or OPERATIONS_PER_BYTE for each byte of a larger file.  A file written out
 #: line by line stays far below it; what it stops is a small file that makes an enormous problem
 #: (a network over many samples, aliases repeating long expressions), whose step-by-step solution
-#: could not be shown in reasonable time (15,000 operations take about 6 s of CPU time in text).
-OPERATIONS_FLOOR = 15_000
+#: could not be shown in reasonable time (5,000 operations take up to about 3.5 s of CPU time in text).
+OPERATIONS_FLOOR = 5_000
 OPERATIONS_PER_BYTE = 1
 
 
