@@ -44,8 +44,8 @@ def hostile_files() -> dict[str, tuple[str, tuple[str, ...]]]:
     row = "[" + ", ".join(["0.01"] * 40) + "]"
     files["aliased_rows"] = (
         "network:\n  inputs: [" + ", ".join(f"i{k}" for k in range(40)) + "]\n  layers:\n    - name: h\n"
-        "      weights: [&r " + row + ", " + ", ".join(["*r"] * 60) + "]\n    - {name: o, weights: [["
-        + ", ".join(["0.1"] * 61) + "]]}\nsample: {inputs: [" + ", ".join(["1"] * 40) + "], targets: [0.5]}\n",
+        "      weights: [&r " + row + ", " + ", ".join(["*r"] * 55) + "]\n    - {name: o, weights: [["
+        + ", ".join(["0.1"] * 56) + "]]}\nsample: {inputs: [" + ", ".join(["1"] * 40) + "], targets: [0.5]}\n",
         step)
     files["aliased_samples"] = (
         "network:\n  inputs: [a, b]\n  layers:\n    - {name: h, weights: " + _matrix(16, 2, "0.1")
