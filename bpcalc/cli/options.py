@@ -89,11 +89,12 @@ class Argument(NamedTuple):
     metavar: str
     help: str
     many: bool = False  # one or more (check's answer files)
+    required: bool = True  # FILE is not: left out, it is the folder's one problem file (firstrun.py)
 
 
 class Command(NamedTuple):
     name: str
-    help: str  # the purpose line, then more
+    help: str  # the purpose line (the first sentence: the command list shows it), then more
     example: str
     job: str  # "module:function", imported when the command runs
     arguments: tuple[Argument, ...]
@@ -130,7 +131,8 @@ STEPS = Option(("--steps",), "steps", "N complete worked iterations, each from t
 OUTPUT = Option(("--output", "-o"), "output", "write the problem with the updated params to this file "
                 "(comments and key order kept)", "FILE")
 
-FILE = Argument("file", "FILE", "the problem, a YAML file ('-' reads standard input)")
+FILE = Argument("file", "FILE", "the problem, a YAML file: '-' reads standard input, example:NAME a shipped "
+                "example (bpcalc examples); left out, the one problem file in this folder", required=False)
 SOLUTION_OPTIONS = (FORMAT, ROUND, DIGITS, LR, ONLY, MAX_PATHS, ASCII, STANDALONE, WIDTH, NOTATION, DELTA_SIGN,
                     LANG)
 
@@ -138,19 +140,22 @@ SOLUTION_OPTIONS = (FORMAT, ROUND, DIGITS, LR, ONLY, MAX_PATHS, ASCII, STANDALON
 GRAPH_FORMATS = ("text", "rich", "dot", "svg", "png", "pdf")
 
 COMMANDS: tuple[Command, ...] = (
-    Command("forward", "Forward pass and loss, step by step.",
-            "bpcalc forward examples/seed000_apples.yaml", "bpcalc.commands.solve:run", (FILE,),
+    Command("forward", "The forward pass and the loss, step by step. Every node's value as formula = numbers "
+            "= value.",
+            "bpcalc forward example:seed000_apples", "bpcalc.commands.solve:run", (FILE,),
             SOLUTION_OPTIONS),
-    Command("grad", "Forward and backward pass: every local derivative, chain-rule product and gradient.",
-            "bpcalc grad examples/seed002_network.yaml --format json", "bpcalc.commands.solve:run", (FILE,),
+    Command("grad", "The forward and backward pass, step by step. Every local derivative, chain-rule product "
+            "and gradient; with several outputs, the Jacobian.",
+            "bpcalc grad example:seed002_network --format markdown", "bpcalc.commands.solve:run", (FILE,),
             SOLUTION_OPTIONS),
-    Command("step", "Forward, backward and one SGD update θ ← θ − η·∂L/∂θ, then the loss after it.",
-            "bpcalc step examples/seed003_expression.yaml --round 2 -o next.yaml", "bpcalc.commands.solve:run",
+    Command("step", "Forward, backward and one SGD update, step by step. θ ← θ − η·∂L/∂θ for every param, "
+            "then the loss after it; -o writes the problem again with the new params.",
+            "bpcalc step example:seed003_expression --round 2 -o next.yaml", "bpcalc.commands.solve:run",
             (FILE,), (*SOLUTION_OPTIONS, STEPS, OUTPUT)),
     # --- the graph drawn, and the gradients checked ---
-    Command("graph", "The computational graph with every value and gradient on it: drawn in the terminal, "
-            "as Graphviz DOT, or as an image made by Graphviz's dot (svg, png, pdf).",
-            "bpcalc graph examples/seed002_network.yaml --format svg -o graph.svg", "bpcalc.commands.graph:run",
+    Command("graph", "The computational graph, every value and gradient on it. Drawn in the terminal, as "
+            "Graphviz DOT, or as an image made by Graphviz's dot (svg, png, pdf).",
+            "bpcalc graph example:seed002_network --format svg -o graph.svg", "bpcalc.commands.graph:run",
             (FILE,), (
                 Option(("--format", "-f"), "format", "text (default when piped), rich (default on a terminal), "
                        "dot (Graphviz source), or svg, png, pdf (drawn by Graphviz's dot; need -o)", "FORMAT",
@@ -166,9 +171,9 @@ COMMANDS: tuple[Command, ...] = (
                        whole(1, 17, "the significant digits shown"), 6, "6"),
                 ASCII, WIDTH,
             )),
-    Command("gradcheck", "Each gradient beside its central finite-difference estimate (f(x + h) − f(x − h)) / 2h; "
-            "exit 1 when one disagrees.",
-            "bpcalc gradcheck examples/seed003_expression.yaml --eps 1e-6 --tol 1e-5", "bpcalc.commands.gradcheck:run",
+    Command("gradcheck", "Each gradient beside its finite-difference estimate. The central difference "
+            "(f(x + h) − f(x − h)) / 2h from the forward pass alone; exit 1 when one disagrees.",
+            "bpcalc gradcheck example:seed003_expression --eps 1e-6 --tol 1e-5", "bpcalc.commands.gradcheck:run",
             (FILE,), (
                 FORMAT,
                 Option(("--eps",), "eps", "the step h = ε·max(1, |x|) of the estimate", "ε",
@@ -180,8 +185,72 @@ COMMANDS: tuple[Command, ...] = (
                        whole(1, 17, "the significant digits shown"), 6, "6"),
                 ASCII, STANDALONE, WIDTH, LANG,
             )),
+    # --- a start, the shipped examples, the file forms' schema, and a course's variants ---
+    Command("init", "Write a starter problem file, every key explained. A network (--network 2-2-2: the "
+            "sizes of its layers) or an expression file (--expression); it runs as written.",
+            "bpcalc init net.yaml --network 2-3-1 --activation relu --loss mse --seed 7",
+            "bpcalc.commands.init:run",
+            (Argument("target", "FILE", "the file to write (default net.yaml, which bpcalc with no FILE uses); "
+                      "'-' prints it", required=False),), (
+                Option(("--network",), "network", "the sizes of the layers, inputs first: 2-2-2 (default), "
+                       "3-4-1, 2-3-3-2", "SIZES"),
+                Option(("--expression",), "expression", "an expression file (named lines over inputs and "
+                       "params) instead of a network", default=False),
+                Option(("--activation",), "activation", "the hidden layers' activation (default sigmoid)",
+                       "NAME"),
+                Option(("--output-activation",), "output_activation", "the output layer's activation "
+                       "(default: softmax for cross_entropy, sigmoid for bce, else as --activation)", "NAME"),
+                Option(("--loss",), "loss", "half_sse (default), sse, mse, bce or cross_entropy", "NAME"),
+                Option(("--seed",), "seed", "draw the weights and the sample at random from this seed "
+                       "(default: fixed numbers, seed 002's for 2-2-2)", "N",
+                       whole(0, None, "the seed the numbers are drawn from")),
+                Option(("--force",), "force", "write over FILE if it exists", default=False),
+            )),
+    Command("examples", "List the shipped examples, or print one. Each runs wherever a FILE goes as "
+            "example:NAME.", "bpcalc examples show seed003_expression", "bpcalc.commands.examples:run",
+            (Argument("show", "show", "print the example NAME (left out: the list of examples)", required=False),
+             Argument("name", "NAME", "an example's name, as the list shows it", required=False))),
+    Command("schema", "Print the JSON Schema of both file forms. Point an editor's YAML support at it to "
+            "complete keys and flag a misspelt one.", "bpcalc schema > bpcalc.schema.json",
+            "bpcalc.commands.schema:run", (), (
+                Option(("--variants",), "variants", "also allow a range {between: [low, high], decimals: N} "
+                       "where a number goes, as bpcalc variants' templates do", default=False),
+            )),
+    Command("variants", "Per-student variants of a problem, with sheets and answer keys. The numbers are "
+            "drawn from the ranges marked in FILE ({between: [low, high], decimals: N}); each variant gets its "
+            "problem file, a student sheet, an answer key and answers file; all of them a Moodle XML quiz.",
+            "bpcalc variants example:seed002_network --count 30 --seed 1 -o hw3", "bpcalc.commands.variants:run",
+            (FILE,), (
+                Option(("--count", "-n"), "count", "how many variants", "N",
+                       whole(1, 1000, "how many variants are made"), 30, "30"),
+                Option(("--seed",), "seed", "the seed they are drawn from: the same seed, the same files", "S",
+                       whole(0, None, "the seed the variants are drawn from"), 0, "0"),
+                Option(("--output", "-o"), "output", "the folder to write them to", "DIR", default="variants",
+                       shown_default="variants"),
+                Option(("--ask",), "ask", "the questions: loss, values, gradients, updated (each: every "
+                       "param, or every node for values), or one, gradients:w5", "WHAT[,WHAT…]", names,
+                       ["loss", "gradients", "updated"], "loss,gradients,updated"),
+                Option(("--places",), "places", "answers are asked to N decimal places", "N",
+                       whole(0, 12, "the decimal places answers are asked to"), 4, "4"),
+                Option(("--tol",), "tol", "the Moodle questions' tolerance (± this; default: one unit in the "
+                       "last asked place)", "X", positive("the tolerance of an answer", "0.001")),
+                Option(("--reject",), "reject", "redraw a variant that has any of these: dead_relu, saturated, "
+                       "zero (an asked answer that rounds to 0), or none", "RULE[,RULE…]", names,
+                       ["dead_relu", "saturated", "zero"], "dead_relu,saturated,zero"),
+                Option(("--saturation",), "saturation", "a sigmoid output within this of 0 or 1 (tanh: of ±1, "
+                       "halved) is saturated", "X", positive("how near 0 or 1 a saturated sigmoid is", "0.05"),
+                       0.05, "0.05"),
+                LANG,
+                Option(("--force",), "force", "write into DIR even if it holds files (its variants are "
+                       "replaced)", default=False),
+            )),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
+#: `bpcalc --round 2` is `bpcalc step --round 2` on the folder's problem file (firstrun.py)
+_STEP_FLAGS = frozenset(flag for o in BY_NAME["step"].options for flag in o.flags) - {"-h", "--help"}
+#: the order `bpcalc --help` lists the commands in: the order a student meets them
+HELP_ORDER = ("init", "examples", "forward", "grad", "step", "check", "explain", "graph", "gradcheck", "train",
+              "variants", "schema")
 
 
 # --- the fast start's parser ------------------------------------------------------------------------------
@@ -203,7 +272,15 @@ def parse(args: list[str]) -> Invocation | None:
     debug = False
     while i < len(args) and args[i] == "--debug":
         debug, i = True, i + 1
-    command = BY_NAME.get(args[i]) if i < len(args) else None
+    # `bpcalc` alone, or `bpcalc --round 2`: `step` on the folder's one problem file, or how to start
+    if i == len(args) or args[i] in _STEP_FLAGS:
+        from .firstrun import bare
+
+        named = bare()
+        if named is None:  # the shell asks for completions: the typer app answers
+            return None
+        args = [*args[:i], *named, *args[i:]]
+    command = BY_NAME.get(args[i])
     if command is None:
         return None
     values: dict[str, object] = {o.key: o.default for o in command.options}
@@ -236,11 +313,16 @@ def parse(args: list[str]) -> Invocation | None:
             value = following
         values[option.key] = option.convert(flag, value)
     wanted = command.arguments
-    if not wanted or len(positional) < len(wanted) or (len(positional) > len(wanted) and not wanted[-1].many):
+    many = bool(wanted) and wanted[-1].many
+    if len(positional) < sum(a.required for a in wanted) or (len(positional) > len(wanted) and not many):
         return None
     for k, argument in enumerate(wanted):
         if argument.many:
             values[argument.key] = positional[k:]
         else:
-            values[argument.key] = positional[k]
+            values[argument.key] = positional[k] if k < len(positional) else None
+    if FILE in wanted and values[FILE.key] is None:
+        from .firstrun import problem_here
+
+        values[FILE.key] = problem_here(command.name)
     return Invocation(command, values, debug)

@@ -10,9 +10,8 @@ from ..expr.tree import Expr, Num, name_positions, names_in
 from ..ops import USER
 from ..problem import Line, Problem
 from .common import check_keys, check_name, frozen_names, leaves, lr_and_round, number
+from .schema import EXPRESSION_KEYS
 from .yamldoc import Doc, Path
-
-EXPRESSION_KEYS = ("inputs", "params", "frozen", "define", "output", "lr", "round")
 
 
 def parse(source: str, span: Any = None) -> Expr:

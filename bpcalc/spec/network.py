@@ -11,12 +11,17 @@ from ..expr.tree import Bin, Call, Expr, Name, Neg, Num, to_text
 from ..ops import ACTIVATIONS, TABLE, lookup
 from ..problem import Line, Problem
 from .common import check_keys, check_name, frozen_names, leaves, lr_and_round, number
+from .schema import (
+    LAYER_KEYS,
+    LOSS_KEYS,
+    LOSSES,
+    NAMING_KEYS,
+    NETWORK_BLOCK_KEYS,
+    NETWORK_KEYS,
+    REDUCTIONS,
+    SAMPLE_KEYS,
+)
 from .yamldoc import Doc, Path
-
-NETWORK_KEYS = ("network", "params", "frozen", "sample", "samples", "reduction", "loss", "naming",
-                "lr", "round")
-LOSSES = ("half_sse", "sse", "mse", "bce", "cross_entropy")
-LAYER_KEYS = ("name", "activation", "weights", "bias")
 
 
 def _sum(terms: list[Expr]) -> Expr:
@@ -72,7 +77,7 @@ class _Lowering:
         if not isinstance(net, dict):
             raise self.fail("`network` must be a mapping with `inputs` and `layers`", ("network",),
                             "see examples/seed002_network.yaml")
-        check_keys(doc, ("network",), net, ("inputs", "layers"), "`network`")
+        check_keys(doc, ("network",), net, NETWORK_BLOCK_KEYS, "`network`")
         self.params = leaves(doc, data, "params", self.taken)
         for name in self.params:
             self.roles[name] = "param"
@@ -181,7 +186,7 @@ class _Lowering:
             return ("net", "out")
         if not isinstance(value, dict):
             raise self.fail("`naming` must be a mapping", ("naming",), "for example: naming: {pre: z, post: y}")
-        check_keys(self.doc, ("naming",), value, ("pre", "post"), "`naming`")
+        check_keys(self.doc, ("naming",), value, NAMING_KEYS, "`naming`")
         pre = check_name(self.doc, ("naming", "pre"), value.get("pre", "net"), "the prefix")
         post = check_name(self.doc, ("naming", "post"), value.get("post", "out"), "the prefix")
         return (pre, post)
@@ -321,7 +326,7 @@ class _Lowering:
         if isinstance(value, dict):
             if "kind" in value:
                 path = ("loss", "kind")
-            check_keys(self.doc, ("loss",), value, ("kind", "name"), "`loss`")
+            check_keys(self.doc, ("loss",), value, LOSS_KEYS, "`loss`")
             name = check_name(self.doc, ("loss", "name"), value.get("name", "loss"), "the loss name")
             value = value.get("kind", "half_sse")
         if value not in LOSSES:
@@ -352,7 +357,7 @@ class _Lowering:
 
     def reduction(self) -> str:
         value = self.data.get("reduction", "mean")
-        if value not in ("mean", "sum"):
+        if value not in REDUCTIONS:
             raise self.fail(f"unknown reduction {value!r}", ("reduction",), "reduction: mean or sum")
         return str(value)
 
@@ -373,7 +378,7 @@ class _Lowering:
         if not isinstance(sample, dict):
             raise self.fail("a sample must be a mapping with `inputs` and `targets`", spath,
                             "sample: {inputs: [0.05, 0.10], targets: [0.01, 0.99]}")
-        check_keys(self.doc, spath, sample, ("inputs", "targets"), "the sample")
+        check_keys(self.doc, spath, sample, SAMPLE_KEYS, "the sample")
         if key not in sample:
             raise self.fail(f"the sample has no `{key}`", spath,
                             f"give {len(names)} {what} value{'s' if len(names) != 1 else ''} ({', '.join(names)})")

@@ -103,6 +103,8 @@ def read_text(path: str) -> tuple[str, str]:
     import os
     import sys
 
+    if path.startswith("example:") and not os.path.exists(path):
+        return _shipped_example(path)
     if path == "-":
         data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
         shown = "<stdin>"
@@ -133,6 +135,13 @@ def read_text(path: str) -> tuple[str, str]:
         raise InputError("the file is not UTF-8 text", Span(shown, 1, 1),
                          f"save it as UTF-8 (byte {exc.start} is not valid UTF-8)") from None
     return text, shown
+
+
+def _shipped_example(name: str) -> tuple[str, str]:
+    """`example:NAME`: one of the examples shipped inside the package (`bpcalc examples`)."""
+    from ..shipped import read
+
+    return read(name)
 
 
 def parse_yaml(text: str, file: str) -> Doc:
