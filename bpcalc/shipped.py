@@ -4,7 +4,8 @@ wherever a FILE goes (`spec.yamldoc.read_text` reads it through `read`).
 
 A file's description is its first comment line after the `yaml-language-server` modeline; a
 problem file is one with a top-level `define:` or `network:` (other YAML there, such as a sample
-answers file, is shown but not listed as a problem).
+answers file, is shown but not listed as a problem).  `templates/` holds templates of `bpcalc
+variants`: problem files with ranges where numbers go, which only that command reads.
 """
 
 from __future__ import annotations
@@ -17,24 +18,30 @@ from .errors import InputError, Span, did_you_mean
 PREFIX = "example:"
 #: the folder of the shipped files (the repository's `examples/` is a link to it)
 FOLDER = Path(__file__).resolve().parent / "examples"
-#: the JSON Schema of both file forms, shipped beside the examples (`bpcalc schema` writes it)
+#: the JSON Schema of both file forms, shipped beside the examples (`bpcalc schema` writes it),
+#: and of `bpcalc variants`' templates (`bpcalc schema --variants`)
 SCHEMA_FILE = FOLDER / "bpcalc.schema.json"
+TEMPLATE_SCHEMA_FILE = FOLDER / "bpcalc-template.schema.json"
+TEMPLATES = "templates"
 
 _PROBLEM = re.compile(r"^(define|network)[ \t]*:", re.M)
 _MODELINE = "# yaml-language-server:"
 
 
-def modeline() -> str:
-    """The comment that points an editor's YAML support (yaml-language-server) at the schema this
+def modeline(schema: Path = SCHEMA_FILE) -> str:
+    """The comment that points an editor's YAML support (yaml-language-server) at a schema this
     bpcalc ships, wherever the package is installed."""
-    return f"{_MODELINE} $schema={SCHEMA_FILE.as_uri()}"
+    return f"{_MODELINE} $schema={schema.as_uri()}"
 
 
-def with_modeline(text: str) -> str:
+def with_modeline(text: str, name: str) -> str:
     """A shipped file's text as it is printed to be copied: its schema line naming the installed
-    schema (the file itself names its neighbour, bpcalc.schema.json)."""
+    schema (the file itself names it by a path relative to the file)."""
     head, newline, rest = text.partition("\n")
-    return modeline() + newline + rest if head.startswith(_MODELINE) else text
+    if not head.startswith(_MODELINE) or "$schema=" not in head:
+        return text
+    relative = head.split("$schema=", 1)[1].strip()
+    return modeline((path(name).parent / relative).resolve()) + newline + rest
 
 
 def looks_like_problem(text: str) -> bool:
@@ -43,13 +50,20 @@ def looks_like_problem(text: str) -> bool:
 
 
 def names(problems_only: bool = True) -> list[str]:
-    """Every shipped YAML file by name (its path under the folder, without `.yaml`), sorted."""
+    """The shipped problems by name (the path under the folder, without `.yaml`), sorted; with
+    `problems_only` False, every shipped YAML file, templates too."""
     found = []
-    for path in sorted(FOLDER.rglob("*.yaml")):
-        if problems_only and not looks_like_problem(path.read_text(encoding="utf-8")):
+    for file in sorted(FOLDER.rglob("*.yaml")):
+        name = file.relative_to(FOLDER).with_suffix("").as_posix()
+        if problems_only and (name.startswith(TEMPLATES + "/") or not looks_like_problem(file.read_text("utf-8"))):
             continue
-        found.append(path.relative_to(FOLDER).with_suffix("").as_posix())
+        found.append(name)
     return found
+
+
+def templates() -> list[str]:
+    """The shipped templates of `bpcalc variants`, by name (templates/…)."""
+    return [name for name in names(problems_only=False) if name.startswith(TEMPLATES + "/")]
 
 
 def path(name: str) -> Path:

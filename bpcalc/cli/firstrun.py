@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
-from .options import UsageError
+from ..errors import BpcalcError
 
 DEFAULT_FILE = "net.yaml"
 #: the command `bpcalc` runs when given none
@@ -60,9 +60,9 @@ def problem_here(command: str, bare: bool = False) -> str:
         return found[0]
     needs = "bpcalc needs a command and a problem FILE" if bare else f"bpcalc {command} needs a problem FILE"
     if not found:
-        raise UsageError(f"{needs}, and this folder has none", None, _WAYS_ON)
+        raise BpcalcError(f"{needs}, and this folder has none", None, _WAYS_ON)
     shown = ", ".join(printable(name) for name in found[:6]) + (", …" if len(found) > 6 else "")
-    raise UsageError(f"{needs}, and this folder has several: {shown}", None,
+    raise BpcalcError(f"{needs}, and this folder has several: {shown}", None,
                      f"name one: bpcalc {command} {printable(found[0])} (or call one {DEFAULT_FILE}: it is used "
                      "when no FILE is named)")
 

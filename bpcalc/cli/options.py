@@ -219,7 +219,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("variants", "Per-student variants of a problem, with sheets and answer keys. The numbers are "
             "drawn from the ranges marked in FILE ({between: [low, high], decimals: N}); each variant gets its "
             "problem file, a student sheet, an answer key and answers file; all of them a Moodle XML quiz.",
-            "bpcalc variants example:seed002_network --count 30 --seed 1 -o hw3", "bpcalc.commands.variants:run",
+            "bpcalc variants example:templates/seed002_homework --count 30 --seed 1 -o hw3",
+            "bpcalc.commands.variants:run",
             (FILE,), (
                 Option(("--count", "-n"), "count", "how many variants", "N",
                        whole(1, 1000, "how many variants are made"), 30, "30"),

@@ -10,11 +10,14 @@ from ..cli.options import Invocation
 def listing() -> str:
     from .. import shipped
 
-    every = shipped.names()
-    width = max(len(n) for n in every)
+    every, templates = shipped.names(), shipped.templates()
+    width = max(len(n) for n in every + templates)
     lines = ["The examples shipped with bpcalc. Run one: bpcalc step example:NAME",
              "Print one, to read or to start from: bpcalc examples show NAME > mine.yaml", ""]
     lines += [f"  {name.ljust(width)}  {shipped.describe(name)}" for name in every]
+    if templates:
+        lines += ["", "Templates of bpcalc variants (a range where a number goes):"]
+        lines += [f"  {name.ljust(width)}  {shipped.describe(name)}" for name in templates]
     return "\n".join(lines) + "\n"
 
 
@@ -36,5 +39,5 @@ def run(invocation: Invocation) -> int:
         raise UsageError("bpcalc examples show needs the NAME of an example", None,
                          "for example: bpcalc examples show seed002_network (bpcalc examples lists them)")
     text, _ = shipped.read(name)
-    sys.stdout.write(shipped.with_modeline(text))
+    sys.stdout.write(shipped.with_modeline(text, name))
     return 0

@@ -34,7 +34,9 @@ from ..trace.steps import (
     LossAfter,
     NodeGradient,
     PathSum,
+    Questions,
     Seed,
+    Statement,
     Step,
     Summary,
     Term,
@@ -595,5 +597,47 @@ def _gradcheck(step: GradCheck, p: Printer) -> tuple[list[Segment], list[Row]]:
 
 
 _STEPS.update({JacobianMatrix: _jacobian, GradCheck: _gradcheck})
+
+
+# --- a problem sheet and its answer key (bpcalc variants) ----------------------------------------------
+
+#: what a question asks for, by its kind (the answers file's keys)
+_ASKED = {"loss": "the loss", "values": "a value", "gradients": "a gradient", "updated": "after one SGD step"}
+
+
+def fixed_places(x: float, places: int) -> str:
+    """An answer as asked, to `places` decimal places, zeros kept (0.4470), rounded half up."""
+    from ..numbers import round_half_up
+
+    text = f"{abs(round_half_up(x, places)):.{places}f}"
+    return ("−" if x < 0 and text.strip("0.") else "") + text
+
+
+def _statement(step: Statement, p: Printer) -> tuple[list[Segment], list[Row]]:
+    rows: list[Row] = [Eq(p.name(name), [p.expr(formula)], "formula") for name, formula in step.lines]
+    return [p.tr("The computation")], rows
+
+
+def _questions(step: Questions, p: Printer) -> tuple[list[Segment], list[Row]]:
+    answered = all(q.answer is not None for q in step.items)
+    header: list[list[Segment]] = [[""], [p.tr("asked")], [""], [p.tr("answer")]]
+    body: list[list[list[Segment]]] = []
+    for i, q in enumerate(step.items, start=1):
+        quantity = p.partial(step.output, q.name) if q.kind == "gradients" else p.name(q.name)
+        row: list[list[Segment]] = [[f"{i}."], [p.tr(_ASKED[q.kind])], _cell(quantity)]
+        if answered and q.answer is not None:
+            row += [[fixed_places(q.answer, step.places)], _cell(p.num(q.answer))]
+        else:
+            row.append(["_" * 14])  # a line to write the answer on
+        body.append(row)
+    if answered:
+        header.append([p.tr("as computed")])
+        say = p.tr("Each answer to {n} decimal places, and as computed.", n=step.places)
+        return [p.tr("Answers")], [Say([say]), Table(header, body, "lllrr", [None, None, None, "value", "value"])]
+    say = p.tr("Give each answer to {n} decimal places.", n=step.places)
+    return [p.tr("Questions")], [Say([say]), Table(header, body, "llll")]
+
+
+_STEPS.update({Statement: _statement, Questions: _questions})
 
 __all__ = ["Eq", "Math", "Row", "Say", "Section", "Segment", "Step", "Table", "Term", "layout"]

@@ -142,6 +142,21 @@ ZH: dict[str, str] = {
     "Gradient check": "梯度检验",
     "before {k}": "第 {k} 次前",
     "after {k}": "第 {k} 次后",
+    # a problem sheet and its answer key (bpcalc variants)
+    "The computation": "计算过程",
+    "Questions": "问题",
+    "Answers": "答案",
+    "asked": "所求",
+    "answer": "答案",
+    "as computed": "精确值",
+    "the loss": "误差",
+    "a value": "节点的值",
+    "a gradient": "梯度",
+    "after one SGD step": "一步梯度下降更新后的值",
+    "Give each answer to {n} decimal places.": "每个答案保留 {n} 位小数。",
+    "Each answer to {n} decimal places, and as computed.": "每个答案保留 {n} 位小数，并列出精确计算值。",
+    "{name}, variant {k}": "{name}，第 {k} 套",
+    "{name}, variant {k}: answer key": "{name}，第 {k} 套：答案",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": {}, "zh": ZH}

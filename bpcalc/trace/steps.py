@@ -292,10 +292,33 @@ class GradCheck(NamedTuple):
                 **({"left_out": self.left_out} if self.left_out else {})}
 
 
+# --- a problem sheet and its answer key (bpcalc variants) ------------------------------------------------
+
+
+class Statement(NamedTuple):
+    """The computation a sheet sets: each line as name = formula, without its numbers."""
+
+    lines: tuple[tuple[str, Expr], ...]
+
+
+class Question(NamedTuple):
+    kind: str  # "loss", "values", "gradients" or "updated": the answers file's keys (SPEC §6)
+    name: str
+    answer: float | None = None  # None on a student's sheet
+
+
+class Questions(NamedTuple):
+    """What a sheet asks, answered in its key; answers to `places` decimal places."""
+
+    output: str
+    items: tuple[Question, ...]
+    places: int
+
+
 Step = (Given | Forward | Loss | Backward | ChainRule | SGD | LossAfter | DeltaBackward | Factored | Iteration
-        | Summary | JacobianMatrix | GradCheck)
+        | Summary | JacobianMatrix | GradCheck | Statement | Questions)
 STEP_KINDS: tuple[type, ...] = (Given, Forward, Loss, Backward, ChainRule, SGD, LossAfter, DeltaBackward, Factored,
-                                Iteration, Summary, JacobianMatrix, GradCheck)
+                                Iteration, Summary, JacobianMatrix, GradCheck, Statement, Questions)
 ENTRY_KINDS: tuple[type, ...] = (Seed, NodeGradient, PathSum, DeltaForm)
 
 
