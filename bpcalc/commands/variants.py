@@ -51,12 +51,13 @@ def _title(name: str, number: int, width: int, lang: str, key: bool) -> str:
 
 def _retitled(text: str, fmt: str, title: str) -> str:
     """A rendered document with its own title, not `bpcalc COMMAND FILE`."""
+    from ..render.markdown import _words as markdown_words
     from ..render.printers import latex_escape
 
     lines = text.split("\n")
     for i, line in enumerate(lines):
         if fmt == "markdown" and line.startswith("## bpcalc "):
-            lines[i] = f"## {title}"
+            lines[i] = f"## {markdown_words(title)}"
             break
         if fmt == "latex" and line.startswith(r"\section*{bpcalc "):
             lines[i] = rf"\section*{{{latex_escape(title)}}}"
