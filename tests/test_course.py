@@ -431,3 +431,34 @@ def test_each_commands_example_runs(folder, capsys, command):
         argv = argv[:argv.index(">")]
     code, out, err = run(capsys, *argv)
     assert code == 0, err
+
+
+# --- the README's quick start, as it is shown --------------------------------------------------------------
+
+
+def readme_block(after: str) -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return readme.split(f"$ {after}\n", 1)[1].split("```", 1)[0]
+
+
+@pytest.mark.parametrize("command", [
+    "bpcalc step net.yaml --only w5 --digits 6",
+    "bpcalc examples",
+    "bpcalc variants example:templates/seed002_homework --count 30 --seed 1 -o hw",
+])
+def test_the_readme_shows_what_the_quick_start_prints(folder, capsys, monkeypatch, command):
+    monkeypatch.setenv("COLUMNS", "80")
+    assert run(capsys, "init")[0] == 0
+    code, out, err = run(capsys, *shlex.split(command)[1:])
+    assert code == 0, err
+    assert out == readme_block(command)
+
+
+def test_the_readme_quick_start_runs_in_an_empty_folder(folder, capsys):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Quick start", 1)[1].split("```\n", 2)[1]
+    lines = [line.split("#")[0].split() for line in block.splitlines() if line.startswith("bpcalc ")]
+    assert [words[1] for words in lines] == ["init", "grad", "step", "check"]
+    for words in lines[:3]:  # check: its own tests
+        code, _, err = run(capsys, *words[1:])
+        assert code == 0, (words, err)
