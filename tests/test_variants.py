@@ -186,6 +186,34 @@ def test_the_latex_sheet_and_key_compile(kit, tmp_path):
             assert "variant 02" in text
 
 
+@pytest.mark.parametrize("fmt", ["text", "rich", "markdown", "latex", "html", "json"])
+def test_the_sheet_and_the_key_render_in_every_format(fmt):
+    """A sheet's steps (given, the computation, the questions) and a key's (the answers first) in
+    every renderer: the numbers and each question are there, the key's answers too."""
+    from bpcalc.course import kit as course
+    from bpcalc.course.template import read_template
+    from bpcalc.render import Options, render
+
+    made = course.make(read_template(str(TEMPLATE)), course.Settings(size=1, seed=2))
+    variant = made.variants[0]
+    w1 = variant.problem.params["w1"]
+    loss = variant.questions[0].answer
+    for trace, answered in ((course.sheet(variant, 4), False), (course.key(variant, 4), True)):
+        out = render(trace, fmt, Options(standalone=fmt in ("latex", "html")))
+        if fmt == "json":  # the solution as data: the same numbers
+            assert json_loss(out) == loss
+            continue
+        assert f"{abs(w1):g}" in out
+        assert ("Answers" if answered else "Questions") in out and "after one SGD step" in out
+        assert (f"{loss:.4f}" in out) == answered  # the sheet never shows an answer
+
+
+def json_loss(text: str) -> float:
+    import json
+
+    return json.loads(text)["loss"]
+
+
 # --- the Moodle quiz ------------------------------------------------------------------------------------
 
 

@@ -218,7 +218,8 @@ COMMANDS: tuple[Command, ...] = (
             )),
     Command("variants", "Per-student variants of a problem, with sheets and answer keys. The numbers are "
             "drawn from the ranges marked in FILE ({between: [low, high], decimals: N}); each variant gets its "
-            "problem file, a student sheet, an answer key and answers file; all of them a Moodle XML quiz.",
+            "problem file, a student sheet, an answer key and an answers file, and all of them together a Moodle "
+            "XML quiz.",
             "bpcalc variants example:templates/seed002_homework --count 30 --seed 1 -o hw",
             "bpcalc.commands.variants:run",
             (FILE,), (
