@@ -407,8 +407,8 @@ def test_each_commands_help_has_its_purpose_and_its_example_on_one_line(capsys, 
     lines = out.splitlines()
     assert lines[0].startswith(f"Usage: bpcalc {command.name} [OPTIONS]")
     assert "{" not in lines[0] and "<str>" not in out
-    if options.FILE in command.arguments:
-        assert lines[0].endswith("[FILE]")
+    if options.FILE in command.arguments:  # [FILE] where it may be left out (check: before ANSWERS…)
+        assert (" [FILE]" if options.leavable(command, options.FILE) else " FILE ") in lines[0] + " "
     assert lines[2] == "  " + command.help.partition(". ")[0].rstrip(".") + "."
     assert f"  Example:\n    {command.example}\n" in out
     assert len(command.example) <= 76
@@ -430,7 +430,9 @@ def test_each_commands_example_runs(folder, capsys, command):
     if ">" in argv:  # a shell redirection
         argv = argv[:argv.index(">")]
     code, out, err = run(capsys, *argv)
-    assert code == 0, err
+    # check's example grades a sample sheet with wrong answers in it: exit 1 says so (SPEC §8)
+    assert code == (1 if command.name == "check" else 0), err
+    assert (out or os.listdir(folder)) and "error" not in err  # printed, or written to a file
 
 
 # --- the README's quick start, as it is shown --------------------------------------------------------------

@@ -21,7 +21,19 @@ from bpcalc.render.printers import AsciiPrinter, LatexPrinter, Printer
 from bpcalc.symbolic import evaluate
 from bpcalc.trace import ENTRY_KINDS, STEP_KINDS, build
 from bpcalc.trace.builder import iterations
-from bpcalc.trace.steps import Backward, Forward, GradCheck, JacobianMatrix, Loss, Questions, Statement
+from bpcalc.trace.steps import (
+    Backward,
+    ClassGrading,
+    ErrorSplit,
+    Forward,
+    GradCheck,
+    Grading,
+    JacobianMatrix,
+    Loss,
+    Part,
+    Questions,
+    Statement,
+)
 
 from helpers import rendered
 
@@ -126,9 +138,10 @@ def test_every_step_kind_rendered(fmt):
     sol2 = bpcalc.solve(nxt, step=True)
     trace = iterations([build(sol, "step", max_paths=2), build(sol2, "step", notation="delta")], [sol, sol2])
     kinds = {type(s) for s in trace.steps} | {type(e) for s in trace.steps for e in getattr(s, "entries", ())}
-    # a Jacobian and a gradient check belong to other traces: test_jacobian.py and test_gradcheck.py
-    # render those in every format; a problem sheet and its key, test_variants.py
-    others = {JacobianMatrix, GradCheck, Statement, Questions}
+    # a Jacobian, a gradient check, a check of answers, the error split and a problem sheet with its key
+    # belong to other traces: test_jacobian.py, test_gradcheck.py, test_check.py and test_variants.py
+    # render those in every format
+    others = {JacobianMatrix, GradCheck, Grading, ClassGrading, Part, ErrorSplit, Statement, Questions}
     assert kinds == (set(STEP_KINDS) - others) | set(ENTRY_KINDS), "the fixture must hold every kind"
     out = ANSI.sub("", render(trace, fmt, Options(standalone=fmt in ("latex", "html"), width=120)))
     out = out.replace(r"$\delta$", "δ")

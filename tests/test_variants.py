@@ -214,6 +214,20 @@ def json_loss(text: str) -> float:
     return json.loads(text)["loss"]
 
 
+def test_check_takes_a_variants_answers_file_as_it_is(kit, capsys):
+    import json
+
+    folder = variant_folders(kit)[2]
+    code, out, err = run(capsys, "check", str(folder / "problem.yaml"), str(folder / "answers.yaml"),
+                         "--format", "json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["right"] == 17 and report["wrong"] == 0
+    other = variant_folders(kit)[3] / "answers.yaml"  # another variant's key: wrong for this one
+    code, out, _ = run(capsys, "check", str(folder / "problem.yaml"), str(other), "--format", "json")
+    assert code == 1 and json.loads(out)["wrong"] > 0
+
+
 # --- the Moodle quiz ------------------------------------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ from typer.core import TyperArgument
 from .. import __version__
 from .execute import execute
 from .exits import Exit, guarded
-from .options import BY_NAME, COMMANDS, FILE, HELP_ORDER, Command, Invocation
+from .options import BY_NAME, COMMANDS, FILE, HELP_ORDER, Command, Invocation, leavable
 
 
 class _PlainArgument(TyperArgument):
@@ -79,15 +79,14 @@ def _function(command: Command, debug: bool) -> Any:
     """A function typer can read: one parameter per argument and option of the table."""
     parameters = []
     for argument in command.arguments:
+        # left out: None (a list argument: []), when it may be (options.leavable)
+        optional = leavable(command, argument)
         kind: Any = list[str] if argument.many else str
         info = typer.Argument(help=argument.help, metavar=argument.metavar, show_default=False)
-        if argument.required:
-            parameters.append(inspect.Parameter(argument.key, inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                                annotation=Annotated[kind, info]))
-        else:
-            parameters.append(inspect.Parameter(argument.key, inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                                annotation=Annotated[Optional[kind], info],  # noqa: UP045
-                                                default=None))
+        parameters.append(inspect.Parameter(argument.key, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                            annotation=Annotated[Optional[kind] if optional else kind,  # noqa: UP045
+                                                                 info],
+                                            default=None if optional else inspect.Parameter.empty))
     for option in command.options:
         if option.metavar is None:
             info = typer.Option(*option.flags, help=option.help)

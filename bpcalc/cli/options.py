@@ -89,7 +89,7 @@ class Argument(NamedTuple):
     metavar: str
     help: str
     many: bool = False  # one or more (check's answer files)
-    required: bool = True  # FILE is not: left out, it is the folder's one problem file (firstrun.py)
+    optional: bool = False  # may be left out (when every argument after it may be too; see leavable)
 
 
 class Command(NamedTuple):
@@ -131,13 +131,20 @@ STEPS = Option(("--steps",), "steps", "N complete worked iterations, each from t
 OUTPUT = Option(("--output", "-o"), "output", "write the problem with the updated params to this file "
                 "(comments and key order kept)", "FILE")
 
+FORMAT_NO_JSON = Option(("--format", "-f"), "format", "rich (default on a terminal), text (default when piped), "
+                        "markdown, latex or html", "FORMAT",
+                        choice(tuple(f for f in FORMATS if f != "json"), {"md": "markdown", "tex": "latex"}))
+#: left out (as the last argument), FILE is the one problem file in the current folder (firstrun.py)
 FILE = Argument("file", "FILE", "the problem, a YAML file: '-' reads standard input, example:NAME a shipped "
-                "example (bpcalc examples); left out, the one problem file in this folder", required=False)
+                "example (bpcalc examples); left out, the one problem file in this folder", optional=True)
 SOLUTION_OPTIONS = (FORMAT, ROUND, DIGITS, LR, ONLY, MAX_PATHS, ASCII, STANDALONE, WIDTH, NOTATION, DELTA_SIGN,
                     LANG)
 
 #: `graph --format`: a terminal drawing, Graphviz's source, or an image Graphviz draws
 GRAPH_FORMATS = ("text", "rich", "dot", "svg", "png", "pdf")
+
+#: `check --format`: the report's formats, and a gradebook
+CHECK_FORMATS = (*(f for f in FORMATS), "csv")
 
 COMMANDS: tuple[Command, ...] = (
     Command("forward", "The forward pass and the loss, step by step. Every node's value as formula = numbers "
@@ -185,13 +192,44 @@ COMMANDS: tuple[Command, ...] = (
                        whole(1, 17, "the significant digits shown"), 6, "6"),
                 ASCII, STANDALONE, WIDTH, LANG,
             )),
+    # --- homework: answers checked, one gradient explained ---
+    Command("check", "A student's answers checked against the worked solution. Each is marked right, wrong or "
+            "follow-on (right from the student's own earlier numbers), every wrong one with the common mistakes "
+            "that give it, the first wrong step, and the worked lines of each.  Several files, or a folder, grade "
+            "a class.",
+            "bpcalc check example:seed002_network example:answers/seed002_student",
+            "bpcalc.commands.check:run",
+            (FILE, Argument("answers", "ANSWERS", "the answers: YAML or JSON files, or folders of them "
+                            "(`gradients: {w5: 0.0822}` or `∂E/∂w5: 0.0822`; see the README)", many=True)), (
+                Option(("--format", "-f"), "format", "rich (default on a terminal), text (default when piped), "
+                       "markdown, latex, json, html, or csv (a gradebook row per file)", "FORMAT",
+                       choice(CHECK_FORMATS, {"md": "markdown", "tex": "latex"})),
+                Option(("--tol",), "tol", "an answer is right within this absolute difference (instead of the "
+                       "precision it is written with)", "X", positive("the absolute tolerance", "1e-4")),
+                Option(("--rel",), "rel", "an answer is right within this share of the computed value", "X",
+                       positive("the relative tolerance", "1e-3")),
+                ROUND, LR, MAX_PATHS,
+                Option(("--digits",), "digits", "significant digits of the computed values shown", "N",
+                       whole(1, 17, "the significant digits shown"), 9, "9"),
+                ASCII, STANDALONE, WIDTH, LANG,
+            )),
+    Command("explain", "Everything about one gradient. Every path from the output to NAME as a product of named "
+            "factors with their numbers, and their sum; for a network's param also the δ form and seed 002's "
+            "factored derivation.  --split: seed 003's proportional error split beside the true gradient.",
+            "bpcalc explain example:seed002_network w1", "bpcalc.commands.explain:run",
+            (FILE, Argument("name", "NAME", "the param, input or line whose gradient to explain", optional=True)), (
+                FORMAT_NO_JSON,
+                Option(("--split",), "split", "a network's hidden neurons: the error shared out in proportion to the "
+                       "weights (seed 003's picture) beside the true back-propagated gradient", default=False),
+                ROUND, MAX_PATHS, DIGITS, DELTA_SIGN, ASCII, STANDALONE, WIDTH, LANG,
+            )),
     # --- a start, the shipped examples, the file forms' schema, and a course's variants ---
     Command("init", "Write a starter problem file, every key explained. A network (--network 2-2-2: the "
             "sizes of its layers) or an expression file (--expression); it runs as written.",
             "bpcalc init net.yaml --network 2-3-1 --activation relu --loss mse --seed 7",
             "bpcalc.commands.init:run",
             (Argument("target", "FILE", "the file to write (default net.yaml, which bpcalc with no FILE uses); "
-                      "'-' prints it", required=False),), (
+                      "'-' prints it", optional=True),), (
                 Option(("--network",), "network", "the sizes of the layers, inputs first: 2-2-2 (default), "
                        "3-4-1, 2-3-3-2", "SIZES"),
                 Option(("--expression",), "expression", "an expression file (named lines over inputs and "
@@ -208,8 +246,8 @@ COMMANDS: tuple[Command, ...] = (
             )),
     Command("examples", "List the shipped examples, or print one. Each runs wherever a FILE goes as "
             "example:NAME.", "bpcalc examples show seed003_expression", "bpcalc.commands.examples:run",
-            (Argument("show", "show", "print the example NAME (left out: the list of examples)", required=False),
-             Argument("name", "NAME", "an example's name, as the list shows it", required=False))),
+            (Argument("show", "show", "print the example NAME (left out: the list of examples)", optional=True),
+             Argument("name", "NAME", "an example's name, as the list shows it", optional=True))),
     Command("schema", "Print the JSON Schema of both file forms. Point an editor's YAML support at it to "
             "complete keys and flag a misspelt one.", "bpcalc schema > bpcalc.schema.json",
             "bpcalc.commands.schema:run", (), (
@@ -253,6 +291,13 @@ _STEP_FLAGS = frozenset(flag for o in BY_NAME["step"].options for flag in o.flag
 #: the order `bpcalc --help` lists the commands in: the order a student meets them
 HELP_ORDER = ("init", "examples", "forward", "grad", "step", "check", "explain", "graph", "gradcheck", "train",
               "variants", "schema")
+
+
+def leavable(command: Command, argument: Argument) -> bool:
+    """Whether an argument may be left out: an optional one, with only optional ones after it
+    (`check FILE ANSWERS…` needs its FILE; `step` takes the folder's own)."""
+    after = command.arguments[command.arguments.index(argument):]
+    return all(a.optional for a in after)
 
 
 # --- the fast start's parser ------------------------------------------------------------------------------
@@ -316,7 +361,7 @@ def parse(args: list[str]) -> Invocation | None:
         values[option.key] = option.convert(flag, value)
     wanted = command.arguments
     many = bool(wanted) and wanted[-1].many
-    if len(positional) < sum(a.required for a in wanted) or (len(positional) > len(wanted) and not many):
+    if len(positional) < sum(not leavable(command, a) for a in wanted) or (len(positional) > len(wanted) and not many):
         return None
     for k, argument in enumerate(wanted):
         if argument.many:

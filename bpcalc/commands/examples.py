@@ -18,6 +18,9 @@ def listing() -> str:
     if templates:
         lines += ["", "Templates of bpcalc variants (a range where a number goes):"]
         lines += [f"  {name.ljust(width)}  {shipped.describe(name)}" for name in templates]
+    others = [n for n in shipped.names(problems_only=False) if n not in every and n not in templates]
+    if others:  # answers files: bpcalc check FILE example:answers/…
+        lines += ["", "Other files (bpcalc examples show NAME): " + ", ".join(others)]
     return "\n".join(lines) + "\n"
 
 

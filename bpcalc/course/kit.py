@@ -26,7 +26,7 @@ from ..engine import Solution, solve
 from ..errors import InputError, MathError, did_you_mean
 from ..expr.tree import Call
 from ..problem import Problem
-from ..trace.steps import Question, Questions, Statement, Trace
+from ..trace.steps import Asked, Questions, Statement, Trace
 from .template import Template
 
 RULES = ("dead_relu", "saturated", "zero")
@@ -52,7 +52,7 @@ class Variant(NamedTuple):
     numbers: tuple[str, ...]  # the number drawn for each of the template's ranges
     problem: Problem
     solution: Solution
-    questions: tuple[Question, ...]  # answered
+    questions: tuple[Asked, ...]  # answered
     draws: int  # how many draws it took
 
 
@@ -114,7 +114,7 @@ def answer(solution: Solution, kind: str, name: str) -> float:
 # --- which draws are interesting -----------------------------------------------------------------------
 
 
-def uninteresting(solution: Solution, questions: tuple[Question, ...], settings: Settings) -> tuple[str, str] | None:
+def uninteresting(solution: Solution, questions: tuple[Asked, ...], settings: Settings) -> tuple[str, str] | None:
     """(the rule, why) when the variant breaks a rule the settings reject; else None."""
     s = settings.saturation
     for line in solution.problem.lines:
@@ -174,7 +174,7 @@ def make(template: Template, settings: Settings) -> Kit:
                 rejected["math"] += 1
                 last = f"it cannot be computed: {err.message}"
                 continue
-            questions = tuple(Question(kind, name, answer(solution, kind, name)) for kind, name in wanted)
+            questions = tuple(Asked(kind, name, answer(solution, kind, name)) for kind, name in wanted)
             verdict = uninteresting(solution, questions, settings)
             if verdict is not None:
                 rejected[verdict[0]] += 1
@@ -201,7 +201,7 @@ def worked(variant: Variant) -> Trace:
     return build(variant.solution, command)
 
 
-def sheet(variant: Variant, places: int, questions: tuple[Question, ...] | None = None) -> Trace:
+def sheet(variant: Variant, places: int, questions: tuple[Asked, ...] | None = None) -> Trace:
     """A student's sheet: the given numbers, the computation, the questions (no answers)."""
     solved = worked(variant)
     lines = tuple((line.name, line.expr) for line in variant.problem.lines)

@@ -8,10 +8,14 @@ from typing import Any
 
 from ..expr.tree import to_text
 from ..trace.data import Trace
+from ..trace.steps import ClassGrading, Grading
 from . import Options
 
 
 def as_data(trace: Trace) -> dict[str, Any]:
+    for step in trace.steps:  # a check of answers: the report is the whole of the data
+        if isinstance(step, (Grading, ClassGrading)):
+            return {"file": trace.file, **step.as_data()}
     r = trace.result
     data: dict[str, Any] = {"output": r.output, "loss": r.loss, "values": r.values}
     if r.gradients is not None:
