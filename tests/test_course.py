@@ -342,6 +342,13 @@ def test_the_one_problem_file_here_is_used_and_said(folder, capsys, args):
         assert out == run(capsys, "step", "hw.yaml", "--lr", "0.5", "--format", "json")[1]
 
 
+def test_a_command_that_needs_more_than_file_says_what_it_needs(folder, capsys):
+    shutil.copy(EXAMPLES / "seed003_expression.yaml", folder / "hw.yaml")
+    code, out, err = run(capsys, "check")
+    assert code == 2 and out == "" and "bpcalc check needs FILE and ANSWERS" in err
+    assert "for example: bpcalc check example:seed002_network" in err and "Missing argument" not in err
+
+
 def test_bpcalc_alone_runs_step_on_the_problem_file_here(folder, capsys):
     shutil.copy(EXAMPLES / "seed003_expression.yaml", folder / "hw.yaml")
     code, out, err = run(capsys)

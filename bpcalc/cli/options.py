@@ -361,6 +361,9 @@ def parse(args: list[str]) -> Invocation | None:
         values[option.key] = option.convert(flag, value)
     wanted = command.arguments
     many = bool(wanted) and wanted[-1].many
+    if not positional and FILE in wanted and not leavable(command, FILE):  # `bpcalc check` alone
+        raise UsageError(f"bpcalc {command.name} needs " + " and ".join(a.metavar for a in wanted), None,
+                         f"for example: {command.example}")
     if len(positional) < sum(not leavable(command, a) for a in wanted) or (len(positional) > len(wanted) and not many):
         return None
     for k, argument in enumerate(wanted):
