@@ -86,7 +86,29 @@ class Table:
     kinds: list[str | None] = field(default_factory=list)  # per column: value, gradient, … (colour)
 
 
-Row = Eq | Say | Table
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """A matrix or a vector, its entries already written by the printer (a stretch left out of a
+    large one as the printer's ⋯ and ⋮)."""
+
+    rows: tuple[tuple[str, ...], ...]
+
+
+Piece = str | Grid  # math already written, or a matrix
+
+
+@dataclass(slots=True)
+class MatrixEq:
+    """`lhs = part = part …` where a part is a run of pieces, some of them matrices: the matrix
+    form's `z = W a + b = [..][..] + [..] = [..]`.  Each renderer draws the matrices its way."""
+
+    lhs: str
+    parts: list[list[Piece]]
+    kind: str
+    note: list[Segment] = field(default_factory=list)
+
+
+Row = Eq | Say | Table | MatrixEq
 
 
 @dataclass(slots=True)
@@ -840,4 +862,5 @@ def _questions(step: Questions, p: Printer) -> tuple[list[Segment], list[Row]]:
 
 _STEPS.update({Statement: _statement, Questions: _questions})
 
-__all__ = ["Eq", "Math", "Row", "Say", "Section", "Segment", "Step", "Table", "Term", "layout"]
+__all__ = ["Eq", "Grid", "Math", "MatrixEq", "Piece", "Row", "Say", "Section", "Segment", "Step", "Table", "Term",
+           "layout"]

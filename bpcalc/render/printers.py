@@ -93,6 +93,16 @@ class Printer:
         self.lang = lang
         self.depth = 0  # how deep inside the formula being printed: breaks only near the top
 
+    ellipsis_row = "⋯"  # an elided stretch of a matrix's row
+    ellipsis_column = "⋮"  # … of its column
+    hadamard = " ⊙ "
+    transpose = "ᵀ"
+
+    def matrix(self, rows: tuple[tuple[str, ...], ...]) -> str:
+        """A matrix inline, where a format writes it in one piece of markup (LaTeX, MathML); the
+        text renderer draws it over several lines instead."""
+        return "[" + "; ".join("  ".join(row) for row in rows) + "]"
+
     def tr(self, msgid: str, **params: object) -> str:
         """A heading or sentence in this printer's language (render/words.py)."""
         from .words import translate
@@ -321,6 +331,10 @@ class AsciiPrinter(Printer):
     le = "<="
     theta = "theta"
     delta_symbol = "delta"
+    ellipsis_row = "..."
+    ellipsis_column = ":"
+    hadamard = " (*) "
+    transpose = "^T"
 
     def times_between(self, a: Expr, b: Expr, b_wrapped: bool, numeric: bool) -> str:
         return self.times if numeric else self.dot
@@ -360,6 +374,13 @@ class LatexPrinter(Printer):
     le = r"\le"
     theta = r"\theta"
     frac_division = True
+    ellipsis_row = r"\cdots"
+    ellipsis_column = r"\vdots"
+    hadamard = r" \odot "
+    transpose = r"^{\mathsf{T}}"
+
+    def matrix(self, rows: tuple[tuple[str, ...], ...]) -> str:
+        return r"\begin{bmatrix}" + r" \\ ".join(" & ".join(row) for row in rows) + r"\end{bmatrix}"
 
     def num(self, x: float) -> str:
         s = format_number(x, self.digits)
@@ -452,6 +473,14 @@ class MathMLPrinter(Printer):
     theta = "<mi>θ</mi>"
     comma = "<mo>,</mo>"
     frac_division = True
+    ellipsis_row = "<mo>⋯</mo>"
+    ellipsis_column = "<mo>⋮</mo>"
+    hadamard = '<mo form="infix">⊙</mo>'
+    transpose = "<mi>T</mi>"
+
+    def matrix(self, rows: tuple[tuple[str, ...], ...]) -> str:
+        body = "".join("<mtr>" + "".join(f"<mtd>{cell}</mtd>" for cell in row) + "</mtr>" for row in rows)
+        return f"<mrow><mo>[</mo><mtable>{body}</mtable><mo>]</mo></mrow>"
 
     def num(self, x: float) -> str:
         digits = format_number(x, self.digits)
