@@ -9,13 +9,20 @@ without one is a KeyError, and tests check every kind is covered.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..expr.tree import Bin, Expr, Name, Num
+from ..expr.tree import Bin, Call, Expr, Name, Num
 from ..ops import lookup
 from ..trace.steps import (
     SGD,
+    Adam,
+    Curve,
+    History,
+    Momentum,
+    Trained,
+    Training,
     Backward,
     Case,
     ChainRule,
@@ -33,7 +40,7 @@ from ..trace.steps import (
     Term,
     Trace,
 )
-from .printers import Printer
+from .printers import LatexPrinter, Printer, bars, moment_name, optimiser_symbol
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +185,155 @@ _STEPS: dict[type, Callable[..., tuple[list[Segment], list[Row]]]] = {
     Given: _given, Forward: _forward, Loss: _loss, Backward: _backward, ChainRule: _chain,
     SGD: _sgd, LossAfter: _loss_after,
 }
+
+
+# --- momentum and Adam updates, and the report of `bpcalc train` ------------------------------------------
+
+
+def _symbolic(p: Printer, e: Expr, written: dict[str, str]) -> str:
+    """A formula over stand-in names, each then replaced by how `p` writes it (μ, ∂L/∂w1, …), so
+    the printer's own rules place the parentheses, fractions and powers."""
+    out = p.expr(e)
+    for token in sorted(written, key=len, reverse=True):  # zzmh before zzm
+        out = out.replace(p.name(token), written[token])
+    return out
+
+
+def _momentum(step: Momentum, p: Printer) -> tuple[list[Segment], list[Row]]:
+    mu, arrow = optimiser_symbol(p, "mu"), p.arrow
+    rule = (f"v {arrow} {mu}{p.dot}v + {p.fraction(p.name(step.output), p.theta)},  "
+            f"{p.theta} {arrow} {p.theta} {p.minus} {p.eta}{p.dot}v")
+    rows: list[Row] = [Say([Math(f"{mu} = {p.num(step.momentum)}"), "; each velocity v starts at 0"])]
+    v, g, th, eta, m = Name("zzv"), Name("zzg"), Name("zzth"), Name("zzeta"), Name("zzmu")
+    for u in step.updates:
+        written = {"zzv": moment_name(p, "v", u.name), "zzg": p.partial(step.output, u.name),
+                   "zzth": p.name(u.name), "zzeta": p.eta, "zzmu": mu}
+        velocity = _symbolic(p, Bin("+", Bin("*", m, v), g), written)
+        numbers = p.expr(Bin("+", Bin("*", Num(step.momentum), Num(u.velocity_before)), Num(u.gradient)), numeric=True)
+        rows.append(Eq(written["zzv"], [velocity, numbers, p.num(u.velocity)], "update", relation=arrow))
+        theta = _symbolic(p, Bin("-", th, Bin("*", eta, v)), written)
+        numbers = p.expr(Bin("-", Num(u.old), Bin("*", Num(step.lr), Num(u.velocity))), numeric=True)
+        rows.append(Eq(written["zzth"], [theta, numbers, p.num(u.new)], "update", relation=arrow))
+    if len(rows) == 1:
+        rows.append(Say(["(no trainable parameters)"]))
+    return ["Momentum update  ", Math(rule)], rows
+
+
+def _adam(step: Adam, p: Printer) -> tuple[list[Segment], list[Row]]:
+    b1, b2, eps = (optimiser_symbol(p, k) for k in ("beta1", "beta2", "eps"))
+    arrow = p.arrow
+    m, v, g, gp, th = Name("zzm"), Name("zzv"), Name("zzg"), Name("zzgp"), Name("zzth")
+    mh, vh, eta, t, one = Name("zzmh"), Name("zzvh"), Name("zzeta"), Name("zzt"), Num(1.0)
+    sb1, sb2, se = Name("zzba"), Name("zzbb"), Name("zzeps")
+    common = {"zzba": b1, "zzbb": b2, "zzeps": eps, "zzeta": p.eta, "zzt": "t"}
+    update = Bin("-", th, Bin("/", Bin("*", eta, mh), Bin("+", Call("sqrt", (vh,)), se)))
+    rule = f"{p.theta} {arrow} " + _symbolic(p, update, {**common, "zzth": p.theta, "zzmh": _bare_hat(p, "m"),
+                                                          "zzvh": _bare_hat(p, "v")})
+    say: list[Segment] = [Math(f"t = {step.t}"), "; ", Math(f"{b1} = {p.num(step.beta1)}"), ", ",
+                          Math(f"{b2} = {p.num(step.beta2)}"), ", ", Math(f"{eps} = {p.num(step.eps)}"),
+                          "; the moments m and v start at 0"]
+    rows: list[Row] = [Say(say)]
+    for u in step.updates:
+        written = {**common, "zzm": moment_name(p, "m", u.name), "zzv": moment_name(p, "v", u.name),
+                   "zzg": p.partial(step.output, u.name), "zzgp": p.paren(p.partial(step.output, u.name)),
+                   "zzth": p.name(u.name), "zzmh": moment_name(p, "m", u.name, hat=True),
+                   "zzvh": moment_name(p, "v", u.name, hat=True)}
+        lines = [
+            ("zzm", Bin("+", Bin("*", sb1, m), Bin("*", Bin("-", one, sb1), g)),
+             Bin("+", Bin("*", Num(step.beta1), Num(u.m_before)), Bin("*", Num(1 - step.beta1), Num(u.gradient))),
+             u.m, arrow),
+            ("zzv", Bin("+", Bin("*", sb2, v), Bin("*", Bin("-", one, sb2), Bin("**", gp, Num(2.0)))),
+             Bin("+", Bin("*", Num(step.beta2), Num(u.v_before)),
+                 Bin("*", Num(1 - step.beta2), Bin("**", Num(u.gradient), Num(2.0)))), u.v, arrow),
+            ("zzmh", Bin("/", m, Bin("-", one, Bin("**", sb1, t))),
+             Bin("/", Num(u.m), Bin("-", one, Bin("**", Num(step.beta1), Num(float(step.t))))), u.m_hat, "="),
+            ("zzvh", Bin("/", v, Bin("-", one, Bin("**", sb2, t))),
+             Bin("/", Num(u.v), Bin("-", one, Bin("**", Num(step.beta2), Num(float(step.t))))), u.v_hat, "="),
+            ("zzth", update, Bin("-", Num(u.old), Bin("/", Bin("*", Num(step.lr), Num(u.m_hat)),
+                                                       Bin("+", Call("sqrt", (Num(u.v_hat),)), Num(step.eps)))),
+             u.new, arrow),
+        ]
+        for lhs, formula, numbers, value, relation in lines:
+            rows.append(Eq(written[lhs], [_symbolic(p, formula, written), p.expr(numbers, numeric=True),
+                                          p.num(value)], "update", relation=relation))
+    if len(rows) == 1:
+        rows.append(Say(["(no trainable parameters)"]))
+    return ["Adam update  ", Math(rule)], rows
+
+
+def _bare_hat(p: Printer, moment: str) -> str:
+    """m̂ alone (the rule in the title, which is about any param)."""
+    if isinstance(p, LatexPrinter):
+        return optimiser_symbol(p, "hat").format(moment)
+    return p.name(optimiser_symbol(p, "hat").format(moment))
+
+
+def _training(step: Training, p: Printer) -> tuple[list[Segment], list[Row]]:
+    engine = ("dense (numpy: the layers as matrices, all samples at once)" if step.engine == "dense"
+              else "scalar (the named graph of the worked solutions)")
+    settings = ", ".join(f"{optimiser_symbol(p, k) if k != 'momentum' else optimiser_symbol(p, 'mu')} = "
+                         f"{p.num(v)}" for k, v in step.settings)
+    rows: list[Row] = [Say([f"engine: {engine}"]),
+                       Say([f"optimizer: {step.optimizer}" + (" (" if settings else ""), *([Math(settings), ")"]
+                                                                                     if settings else []),
+                            ", learning rate ", Math(f"{p.eta} = {p.num(step.lr)}")])]
+    if step.batch_size >= step.samples:
+        each = f"all {step.samples:,} samples" if step.samples > 1 else "the one computation"
+        rows.append(Say([f"{step.done:,} full-batch steps ({each} each step)"]))
+    else:
+        per = -(-step.samples // step.batch_size)
+        order = f"shuffled each epoch with seed {step.seed}" if step.shuffle else "in file order"
+        rows.append(Say([f"{step.done:,} steps in mini-batches of {step.batch_size:,} of the {step.samples:,} "
+                         f"samples ({per:,} batches an epoch, {order}): {step.epochs:,.4g} epochs"]))
+    if step.interrupted:
+        rows.append(Say([f"interrupted: stopped after {step.done:,} of {step.steps:,} steps"]))
+    return ["Training"], rows
+
+
+def _history(step: History, p: Printer) -> tuple[list[Segment], list[Row]]:
+    header: list[list[Segment]] = [["step"], *([["epoch"]] if step.batched else []), [Math(p.name(step.output))]]
+    rows = [[[f"{k:,}"], *([[f"{e:,.4g}"]] if step.batched else []), [Math(p.num(loss))]]
+            for k, e, loss in step.rows]
+    table = Table(header, rows, "rrr" if step.batched else "rr", [None, *([None] if step.batched else []), "value"])
+    return [f"Loss every {step.every:,} step{'s' if step.every != 1 else ''}, over all samples"], [table]
+
+
+def _curve(step: Curve, p: Printer) -> tuple[list[Segment], list[Row]]:
+    losses = [loss for _, loss in step.points]
+    logs = all(x > 0 for x in losses)
+    ys = [math.log10(x) for x in losses] if logs else losses
+    low, high = min(ys), max(ys)
+    levels = [3 if high == low else min(7, int((y - low) / (high - low) * 8)) for y in ys]
+    first, last = step.points[0], step.points[-1]
+    rows: list[Row] = [
+        Say([Math(bars(p, levels))]),
+        Say([f"step {first[0]:,}: ", Math(p.num(first[1])), f" … step {last[0]:,}: ", Math(p.num(last[1])),
+             "; lowest ", Math(p.num(min(losses))), f"; {len(step.points)} points, {'log' if logs else 'linear'} scale"]),
+    ]
+    return [f"Loss curve of {step.output}"], rows
+
+
+#: the trained params listed at most; a larger network's are all in --format json and -o
+SHOWN_PARAMS = 24
+
+
+def _trained(step: Trained, p: Printer) -> tuple[list[Segment], list[Row]]:
+    shown = step.params[:SHOWN_PARAMS]
+    table = Table([["param"], ["before"], ["after"]],
+                  [[[Math(p.name(n))], [Math(p.num(before))], [Math(p.num(after))]] for n, before, after in shown],
+                  "lrr", [None, "value", "update"])
+    rows: list[Row] = [table] if shown else [Say(["(no trainable parameters)"])]
+    if len(step.params) > len(shown):
+        rows.append(Say([f"… and {len(step.params) - len(shown):,} more (every one in --format json and -o)"]))
+    rows.append(Eq(p.name(step.output), [p.num(step.loss_after)], "value",
+                   ["(before training: ", Math(p.num(step.loss)), ")"]))
+    if step.written is not None:
+        rows.append(Say([f"written to {step.written}"]))
+    return ["Trained parameters"], rows
+
+
+_STEPS.update({Momentum: _momentum, Adam: _adam, Training: _training, History: _history, Curve: _curve,
+               Trained: _trained})
 
 
 # --- entries of the backward and chain-rule steps ------------------------------------------------------

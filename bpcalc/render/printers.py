@@ -395,3 +395,51 @@ def printer_for(fmt: str, digits: int = 12, ascii: bool = False) -> Printer:
     if fmt == "html":
         return HtmlPrinter(digits)
     return AsciiPrinter(digits) if ascii else Printer(digits)
+
+
+# --- the optimisers' symbols (momentum and Adam steps) and the loss curve (train) -----------------------
+
+#: μ, β₁, β₂, ε and the hat of a bias-corrected moment, per printer (a subclass inherits)
+_OPTIMISER_SYMBOLS: dict[type, dict[str, str]] = {
+    Printer: {"mu": "μ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "hat": "{0}hat", "sqrt": "√{0}"},
+    AsciiPrinter: {"mu": "mu", "beta1": "beta1", "beta2": "beta2", "eps": "eps", "hat": "{0}hat",
+                   "sqrt": "sqrt({0})"},
+    LatexPrinter: {"mu": r"\mu", "beta1": r"\beta_1", "beta2": r"\beta_2", "eps": r"\varepsilon",
+                   "hat": r"\hat{{{0}}}", "sqrt": r"\sqrt{{{0}}}"},
+    HtmlPrinter: {"hat": "{0}\u0302"},
+}
+
+
+def optimiser_symbol(p: Printer, key: str) -> str:
+    """How `p` writes an optimiser's symbol: mu, beta1, beta2, eps."""
+    for cls in type(p).__mro__:
+        found = _OPTIMISER_SYMBOLS.get(cls, {}).get(key)
+        if found is not None:
+            return found
+    raise KeyError(key)
+
+
+def moment_name(p: Printer, moment: str, param: str, hat: bool = False) -> str:
+    """m_w1, v_w1 (a moment or velocity of a param), and with `hat` its bias-corrected form."""
+    if not hat:
+        return p.name(f"{moment}_{param}")
+    if isinstance(p, LatexPrinter):  # \hat{m}_{w1}: the hat on the letter, the param as subscript
+        return p.name(f"{moment}_{param}").replace(moment, optimiser_symbol(p, "hat").format(moment), 1)
+    return p.name(optimiser_symbol(p, "hat").format(moment) + "_" + param)
+
+
+def root(p: Printer, s: str) -> str:
+    return optimiser_symbol(p, "sqrt").format(s)
+
+
+_BARS = "▁▂▃▄▅▆▇█"
+_ASCII_BARS = "_.-~=+*#"
+
+
+def bars(p: Printer, levels: list[int]) -> str:
+    """A sparkline: one bar per level (0 lowest … 7 highest)."""
+    if isinstance(p, LatexPrinter):
+        return r"\,".join(rf"\rule{{0.25em}}{{{(k + 1) * 0.25:g}ex}}" for k in levels)
+    if isinstance(p, AsciiPrinter):
+        return "".join(_ASCII_BARS[k] for k in levels)
+    return "".join(_BARS[k] for k in levels)

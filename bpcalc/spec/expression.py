@@ -10,9 +10,10 @@ from ..expr.tree import Expr, Num, name_positions, names_in
 from ..ops import USER
 from ..problem import Line, Problem
 from .common import check_keys, check_name, frozen_names, leaves, lr_and_round, number
+from .training import optimizer_spec
 from .yamldoc import Doc, Path
 
-EXPRESSION_KEYS = ("inputs", "params", "frozen", "define", "output", "lr", "round")
+EXPRESSION_KEYS = ("inputs", "params", "frozen", "define", "output", "lr", "round", "optimizer")
 
 
 def parse(source: str, span: Any = None) -> Expr:
@@ -93,7 +94,7 @@ def expression_problem(doc: Doc) -> Problem:
     spans = {name: doc.key_span(path) for name, path in taken.items()}
     locations: dict[str, Path] = {name: ("params", name) for name in params}
     return Problem(doc.file, inputs, params, lines, output, frozen, lr, places, "expression",
-                   spans, locations)
+                   spans, locations, optimizer=optimizer_spec(doc, data))
 
 
 def _cycle_through(start: str, block: dict[str, Any], order: dict[str, int]) -> list[str] | None:
