@@ -130,8 +130,34 @@ COMMANDS: tuple[Command, ...] = (
             SOLUTION_OPTIONS),
     Command("step", "Forward, backward and one SGD update θ ← θ − η·∂L/∂θ, then the loss after it.",
             "bpcalc step examples/seed003_expression.yaml --round 2 -o next.yaml", "bpcalc.commands.solve:run",
-            (FILE,), (*SOLUTION_OPTIONS, OUTPUT)),
+            (FILE,), (*SOLUTION_OPTIONS, OUTPUT, Option(
+                ("--optimizer",), "optimizer", "the update rule: sgd, momentum or adam (default: the file's "
+                "`optimizer:`, else sgd); momentum and Adam show their velocity and moments", "NAME",
+                choice(("sgd", "momentum", "adam"))))),
 )
+
+# --- train ----------------------------------------------------------------------------------------------
+
+TRAIN = Command(
+    "train", "Many optimiser steps with a progress bar: the loss every K steps, the loss curve, the final params.",
+    "bpcalc train examples/seed002_network.yaml --steps 10000 --every 1000", "bpcalc.commands.train:run", (FILE,),
+    (Option(("--steps", "-n"), "steps", "how many steps", "N", whole(1, None, "how many steps to take"), 1000, "1000"),
+     Option(("--every",), "every", "show the loss every K steps (default: a tenth of the steps)", "K",
+            whole(1, None, "how often the loss is shown")),
+     LR,
+     Option(("--optimizer",), "optimizer", "sgd, momentum or adam (default: the file's `optimizer:`, else sgd)",
+            "NAME", choice(("sgd", "momentum", "adam"))),
+     Option(("--batch-size", "-b"), "batch_size", "samples per step (network files; default: all of them, "
+            "1 for per-sample SGD)", "B", whole(1, None, "the samples in each mini-batch")),
+     Option(("--seed",), "seed", "the seed of the mini-batches' shuffled order", "S",
+            whole(0, None, "the seed of the shuffled order"), 0, "0"),
+     Option(("--no-shuffle",), "no_shuffle", "mini-batches in the file's order, not shuffled", default=False),
+     Option(("--plot",), "plot", "draw the loss curve to an image (.png, .svg or .pdf; needs matplotlib)", "FILE"),
+     Option(("--output", "-o"), "output", "write the problem with the trained params to this file "
+            "(comments and key order kept)", "FILE"),
+     FORMAT, DIGITS, ASCII, STANDALONE))
+
+COMMANDS = (*COMMANDS, TRAIN)
 BY_NAME = {c.name: c for c in COMMANDS}
 
 

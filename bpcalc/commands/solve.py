@@ -31,7 +31,12 @@ def run(invocation: Invocation) -> int:
 
         check_target(str(output), file)
     problem = load(file)
-    solution = solve(problem, round=v["round"], lr=v["lr"], step=command == "step")
+    optimizer = None
+    if v.get("optimizer") is not None:
+        from .train import _optimizer
+
+        optimizer = _optimizer(v["optimizer"], problem)
+    solution = solve(problem, round=v["round"], lr=v["lr"], step=command == "step", optimizer=optimizer)
     fmt = format_name(v["format"])
     if fmt == "json":  # the solution as data: no steps to build
         from ..trace.data import data_trace

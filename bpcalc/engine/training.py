@@ -137,10 +137,14 @@ class Batches:
         return batch
 
 
+def curve_marks(steps: int) -> set[int]:
+    """The steps at which the loss curve is drawn: up to CURVE_POINTS, evenly spaced."""
+    return {round(i * steps / (CURVE_POINTS - 1)) for i in range(CURVE_POINTS)}
+
+
 def checkpoints(steps: int, every: int) -> set[int]:
-    marks = set(range(0, steps + 1, every)) | {steps}
-    marks |= {round(i * steps / (CURVE_POINTS - 1)) for i in range(CURVE_POINTS)}
-    return marks
+    """The steps after which the loss over all samples is wanted: every `every`, the curve's, the last."""
+    return set(range(0, steps + 1, every)) | {steps} | curve_marks(steps)
 
 
 def train(problem: Problem, *, steps: int, lr: float | None = None, optimizer: Optimizer | None = None,
@@ -188,7 +192,8 @@ def train(problem: Problem, *, steps: int, lr: float | None = None, optimizer: O
                         "lower the learning rate (--lr)")
     losses[done] = final
     history = [(k, losses[k]) for k in sorted(losses) if k % every == 0 or k == done]
-    curve = sorted(losses.items())
+    drawn = sorted({k for k in curve_marks(steps) if k in losses} | {done})
+    curve = [(k, losses[k]) for k in drawn]
     trained = [name for name, free in zip(model.names, model.trainable.tolist()) if free]
     reached = dict(zip(model.names, theta.tolist()))
     return Run(engine or "dense", opt, rate, steps, done, min(size, n), n, shuffle, seed, every,

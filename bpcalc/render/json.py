@@ -12,6 +12,8 @@ from . import Options
 
 
 def as_data(trace: Trace) -> dict[str, Any]:
+    if trace.command == "train":
+        return training_data(trace)
     r = trace.result
     data: dict[str, Any] = {"output": r.output, "loss": r.loss, "values": r.values}
     if r.gradients is not None:
@@ -31,3 +33,21 @@ def as_data(trace: Trace) -> dict[str, Any]:
 
 def render(trace: Trace, options: Options) -> str:
     return json.dumps(as_data(trace), indent=2, ensure_ascii=False) + "\n"
+
+
+def training_data(trace: Trace) -> dict[str, Any]:
+    """`train`'s report as data: the loss before and after, the params reached, the loss every K
+    steps, and how the run was made (SPEC §5: train's final state)."""
+    from ..trace.steps import History, Training
+
+    r = trace.result
+    run = next(s for s in trace.steps if isinstance(s, Training))
+    history = next(s for s in trace.steps if isinstance(s, History))
+    return {
+        "output": r.output, "loss": r.loss, "loss_after": r.loss_after, "updated": r.updated,
+        "history": [{"step": k, "epoch": epoch, "loss": loss} for k, epoch, loss in history.rows],
+        "steps": run.done, "steps_asked": run.steps, "interrupted": run.interrupted, "engine": run.engine,
+        "optimizer": {"kind": run.optimizer, **dict(run.settings)}, "lr": run.lr,
+        "samples": run.samples, "batch_size": run.batch_size, "epochs": run.epochs,
+        "shuffle": run.shuffle, "seed": run.seed,
+    }

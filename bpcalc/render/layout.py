@@ -269,7 +269,7 @@ def _bare_hat(p: Printer, moment: str) -> str:
 
 
 def _training(step: Training, p: Printer) -> tuple[list[Segment], list[Row]]:
-    engine = ("dense (numpy: the layers as matrices, all samples at once)" if step.engine == "dense"
+    engine = ("dense (numpy: the layers as matrices, the samples of a step at once)" if step.engine == "dense"
               else "scalar (the named graph of the worked solutions)")
     settings = ", ".join(f"{optimiser_symbol(p, k) if k != 'momentum' else optimiser_symbol(p, 'mu')} = "
                          f"{p.num(v)}" for k, v in step.settings)
@@ -284,7 +284,8 @@ def _training(step: Training, p: Printer) -> tuple[list[Segment], list[Row]]:
         per = -(-step.samples // step.batch_size)
         order = f"shuffled each epoch with seed {step.seed}" if step.shuffle else "in file order"
         rows.append(Say([f"{step.done:,} steps in mini-batches of {step.batch_size:,} of the {step.samples:,} "
-                         f"samples ({per:,} batches an epoch, {order}): {step.epochs:,.4g} epochs"]))
+                         f"samples: {step.epochs:,.4g} epochs"]))
+        rows.append(Say([f"{per:,} batches an epoch, {order}"]))
     if step.interrupted:
         rows.append(Say([f"interrupted: stopped after {step.done:,} of {step.steps:,} steps"]))
     return ["Training"], rows
@@ -304,12 +305,15 @@ def _curve(step: Curve, p: Printer) -> tuple[list[Segment], list[Row]]:
     ys = [math.log10(x) for x in losses] if logs else losses
     low, high = min(ys), max(ys)
     levels = [3 if high == low else min(7, int((y - low) / (high - low) * 8)) for y in ys]
-    first, last = step.points[0], step.points[-1]
+    (first, start), (last, end) = step.points[0], step.points[-1]
     rows: list[Row] = [
         Say([Math(bars(p, levels))]),
-        Say([f"step {first[0]:,}: ", Math(p.num(first[1])), f" … step {last[0]:,}: ", Math(p.num(last[1])),
-             "; lowest ", Math(p.num(min(losses))), f"; {len(step.points)} points, {'log' if logs else 'linear'} scale"]),
+        Say([f"step {first:,} to {last:,}, {'log' if logs else 'linear'} scale: ", Math(p.num(start)), " to ",
+             Math(p.num(end))]),
     ]
+    low_step, low = min(step.points, key=lambda point: point[1])
+    if low < end:
+        rows.append(Say(["lowest: ", Math(p.num(low)), f" at step {low_step:,}"]))
     return [f"Loss curve of {step.output}"], rows
 
 
