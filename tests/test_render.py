@@ -19,8 +19,7 @@ from bpcalc.render import layout
 from bpcalc.render.printers import AsciiPrinter, LatexPrinter, Printer
 from bpcalc.symbolic import evaluate
 from bpcalc.trace import ENTRY_KINDS, STEP_KINDS, build
-from bpcalc.trace.steps import Adam, Curve, History, Momentum, Trained, Training
-from bpcalc.trace.steps import Backward, Forward, Loss
+from bpcalc.trace.steps import Adam, Backward, Curve, Forward, History, Loss, Momentum, Trained, Training
 
 from helpers import rendered
 

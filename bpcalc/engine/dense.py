@@ -48,11 +48,11 @@ def _sigmoid(z: Array) -> Array:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def _erfc(x: Array) -> Array:
-    return _ERFC(x).astype(float)
-
-
 _ERFC = np.frompyfunc(math.erfc, 1, 1)
+
+
+def _erfc(x: Array) -> Array:
+    return np.asarray(_ERFC(x), dtype=float)
 
 
 def _normal_cdf(x: Array) -> Array:
@@ -196,7 +196,7 @@ class _Layer:
         if self.linear:
             return dout
         if self.softmax:  # ∂out_k/∂z_j: the off-diagonal formula, the diagonal one on k = j
-            jac = self.off(out[:, :, None], out[:, None, :])
+            jac: Array = self.off(out[:, :, None], out[:, None, :])
             k = np.arange(out.shape[1])
             jac[:, k, k] = self.diagonal(out, out)
             return np.einsum("sk,skj->sj", dout, jac)

@@ -107,8 +107,8 @@ class Solution:
     that wants one gradient of a large graph does not pay for a dict of every value).
     """
 
-    __slots__ = ("problem", "graph", "round", "lr", "config", "updated", "after", "moves", "optimizer", "_vals", "_raw", "_grad",
-                 "_partials", "_values", "_unrounded", "_local", "_gradients")
+    __slots__ = ("problem", "graph", "round", "lr", "config", "updated", "after", "moves", "optimizer", "_vals",
+                 "_raw", "_grad", "_partials", "_values", "_unrounded", "_local", "_gradients")
 
     def __init__(self, problem: Problem, graph: Graph, vals: list[float], raw: dict[int, float],
                  grad: list[float] | None, partials: list[list[float] | None] | None,

@@ -18,27 +18,27 @@ from ..ops import lookup
 from ..trace.steps import (
     SGD,
     Adam,
-    Curve,
-    History,
-    Momentum,
-    Trained,
-    Training,
     Backward,
     Case,
     ChainRule,
     Computed,
+    Curve,
     DeltaForm,
     Forward,
     Given,
+    History,
     Local,
     Loss,
     LossAfter,
+    Momentum,
     NodeGradient,
     PathSum,
     Seed,
     Step,
     Term,
     Trace,
+    Trained,
+    Training,
 )
 from .printers import LatexPrinter, Printer, bars, moment_name, optimiser_symbol
 
@@ -273,10 +273,11 @@ def _training(step: Training, p: Printer) -> tuple[list[Segment], list[Row]]:
               else "scalar (the named graph of the worked solutions)")
     settings = ", ".join(f"{optimiser_symbol(p, k) if k != 'momentum' else optimiser_symbol(p, 'mu')} = "
                          f"{p.num(v)}" for k, v in step.settings)
-    rows: list[Row] = [Say([f"engine: {engine}"]),
-                       Say([f"optimizer: {step.optimizer}" + (" (" if settings else ""), *([Math(settings), ")"]
-                                                                                     if settings else []),
-                            ", learning rate ", Math(f"{p.eta} = {p.num(step.lr)}")])]
+    said: list[Segment] = [f"optimizer: {step.optimizer}"]
+    if settings:
+        said += [" (", Math(settings), ")"]
+    said += [", learning rate ", Math(f"{p.eta} = {p.num(step.lr)}")]
+    rows: list[Row] = [Say([f"engine: {engine}"]), Say(said)]
     if step.batch_size >= step.samples:
         each = f"all {step.samples:,} samples" if step.samples > 1 else "the one computation"
         rows.append(Say([f"{step.done:,} full-batch steps ({each} each step)"]))
@@ -292,10 +293,14 @@ def _training(step: Training, p: Printer) -> tuple[list[Segment], list[Row]]:
 
 
 def _history(step: History, p: Printer) -> tuple[list[Segment], list[Row]]:
-    header: list[list[Segment]] = [["step"], *([["epoch"]] if step.batched else []), [Math(p.name(step.output))]]
-    rows = [[[f"{k:,}"], *([[f"{e:,.4g}"]] if step.batched else []), [Math(p.num(loss))]]
-            for k, e, loss in step.rows]
-    table = Table(header, rows, "rrr" if step.batched else "rr", [None, *([None] if step.batched else []), "value"])
+    header: list[list[Segment]] = [["step"], [Math(p.name(step.output))]]
+    rows: list[list[list[Segment]]] = [[[f"{k:,}"], [Math(p.num(loss))]] for k, _, loss in step.rows]
+    if step.batched:  # the epochs done after each step shown
+        header.insert(1, ["epoch"])
+        for row, (_, epoch, _) in zip(rows, step.rows):
+            row.insert(1, [f"{epoch:,.4g}"])
+    kinds: list[str | None] = [None, None, "value"] if step.batched else [None, "value"]
+    table = Table(header, rows, "r" * len(header), kinds)
     return [f"Loss every {step.every:,} step{'s' if step.every != 1 else ''}, over all samples"], [table]
 
 

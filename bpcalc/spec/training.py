@@ -43,7 +43,7 @@ def optimizer_spec(doc: Doc, data: dict[str, Any]) -> Optimizer | None:
         hint = did_you_mean(str(kind), list(OPTIMIZERS)) or "optimizers: " + ", ".join(OPTIMIZERS)
         raise InputError(f"unknown optimizer {kind!r}", doc.span(kind_path), hint)
     allowed = OPTIMIZERS[kind]
-    check_keys(doc, path, {k: None for k in given}, ("kind", *allowed), f"the {kind} optimizer")
+    check_keys(doc, path, dict.fromkeys(given), ("kind", *allowed), f"the {kind} optimizer")
     settings: dict[str, float] = {}
     for key, raw in given.items():
         x = number(doc, path + (key,), raw, f"the {kind} {key}")

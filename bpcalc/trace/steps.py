@@ -135,11 +135,6 @@ class LossAfter(NamedTuple):
     value: float
 
 
-Step = Given | Forward | Loss | Backward | ChainRule | SGD | LossAfter
-STEP_KINDS: tuple[type, ...] = (Given, Forward, Loss, Backward, ChainRule, SGD, LossAfter)
-ENTRY_KINDS: tuple[type, ...] = (Seed, NodeGradient, PathSum, DeltaForm)
-
-
 # --- momentum and Adam updates (`step` with `optimizer:`), and the report of `bpcalc train` -----------
 
 
@@ -229,8 +224,11 @@ class Trained(NamedTuple):
     written: str | None  # the file `-o` wrote
 
 
-Step = Step | Momentum | Adam | Training | History | Curve | Trained  # type: ignore[misc]
-STEP_KINDS = (*STEP_KINDS, Momentum, Adam, Training, History, Curve, Trained)
+Step = Given | Forward | Loss | Backward | ChainRule | SGD | LossAfter | Momentum | Adam | Training | History | Curve \
+    | Trained
+STEP_KINDS: tuple[type, ...] = (Given, Forward, Loss, Backward, ChainRule, SGD, LossAfter, Momentum, Adam, Training,
+                                History, Curve, Trained)
+ENTRY_KINDS: tuple[type, ...] = (Seed, NodeGradient, PathSum, DeltaForm)
 
 
 __all__ = ["ENTRY_KINDS", "STEP_KINDS", "Case", "Local", "Result", "Step", "Trace"]
