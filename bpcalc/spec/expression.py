@@ -65,7 +65,7 @@ def expression_problem(doc: Doc) -> Problem:
             source = str(source)
         parsed[name] = expr
         positions = name_positions(expr)
-        for used in names_in(expr):
+        for used in positions:
             if used in taken:
                 continue
             where = span.shifted(positions[used], len(used))
