@@ -46,7 +46,7 @@ def random_sum_of_products(rng: random.Random, names: list[str]) -> str:
         if kind < 0.3:
             terms.append(name)
         elif kind < 0.6:
-            terms.append(f"{name} * {rng.choice([n for n in names])}")
+            terms.append(f"{name} * {rng.choice(names)}")
         elif kind < 0.8:
             terms.append(f"{rng.choice(['2', '-3', '0.5', '0'])} * {name}")
         else:
