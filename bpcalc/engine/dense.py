@@ -330,18 +330,19 @@ class Dense:
             loss /= x.shape[0]
             dout = dout * (1.0 / x.shape[0])
         layers = self.layers
-        if self.tiled:
-            pieces: list[Array] = []
+        if self.tiled:  # each layer's gradients written straight into their place in ∂loss/∂θ
+            grad = np.empty_like(theta)
             for i in range(len(layers) - 1, -1, -1):
                 layer = layers[i]
                 dz = layer.back(dout, zs[i], outs[i + 1])
+                w = layer.weights
+                np.matmul(dz.T, outs[i], out=grad[w.start:w.stop].reshape(w.shape))
                 if layer.biases is not None:
-                    pieces.append(dz.sum(axis=0))
-                pieces.append((dz.T @ outs[i]).reshape(-1))
+                    b = layer.biases
+                    np.sum(dz, axis=0, out=grad[b.start:b.stop])
                 if i:
-                    dout = dz @ layer.weights.take(theta)
-            pieces.reverse()
-            return loss, np.concatenate(pieces)
+                    dout = dz @ w.take(theta)
+            return loss, grad
         grad = np.zeros_like(theta)
         for i in range(len(layers) - 1, -1, -1):
             layer = layers[i]

@@ -250,8 +250,8 @@ def parse(src: str, vocabulary: Vocabulary, span: Span | None = None) -> Expr:
     key = (id(vocabulary), _VARIABLE.sub("\0", src))
     found = _SHAPES.get(key)
     if found is not None:
-        names = [(m.start(), m.end()) for m in _VARIABLE.finditer(src)]
-        if not any(src.startswith("__", start) for start, _ in names):
+        names = [m.span() for m in _VARIABLE.finditer(src)]
+        if "__" not in src or not any(src.startswith("__", start) for start, _ in names):
             return _Instance(found[1], names, src).make(found[0])
     expr = _Parser(src, span or Span("<expression>", 1, 1), vocabulary).parse()
     _check_depth(expr, span or Span("<expression>", 1, 1))
