@@ -692,7 +692,6 @@ def training(reps: int, steps: int) -> None:
                                                    data), rel_tol=1e-12):
         report("784-128-10: bpcalc and the numpy step agree", "differ", "equal", False)
     inner = 20
-    import numpy as np
 
     def ours_steps() -> None:
         th, state = theta.copy(), State()
