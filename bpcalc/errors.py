@@ -56,5 +56,8 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> 
     """'did you mean 'x'?' for the closest choice, or None when nothing is close."""
     import difflib
 
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+    by_case = {c.lower(): c for c in sorted(choices, reverse=True)}
+    if word.lower() in by_case:  # MSE for mse: the same word in other capitals
+        return f"did you mean '{by_case[word.lower()]}'?"
+    close = difflib.get_close_matches(word.lower(), list(by_case), n=1, cutoff=0.6)
+    return f"did you mean '{by_case[close[0]]}'?" if close else None

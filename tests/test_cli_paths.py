@@ -18,7 +18,8 @@ OPTIONS = [
     ["--format", "json"],
     ["--format", "text", "--round", "2"],
     ["-f", "JSON", "--digits", "5", "--lr", "0.1"],
-    ["--format=markdown", "--ascii", "--max-paths", "1"],
+    ["--format=markdown", "--max-paths", "1"],
+    ["--format=text", "--ascii", "--width", "60"],
     ["--format", "latex", "--standalone", "--only", "w_o,w1"],
     ["--format", "html", "--round=3"],
 ]

@@ -56,7 +56,7 @@ def test_golden(name, example, command, round_, fmt):
     # the examples are loaded by relative path in the goldens' titles
     solution.problem.file = f"examples/{example}"
     got = rendered(fmt, solution, command, digits=12, only=None, max_paths=16, ascii=False,
-                        standalone=fmt == "latex")
+                   standalone=fmt == "latex", width=80)
     path = GOLDEN / f"{name}.{ext}"
     if os.environ.get("BPCALC_REGENERATE_GOLDEN"):
         path.write_text(got, encoding="utf-8")
@@ -312,8 +312,10 @@ def test_a_sum_over_many_consumers_shows_its_ends_and_a_count(tmp_path):
     sol = bpcalc.solve(problem)
     out = rendered("text", sol, "grad")
     row = next(ln for ln in out.splitlines() if ln.lstrip().startswith("∂x30/∂a = ∂x30/∂x1"))
-    assert row.count("… 18 more terms …") == 1 and "∂x30/∂x11 ·" not in row
-    assert "∂x30/∂x29 · ∂x29/∂a + ∂x30/∂x30 · ∂x30/∂a" in row
+    _, symbols, numbers, _ = row.split(" = ")
+    assert symbols.count("… 18 more terms …") == 1 and numbers.count("… 18 more terms …") == 1
+    assert "∂x30/∂x11 ·" not in row
+    assert "∂x30/∂x29 · ∂x29/∂a + ∂x30/∂x30 · ∂x30/∂a" in symbols
     ascii_out = rendered("text", sol, "grad", ascii=True)
     assert "... 18 more terms ..." in ascii_out and ascii_out.isascii()
 
@@ -332,7 +334,8 @@ loss: cross_entropy
 
 
 def _shortcuts(text_out: str) -> dict[str, str]:
-    return {m.group(1): m.group(0) for m in re.finditer(r"∂loss/∂(net_\w+) = out_\w+ − t_\w+[^\n]*identity", text_out)}
+    return {m.group(1): m.group(0)
+            for m in re.finditer(r"∂loss/∂(net_\w+) +=\s+out_\w+ − t_\w+[^\n]*identity", text_out)}
 
 
 def test_softmax_cross_entropy_states_out_minus_t():
@@ -346,7 +349,8 @@ def test_softmax_cross_entropy_states_out_minus_t():
         # the identity, from the values alone: out_k − t_k; and it is the engine's gradient
         assert s.value == sol.values[f"out_o{k}"] - sol.values[f"t_o{k}"]
         assert abs(s.value - sol.gradients[net]) <= 1e-15
-    assert "∂loss/∂net_o2 = out_o2 − t_o2 = 0.481024263253 − 1 = −0.518975736747" in rendered("text", sol, "grad")
+    assert "∂loss/∂net_o2 = out_o2 − t_o2 = 0.481024263253 − 1 = −0.518975736747" in squeeze(
+        rendered("text", sol, "grad"))
 
 
 def test_no_shortcut_where_the_identity_does_not_hold():
@@ -367,7 +371,7 @@ samples: [{inputs: [1.5], targets: [1]}, {inputs: [-0.5], targets: [0]}]
 loss: bce
 """)
     sol = bpcalc.solve(problem)
-    out = rendered("text", sol, "grad")
+    out = squeeze(rendered("text", sol, "grad"))
     for s in ("1", "2"):
         net = f"net_o[{s}]"
         expected = (sol.values[f"out_o[{s}]"] - sol.values[f"t_o[{s}]"]) / 2

@@ -115,11 +115,13 @@ MAX_PATHS = Option(("--max-paths",), "max_paths", "above this many chain-rule pa
 ASCII = Option(("--ascii",), "ascii", "plain ASCII symbols: d for ∂, sigmoid for σ, * for ×", default=False)
 STANDALONE = Option(("--standalone",), "standalone", "latex/html: a whole document, not a fragment",
                     default=False)
+WIDTH = Option(("--width",), "width", "the width to lay text out to (default: the terminal's; 80 when "
+               "piped)", "N", whole(20, 1000, "the width of the lines"))
 OUTPUT = Option(("--output", "-o"), "output", "write the problem with the updated params to this file "
                 "(comments and key order kept)", "FILE")
 
 FILE = Argument("file", "FILE", "the problem, a YAML file ('-' reads standard input)")
-SOLUTION_OPTIONS = (FORMAT, ROUND, DIGITS, LR, ONLY, MAX_PATHS, ASCII, STANDALONE)
+SOLUTION_OPTIONS = (FORMAT, ROUND, DIGITS, LR, ONLY, MAX_PATHS, ASCII, STANDALONE, WIDTH)
 
 COMMANDS: tuple[Command, ...] = (
     Command("forward", "Forward pass and loss, step by step.",
@@ -155,7 +157,7 @@ TRAIN = Command(
      Option(("--plot",), "plot", "draw the loss curve to an image (.png, .svg or .pdf; needs matplotlib)", "FILE"),
      Option(("--output", "-o"), "output", "write the problem with the trained params to this file "
             "(comments and key order kept)", "FILE"),
-     FORMAT, DIGITS, ASCII, STANDALONE))
+     FORMAT, DIGITS, ASCII, STANDALONE, WIDTH))
 
 COMMANDS = (*COMMANDS, TRAIN)
 BY_NAME = {c.name: c for c in COMMANDS}

@@ -17,6 +17,36 @@ def format_name(chosen: object) -> str:
     return "text"
 
 
+def line_width(chosen: int | None) -> int:
+    """--width, else COLUMNS, else the terminal's width, else 80 (piped)."""
+    if chosen is not None:
+        return chosen
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) >= 20:
+        return int(columns)
+    if sys.stdout.isatty():
+        import shutil
+
+        return max(20, shutil.get_terminal_size((80, 24)).columns)
+    return 80
+
+
+def refuse_meaningless(fmt: str, values: dict[str, object]) -> None:
+    """--ascii, --standalone and --only where the format has nothing for them to do: said, not
+    silently ignored."""
+    from ..cli.options import UsageError
+
+    if values.get("ascii") and fmt not in ("text", "rich"):
+        raise UsageError(f"--ascii applies to --format text and rich, not {fmt}", None,
+                         f"{fmt} output writes its symbols in its own notation; leave out --ascii")
+    if values.get("standalone") and fmt not in ("latex", "html"):
+        raise UsageError(f"--standalone applies to --format latex and html, not {fmt}", None,
+                         "it makes a whole document of the LaTeX rows (an HTML page always is one)")
+    if values.get("only") and fmt == "json":
+        raise UsageError("--only chooses the lines of a worked solution; --format json always has every "
+                         "value and gradient", None, "leave out --only, or choose another --format")
+
+
 def run(invocation: Invocation) -> int:
     from ..engine import solve
     from ..render import Options, render
@@ -25,6 +55,8 @@ def run(invocation: Invocation) -> int:
     v = invocation.values
     command = invocation.command.name
     file = str(v["file"])
+    fmt = format_name(v["format"])
+    refuse_meaningless(fmt, v)
     output = v.get("output")
     if output is not None:
         from ..writeback import check_target
@@ -37,7 +69,6 @@ def run(invocation: Invocation) -> int:
 
         optimizer = _optimizer(v["optimizer"], problem)
     solution = solve(problem, round=v["round"], lr=v["lr"], step=command == "step", optimizer=optimizer)
-    fmt = format_name(v["format"])
     if fmt == "json":  # the solution as data: no steps to build
         from ..trace.data import data_trace
 
@@ -46,7 +77,8 @@ def run(invocation: Invocation) -> int:
         from ..trace import build
 
         trace = build(solution, command, only=v["only"], max_paths=v["max_paths"])
-    options = Options(digits=v["digits"], ascii=v["ascii"], standalone=v["standalone"])
+    options = Options(digits=v["digits"], ascii=v["ascii"], standalone=v["standalone"],
+                      width=line_width(v["width"]))
     sys.stdout.write(render(trace, fmt, options))
     if output is not None:
         from ..writeback import write_updated

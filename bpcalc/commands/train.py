@@ -16,7 +16,7 @@ from typing import Any
 
 from ..cli.options import Invocation
 from ..errors import InputError, Span
-from .solve import format_name
+from .solve import format_name, line_width, refuse_meaningless
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
@@ -27,6 +27,8 @@ def run(invocation: Invocation) -> int:
 
     v = invocation.values
     file = str(v["file"])
+    fmt = format_name(v["format"])
+    refuse_meaningless(fmt, v)
     output, plot = v.get("output"), v.get("plot")
     if output is not None:
         from ..writeback import check_target
@@ -36,7 +38,6 @@ def run(invocation: Invocation) -> int:
         _check_plot(str(plot), file)
     problem = load(file)
     optimizer = _optimizer(v.get("optimizer"), problem)
-    fmt = format_name(v["format"])
 
     from ..engine.training import train
 
@@ -54,7 +55,7 @@ def run(invocation: Invocation) -> int:
     from ..trace.training import train_trace
 
     trace = train_trace(problem, done, str(output) if output is not None else None)
-    options = Options(digits=v["digits"], ascii=v["ascii"], standalone=v["standalone"])
+    options = Options(digits=v["digits"], ascii=v["ascii"], standalone=v["standalone"], width=line_width(v["width"]))
     sys.stdout.write(render(trace, fmt, options))
     return 130 if done.interrupted else 0
 

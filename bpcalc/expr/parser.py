@@ -61,6 +61,16 @@ _NOT_ARITHMETIC = {
 }
 
 
+#: symbols of the printed worked examples, and how an expression writes them
+_WRITTEN_AS = {
+    "σ": "σ(z) is written sigmoid(z)", "×": "× is written *", "·": "· is written *", "⋅": "⋅ is written *",
+    "−": "− (a typographic minus) is written -", "–": "– (a dash) is written - for minus",
+    "÷": "÷ is written /", "√": "√x is written sqrt(x)", "²": "x² is written x**2 (or x^2)",
+    "³": "x³ is written x**3 (or x^3)", "∑": "a sum is written out: a + b + c", "Σ": "a sum is written out: a + b + c",
+    "ℯ": "ℯ^x is written exp(x)",
+}
+
+
 @dataclass(slots=True)
 class _Tok:
     kind: str  # number, name, op, end
@@ -76,6 +86,9 @@ def _tokenize(src: str, span: Span, vocabulary: Vocabulary) -> list[_Tok]:
         m = _TOKEN.match(src, i)
         if m is None:
             ch = src[i]
+            if ch in _WRITTEN_AS:  # a symbol pasted from the worked example: say how to write it
+                raise InputError(f"unexpected '{ch}' in expression", span.shifted(i),
+                                 f"in bpcalc, {_WRITTEN_AS[ch]}")
             why = _NOT_ARITHMETIC.get(ch, f"'{ch}' cannot appear in an expression")
             raise InputError(
                 f"unexpected '{ch}' in expression",

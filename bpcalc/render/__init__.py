@@ -19,11 +19,13 @@ FORMATS = ("rich", "text", "markdown", "latex", "json", "html")
 
 
 class Options(NamedTuple):
-    """How a trace is written: significant digits, ASCII symbols, a whole document."""
+    """How a trace is written: significant digits, ASCII symbols, a whole document, and the
+    width of the terminal lines (text and rich)."""
 
     digits: int = 12
     ascii: bool = False
     standalone: bool = False
+    width: int = 80
 
 
 def render(trace: Trace, fmt: str, options: Options | None = None) -> str:

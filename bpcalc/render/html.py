@@ -1,5 +1,12 @@
-"""`--format html`: one self-contained page (inline CSS, no script, no external URL): a table
-per step, names in <var> with subscripts, values and gradients coloured as in `rich`."""
+"""`--format html`: one self-contained page (inline CSS, no script, no external URL), the
+mathematics in MathML, which current browsers render natively.
+
+The page flows to the window's width and prints on A4 or Letter with nothing cut: a row is a
+paragraph with a hanging indent, and each piece of a formula between its top-level operators
+(the printer's break marks) is its own unbreakable <math> element, so a long row wraps between
+pieces, never inside a number.  Values, gradients, local derivatives and updates are coloured as
+in `rich`.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +15,52 @@ import html
 from ..trace.steps import Trace
 from . import Options
 from .layout import Eq, Math, Segment, Table, layout
-from .printers import HtmlPrinter
+from .printers import BREAK, BREAK2, MathMLPrinter, pieces
 
 _CSS = """
-body { font-family: system-ui, sans-serif; margin: 2em; line-height: 1.5; color: #222; }
-h1 { font-size: 1.3em; } h2 { font-size: 1.1em; margin-top: 1.5em; }
-table { border-collapse: collapse; font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; }
-td { padding: 0.1em 0.4em; vertical-align: top; white-space: nowrap; }
-td.lhs { text-align: right; } td.say { white-space: normal; font-family: system-ui, sans-serif; }
-var { font-style: italic; } .note { color: #666; font-family: system-ui, sans-serif; }
-.value { color: #006d8f; font-weight: bold; } .gradient { color: #a0157d; font-weight: bold; }
-.local { color: #8a6100; font-weight: bold; } .update { color: #17751e; font-weight: bold; }
-table.grid th, table.grid td { border-bottom: 1px solid #ddd; } .num { text-align: right; }
+body { font-family: system-ui, "DejaVu Sans", sans-serif; margin: 1.5em auto; max-width: 62em;
+       padding: 0 1.5em; line-height: 1.7; color: #222; }
+h1 { font-size: 1.3em; overflow-wrap: anywhere; } h2 { font-size: 1.1em; margin: 1.4em 0 0.4em; }
+math { font-size: 1.08em; math-style: normal; white-space: nowrap; }
+p { margin: 0.15em 0; }
+.eq { padding-left: 3em; text-indent: -3em; margin: 0.45em 0; }
+.piece { display: inline-block; text-indent: 0; white-space: nowrap; }
+.say { overflow-wrap: anywhere; }
+.note { color: #666; font-size: 0.95em; }
+.value { color: #006d8f; } .gradient { color: #a0157d; } .local { color: #8a6100; } .update { color: #17751e; }
+table.grid { border-collapse: collapse; margin: 0.4em 0; }
+table.grid th, table.grid td { border-bottom: 1px solid #ddd; padding: 0.1em 0.6em; text-align: left; }
+table.grid .num { text-align: right; }
+@media print {
+  body { margin: 0; max-width: none; padding: 0; font-size: 10pt; }
+  .eq, tr { break-inside: avoid; }
+  h2 { break-after: avoid; }
+  @page { margin: 1.5cm; }
+}
 """.strip()
 
 
+def _math(markup: str) -> str:
+    return f"<math>{markup.replace(BREAK, '').replace(BREAK2, '')}</math>"
+
+
 def _segments(segs: list[Segment]) -> str:
-    return "".join(s.text if isinstance(s, Math) else html.escape(s) for s in segs)
+    return "".join(_math(s.text) if isinstance(s, Math) else html.escape(s) for s in segs)
+
+
+def _eq(row: Eq, p: MathMLPrinter) -> str:
+    """lhs = part = … = value: each piece of each part an inline block, so the row wraps there."""
+    relation = p.binary("←" if row.relation != "=" else "=")
+    out = [f'<span class="piece">{_math(row.lhs)}</span>']
+    for i, part in enumerate(row.parts):
+        last = i == len(row.parts) - 1
+        for k, piece in enumerate(pieces(part)):
+            head = (relation if i == 0 else p.binary("=")) if k == 0 else ""
+            cls = f"piece {row.kind}" if last else "piece"
+            out.append(f'<span class="{cls}">{_math(head + piece)}</span>')
+    if row.note:
+        out.append(f'<span class="note">{_segments(row.note)}</span>')
+    return '<p class="eq">' + " ".join(out) + "</p>"
 
 
 def _table(table: Table) -> str:
@@ -46,27 +82,20 @@ def _table(table: Table) -> str:
 def render(trace: Trace, options: Options) -> str:
     title = html.escape(f"bpcalc {trace.command} {trace.file}")
     out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{title}</title>", f"<style>\n{_CSS}\n</style>", "</head>", "<body>",
            f"<h1>{title}</h1>"]
-    for sec in layout(trace, HtmlPrinter(options.digits)):
+    printer = MathMLPrinter(options.digits, breaks=True)
+    for sec in layout(trace, printer):
         out.append(f'<section class="{sec.kind.lower()}">')
         out.append(f"<h2>Step {sec.number}. {_segments(sec.title)}</h2>")
-        out.append("<table>")
         for row in sec.rows:
             if isinstance(row, Eq):
-                rel = "←" if row.relation != "=" else "="
-                cells = [f'<td class="lhs">{row.lhs}</td>']
-                for i, part in enumerate(row.parts):
-                    sign = rel if i == 0 else "="
-                    cls = f' class="{row.kind}"' if i == len(row.parts) - 1 else ""
-                    cells.append(f"<td{cls}>{sign} {part}</td>")
-                cells.append(f'<td class="note">{_segments(row.note)}</td>')
-                out.append("<tr>" + "".join(cells) + "</tr>")
+                out.append(_eq(row, printer))
             elif isinstance(row, Table):
-                out.append(f'<tr><td colspan="5">{_table(row)}</td></tr>')
+                out.append(_table(row))
             else:
-                out.append(f'<tr><td class="say" colspan="5">{_segments(row.segments)}</td></tr>')
-        out.append("</table>")
+                out.append(f'<p class="say">{_segments(row.segments)}</p>')
         out.append("</section>")
     out += ["</body>", "</html>"]
     return "\n".join(out) + "\n"

@@ -1,26 +1,131 @@
 r"""`--format latex`: the rows of an amsmath `align*` (paste them inside `\begin{align*} …
 \end{align*}`); step headings and sentences are `\intertext`.  `--standalone` wraps them in a
-whole document that pdflatex compiles."""
+whole document that pdflatex compiles.
+
+The rows fit the text width of a default `article` page: a row too long for one line puts each
+`= part` on a row of its own, aligned at `=`, and a part still too long continues on further rows
+after a top-level operator (the printer's break marks), indented by `\quad`.  The width is
+estimated from the LaTeX source (what each command prints as); `\allowdisplaybreaks` in the
+preamble lets a long derivation break across pages.
+"""
 
 from __future__ import annotations
+
+import re
 
 from ..trace.steps import Trace
 from . import Options
 from .layout import Eq, Math, Segment, Table, layout
-from .printers import LatexPrinter, latex_escape
+from .printers import BREAK, BREAK2, LatexPrinter, latex_escape, pieces
 
-#: a row longer than this (in LaTeX source characters) puts each `= part` on a line of its own
-WRAP_AT = 220
+#: what fits on one line of a default article's text width (345pt), in the estimate's units
+#: (roughly the width of a digit in 10pt math)
+LINE = 64
 
 
 def _text(segs: list[Segment]) -> str:
     """Text mode: words escaped, math in $…$."""
-    return "".join(f"${s.text}$" if isinstance(s, Math) else latex_escape(s) for s in segs)
+    return "".join(f"${_plain(s.text)}$" if isinstance(s, Math) else latex_escape(s) for s in segs)
 
 
 def _note(segs: list[Segment]) -> str:
     """Math mode: words in \\text{…}."""
-    return "".join(s.text if isinstance(s, Math) else r"\text{" + latex_escape(s) + "}" for s in segs)
+    return "".join(_plain(s.text) if isinstance(s, Math) else r"\text{" + latex_escape(s) + "}" for s in segs)
+
+
+def _plain(s: str) -> str:
+    return s.replace(BREAK, "").replace(BREAK2, "")
+
+
+_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|[{}_^]|[^\\{}_^]")
+#: printed widths in units of a digit (5pt in 10pt math) — what the row-breaking estimate counts
+_WIDE = {"=": 2.6, "+": 2.4, "-": 2.4, "<": 2.6, ">": 2.6, r"\times": 2.4, r"\cdot": 1.6,
+         r"\leftarrow": 3.2, r"\quad": 2.0, r"\qquad": 4.0, r"\ln": 2.0, r"\exp": 3.0, r"\max": 3.0,
+         r"\min": 3.0, r"\sin": 3.0, r"\cos": 3.0, r"\tanh": 4.0, r"\sum": 2.0, ".": 0.55, ",": 0.9,
+         "(": 0.8, ")": 0.8, "|": 0.6, " ": 0.0, "[": 0.6, "]": 0.6, r"\left": 0.0, r"\right": 0.0,
+         r"\,": 0.35, r"\;": 0.55}
+_WORD_COMMANDS = (r"\mathit", r"\operatorname", r"\text", r"\mathrm", r"\phantom")
+
+
+def width(s: str) -> float:
+    r"""The printed width of LaTeX math, estimated in digits (5pt): a digit is 1, a letter 1.2, a
+    binary operator with its spacing about 2.4, a script 0.85 of its content, \frac the wider of
+    its two lines.  Measured against pdflatex on bpcalc's own formulas, it errs on the wide side."""
+    tokens = _TOKEN.findall(_plain(s))
+    position = 0
+
+    def group() -> float:  # the width of one argument: {…} or a single token
+        nonlocal position
+        if position < len(tokens) and tokens[position] == "{":
+            position += 1
+            total = sequence("}")
+            position += 1
+            return total
+        return item()
+
+    def item() -> float:
+        nonlocal position
+        token = tokens[position]
+        position += 1
+        if token == r"\frac":
+            return max(group(), group())
+        if token in _WORD_COMMANDS:
+            return group()
+        if token in ("_", "^"):
+            return 0.85 * group()
+        if token == "{":
+            total = sequence("}")
+            position += 1
+            return total
+        if token in _WIDE:
+            return _WIDE[token]
+        return 1.2 if token.isalpha() or token == r"\partial" else 1.0
+
+    def sequence(end: str | None) -> float:
+        nonlocal position
+        total = 0.0
+        while position < len(tokens) and tokens[position] != end:
+            total += item()
+        return total
+
+    return sequence(None)
+
+
+def _rows(row: Eq, room: float) -> list[str]:
+    r"""One Eq as rows of the alignment: `lhs &= …` and continuations `&= …`, `&\quad …`."""
+    rel = r"\leftarrow" if row.relation != "=" else "="
+    note = _note(row.note)
+    one = f"{_plain(row.lhs)} &{rel} " + " = ".join(_plain(p) for p in row.parts)
+    if width(one) + (width(note) + 2 if note else 0) <= LINE and width(" = ".join(row.parts)) <= room:
+        return [one + (rf" \quad {note}" if note else "")]
+    out: list[str] = []
+    for i, part in enumerate(row.parts):
+        chunks = [sub for chunk in pieces(part) for sub in _split(chunk, room)]
+        line = (f"{_plain(row.lhs)} &{rel} " if i == 0 else "&= ") + chunks[0]
+        used = width(chunks[0])
+        for chunk in chunks[1:]:
+            if used + width(chunk) > room:  # continue on a row of its own, after \quad
+                out.append(line)
+                line, used = r"&\quad " + chunk.lstrip(), 2 + width(chunk)
+            else:
+                line, used = line + chunk, used + width(chunk)
+        out.append(line)
+    if note:
+        if width(_plain(row.parts[-1])) + width(note) + 2 <= room:
+            out[-1] += rf" \quad {note}"
+        else:
+            out.append(rf"&\phantom{{=}} {note}")
+    return out
+
+
+def _split(chunk: str, budget: float) -> list[str]:
+    """A top-level piece, split one level down when it alone is wider than the budget (its
+    \\left( … \\right) become plain parentheses, which may open on one row and close on another)."""
+    if BREAK2 not in chunk or width(chunk) <= budget:
+        return [_plain(chunk)]
+    for big, plain in ((r"\left(", "("), (r"\right)", ")"), (r"\left|", "|"), (r"\right|", "|")):
+        chunk = chunk.replace(big, plain)
+    return chunk.split(BREAK2)
 
 
 def _tabular(table: Table) -> str:
@@ -33,25 +138,20 @@ def _tabular(table: Table) -> str:
 
 
 def body(trace: Trace, digits: int) -> list[str]:
+    sections = layout(trace, LatexPrinter(digits, breaks=True))
+    eqs = [row for sec in sections for row in sec.rows if isinstance(row, Eq)]
+    # align* lines every row up at one column: the widest left-hand side of the whole alignment
+    room = LINE - max((width(row.lhs) for row in eqs), default=0) - 2
     rows: list[str] = []
-    for sec in layout(trace, LatexPrinter(digits)):
+    for sec in sections:
         rows.append(rf"\intertext{{\textbf{{Step {sec.number}. {_text(sec.title)}}}}}")
         for row in sec.rows:
             if isinstance(row, Table):
                 rows.append(rf"\intertext{{{_tabular(row)}}}")
-                continue
-            if not isinstance(row, Eq):
-                rows.append(rf"\intertext{{{_text(row.segments)}}}")
-                continue
-            rel = r"\leftarrow" if row.relation != "=" else "="
-            note = rf" && {_note(row.note)}" if row.note else ""
-            one = f"{row.lhs} &{rel} " + " = ".join(row.parts)
-            if len(one) <= WRAP_AT:
-                rows.append(f"{one}{note} \\\\")
+            elif isinstance(row, Eq):
+                rows.extend(line + r" \\" for line in _rows(row, room))
             else:
-                rows.append(f"{row.lhs} &{rel} {row.parts[0]} \\\\")
-                rows.extend(f"&= {part} \\\\" for part in row.parts[1:-1])
-                rows.append(f"&= {row.parts[-1]}{note} \\\\")
+                rows.append(rf"\intertext{{{_text(row.segments)}}}")
     if rows and rows[-1].endswith(" \\\\"):
         rows[-1] = rows[-1][:-3]
     return rows
@@ -61,14 +161,15 @@ def render(trace: Trace, options: Options) -> str:
     rows = body(trace, options.digits)
     if not options.standalone:
         head = [r"% bpcalc: the rows of an align* environment (amsmath); paste them inside",
-                r"% \begin{align*} ... \end{align*}"]
+                r"% \begin{align*} ... \end{align*}, with \usepackage{amsmath} and \allowdisplaybreaks",
+                r"% in the preamble (a long derivation then breaks across pages)."]
         return "\n".join(head + rows) + "\n"
     title = latex_escape(f"bpcalc {trace.command} {trace.file}")
     doc = [
         r"\documentclass[11pt]{article}",
         r"\usepackage[T1]{fontenc}",
         r"\usepackage{amsmath}",
-        r"\usepackage[a4paper,landscape,margin=1.5cm]{geometry}",
+        r"\usepackage[a4paper,margin=2cm]{geometry}",
         r"\allowdisplaybreaks",
         r"\begin{document}",
         rf"\section*{{{title}}}",

@@ -40,7 +40,7 @@ from ..trace.steps import (
     Trained,
     Training,
 )
-from .printers import LatexPrinter, Printer, bars, moment_name, optimiser_symbol
+from .printers import Printer, bars, moment_name, optimiser_symbol
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +115,10 @@ def _given(step: Given, p: Printer) -> tuple[list[Segment], list[Row]]:
             for i, leaf in enumerate(leaves):
                 if i:
                     segs.append(", ")
-                segs.append(Math(f"{p.name(leaf.name)} = {p.num(leaf.value)}"))
+                segs.append(Math(p.name(leaf.name) + p.binary("=") + p.num(leaf.value)))
             rows.append(Say(segs))
-    rows.append(Say(["learning rate ", Math(f"{p.eta} = {p.num(step.lr)}")]))
+    if step.lr is not None:
+        rows.append(Say(["learning rate ", Math(p.eta + p.binary("=") + p.num(step.lr))]))
     if step.round is not None:
         rows.append(Say([f"activation outputs rounded to {step.round} decimal places as they are "
                          "computed; everything else exact from the rounded values"]))
@@ -140,15 +141,24 @@ def _forward(step: Forward, p: Printer) -> tuple[list[Segment], list[Row]]:
 
 
 def _loss(step: Loss, p: Printer) -> tuple[list[Segment], list[Row]]:
-    return ["Loss"], [_computed_row(step.line, p)]
+    return ["Loss" if step.is_loss else "Output"], [_computed_row(step.line, p)]
 
 
 def _backward(step: Backward, p: Printer) -> tuple[list[Segment], list[Row]]:
     rows: list[Row] = []
     for entry in step.entries:
         rows.extend(_ENTRIES[type(entry)](entry, step.output, p))
-    rule = Say(["each node once, in reverse topological order: ",
-                Math(f"{p.partial(step.output, 'u')} = {p.sum_sign} "
+    if step.given:
+        rows.append(Say(["the gradients of the inputs, targets and frozen params (nothing updates them; "
+                         "shown for completeness):"]))
+        for entry in step.given:
+            rows.extend(_ENTRIES[type(entry)](entry, step.output, p))
+    if step.zeroed_by_rounding is not None:
+        rows.append(Say([f"every param's gradient is exactly 0: with activation outputs rounded to "
+                         f"{step.zeroed_by_rounding} decimal places their derivatives vanish; round to more "
+                         "places (--round 2 or more) to see the gradients"]))
+    rule = Say(["each node once, output first: ",
+                Math(p.partial(step.output, "u") + p.binary("=") + f"{p.sum_sign} "
                      f"{p.partial(step.output, 'v')}{p.chain_dot}{p.partial('v', 'u')}"),
                 " over the nodes v that use u"])
     return ["Backward pass, output to inputs"], [rule, *rows]
@@ -171,8 +181,13 @@ def _sgd(step: SGD, p: Printer) -> tuple[list[Segment], list[Row]]:
         formula = f"{p.name(u.name)} {p.minus} {p.eta}{p.chain_dot}{p.partial(step.output, u.name)}"
         numbers = p.expr(Bin("-", Num(u.old), Bin("*", Num(step.lr), Num(u.gradient))), numeric=True)
         rows.append(Eq(p.name(u.name), [formula, numbers, p.num(u.new)], "update", relation=p.arrow))
-    if not rows:
-        rows.append(Say(["(no trainable parameters)"]))
+    if step.nothing == "no params":
+        rows.append(Say(["nothing to update: the problem has no params (the leaves a step learns are "
+                         "declared under `params:`)"]))
+        return ["SGD update"], rows
+    if step.nothing == "all frozen":
+        rows.append(Say(["nothing to update: every param is frozen"]))
+        return ["SGD update"], rows
     return ["SGD update  ", Math(rule)], rows
 
 
@@ -201,9 +216,10 @@ def _symbolic(p: Printer, e: Expr, written: dict[str, str]) -> str:
 
 def _momentum(step: Momentum, p: Printer) -> tuple[list[Segment], list[Row]]:
     mu, arrow = optimiser_symbol(p, "mu"), p.arrow
-    rule = (f"v {arrow} {mu}{p.dot}v + {p.fraction(p.name(step.output), p.theta)},  "
-            f"{p.theta} {arrow} {p.theta} {p.minus} {p.eta}{p.dot}v")
-    rows: list[Row] = [Say([Math(f"{mu} = {p.num(step.momentum)}"), "; each velocity v starts at 0"])]
+    v_ = p.name("v")
+    rules = [v_ + p.binary(arrow) + mu + p.dot + v_ + p.binary("+") + p.fraction(p.name(step.output), p.theta),
+             p.theta + p.binary(arrow) + p.theta + p.binary(p.minus) + p.eta + p.dot + v_]
+    rows: list[Row] = [Say([Math(mu + p.binary("=") + p.num(step.momentum)), "; each velocity v starts at 0"])]
     v, g, th, eta, m = Name("zzv"), Name("zzg"), Name("zzth"), Name("zzeta"), Name("zzmu")
     for u in step.updates:
         written = {"zzv": moment_name(p, "v", u.name), "zzg": p.partial(step.output, u.name),
@@ -216,7 +232,7 @@ def _momentum(step: Momentum, p: Printer) -> tuple[list[Segment], list[Row]]:
         rows.append(Eq(written["zzth"], [theta, numbers, p.num(u.new)], "update", relation=arrow))
     if len(rows) == 1:
         rows.append(Say(["(no trainable parameters)"]))
-    return ["Momentum update  ", Math(rule)], rows
+    return ["Momentum update  ", Math(rules[0]), ",  ", Math(rules[1])], rows
 
 
 def _adam(step: Adam, p: Printer) -> tuple[list[Segment], list[Row]]:
@@ -225,12 +241,14 @@ def _adam(step: Adam, p: Printer) -> tuple[list[Segment], list[Row]]:
     m, v, g, gp, th = Name("zzm"), Name("zzv"), Name("zzg"), Name("zzgp"), Name("zzth")
     mh, vh, eta, t, one = Name("zzmh"), Name("zzvh"), Name("zzeta"), Name("zzt"), Num(1.0)
     sb1, sb2, se = Name("zzba"), Name("zzbb"), Name("zzeps")
-    common = {"zzba": b1, "zzbb": b2, "zzeps": eps, "zzeta": p.eta, "zzt": "t"}
+    common = {"zzba": b1, "zzbb": b2, "zzeps": eps, "zzeta": p.eta, "zzt": p.name("t")}
     update = Bin("-", th, Bin("/", Bin("*", eta, mh), Bin("+", Call("sqrt", (vh,)), se)))
-    rule = f"{p.theta} {arrow} " + _symbolic(p, update, {**common, "zzth": p.theta, "zzmh": _bare_hat(p, "m"),
-                                                          "zzvh": _bare_hat(p, "v")})
-    say: list[Segment] = [Math(f"t = {step.t}"), "; ", Math(f"{b1} = {p.num(step.beta1)}"), ", ",
-                          Math(f"{b2} = {p.num(step.beta2)}"), ", ", Math(f"{eps} = {p.num(step.eps)}"),
+    rule = p.theta + p.binary(arrow) + _symbolic(p, update, {
+        **common, "zzth": p.theta, "zzmh": moment_name(p, "m", None, hat=True),
+        "zzvh": moment_name(p, "v", None, hat=True)})
+    equals = p.binary("=")
+    say: list[Segment] = [Math(p.name("t") + equals + p.num(step.t)), "; ", Math(b1 + equals + p.num(step.beta1)),
+                          ", ", Math(b2 + equals + p.num(step.beta2)), ", ", Math(eps + equals + p.num(step.eps)),
                           "; the moments m and v start at 0"]
     rows: list[Row] = [Say(say)]
     for u in step.updates:
@@ -261,22 +279,16 @@ def _adam(step: Adam, p: Printer) -> tuple[list[Segment], list[Row]]:
     return ["Adam update  ", Math(rule)], rows
 
 
-def _bare_hat(p: Printer, moment: str) -> str:
-    """m̂ alone (the rule in the title, which is about any param)."""
-    if isinstance(p, LatexPrinter):
-        return optimiser_symbol(p, "hat").format(moment)
-    return p.name(optimiser_symbol(p, "hat").format(moment))
-
-
 def _training(step: Training, p: Printer) -> tuple[list[Segment], list[Row]]:
     engine = ("dense (numpy: the layers as matrices, the samples of a step at once)" if step.engine == "dense"
               else "scalar (the named graph of the worked solutions)")
-    settings = ", ".join(f"{optimiser_symbol(p, k) if k != 'momentum' else optimiser_symbol(p, 'mu')} = "
-                         f"{p.num(v)}" for k, v in step.settings)
     said: list[Segment] = [f"optimizer: {step.optimizer}"]
-    if settings:
-        said += [" (", Math(settings), ")"]
-    said += [", learning rate ", Math(f"{p.eta} = {p.num(step.lr)}")]
+    for i, (key, value) in enumerate(step.settings):
+        symbol = optimiser_symbol(p, "mu" if key == "momentum" else key)
+        said += [" (" if i == 0 else ", ", Math(symbol + p.binary("=") + p.num(value))]
+    if step.settings:
+        said.append(")")
+    said += [", learning rate ", Math(p.eta + p.binary("=") + p.num(step.lr))]
     rows: list[Row] = [Say([f"engine: {engine}"]), Say(said)]
     if step.batch_size >= step.samples:
         each = f"all {step.samples:,} samples" if step.samples > 1 else "the one computation"
@@ -376,8 +388,8 @@ def _case_note(case: Case, p: Printer) -> list[Segment]:
     arg, at = case.args[rule.subject], case.at[rule.subject]
     shown = p.expr(arg)
     value = p.num(at)
-    head = shown if shown == value else f"{shown} = {value}"
-    return [f"{p.num(case.result)} since ", Math(f"{head} {holds.replace('≤', p.le)}")]
+    head = shown if shown == value else shown + p.binary("=") + value
+    return [f"{p.num(case.result)} since ", Math(head + p.literal(" " + holds))]
 
 
 def _seed(entry: Seed, output: str, p: Printer) -> list[Row]:
@@ -417,8 +429,8 @@ def _gradient_row(entry: NodeGradient, output: str, p: Printer) -> Eq:
     if hidden > 0:  # a name used by thousands of lines: its sum would fill the screen
         terms = terms[:SHOWN_TERMS - 2] + [None] + terms[-2:]
     elision = f"… {hidden:,} more terms …"
-    symbols = " + ".join(p.words(elision) if t is None else
-                         f"{p.partial(output, t.consumer)}{p.chain_dot}{p.partial(t.consumer, entry.name)}"
+    symbols = (p.brk + p.binary("+")).join(p.words(elision) if t is None else
+                         f"{p.partial(output, t.consumer)}{p.brk}{p.chain_dot}{p.partial(t.consumer, entry.name)}"
                          for t in terms)
     numbers = p.expr(_sum_of_products([(Name(elision),) if t is None else (t.upstream, t.local.value)
                                        for t in terms]), numeric=True)
@@ -441,25 +453,39 @@ def _leaf(x: float | Name | Num) -> Expr:
 
 
 def _path_symbols(nodes: tuple[str, ...], p: Printer) -> str:
-    return p.chain_dot.join(p.partial(nodes[i], nodes[i + 1]) for i in range(len(nodes) - 1))
+    return (p.brk + p.chain_dot).join(p.partial(nodes[i], nodes[i + 1]) for i in range(len(nodes) - 1))
+
+
+def _zero_paths(entry: PathSum, p: Printer) -> list[Row]:
+    """Say how many paths were left out for a factor of exactly 0, and which factors."""
+    if not entry.left_out:
+        return []
+    segs: list[Segment] = [f"{entry.left_out} path{'s' if entry.left_out != 1 else ''} to ",
+                           Math(p.name(entry.target)), " left out: each has a factor that is exactly 0 ("]
+    for i, (of, wrt) in enumerate(entry.zeros):
+        segs += [", " if i else "", Math(p.partial(of, wrt) + p.binary("=") + p.num(0.0))]
+    return [Say([*segs, ")"])]
 
 
 def _path_sum(entry: PathSum, output: str, p: Printer) -> list[Row]:
     lhs = p.partial(output, entry.target)
+    zero = _zero_paths(entry, p)
+    if not entry.paths:
+        return [*zero, Eq(lhs, [p.num(entry.value)], "gradient")]
     if len(entry.paths) == 1:
         path = entry.paths[0]
         numbers = p.expr(_sum_of_products([path.factors]), numeric=True)
-        return [Eq(lhs, _dedupe([lhs, _path_symbols(path.nodes, p), numbers, p.num(entry.value)])[1:],
-                   "gradient")]
+        return [*zero, Eq(lhs, _dedupe([lhs, _path_symbols(path.nodes, p), numbers, p.num(entry.value)])[1:],
+                          "gradient")]
     n = len(entry.paths)
-    rows: list[Row] = [Say([Math(p.name(entry.target)), f" reaches {output} by {n} paths; each path's "
-                            "product, then their sum:"])]
+    rows: list[Row] = [*zero, Say([Math(p.name(entry.target)), f" reaches {output} by {n} paths; each path's "
+                                   "product, then their sum:"])]
     for i, path in enumerate(entry.paths, 1):
         numbers = p.expr(_sum_of_products([path.factors]), numeric=True)
         via = ", ".join(path.nodes[1:-1])
         rows.append(Eq(f"{p.words(f'path {i}')}", [_path_symbols(path.nodes, p), numbers, p.num(path.value)],
                        "local", [f"(via {via})"] if via else []))
-    symbols = " + ".join(p.words(f"path {i}") for i in range(1, n + 1))
+    symbols = (p.brk + p.binary("+")).join(p.words(f"path {i}") for i in range(1, n + 1))
     numbers = p.expr(_sum_of_products([(path.value,) for path in entry.paths]), numeric=True)
     rows.append(Eq(lhs, [symbols, numbers, p.num(entry.value)], "gradient"))
     return rows

@@ -43,6 +43,23 @@ def starts_negative(e: Expr) -> bool:
         return False
 
 
+#: where a long formula may be broken across lines: before a top-level +, −, × or · (and between
+#: the factors of a chain rule, the terms of a sum of products).  Every renderer either breaks
+#: there or removes the mark; it never reaches the output.
+BREAK = "\ue000"
+#: the same one level down (inside a top-level term or factor): a second choice
+BREAK2 = "\ue002"
+
+
+def pieces(s: str) -> list[str]:
+    """The pieces of a printed formula between its top-level break marks, in order."""
+    return s.split(BREAK)
+
+
+def unmarked(s: str) -> str:
+    return s.replace(BREAK, "").replace(BREAK2, "")
+
+
 def _spine(e: Bin, ops: tuple[str, ...]) -> tuple[Expr, list[tuple[str, Expr]]]:
     """A left-deep chain a op1 b op2 c … as (a, [(op1, b), (op2, c), …]), without recursion."""
     rest: list[tuple[str, Expr]] = []
@@ -69,8 +86,20 @@ class Printer:
     le = "≤"
     theta = "θ"
 
-    def __init__(self, digits: int = 12):
+    def __init__(self, digits: int = 12, breaks: bool = False):
         self.digits = digits
+        self.breaks = breaks  # mark where a long formula may be broken (BREAK, BREAK2)
+        self.depth = 0  # how deep inside the formula being printed: breaks only near the top
+
+    @property
+    def brk(self) -> str:
+        """BREAK when marking, else nothing."""
+        return BREAK if self.breaks else ""
+
+    def _mark(self) -> str:
+        if not self.breaks:
+            return ""
+        return BREAK if self.depth == 1 else BREAK2 if self.depth == 2 else ""
 
     # --- leaves ---------------------------------------------------------------------------------
 
@@ -98,7 +127,15 @@ class Printer:
     # --- expressions -----------------------------------------------------------------------------
 
     def expr(self, e: Expr, numeric: bool = False) -> str:
-        """A formula; `numeric` when every leaf is a number (products then use ×)."""
+        """A formula; `numeric` when every leaf is a number (products then use ×).  BREAK marks
+        where it may be broken across lines."""
+        self.depth += 1
+        try:
+            return self._expr(e, numeric)
+        finally:
+            self.depth -= 1
+
+    def _expr(self, e: Expr, numeric: bool) -> str:
         if isinstance(e, Num):
             return self.num(e.value)
         if isinstance(e, Name):
@@ -128,10 +165,11 @@ class Printer:
     def sum(self, e: Bin, numeric: bool) -> str:
         first, rest = _spine(e, ("+", "-"))
         out = [self.expr(first, numeric)]
+        mark = self._mark()
         for op, b in rest:
             wrap = precedence(b) <= _PREC["+"] or starts_negative(b)  # a − (b + c)
             sign = "+" if op == "+" else self.minus
-            out.append(f" {sign} {self._operand(b, wrap, numeric)}")
+            out.append(mark + self.binary(sign) + self._operand(b, wrap, numeric))
         return "".join(out)
 
     def product(self, e: Bin, numeric: bool) -> str:
@@ -139,10 +177,12 @@ class Printer:
         wrap_first = precedence(first) < _PREC["*"]
         out = [self._operand(first, wrap_first, numeric)]
         prev = first
+        mark = self._mark()
         for _, b in rest:
             wrap = precedence(b) < _PREC["*"] or starts_negative(b) or (
                 isinstance(b, Bin) and b.op == "/" and not self.frac_division)
-            out.append(self.times_between(prev, b, wrap, numeric))
+            between = self.times_between(prev, b, wrap, numeric)
+            out.append(mark + between if between.strip() else between)
             out.append(self._operand(b, wrap, numeric))
             prev = b
         return "".join(out)
@@ -160,7 +200,16 @@ class Printer:
     def quotient(self, e: Bin, numeric: bool) -> str:
         wrap_a = precedence(e.a) < _PREC["/"]
         wrap_b = precedence(e.b) <= _PREC["/"] or starts_negative(e.b)
-        return f"{self._operand(e.a, wrap_a, numeric)} / {self._operand(e.b, wrap_b, numeric)}"
+        return self._operand(e.a, wrap_a, numeric) + self.binary("/") + self._operand(e.b, wrap_b, numeric)
+
+    def binary(self, symbol: str) -> str:
+        """A binary operator or relation (+, −, /, =, >, ≤) with the spacing around it."""
+        return f" {symbol} "
+
+    def literal(self, text: str) -> str:
+        """Fixed text inside math (a case's condition: ` > 0`): relations spaced, ≤ as this
+        format writes it."""
+        return text.replace("≤", self.le)
 
     def power(self, e: Bin, numeric: bool) -> str:
         base = self._operand(e.a, precedence(e.a) <= _PREC["**"], numeric)
@@ -191,14 +240,24 @@ class Printer:
         for fn in ("max", "min"):
             if "{" + fn + "}" in written[1]:
                 fill[fn] = self.function(fn, e.args, numeric)
-        then, cond, other = (part.format(*args, **fill) for part in written)
-        return self.case(then, self.condition(cond), other)
+        then, cond, other = (self._fill(part, args, fill) for part in written)
+        return self.case(then, cond, other)
 
-    def condition(self, cond: str) -> str:
-        return cond
+    def _fill(self, template: str, args: list[str], fill: dict[str, str]) -> str:
+        """A template with its placeholders filled and its own text written by `literal`."""
+        out = []
+        for i, piece in enumerate(re.split(r"(\{\w+\})", template)):
+            if i % 2:
+                key = piece[1:-1]
+                out.append(args[int(key)] if key.isdigit() else fill[key])
+            elif piece:
+                out.append(self.literal(piece))
+        return "".join(out)
+
+    comma = ", "
 
     def function(self, fn: str, args: tuple[Expr, ...], numeric: bool) -> str:
-        inner = ", ".join(self.expr(a, numeric) for a in args)
+        inner = self.comma.join(self.expr(a, numeric) for a in args)
         return f"{self.fn_name(fn)}({inner})"
 
     def fn_name(self, fn: str) -> str:
@@ -358,60 +417,127 @@ def latex_escape(s: str) -> str:
     return "".join(table.get(ch, ch) for ch in s)
 
 
-class HtmlPrinter(Printer):
-    """Styled HTML text: names in <var> with <sub>scripts</sub>, numbers in <span class="n">."""
+class MathMLPrinter(Printer):
+    """MathML for the HTML page: names in <mi> with subscripts, numbers in <mn>, operators in
+    <mo>, fractions and powers as <mfrac> and <msup>; each formula goes inside a <math> element."""
 
-    sigma = "σ"
+    minus = "<mo>−</mo>"
+    times = '<mo form="infix">×</mo>'
+    dot = '<mo form="infix">·</mo>'
+    chain_dot = '<mo form="infix">·</mo>'
+    eta = "<mi>η</mi>"
+    arrow = "<mo>←</mo>"
+    sigma = "<mi>σ</mi>"
+    sum_sign = "<mo>Σ</mo>"
+    le = "<mo>≤</mo>"
+    theta = "<mi>θ</mi>"
+    comma = "<mo>,</mo>"
+    frac_division = True
 
     def num(self, x: float) -> str:
-        return f'<span class="n">{super().num(x)}</span>'
+        digits = format_number(x, self.digits)
+        if digits.startswith("-"):  # the sign as an operator, the digits as the number
+            return f"<mrow><mo>−</mo><mn>{digits[1:]}</mn></mrow>"
+        return f"<mn>{digits}</mn>"
 
     def name(self, id_: str) -> str:
+        suffix = ""
+        if "[" in id_:  # a sample's node: out_o1[2]
+            id_, rest = id_.split("[", 1)
+            suffix = f"<mo>[</mo><mn>{html.escape(rest.rstrip(']'))}</mn><mo>]</mo>"
         base, _, sub = id_.partition("_")
-        out = html.escape(base)
+        head = f"<mi>{html.escape(base)}</mi>"
         if sub:
-            out += f"<sub>{html.escape(sub)}</sub>"
-        return f"<var>{out}</var>"
+            head = f"<msub>{head}<mi>{html.escape(sub)}</mi></msub>"
+        return f"<mrow>{head}{suffix}</mrow>" if suffix else head
+
+    def paren(self, s: str) -> str:
+        return f"<mrow><mo>(</mo>{s}<mo>)</mo></mrow>"
+
+    def fraction(self, of: str, wrt: str) -> str:
+        return f"<mfrac><mrow><mi>∂</mi>{of}</mrow><mrow><mi>∂</mi>{wrt}</mrow></mfrac>"
 
     def words(self, s: str) -> str:
-        return html.escape(s)
+        return f"<mtext>{html.escape(s)}</mtext>"
 
-    def exponent(self, b: Expr, numeric: bool) -> str:
-        return f"<sup>{self.expr(b, numeric)}</sup>"
+    def binary(self, symbol: str) -> str:
+        # infix even where it starts a piece of its own (a formula broken before it)
+        inner = symbol[4:-5] if symbol.startswith("<mo>") else html.escape(symbol)
+        return f'<mo form="infix">{inner}</mo>'
 
-    def logistic(self, power: str) -> str:
-        return f"1/(1 + e<sup>{power}</sup>)"
+    def literal(self, text: str) -> str:
+        out = []
+        for token in text.split():
+            if token.replace(".", "", 1).isdigit():
+                out.append(f"<mn>{token}</mn>")
+            elif token in ("=", ">", "<", "≤", "+", "−", "-"):
+                out.append(f"<mo>{html.escape(token)}</mo>")
+            else:
+                out.append(f"<mtext>&#160;{html.escape(token)}&#160;</mtext>")
+        return "".join(out)
+
+    def quotient(self, e: Bin, numeric: bool) -> str:
+        return f"<mfrac><mrow>{self.expr(e.a, numeric)}</mrow><mrow>{self.expr(e.b, numeric)}</mrow></mfrac>"
+
+    def power(self, e: Bin, numeric: bool) -> str:
+        base = self._operand(e.a, precedence(e.a) <= _PREC["**"], numeric)
+        return f"<msup><mrow>{base}</mrow><mrow>{self.expr(e.b, numeric)}</mrow></msup>"
+
+    def function(self, fn: str, args: tuple[Expr, ...], numeric: bool) -> str:
+        inner = self.comma.join(self.expr(a, numeric) for a in args)
+        name = self.fn_name(fn)
+        base, sep, sub = fn.rpartition("_")
+        if sep and fn not in BY_NAME and base in BY_NAME:  # softmax_2: the component as a subscript
+            name = f"<msub><mi>{html.escape(base)}</mi><mn>{html.escape(sub)}</mn></msub>"
+        return f"<mrow>{name}<mo>(</mo>{inner}<mo>)</mo></mrow>"
 
     def fn_name(self, fn: str) -> str:
-        return html.escape(super().fn_name(fn))
+        named = super().fn_name(fn)
+        return named if named.startswith("<") else f"<mi>{html.escape(named)}</mi>"
 
-    def condition(self, cond: str) -> str:
-        return cond.replace(" > ", " &gt; ")
+    def logistic(self, power: str) -> str:
+        return f"<mfrac><mn>1</mn><mrow><mn>1</mn><mo>+</mo><msup><mi>e</mi><mrow>{power}</mrow></msup></mrow></mfrac>"
+
+    def fn_abs(self, e: Call, numeric: bool) -> str:
+        return f"<mrow><mo>|</mo>{self.expr(e.args[0], numeric)}<mo>|</mo></mrow>"
+
+    def fn_sqrt(self, e: Call, numeric: bool) -> str:
+        return f"<msqrt>{self.expr(e.args[0], numeric)}</msqrt>"
+
+    def case(self, then: str, cond: str, other: str) -> str:
+        word = "<mtext>&#160;if&#160;</mtext>"
+        otherwise = "<mtext>&#160;else&#160;</mtext>"
+        return f"<mrow><mo>(</mo>{self.literal(then) if not then.startswith('<') else then}{word}{cond}" \
+               f"{otherwise}{self.literal(other) if not other.startswith('<') else other}<mo>)</mo></mrow>"
 
 
 def printer_for(fmt: str, digits: int = 12, ascii: bool = False) -> Printer:
+    """The printer of a format, marking where long formulas may break (its renderer breaks them
+    there or removes the marks)."""
     if fmt in ("latex", "markdown"):
-        return LatexPrinter(digits)
+        return LatexPrinter(digits, breaks=True)
     if fmt == "html":
-        return HtmlPrinter(digits)
-    return AsciiPrinter(digits) if ascii else Printer(digits)
+        return MathMLPrinter(digits, breaks=True)
+    return AsciiPrinter(digits, breaks=True) if ascii else Printer(digits, breaks=True)
 
 
 # --- the optimisers' symbols (momentum and Adam steps) and the loss curve (train) -----------------------
 
-#: μ, β₁, β₂, ε and the hat of a bias-corrected moment, per printer (a subclass inherits)
+#: μ, β₁, β₂, ε, the hat of a bias-corrected moment (on the printed letter) and a square root, per
+#: printer (a subclass inherits)
 _OPTIMISER_SYMBOLS: dict[type, dict[str, str]] = {
     Printer: {"mu": "μ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "hat": "{0}hat", "sqrt": "√{0}"},
-    AsciiPrinter: {"mu": "mu", "beta1": "beta1", "beta2": "beta2", "eps": "eps", "hat": "{0}hat",
-                   "sqrt": "sqrt({0})"},
+    AsciiPrinter: {"mu": "mu", "beta1": "beta1", "beta2": "beta2", "eps": "eps", "sqrt": "sqrt({0})"},
     LatexPrinter: {"mu": r"\mu", "beta1": r"\beta_1", "beta2": r"\beta_2", "eps": r"\varepsilon",
                    "hat": r"\hat{{{0}}}", "sqrt": r"\sqrt{{{0}}}"},
-    HtmlPrinter: {"hat": "{0}\u0302"},
+    MathMLPrinter: {"mu": "<mi>μ</mi>", "beta1": "<msub><mi>β</mi><mn>1</mn></msub>",
+                    "beta2": "<msub><mi>β</mi><mn>2</mn></msub>", "eps": "<mi>ε</mi>",
+                    "hat": '<mover accent="true">{0}<mo>^</mo></mover>', "sqrt": "<msqrt>{0}</msqrt>"},
 }
 
 
 def optimiser_symbol(p: Printer, key: str) -> str:
-    """How `p` writes an optimiser's symbol: mu, beta1, beta2, eps."""
+    """How `p` writes an optimiser's symbol: mu, beta1, beta2, eps (and the hat and sqrt templates)."""
     for cls in type(p).__mro__:
         found = _OPTIMISER_SYMBOLS.get(cls, {}).get(key)
         if found is not None:
@@ -419,17 +545,14 @@ def optimiser_symbol(p: Printer, key: str) -> str:
     raise KeyError(key)
 
 
-def moment_name(p: Printer, moment: str, param: str, hat: bool = False) -> str:
-    """m_w1, v_w1 (a moment or velocity of a param), and with `hat` its bias-corrected form."""
+def moment_name(p: Printer, moment: str, param: str | None, hat: bool = False) -> str:
+    """m_w1, v_w1 (a moment or velocity of a param; of any param when `param` is None), and with
+    `hat` its bias-corrected form: the hat on the printed letter (m̂, \\hat{m}, mhat)."""
+    name = p.name(moment if param is None else f"{moment}_{param}")
     if not hat:
-        return p.name(f"{moment}_{param}")
-    if isinstance(p, LatexPrinter):  # \hat{m}_{w1}: the hat on the letter, the param as subscript
-        return p.name(f"{moment}_{param}").replace(moment, optimiser_symbol(p, "hat").format(moment), 1)
-    return p.name(optimiser_symbol(p, "hat").format(moment) + "_" + param)
-
-
-def root(p: Printer, s: str) -> str:
-    return optimiser_symbol(p, "sqrt").format(s)
+        return name
+    letter = p.name(moment)
+    return name.replace(letter, optimiser_symbol(p, "hat").format(letter), 1)
 
 
 _BARS = "▁▂▃▄▅▆▇█"
@@ -437,9 +560,9 @@ _ASCII_BARS = "_.-~=+*#"
 
 
 def bars(p: Printer, levels: list[int]) -> str:
-    """A sparkline: one bar per level (0 lowest … 7 highest)."""
+    """A sparkline: one bar per level (0 lowest … 7 highest), as math."""
     if isinstance(p, LatexPrinter):
         return r"\,".join(rf"\rule{{0.25em}}{{{(k + 1) * 0.25:g}ex}}" for k in levels)
     if isinstance(p, AsciiPrinter):
         return "".join(_ASCII_BARS[k] for k in levels)
-    return "".join(_BARS[k] for k in levels)
+    return p.words("".join(_BARS[k] for k in levels))

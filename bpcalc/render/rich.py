@@ -25,7 +25,7 @@ def render(trace: Trace, options: Options) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, no_color=bool(os.environ.get("NO_COLOR")),
                       highlight=False, markup=False, emoji=False, soft_wrap=True, width=100_000)
-    for line in lines(sections, options.ascii):
+    for line in lines(sections, options.ascii, options.width):
         text = Text()
         for chunk, style in line:
             text.append(chunk, style=STYLES.get(style or "", ""))

@@ -1,9 +1,12 @@
-"""`--format text`: plain Unicode lines (ASCII with `--ascii`), no escape codes ever.
+"""`--format text`: plain Unicode lines (ASCII with `--ascii`), no escape codes ever, laid out to
+a width (the terminal's, or 80 when piped).
 
-Within a step the `=` signs line up in columns (lhs = formula = numbers = value), as in SPEC §4;
-a cell too wide for its column is written out in full and the rest of that row moves over.
-`lines()` yields each line as spans tagged with what they show, so `rich` can colour the same
-layout.
+Within a step the `=` signs line up in columns (lhs = formula = numbers = value), as in SPEC §4.
+A row too wide for the line puts each `= part` on a line of its own, under the first `=`; a part
+still too wide is broken before a top-level operator (+, −, ×, ·: the printer's BREAK marks) with
+its continuation indented under the part — never inside a number or a name.  Sentences wrap at
+spaces.  `lines()` yields each line as spans tagged with what they show, so `rich` can colour the
+same layout.
 """
 
 from __future__ import annotations
@@ -13,12 +16,10 @@ from collections.abc import Callable
 from ..trace.steps import Trace
 from . import Options
 from .layout import Eq, Math, Section, Segment, Table, layout
-from .printers import printer_for
+from .printers import BREAK, BREAK2, pieces, printer_for
 
 #: cells wider than this do not widen their column
 COLUMN_CAP = 40
-#: a row longer than this puts each `= part` on a line of its own
-WRAP_AT = 140
 
 _ASCII = str.maketrans({"∂": "d", "×": "*", "·": "*", "−": "-", "≤": "<=", "←": "<-", "…": "...", "─": "-",
                         "²": "^2", "³": "^3", "√": "sqrt"})
@@ -28,6 +29,15 @@ Span = tuple[str, str | None]  # (text, style): style is heading, value, gradien
 Fix = Callable[[str], str]  # to_ascii, or leave the text as it is
 
 
+def width_of(s: str) -> int:
+    """Columns a string takes on a terminal: CJK characters take two."""
+    if s.isascii():
+        return len(s)
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
 def to_ascii(s: str) -> str:
     for k, v in _ASCII_WORDS.items():
         s = s.replace(k, v)
@@ -35,27 +45,61 @@ def to_ascii(s: str) -> str:
 
 
 def _segments(segs: list[Segment]) -> str:
-    return "".join(s.text if isinstance(s, Math) else s for s in segs)
+    return "".join(s.text if isinstance(s, Math) else s for s in segs).replace(BREAK, "").replace(BREAK2, "")
 
 
-def lines(sections: list[Section], ascii: bool = False) -> list[list[Span]]:
+def wrap(text: str, width: int, first: str = "  ", rest: str | None = None) -> list[str]:
+    """Words filled to `width`, the first line after `first`, the others after `rest`."""
+    rest = first + "  " if rest is None else rest
+    out: list[str] = []
+    line = first
+    for word in text.split(" "):
+        if line.strip() and width_of(line) + 1 + width_of(word) > width:
+            out.append(line)
+            line = rest + word
+        else:
+            line = line + (" " if line.strip() else "") + word
+    out.append(line)
+    return out
+
+
+def lines(sections: list[Section], ascii: bool = False, width: int = 80) -> list[list[Span]]:
     fix: Fix = to_ascii if ascii else str
     out: list[list[Span]] = []
     for sec in sections:
         if out:
             out.append([])
-        out.append([(fix(f"Step {sec.number}  {_segments(sec.title)}"), "heading")])
+        title = fix(f"Step {sec.number}  {_segments(sec.title)}")
+        out.extend([(line, "heading")] for line in wrap(title, width, "", " " * 8))
         eqs = [r for r in sec.rows if isinstance(r, Eq)]
         cells = {id(r): _cells(r, fix) for r in eqs}
-        widths = _widths(list(cells.values()))
+        widths = _aligned_widths(eqs, cells, fix, width)
         for row in sec.rows:
             if isinstance(row, Eq):
-                out.extend(_eq_lines(row, cells[id(row)], widths, fix))
+                out.extend(_eq_lines(row, cells[id(row)], widths, fix, width))
             elif isinstance(row, Table):
                 out.extend(_table_lines(row, fix))
             else:
-                out.append([("  " + fix(_segments(row.segments)), None)])
+                out.extend([(line, None)] for line in _say(row.segments, fix, width))
     return out
+
+
+def _say(segments: list[Segment], fix: Fix, width: int) -> list[str]:
+    """A sentence filled to the width: words break at spaces; a piece of math stays whole on its
+    line unless it alone is too long (then it breaks where its formula may)."""
+    glue = "\ue001"  # a space inside math: not a place to break the sentence
+    text = "".join(fix(s.text).replace(" ", glue) if isinstance(s, Math) else fix(s) for s in segments)
+    out: list[str] = []
+    for line in wrap(unmark(text), width):
+        if width_of(line) > width and glue in line:  # one long formula: break at its marks
+            out.extend(wrap(line.replace(glue, " "), width, "", "    "))
+        else:
+            out.append(line.replace(glue, " "))
+    return out
+
+
+def unmark(s: str) -> str:
+    return s.replace(BREAK, "").replace(BREAK2, "")
 
 
 def _table_lines(table: Table, fix: Fix) -> list[list[Span]]:
@@ -63,14 +107,15 @@ def _table_lines(table: Table, fix: Fix) -> list[list[Span]]:
     header = [fix(_segments(c)) for c in table.header]
     body = [[fix(_segments(c)) for c in row] for row in table.rows]
     n = len(header)
-    widths = [max(len(r[i]) for r in [header, *body]) for i in range(n)]
+    widths = [max(width_of(r[i]) for r in [header, *body]) for i in range(n)]
     align = (table.align or "l" * n).ljust(n, "l")
     kinds = [*table.kinds, *[None] * n][:n]
 
     def line(cells: list[str], styled: bool) -> list[Span]:
         spans: list[Span] = [("  ", None)]
         for i, cell in enumerate(cells):
-            text = cell.rjust(widths[i]) if align[i] == "r" else cell.ljust(widths[i])
+            pad = " " * (widths[i] - width_of(cell))
+            text = pad + cell if align[i] == "r" else cell + pad
             spans.append((text + ("  " if i < n - 1 else ""), kinds[i] if styled else None))
         return spans
 
@@ -78,12 +123,31 @@ def _table_lines(table: Table, fix: Fix) -> list[list[Span]]:
     return [line(header, False), [("  " + rule, None)], *[line(r, True) for r in body]]
 
 
+def _aligned_widths(eqs: list[Eq], cells: dict[int, list[str]], fix: Fix, width: int) -> list[int]:
+    """Column widths for the rows that can stand on one line: the rows too long even unpadded
+    are left out, then any row the padding would push past the width, until the rest fit."""
+    plain = {id(r): [unmark(c) for c in cells[id(r)]] for r in eqs}
+
+    def length(row: Eq, widths: list[int]) -> int:
+        note = _segments(row.note)
+        spans = _one_line(row, plain[id(row)], widths, fix)
+        return sum(width_of(t) for t, _ in spans) + (3 + width_of(fix(note)) if note else 0)
+
+    candidates = [r for r in eqs if length(r, [0, 0, 0]) <= width]
+    while True:
+        widths = _widths([plain[id(r)] for r in candidates])
+        fitting = [r for r in candidates if length(r, widths) <= width]
+        if len(fitting) == len(candidates):
+            return widths
+        candidates = fitting
+
+
 def _widths(rows: list[list[str]]) -> list[int]:
     """Column widths, over the cells that are not too wide; past a column where most filled cells
     are too wide, later columns cannot line up and are left unpadded."""
     widths = [0, 0, 0]
     for i in range(3):
-        column = [len(c[i]) for c in rows if c[i]]
+        column = [width_of(c[i]) for c in rows if c[i]]
         widths[i] = max([n for n in column if n <= COLUMN_CAP] or [0])
         if 2 * sum(n > COLUMN_CAP for n in column) > len(column):
             break
@@ -91,43 +155,74 @@ def _widths(rows: list[list[str]]) -> list[int]:
 
 
 def _cells(row: Eq, fix: Fix) -> list[str]:
-    """[lhs, formula, numbers, value]: the middle parts fill the formula column first."""
+    """[lhs, formula, numbers, value] (with their break marks): the middle parts fill the
+    formula column first."""
     middle = [fix(s) for s in row.parts[:-1]]
     middle += [""] * (2 - len(middle))
     if len(middle) > 2:  # never produced by the layout; kept whole rather than dropped
-        middle = [" = ".join(middle[:-1]), middle[-1]]
-    return [fix(row.lhs), *middle, fix(row.parts[-1])]
+        middle = [(BREAK + " = ").join(middle[:-1]), middle[-1]]
+    return [unmark(fix(row.lhs)), *middle, unmark(fix(row.parts[-1]))]
 
 
-def _eq_lines(row: Eq, cells: list[str], widths: list[int], fix: Fix) -> list[list[Span]]:
+def _eq_lines(row: Eq, cells: list[str], widths: list[int], fix: Fix, width: int) -> list[list[Span]]:
     lhs, c1, c2, value = cells
     note = fix(_segments(row.note))
+    plain = [lhs, unmark(c1), unmark(c2), value]
     for w in (widths, [0, 0, 0]):  # aligned if it fits, else unpadded, else one part a line
-        spans = _one_line(row, cells, w, fix)
+        spans = _one_line(row, plain, w, fix)
         if note:
             spans.append(("   " + note, "note"))
-        if sum(len(t) for t, _ in spans) <= WRAP_AT:
+        if sum(width_of(t) for t, _ in spans) <= width:
             return [spans]
-    indent = " " * (2 + len(lhs))
-    parts = [c for c in (c1, c2) if c]
-    first: list[Span] = [(f"  {lhs} {fix(row.relation)} {parts[0]}", None)]
-    result = [first] + [[(f"{indent} = {part}", None)] for part in parts[1:]]
-    last: list[Span] = [(f"{indent} = ", None), (value, row.kind)]
-    if note:
+    # one part a line, each `=` under the first; a part too long is broken before an operator
+    column = 2 + width_of(lhs) + 1  # where the first `=` stands
+    result: list[list[Span]] = []
+    relation = fix(row.relation)
+    for i, part in enumerate(c for c in (c1, c2) if c):
+        prefix = f"  {lhs} {relation} " if i == 0 else " " * column + "= "
+        result.extend([(line, None)] for line in _broken(part, prefix, " " * (column + 4), width))
+    head = " " * column + "= " if result else f"  {lhs} {relation} "
+    last: list[Span] = [(head, None), (value, row.kind)]
+    if note and width_of(head + value + "   " + note) <= width:
         last.append(("   " + note, "note"))
-    return [*result, last]
+        return [*result, last]
+    result.append(last)
+    if note:
+        result.extend([(line, "note")] for line in wrap(note, width, " " * (column + 2)))
+    return result
+
+
+def _broken(part: str, prefix: str, indent: str, width: int) -> list[str]:
+    """`prefix` and the part's pieces, filled to `width`; a piece that does not fit starts a new
+    line after `indent`, its leading operator first."""
+    room = width - width_of(indent)
+    chunks: list[str] = []
+    for chunk in pieces(part):  # a piece too long alone is broken one level down
+        sub = chunk.split(BREAK2)
+        chunks.extend(sub if width_of(unmark(chunk)) > room and len(sub) > 1 else [unmark(chunk)])
+    out: list[str] = []
+    line = prefix + unmark(chunks[0])
+    for chunk in chunks[1:]:
+        chunk = unmark(chunk)
+        if width_of(line) + width_of(chunk) <= width:
+            line += chunk
+        else:
+            out.append(line)
+            line = indent + chunk.lstrip()
+    out.append(line)
+    return out
 
 
 def _one_line(row: Eq, cells: list[str], widths: list[int], fix: Fix) -> list[Span]:
     lhs, c1, c2, value = cells
     rel = f" {fix(row.relation)} "
-    spans: list[Span] = [("  " + lhs.ljust(widths[0]), None)]
-    for cell, width in ((c1, widths[1]), (c2, widths[2])):
+    spans: list[Span] = [("  " + lhs + " " * (widths[0] - width_of(lhs)), None)]
+    for cell, w in ((c1, widths[1]), (c2, widths[2])):
         if cell:
-            spans.append((f"{rel}{cell.ljust(width)}", None))
+            spans.append((f"{rel}{cell}{' ' * (w - width_of(cell))}", None))
             rel = " = "
-        elif width:
-            spans.append((" " * (width + 3), None))
+        elif w:
+            spans.append((" " * (w + 3), None))
     spans.append((rel, None))
     spans.append((value, row.kind))
     return spans
@@ -135,4 +230,5 @@ def _one_line(row: Eq, cells: list[str], widths: list[int], fix: Fix) -> list[Sp
 
 def render(trace: Trace, options: Options) -> str:
     sections = layout(trace, printer_for("text", options.digits, options.ascii))
-    return "".join("".join(t for t, _ in line).rstrip() + "\n" for line in lines(sections, options.ascii))
+    return "".join("".join(t for t, _ in line).rstrip() + "\n"
+                   for line in lines(sections, options.ascii, options.width))

@@ -43,6 +43,14 @@ def expression_problem(doc: Doc) -> Problem:
 
     block = data["define"]
     if not isinstance(block, dict) or not block:
+        written = block if isinstance(block, str) else next(
+            (item for item in block if isinstance(item, str)), "") if isinstance(block, list) else ""
+        if "=" in written:  # `f = x*x` under define: an equation, not a YAML mapping
+            name, _, formula = written.partition("=")
+            raise InputError("`define` must be a mapping of names to expressions, not equations",
+                             doc.span(("define",)),
+                             f"write `{name.strip()}: {formula.strip()}` — the name, a colon, the expression; "
+                             "one line each")
         raise InputError("`define` must be a mapping of names to expressions", doc.span(("define",)),
                          "for example:\n  define:\n    z: w * x + b\n    y: sigmoid(z)")
     order = {name: i for i, name in enumerate(block)}
@@ -82,6 +90,9 @@ def expression_problem(doc: Doc) -> Problem:
             if used in USER.functions:
                 raise InputError(f"'{used}' is a function; call it as {used}(…)", where)
             hint = did_you_mean(used, list(taken)) or "declare it under `inputs:` or `params:`, or define it above"
+            after = source[positions[used] + len(used):].lstrip() if isinstance(source, str) else ""
+            if used == "e" and after.startswith(("^", "**")):  # e^x, as the worked examples write it
+                hint = "e^x is written exp(x); e itself is exp(1)"
             raise InputError(f"'{used}' is not defined", where, hint)
         taken[name] = path
         lines.append(Line(name, expr, source, span))

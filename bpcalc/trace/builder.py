@@ -74,6 +74,7 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
                 raise InputError(f"--only: no name '{name}' in {problem.file}",
                                  hint=did_you_mean(name, all_names) or "names: " + ", ".join(all_names))
 
+    uses = {line.name: [u for u, _ in solution.local.get(line.name, ())] for line in lines}
     # consumers[u]: the lines that use u, in line order, with ∂line/∂u
     consumers: dict[str, list[str]] = {}
     for line in lines:
@@ -92,6 +93,18 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
             paths[u] = paths.get(u, 0) + p
             factors[u] = factors.get(u, 0) + f + p
     reaching = {u: [c for c in cs if paths.get(c, 0) > 0] for u, cs in consumers.items()}
+    # the same counts over the paths without a factor that is exactly 0 (those are left out)
+    live_paths: dict[str, int] = {output: 1}
+    live_factors: dict[str, int] = {output: 0}
+    for line in reversed(lines):
+        p = live_paths.get(line.name, 0)
+        if p == 0:
+            continue
+        f = live_factors[line.name]
+        for u, d in solution.local.get(line.name, ()):
+            if d != 0.0:
+                live_paths[u] = live_paths.get(u, 0) + p
+                live_factors[u] = live_factors.get(u, 0) + f + p
 
     shown_backward: set[str] | None = None
     shown_forward: set[str] | None = None
@@ -108,9 +121,10 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
     made: list[Step] = []
     roles = dict.fromkeys(problem.inputs, "input")
     roles.update({n: ("frozen" if n in problem.frozen else "param") for n in problem.params})
+    updating = command == "step" and bool(problem.trainable)
     made.append(Given(
         tuple(Leaf(n, v, roles[n]) for n, v in leaves.items() if given is None or n in given),
-        solution.lr, solution.round))
+        solution.lr if updating else None, solution.round))
 
     computed = {}
     for line in lines:
@@ -121,7 +135,7 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
                                        solution.values[line.name], unrounded,
                                        solution.round if unrounded is not None else None)
     made.append(Forward(tuple(c for n, c in computed.items() if n != output)))
-    made.append(Loss(computed[output]))
+    made.append(Loss(computed[output], is_loss=problem.kind == "network" or bool(problem.params)))
 
     if command == "forward":
         return Trace(command, output, problem.file, tuple(made), result_of(solution, command))
@@ -135,24 +149,36 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
             gradients[name] = NodeGradient(name, solution.gradients[name], terms, _shortcut(solution, name))
         return gradients[name]
 
-    # reverse topological order, each node once; a leaf comes right after its earliest consumer,
-    # the line that completes its gradient
-    leaves_after: dict[str, list[str]] = {}
-    unused: list[str] = []
-    for leaf in leaves:
-        cs = consumers.get(leaf)
-        if cs:
-            leaves_after.setdefault(cs[0], []).append(leaf)
-        else:
-            unused.append(leaf)
-    entries: list[Seed | NodeGradient] = []
+    # Reverse topological order, each node once: by the longest way from the output (a node comes
+    # after every node that uses it), ties in the file's order (o1 before o2, w5 before w6).  The
+    # gradients of what is given — inputs, targets, frozen params — come last, in a block.
+    order = {name: i for i, name in enumerate(all_names)}
+    depth: dict[str, int] = {output: 0}
     for line in reversed(lines):
-        for name in [line.name] + leaves_after.get(line.name, []):
-            if shown_backward is not None and name not in shown_backward:
-                continue
-            entries.append(Seed(name) if name == output else node_gradient(name))
-    entries.extend(node_gradient(n) for n in unused if shown_backward is None or n in shown_backward)
-    made.append(Backward(output, tuple(entries)))
+        above = depth.get(line.name)
+        if above is None:
+            continue
+        for u, _ in solution.local.get(line.name, ()):
+            depth[u] = max(depth.get(u, 0), above + 1)
+    # (a graph without params asks for its inputs' gradients: they stay in the main block)
+    fixed = set(problem.inputs) | problem.frozen if problem.params else set()
+    ranked = sorted(all_names, key=lambda n: (depth.get(n, len(all_names)), order[n]))
+    entries: list[Seed | NodeGradient] = []
+    given_block: list[NodeGradient] = []
+    for name in ranked:
+        if shown_backward is not None and name not in shown_backward:
+            continue
+        if name == output:
+            entries.append(Seed(name))
+        elif name in fixed:
+            given_block.append(node_gradient(name))
+        else:
+            entries.append(node_gradient(name))
+    zeroed = None
+    if solution.round is not None and problem.trainable and not only and all(
+            solution.gradients[p] == 0.0 for p in problem.trainable):
+        zeroed = solution.round
+    made.append(Backward(output, tuple(entries), tuple(given_block), zeroed))
 
     if only:
         targets, per = [n for n in only if n != output], "name"
@@ -166,8 +192,10 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
         count, length = paths.get(target, 0), factors.get(target, 0)
         if count == 0:
             continue
-        if count <= max_paths and length <= limit:
-            chain.append(_path_sum(target, output, reaching, locals_.value, solution.gradients[target]))
+        live, live_length = live_paths.get(target, 0), live_factors.get(target, 0)
+        if live <= max_paths and live_length <= limit:
+            chain.append(_path_sum(target, output, reaching, locals_.value, solution.gradients[target],
+                                   count - live, lines, uses))
         else:
             chain.append(DeltaForm(target, count, length, max_paths, node_gradient(target)))
     made.append(ChainRule(output, tuple(chain), per))
@@ -178,8 +206,9 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
         else:
             updates = tuple(Update(n, problem.params[n], solution.gradients[n], new)
                             for n, new in solution.updated.items() if not only or n in only)
-            made.append(SGD(output, solution.lr, updates))
-        if solution.loss_after is not None:
+            nothing = None if problem.trainable else ("all frozen" if problem.params else "no params")
+            made.append(SGD(output, solution.lr, updates, nothing))
+        if solution.loss_after is not None and problem.trainable:
             made.append(LossAfter(output, solution.loss_after))
     return Trace(command, output, problem.file, tuple(made), result_of(solution, command, locals_.every()))
 
@@ -224,7 +253,10 @@ def _numbers(e: Expr, solution: Solution) -> Expr:
 
 
 def _path_sum(target: str, output: str, reaching: dict[str, list[str]],
-              local: dict[tuple[str, str], float], gradient: float) -> PathSum:
+              local: dict[tuple[str, str], float], gradient: float, left_out: int,
+              lines: list[Line], uses: dict[str, list[str]]) -> PathSum:
+    """Every path from the output down to `target` without a zero factor, and the edges whose
+    local derivative of 0 cut the others."""
     found: list[Path] = []
     stack: list[tuple[str, tuple[str, ...]]] = [(target, (target,))]
     while stack:
@@ -235,8 +267,17 @@ def _path_sum(target: str, output: str, reaching: dict[str, list[str]],
             found.append(Path(nodes, fs, math.prod(fs)))
             continue
         for c in reversed(reaching.get(node, ())):
-            stack.append((c, suffix + (c,)))
-    return PathSum(target, tuple(found), gradient)
+            if local[(c, node)] != 0.0:
+                stack.append((c, suffix + (c,)))
+    zeros: list[tuple[str, str]] = []
+    if left_out:
+        above = {target}  # the names from which the target is reached
+        for line in lines:
+            if any(u in above for u in uses.get(line.name, ())):
+                above.add(line.name)
+        zeros = [(c, u) for u in above for c in reaching.get(u, ()) if local[(c, u)] == 0.0]
+        zeros.sort(key=lambda e: (e[0], e[1]))
+    return PathSum(target, tuple(found), gradient, left_out, tuple(zeros))
 
 
 def _ancestors(solution: Solution, names: list[str]) -> set[str]:

@@ -22,7 +22,7 @@ class Leaf(NamedTuple):
 
 class Given(NamedTuple):
     leaves: tuple[Leaf, ...]
-    lr: float
+    lr: float | None  # only where an update is made
     round: int | None
 
 
@@ -42,7 +42,11 @@ class Forward(NamedTuple):
 
 
 class Loss(NamedTuple):
+    """The output's line: a loss when there is something to learn (params, a network), else the
+    computation's output (seed 000's pay)."""
+
     line: Computed
+    is_loss: bool = True
 
 
 class Term(NamedTuple):
@@ -81,8 +85,13 @@ class NodeGradient(NamedTuple):
 
 
 class Backward(NamedTuple):
+    """Each node once, output first; ties in the file's order.  `given`: the gradients of the
+    inputs, targets and frozen params, which nothing updates, in a block of their own."""
+
     output: str
     entries: tuple[Seed | NodeGradient, ...]
+    given: tuple[NodeGradient, ...] = ()
+    zeroed_by_rounding: int | None = None  # --round N left every param's gradient exactly 0
 
 
 class Path(NamedTuple):
@@ -94,11 +103,14 @@ class Path(NamedTuple):
 
 
 class PathSum(NamedTuple):
-    """∂L/∂target as each path's product, and (with several paths) their sum."""
+    """∂L/∂target as each path's product, and (with several paths) their sum.  Paths with a
+    factor that is exactly 0 are left out: `left_out` of them, through the edges `zeros`."""
 
     target: str
     paths: tuple[Path, ...]
     value: float  # the engine's gradient
+    left_out: int = 0
+    zeros: tuple[tuple[str, str], ...] = ()  # (line, name it uses) whose local derivative is 0
 
 
 class DeltaForm(NamedTuple):
@@ -128,6 +140,7 @@ class SGD(NamedTuple):
     output: str
     lr: float
     updates: tuple[Update, ...]
+    nothing: str | None = None  # why nothing is updated: "no params", "all frozen"
 
 
 class LossAfter(NamedTuple):
