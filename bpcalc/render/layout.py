@@ -291,8 +291,8 @@ def _training(step: Training, p: Printer) -> tuple[list[Segment], list[Row]]:
     said += [", learning rate ", Math(p.eta + p.binary("=") + p.num(step.lr))]
     rows: list[Row] = [Say([f"engine: {engine}"]), Say(said)]
     if step.batch_size >= step.samples:
-        each = f"all {step.samples:,} samples" if step.samples > 1 else "the one computation"
-        rows.append(Say([f"{step.done:,} full-batch steps ({each} each step)"]))
+        each = f" (all {step.samples:,} samples each step)" if step.samples > 1 else ""
+        rows.append(Say([f"{step.done:,} full-batch steps{each}"]))
     else:
         per = -(-step.samples // step.batch_size)
         order = f"shuffled each epoch with seed {step.seed}" if step.shuffle else "in file order"

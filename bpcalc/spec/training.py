@@ -50,7 +50,9 @@ def optimizer_spec(doc: Doc, data: dict[str, Any]) -> Optimizer | None:
         low, high, _ = allowed[key]
         if not (low <= x and (high is None or x < high)) or (key == "eps" and x <= 0):
             span = f"from {low:g} up to (not including) {high:g}" if high is not None else "above 0"
-            raise InputError(f"the {kind} {key} must be {span}, not {raw}", doc.span(path + (key,)), _EXAMPLE)
+            default = getattr(Optimizer(), key)
+            raise InputError(f"the {kind} {key} must be {span}, not {raw}", doc.span(path + (key,)),
+                             f"for example: optimizer: {{kind: {kind}, {key}: {default:g}}} (the default)")
         settings[key] = x
     return Optimizer(kind, **settings)
 
