@@ -61,3 +61,9 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> 
         return f"did you mean '{by_case[word.lower()]}'?"
     close = difflib.get_close_matches(word.lower(), list(by_case), n=1, cutoff=0.6)
     return f"did you mean '{by_case[close[0]]}'?" if close else None
+
+
+def printable(text: str) -> str:
+    """A user's text as a message may show it: control and other unprintable characters as '?',
+    so nothing a file or an argument holds can drive the terminal."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import Span
+from .errors import InputError, Span
 from .expr.tree import Expr
 
 
@@ -87,6 +87,30 @@ class Problem:
     # network: net -> (out, target, scale, what) where the textbook identity ∂loss/∂net =
     # scale·(out − t) holds (softmax with cross-entropy, sigmoid with binary cross-entropy)
     identities: dict[str, tuple[str, str, float, str]] = field(default_factory=dict)
+    # network: each net_/out_ line's layer (0 = the first hidden layer), and how the loss is made
+    layer_of: dict[str, int] = field(default_factory=dict)
+    loss_kind: str | None = None  # half_sse, sse, mse, bce, cross_entropy
+    reduction: str | None = None  # over several samples: mean or sum
+    samples: int = 1
+    # `output: [o1, o2]`: every output, in the order written (`output` is the first); `grad`
+    # then gives the Jacobian.  Filled with (output,) when there is one.
+    outputs: tuple[str, ...] = ()
+    outputs_span: Span | None = None  # where `output:` is written, for a refusal to point at
+
+    def __post_init__(self) -> None:
+        if not self.outputs:
+            self.outputs = (self.output,)
+
+    def require_one_output(self, command: str) -> None:
+        """Refuse several outputs where one scalar is needed: an update follows one loss."""
+        if len(self.outputs) > 1:
+            shown = ", ".join(self.outputs)
+            raise InputError(
+                f"`{command}` needs one output, and this file has {len(self.outputs)}: {shown}",
+                self.outputs_span or Span(self.file),
+                "an SGD step follows the gradient of one scalar loss: write `output: NAME`, or "
+                f"define one loss from them (for example `total: {' + '.join(self.outputs)}`) and "
+                "make it the output; `grad` shows the Jacobian of several outputs")
     network: Network | None = None  # a network file's layers, for the dense engine
     optimizer: Optimizer | None = None  # the file's `optimizer:` (None: plain SGD)
 

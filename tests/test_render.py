@@ -3,6 +3,7 @@ when piped, LaTeX that compiles, HTML that parses, formulas whose values are the
 
 from __future__ import annotations
 
+import dataclasses
 import html.parser
 import os
 import re
@@ -15,11 +16,24 @@ from pathlib import Path
 import pytest
 
 import bpcalc
-from bpcalc.render import layout
+from bpcalc.render import Options, layout, render
 from bpcalc.render.printers import AsciiPrinter, LatexPrinter, Printer
 from bpcalc.symbolic import evaluate
 from bpcalc.trace import ENTRY_KINDS, STEP_KINDS, build
-from bpcalc.trace.steps import Adam, Backward, Curve, Forward, History, Loss, Momentum, Trained, Training
+from bpcalc.trace.builder import iterations
+from bpcalc.trace.steps import (
+    Adam,
+    Backward,
+    Curve,
+    Forward,
+    GradCheck,
+    History,
+    JacobianMatrix,
+    Loss,
+    Momentum,
+    Trained,
+    Training,
+)
 
 from helpers import rendered
 
@@ -117,16 +131,26 @@ def test_layout_handles_every_kind():
 
 @pytest.mark.parametrize("fmt", RENDERERS)
 def test_every_step_kind_rendered(fmt):
+    # two worked steps of seed 002: the first per node and by paths (w1: 2 paths written out; b1: 4
+    # paths, past --max-paths 2, in the δ fallback), the second in the δ form
     sol = solve("seed002_network.yaml", "step")
-    trace = build(sol, "step", max_paths=2)  # w1: 2 paths written out; b1: 4 paths, δ form
+    nxt = dataclasses.replace(sol.problem, params={**sol.problem.params, **sol.updated})
+    sol2 = bpcalc.solve(nxt, step=True)
+    trace = iterations([build(sol, "step", max_paths=2), build(sol2, "step", notation="delta")], [sol, sol2])
     kinds = {type(s) for s in trace.steps} | {type(e) for s in trace.steps for e in getattr(s, "entries", ())}
-    # momentum, Adam and the training report have fixtures of their own (tests/test_train.py)
-    others = {Momentum, Adam, Training, History, Curve, Trained}
-    assert kinds == set(STEP_KINDS) - others | set(ENTRY_KINDS), "the fixture must hold every kind"
-    out = ANSI.sub("", rendered(fmt, sol, "step", max_paths=2, standalone=True))
+    # a Jacobian and a gradient check belong to other traces: test_jacobian.py and test_gradcheck.py
+    # render those in every format
+    # momentum, Adam and the training report: test_train.py
+    others = {JacobianMatrix, GradCheck, Momentum, Adam, Training, History, Curve, Trained}
+    assert kinds == (set(STEP_KINDS) - others) | set(ENTRY_KINDS), "the fixture must hold every kind"
+    out = ANSI.sub("", render(trace, fmt, Options(standalone=fmt in ("latex", "html"), width=120)))
+    out = out.replace(r"$\delta$", "δ")
     for n, title in enumerate(["Given", "Forward pass", "Loss", "Backward pass", "Chain rule",
                                "SGD update", "Loss after the step"], 1):
         assert re.search(rf"Step {n}\.? +{title}", out), (fmt, title)
+    for title in ("Iteration 2 of 2", "Backward pass in δ form", "Chain rule, factored per parameter",
+                  "The params and the loss, iteration by iteration"):
+        assert title in out, (fmt, title)
     assert "δ" in out or r"\delta" in out  # the δ fallback
     assert "path 2" in out and "2 paths" in out and "4 paths" in out
 

@@ -117,11 +117,29 @@ STANDALONE = Option(("--standalone",), "standalone", "latex/html: a whole docume
                     default=False)
 WIDTH = Option(("--width",), "width", "the width to lay text out to (default: the terminal's; 80 when "
                "piped)", "N", whole(20, 1000, "the width of the lines"))
+NOTATION = Option(("--notation",), "notation", "paths (per node, every path) or, for network files, delta "
+                  "(δ_j for each neuron, seed 002's factored form)", "NOTATION",
+                  choice(("paths", "delta"), {"δ": "delta"}), "paths", "paths")
+DELTA_SIGN = Option(("--delta-sign",), "delta_sign", "the δ convention: plus (δ_j = ∂E/∂net_j) or minus "
+                    "(δ_j = −∂E/∂net_j)", "SIGN", choice(("plus", "minus"), {"+": "plus", "-": "minus"}), "plus",
+                    "plus")
+LANG = Option(("--lang",), "lang", "the language of headings and sentences: en or zh (default: from LANG)", "LANG",
+              choice(("en", "zh"), {"zh_cn": "zh", "cn": "zh", "chinese": "zh", "english": "en"}))
+STEPS = Option(("--steps",), "steps", "N complete worked iterations, each from the last one's updated params",
+               "N", whole(1, 100, "how many worked iterations are shown"), 1, "1")
 OUTPUT = Option(("--output", "-o"), "output", "write the problem with the updated params to this file "
                 "(comments and key order kept)", "FILE")
 
 FILE = Argument("file", "FILE", "the problem, a YAML file ('-' reads standard input)")
-SOLUTION_OPTIONS = (FORMAT, ROUND, DIGITS, LR, ONLY, MAX_PATHS, ASCII, STANDALONE, WIDTH)
+SOLUTION_OPTIONS = (FORMAT, ROUND, DIGITS, LR, ONLY, MAX_PATHS, ASCII, STANDALONE, WIDTH, NOTATION, DELTA_SIGN,
+                    LANG)
+
+#: `graph --format`: a terminal drawing, Graphviz's source, or an image Graphviz draws
+GRAPH_FORMATS = ("text", "rich", "dot", "svg", "png", "pdf")
+
+OPTIMIZER = Option(("--optimizer",), "optimizer", "the update rule: sgd, momentum or adam (default: the file's "
+                   "`optimizer:`, else sgd); step shows momentum's velocity, Adam's moments", "NAME",
+                   choice(("sgd", "momentum", "adam")))
 
 COMMANDS: tuple[Command, ...] = (
     Command("forward", "Forward pass and loss, step by step.",
@@ -132,10 +150,40 @@ COMMANDS: tuple[Command, ...] = (
             SOLUTION_OPTIONS),
     Command("step", "Forward, backward and one SGD update θ ← θ − η·∂L/∂θ, then the loss after it.",
             "bpcalc step examples/seed003_expression.yaml --round 2 -o next.yaml", "bpcalc.commands.solve:run",
-            (FILE,), (*SOLUTION_OPTIONS, OUTPUT, Option(
-                ("--optimizer",), "optimizer", "the update rule: sgd, momentum or adam (default: the file's "
-                "`optimizer:`, else sgd); momentum and Adam show their velocity and moments", "NAME",
-                choice(("sgd", "momentum", "adam"))))),
+            (FILE,), (*SOLUTION_OPTIONS, STEPS, OUTPUT, OPTIMIZER)),
+    # --- the graph drawn, and the gradients checked ---
+    Command("graph", "The computational graph with every value and gradient on it: drawn in the terminal, "
+            "as Graphviz DOT, or as an image made by Graphviz's dot (svg, png, pdf).",
+            "bpcalc graph examples/seed002_network.yaml --format svg -o graph.svg", "bpcalc.commands.graph:run",
+            (FILE,), (
+                Option(("--format", "-f"), "format", "text (default when piped), rich (default on a terminal), "
+                       "dot (Graphviz source), or svg, png, pdf (drawn by Graphviz's dot; need -o)", "FORMAT",
+                       choice(GRAPH_FORMATS)),
+                Option(("--output", "-o"), "output", "write to this file (svg, png and pdf need it; the format "
+                       "follows its extension unless --format says)", "FILE"),
+                Option(("--only",), "only", "draw only the nodes on the way from these names to the output",
+                       "NAME[,NAME…]", names),
+                Option(("--backward",), "backward", "number the nodes in the order the backward pass visits "
+                       "them (1: the output)", default=False),
+                ROUND,
+                Option(("--digits",), "digits", "significant digits to show (display only)", "N",
+                       whole(1, 17, "the significant digits shown"), 6, "6"),
+                ASCII, WIDTH,
+            )),
+    Command("gradcheck", "Each gradient beside its central finite-difference estimate (f(x + h) − f(x − h)) / 2h; "
+            "exit 1 when one disagrees.",
+            "bpcalc gradcheck examples/seed003_expression.yaml --eps 1e-6 --tol 1e-5", "bpcalc.commands.gradcheck:run",
+            (FILE,), (
+                FORMAT,
+                Option(("--eps",), "eps", "the step h = ε·max(1, |x|) of the estimate", "ε",
+                       positive("ε sets the finite-difference step", "1e-6"), None, "1e-6"),
+                Option(("--tol",), "tol", "the relative difference allowed between a gradient and its estimate",
+                       "TOL", positive("the relative tolerance", "1e-5"), None, "1e-5"),
+                ROUND, ONLY,
+                Option(("--digits",), "digits", "significant digits to show (display only)", "N",
+                       whole(1, 17, "the significant digits shown"), 6, "6"),
+                ASCII, STANDALONE, WIDTH, LANG,
+            )),
 )
 
 # --- train ----------------------------------------------------------------------------------------------
@@ -147,8 +195,7 @@ TRAIN = Command(
      Option(("--every",), "every", "show the loss every K steps (default: a tenth of the steps)", "K",
             whole(1, None, "how often the loss is shown")),
      LR,
-     Option(("--optimizer",), "optimizer", "sgd, momentum or adam (default: the file's `optimizer:`, else sgd)",
-            "NAME", choice(("sgd", "momentum", "adam"))),
+     OPTIMIZER,
      Option(("--batch-size", "-b"), "batch_size", "samples per step (network files; default: all of them, "
             "1 for per-sample SGD)", "B", whole(1, None, "the samples in each mini-batch")),
      Option(("--seed",), "seed", "the seed of the mini-batches' shuffled order", "S",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
+from typing import Any
 
 from ..cli.options import Invocation
 
@@ -63,25 +65,41 @@ def run(invocation: Invocation) -> int:
 
         check_target(str(output), file)
     problem = load(file)
+    sign = -1 if v["delta_sign"] == "minus" else 1
     optimizer = None
     if v.get("optimizer") is not None:
         from .train import _optimizer
 
         optimizer = _optimizer(v["optimizer"], problem)
-    solution = solve(problem, round=v["round"], lr=v["lr"], step=command == "step", optimizer=optimizer)
+    states: dict[str, Any] = {}  # momentum's velocities, Adam's moments: carried from one iteration to the next
+    solutions = [solve(problem, round=v["round"], lr=v["lr"], step=command == "step", optimizer=optimizer,
+                       states=states)]
+    for _ in range(1, v.get("steps") or 1):  # each iteration from the last one's updated params
+        done = solutions[-1]
+        nxt = dataclasses.replace(problem, params={**problem.params, **(done.updated or {})})
+        solutions.append(solve(nxt, round=v["round"], lr=v["lr"], step=True, optimizer=optimizer, states=states))
     if fmt == "json":  # the solution as data: no steps to build
         from ..trace.data import data_trace
 
-        trace = data_trace(solution, command)
+        traces = [data_trace(s, command) for s in solutions]
     else:
         from ..trace import build
 
-        trace = build(solution, command, only=v["only"], max_paths=v["max_paths"])
+        traces = [build(s, command, only=v["only"], max_paths=v["max_paths"], notation=v["notation"],
+                        delta_sign=sign) for s in solutions]
+    if len(traces) > 1:
+        from ..trace.builder import iterations
+
+        trace = iterations(traces, solutions)
+    else:
+        trace = traces[0]
+    from ..render.words import default_language
+
     options = Options(digits=v["digits"], ascii=v["ascii"], standalone=v["standalone"],
-                      width=line_width(v["width"]))
+                      width=line_width(v["width"]), lang=v["lang"] or default_language())
     sys.stdout.write(render(trace, fmt, options))
     if output is not None:
         from ..writeback import write_updated
 
-        write_updated(problem, solution.updated or {}, str(output), file)
+        write_updated(problem, {**problem.params, **(solutions[-1].updated or {})}, str(output), file)
     return 0

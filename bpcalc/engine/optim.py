@@ -78,10 +78,13 @@ def advance(opt: Optimizer, theta: Value, gradient: Value, lr: float, state: Sta
     raise ValueError(f"unknown optimizer {opt.kind!r}; optimizers: {', '.join(KINDS)}")
 
 
-def first_steps(opt: Optimizer, params: dict[str, float], gradients: dict[str, float], lr: float
-                ) -> dict[str, Move]:
-    """Each param's first step of `opt` from a fresh state (what `step` shows)."""
-    return {name: advance(opt, old, gradients[name], lr, State()) for name, old in params.items()}
+def first_steps(opt: Optimizer, params: dict[str, float], gradients: dict[str, float], lr: float,
+                states: dict[str, State] | None = None) -> dict[str, Move]:
+    """Each param's step of `opt` (what `step` shows): from its state in `states`, updated in
+    place, or from zeros (the first step) when it has none there or `states` is None."""
+    states = {} if states is None else states
+    return {name: advance(opt, old, gradients[name], lr, states.setdefault(name, State()))
+            for name, old in params.items()}
 
 
 def settings(opt: Optimizer) -> dict[str, float]:

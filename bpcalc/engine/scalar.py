@@ -17,6 +17,7 @@ per-node closures.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import itertools
 import math
@@ -35,7 +36,7 @@ from ..problem import Optimizer, Problem
 from .codes import CODES, CONST, INDEXED_CODES, INLINE, NAMES, ROUNDED_CODES, VECTOR_CODES
 from .config import TEXTBOOK, Config
 from .graph import UNIT, Graph, compile_problem
-from .optim import Move
+from .optim import Move, State
 
 
 class _ByCode(dict[int, Any]):
@@ -108,7 +109,7 @@ class Solution:
     """
 
     __slots__ = ("problem", "graph", "round", "lr", "config", "updated", "after", "moves", "optimizer", "_vals",
-                 "_raw", "_grad", "_partials", "_values", "_unrounded", "_local", "_gradients")
+                 "_raw", "_grad", "_partials", "_values", "_unrounded", "_local", "_gradients", "_by_output")
 
     def __init__(self, problem: Problem, graph: Graph, vals: list[float], raw: dict[int, float],
                  grad: list[float] | None, partials: list[list[float] | None] | None,
@@ -130,6 +131,8 @@ class Solution:
         self._unrounded: dict[str, float] | None = None
         self._local: dict[str, list[tuple[str, float]]] | None = None
         self._gradients: dict[str, float] | None = None
+        # several outputs: output name -> node number -> ∂output/∂node (the first is `_grad`)
+        self._by_output: dict[str, list[float]] = {}
 
     @property
     def values(self) -> dict[str, float]:
@@ -166,6 +169,37 @@ class Solution:
         if self._gradients is None:
             self._gradients = dict(zip(self.graph.names, self._grad)) if self._grad is not None else {}
         return self._gradients
+
+    # --- several outputs (`output: [o1, o2]`): one backward pass per output ----------------------
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        return self.problem.outputs
+
+    def gradients_of(self, output: str) -> dict[str, float]:
+        """∂output/∂name for every name, for one of the outputs."""
+        if output == self.problem.output:
+            return self.gradients
+        return dict(zip(self.graph.names, self._by_output[output]))
+
+    def jacobian(self, columns: list[str] | None = None) -> list[list[float]]:
+        """Row i: ∂(output i)/∂(column k); the columns default to the leaves (inputs, params)."""
+        if self._grad is None:
+            raise ValueError("a forward-only solve has no gradients")
+        index = self.graph.index
+        cols = [index[c] for c in (columns if columns is not None else self.problem.leaves)]
+        rows = [self._grad if o == self.problem.output else self._by_output[o] for o in self.outputs]
+        return [[row[c] for c in cols] for row in rows]
+
+    def for_output(self, output: str) -> Solution:
+        """The same solve seen from one output: its gradients, as if it were the only one."""
+        if self.outputs == (output,):
+            return self
+        grad = self._grad if output == self.problem.output else self._by_output[output]
+        problem = dataclasses.replace(self.problem, output=output, outputs=(output,))
+        graph = dataclasses.replace(self.graph, output=self.graph.index[output])
+        return Solution(problem, graph, self._vals, self._raw, grad, self._partials, self.round, self.lr,
+                        self.config)
 
     @property
     def tape_values(self) -> list[float]:
@@ -476,11 +510,14 @@ def _compiled(problem: Problem, leaf_names: Iterable[str], n_leaves: int) -> Gra
 
 def solve(problem: Problem, *, round: int | None = None, lr: float | None = None,
           step: bool = False, graph: Graph | None = None, config: Config = TEXTBOOK,
-          optimizer: Optimizer | None = None) -> Solution:
+          optimizer: Optimizer | None = None, states: dict[str, State] | None = None) -> Solution:
     """Forward and backward (and, with `step`, one update and the forward after it).  `config`
     makes the solve a variant of the textbook computation (engine/config.py).  The update is
-    `config.update` (SGD), or the first step of `optimizer` (default: the file's `optimizer:`)
-    when that is momentum or Adam (engine/optim.py)."""
+    `config.update` (SGD), or a step of `optimizer` (default: the file's `optimizer:`) when that is
+    momentum or Adam (engine/optim.py), from `states` (param -> its optimiser state, updated in
+    place; none given: a first step from zeros)."""
+    if step:
+        problem.require_one_output("step")
     inputs, params = problem.inputs, problem.params
     if inputs.keys().isdisjoint(params):  # problem.leaves without building the merged dict
         leaf_names: Iterable[str] = itertools.chain(inputs, params)
@@ -504,7 +541,7 @@ def solve(problem: Problem, *, round: int | None = None, lr: float | None = None
 
             sol.optimizer = chosen
             sol.moves = first_steps(chosen, {p: params[p] for p in problem.trainable},
-                                    {p: grad[index[p]] for p in problem.trainable}, rate)
+                                    {p: grad[index[p]] for p in problem.trainable}, rate, states)
             for p, move in sol.moves.items():
                 updated[p] = leaf_values[index[p]] = move.new
         else:
@@ -575,6 +612,33 @@ def _solve_at(problem: Problem, graph: Graph, leaf_values: list[float], round_di
         if g != 0.0:
             for u, d in zip(uses[node], ds):
                 grad[u] += g * d
+    _check_finite(grad, problem, names)
+    solution = Solution(problem, graph, vals, raw, grad, parts, round_digits, rate, config)
+    for other in problem.outputs[1:]:
+        solution._by_output[other] = _check_finite(
+            _grad_table(graph, parts, index[other], grad_pins), problem, names)
+    return solution
+
+
+def _grad_table(graph: Graph, parts: list[list[float] | None], seed: int,
+                grad_pins: dict[int, float]) -> list[float]:
+    """Another output's backward pass over the local partials already found: grad[seed] = 1,
+    then each node once, last to first, as the pass above (seed 001's grad_table)."""
+    grad = [0.0] * len(graph.names)
+    grad[seed] = 1.0
+    uses = graph.uses
+    for node in range(len(grad) - 1, graph.n_leaves - 1, -1):
+        if grad_pins and node in grad_pins:
+            grad[node] = grad_pins[node]
+        g = grad[node]
+        ds = parts[node]
+        if g != 0.0 and ds is not None:
+            for u, d in zip(uses[node], ds):
+                grad[u] += g * d
+    return grad
+
+
+def _check_finite(grad: list[float], problem: Problem, names: list[str]) -> list[float]:
     total = sum(grad)
     if total - total != 0.0 and not all(map(math.isfinite, grad)):
         n = next(n for n, g in enumerate(grad) if not math.isfinite(g))
@@ -583,7 +647,7 @@ def _solve_at(problem: Problem, graph: Graph, leaf_values: list[float], round_di
             problem.spans.get(names[n]),
             "scale the inputs down; the derivatives are too large for a float",
         )
-    return Solution(problem, graph, vals, raw, grad, parts, round_digits, rate, config)
+    return grad
 
 
 def _forced(value: float, _: float) -> float:

@@ -26,6 +26,7 @@ class Options(NamedTuple):
     ascii: bool = False
     standalone: bool = False
     width: int = 80
+    lang: str = "en"  # en or zh: the language of headings and sentences
 
 
 def render(trace: Trace, fmt: str, options: Options | None = None) -> str:

@@ -14,7 +14,7 @@ import html
 
 from ..trace.steps import Trace
 from . import Options
-from .layout import Eq, Math, Segment, Table, layout
+from .layout import Eq, Math, Segment, Table, heading, layout
 from .printers import BREAK, BREAK2, MathMLPrinter, pieces
 
 _CSS = """
@@ -81,14 +81,14 @@ def _table(table: Table) -> str:
 
 def render(trace: Trace, options: Options) -> str:
     title = html.escape(f"bpcalc {trace.command} {trace.file}")
-    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+    out = ["<!DOCTYPE html>", f'<html lang="{options.lang}">', "<head>", '<meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{title}</title>", f"<style>\n{_CSS}\n</style>", "</head>", "<body>",
            f"<h1>{title}</h1>"]
-    printer = MathMLPrinter(options.digits, breaks=True)
+    printer = MathMLPrinter(options.digits, breaks=True, lang=options.lang)
     for sec in layout(trace, printer):
         out.append(f'<section class="{sec.kind.lower()}">')
-        out.append(f"<h2>Step {sec.number}. {_segments(sec.title)}</h2>")
+        out.append(f"<h2>{heading(sec, '. ', _segments(sec.title), options.lang)}</h2>")
         for row in sec.rows:
             if isinstance(row, Eq):
                 out.append(_eq(row, printer))

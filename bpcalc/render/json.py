@@ -30,6 +30,19 @@ def as_data(trace: Trace, local: bool = True) -> dict[str, Any]:
     data["round"] = r.round
     if r.unrounded:
         data["unrounded"] = r.unrounded
+    # several outputs: no single loss; each output's gradients, and the Jacobian of the leaves
+    if r.outputs:
+        data["output"] = list(r.outputs)
+        del data["loss"]
+    if r.jacobian is not None:
+        j = r.jacobian
+        data["gradients"] = j.gradients
+        data["jacobian"] = {"rows": list(j.outputs), "columns": list(j.columns), "matrix": j.matrix}
+    # a report (a gradient check) adds its records
+    for step in trace.steps:
+        as_data = getattr(step, "as_data", None)
+        if callable(as_data):
+            data.update(as_data())
     return data
 
 

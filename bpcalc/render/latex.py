@@ -15,7 +15,7 @@ import re
 
 from ..trace.steps import Trace
 from . import Options
-from .layout import Eq, Math, Segment, Table, layout
+from .layout import Eq, Math, Segment, Table, heading, layout
 from .printers import BREAK, BREAK2, LatexPrinter, latex_escape, pieces
 
 #: what fits on one line of a default article's text width (345pt), in the estimate's units
@@ -137,14 +137,15 @@ def _tabular(table: Table) -> str:
     return "\n".join([*lines, r"\end{tabular}"])
 
 
-def body(trace: Trace, digits: int) -> list[str]:
-    sections = layout(trace, LatexPrinter(digits, breaks=True))
+def body(trace: Trace, digits: int, lang: str = "en") -> list[str]:
+    printer = LatexPrinter(digits, breaks=True, lang=lang)
+    sections = layout(trace, printer)
     eqs = [row for sec in sections for row in sec.rows if isinstance(row, Eq)]
     # align* lines every row up at one column: the widest left-hand side of the whole alignment
     room = LINE - max((width(row.lhs) for row in eqs), default=0) - 2
     rows: list[str] = []
     for sec in sections:
-        rows.append(rf"\intertext{{\textbf{{Step {sec.number}. {_text(sec.title)}}}}}")
+        rows.append(rf"\intertext{{\textbf{{{heading(sec, '. ', _text(sec.title), lang)}}}}}")
         for row in sec.rows:
             if isinstance(row, Table):
                 rows.append(rf"\intertext{{{_tabular(row)}}}")
@@ -158,16 +159,19 @@ def body(trace: Trace, digits: int) -> list[str]:
 
 
 def render(trace: Trace, options: Options) -> str:
-    rows = body(trace, options.digits)
+    rows = body(trace, options.digits, options.lang)
     if not options.standalone:
         head = [r"% bpcalc: the rows of an align* environment (amsmath); paste them inside",
                 r"% \begin{align*} ... \end{align*}, with \usepackage{amsmath} and \allowdisplaybreaks",
                 r"% in the preamble (a long derivation then breaks across pages)."]
+        if options.lang == "zh":
+            head.append(r"% The text is Chinese: compile with xelatex, with \usepackage{ctex} in the preamble.")
         return "\n".join(head + rows) + "\n"
     title = latex_escape(f"bpcalc {trace.command} {trace.file}")
+    chinese = options.lang == "zh"  # ctexart: compiled with xelatex
     doc = [
-        r"\documentclass[11pt]{article}",
-        r"\usepackage[T1]{fontenc}",
+        r"\documentclass[11pt]{ctexart}" if chinese else r"\documentclass[11pt]{article}",
+        *([] if chinese else [r"\usepackage[T1]{fontenc}"]),
         r"\usepackage{amsmath}",
         r"\usepackage[a4paper,margin=2cm]{geometry}",
         r"\allowdisplaybreaks",

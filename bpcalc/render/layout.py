@@ -23,10 +23,16 @@ from ..trace.steps import (
     ChainRule,
     Computed,
     Curve,
+    Delta,
+    DeltaBackward,
     DeltaForm,
+    Factored,
     Forward,
     Given,
+    GradCheck,
     History,
+    Iteration,
+    JacobianMatrix,
     Local,
     Loss,
     LossAfter,
@@ -35,12 +41,15 @@ from ..trace.steps import (
     PathSum,
     Seed,
     Step,
+    Summary,
     Term,
     Trace,
     Trained,
     Training,
+    WeightGradient,
 )
-from .printers import Printer, bars, moment_name, optimiser_symbol
+from .printers import AsciiPrinter, LatexPrinter, Printer, bars, moment_name, optimiser_symbol
+from .words import translate
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +99,21 @@ class Section:
 
 
 def layout(trace: Trace, p: Printer) -> list[Section]:
-    return [Section(i, *_STEPS[type(step)](step, p), kind=type(step).__name__)
-            for i, step in enumerate(trace.steps, 1)]
+    """A section per step, numbered from 1 — afresh in each iteration of several worked steps; an
+    iteration's heading itself is unnumbered (0)."""
+    sections = []
+    number = 0
+    for step in trace.steps:
+        number = 0 if isinstance(step, (Iteration, Summary)) else number + 1
+        sections.append(Section(number, *_STEPS[type(step)](step, p), kind=type(step).__name__))
+    return sections
+
+
+def heading(section: Section, separator: str, title: str, lang: str) -> str:
+    """`Step 3  Loss` (`Step3: 计算误差`), or an iteration's title alone."""
+    if not section.number:
+        return title
+    return translate(lang, "Step {n}{separator}{title}", n=section.number, separator=separator, title=title)
 
 
 def _dedupe(parts: list[str]) -> list[str]:
@@ -111,37 +133,61 @@ def _given(step: Given, p: Printer) -> tuple[list[Segment], list[Row]]:
     for role, label in (("input", "inputs"), ("param", "params"), ("frozen", "frozen params")):
         leaves = [leaf for leaf in step.leaves if leaf.role == role]
         if leaves:
-            segs: list[Segment] = [f"{label}: "]
+            segs: list[Segment] = [p.tr(label) + p.tr(": ")]
             for i, leaf in enumerate(leaves):
                 if i:
                     segs.append(", ")
                 segs.append(Math(p.name(leaf.name) + p.binary("=") + p.num(leaf.value)))
             rows.append(Say(segs))
     if step.lr is not None:
-        rows.append(Say(["learning rate ", Math(p.eta + p.binary("=") + p.num(step.lr))]))
+        rows.append(Say([p.tr("learning rate "), Math(p.eta + p.binary("=") + p.num(step.lr))]))
     if step.round is not None:
-        rows.append(Say([f"activation outputs rounded to {step.round} decimal places as they are "
-                         "computed; everything else exact from the rounded values"]))
-    return ["Given"], rows
+        rows.append(Say([p.tr("activation outputs rounded to {n} decimal places as they are computed; "
+                              "everything else exact from the rounded values", n=step.round)]))
+    if step.loss is not None:
+        rows.append(Say(_loss_convention(*step.loss, p)))
+    if step.delta_sign is not None:
+        d = p.delta("j")
+        grad = p.fraction("E", p.name("net_j"))
+        signed = grad if step.delta_sign > 0 else p.minus + grad
+        rows.append(Say([p.tr("δ convention: "), Math(d + p.binary("=") + signed)]))
+    return [p.tr("Given")], rows
+
+
+_LOSS_WORDS = {
+    "half_sse": "E = Σ ½(t − out)², over the outputs (half the sum of squared errors)",
+    "sse": "E = Σ (t − out)², over the outputs (the sum of squared errors, no ½)",
+    "mse": "E = Σ (t − out)² / n, the mean over the n outputs",
+    "bce": "E = −Σ [t·ln(out) + (1 − t)·ln(1 − out)] (binary cross-entropy)",
+    "cross_entropy": "E = −Σ t·ln(out) (cross-entropy over the softmax outputs)",
+}
+
+
+def _loss_convention(kind: str, reduction: str | None, samples: int, p: Printer) -> list[Segment]:
+    words = p.tr("loss convention: ") + p.tr(_LOSS_WORDS.get(kind, kind))
+    if samples > 1:
+        words += p.tr("; the mean over the {n} samples" if reduction == "mean" else "; the sum over the {n} samples",
+                      n=samples)
+    return [words]
 
 
 def _computed_row(c: Computed, p: Printer) -> Eq:
     parts = _dedupe([p.expr(c.formula), p.expr(c.numbers, numeric=True), p.num(c.value)])
     note: list[Segment] = []
     if c.unrounded is not None:
-        note = ["(", Math(p.num(c.unrounded)), f" rounded to {c.places} places)"]
+        note = [p.tr("("), Math(p.num(c.unrounded)), p.tr(" rounded to {n} places)", n=c.places)]
     return Eq(p.name(c.name), parts, "value", note)
 
 
 def _forward(step: Forward, p: Printer) -> tuple[list[Segment], list[Row]]:
     rows: list[Row] = [_computed_row(c, p) for c in step.lines]
     if not rows:
-        rows.append(Say(["(no intermediate nodes)"]))
-    return ["Forward pass"], rows
+        rows.append(Say([p.tr("(no intermediate nodes)")]))
+    return [p.tr("Forward pass")], rows
 
 
 def _loss(step: Loss, p: Printer) -> tuple[list[Segment], list[Row]]:
-    return ["Loss" if step.is_loss else "Output"], [_computed_row(step.line, p)]
+    return [p.tr("Loss" if step.is_loss else "Output")], [_computed_row(step.line, p)]
 
 
 def _backward(step: Backward, p: Printer) -> tuple[list[Segment], list[Row]]:
@@ -149,19 +195,19 @@ def _backward(step: Backward, p: Printer) -> tuple[list[Segment], list[Row]]:
     for entry in step.entries:
         rows.extend(_ENTRIES[type(entry)](entry, step.output, p))
     if step.given:
-        rows.append(Say(["the gradients of the inputs, targets and frozen params (nothing updates them; "
-                         "shown for completeness):"]))
+        rows.append(Say([p.tr("the gradients of the inputs, targets and frozen params (nothing updates them; "
+                              "shown for completeness):")]))
         for entry in step.given:
             rows.extend(_ENTRIES[type(entry)](entry, step.output, p))
     if step.zeroed_by_rounding is not None:
-        rows.append(Say([f"every param's gradient is exactly 0: with activation outputs rounded to "
-                         f"{step.zeroed_by_rounding} decimal places their derivatives vanish; round to more "
-                         "places (--round 2 or more) to see the gradients"]))
-    rule = Say(["each node once, output first: ",
+        rows.append(Say([p.tr("every param's gradient is exactly 0: with activation outputs rounded to {n} "
+                              "decimal places their derivatives vanish; round to more places (--round 2 or "
+                              "more) to see the gradients", n=step.zeroed_by_rounding)]))
+    rule = Say([p.tr("each node once, output first: "),
                 Math(p.partial(step.output, "u") + p.binary("=") + f"{p.sum_sign} "
                      f"{p.partial(step.output, 'v')}{p.chain_dot}{p.partial('v', 'u')}"),
-                " over the nodes v that use u"])
-    return ["Backward pass, output to inputs"], [rule, *rows]
+                p.tr(" over the nodes v that use u")])
+    return [p.tr("Backward pass, output to inputs")], [rule, *rows]
 
 
 def _chain(step: ChainRule, p: Printer) -> tuple[list[Segment], list[Row]]:
@@ -169,8 +215,11 @@ def _chain(step: ChainRule, p: Printer) -> tuple[list[Segment], list[Row]]:
     for entry in step.entries:
         rows.extend(_ENTRIES[type(entry)](entry, step.output, p))
     if not rows:
-        rows.append(Say(["(no parameter reaches the output)"]))
-    return [f"Chain rule, per {step.per}: every path from the output, as a product of its factors"], rows
+        rows.append(Say([p.tr("(no parameter reaches the output)")]))
+    title = {"parameter": "Chain rule, per parameter: every path from the output, as a product of its factors",
+             "leaf": "Chain rule, per leaf: every path from the output, as a product of its factors",
+             "name": "Chain rule, per name: every path from the output, as a product of its factors"}[step.per]
+    return [p.tr(title)], rows
 
 
 def _sgd(step: SGD, p: Printer) -> tuple[list[Segment], list[Row]]:
@@ -182,23 +231,143 @@ def _sgd(step: SGD, p: Printer) -> tuple[list[Segment], list[Row]]:
         numbers = p.expr(Bin("-", Num(u.old), Bin("*", Num(step.lr), Num(u.gradient))), numeric=True)
         rows.append(Eq(p.name(u.name), [formula, numbers, p.num(u.new)], "update", relation=p.arrow))
     if step.nothing == "no params":
-        rows.append(Say(["nothing to update: the problem has no params (the leaves a step learns are "
-                         "declared under `params:`)"]))
-        return ["SGD update"], rows
+        rows.append(Say([p.tr("nothing to update: the problem has no params (the leaves a step learns are "
+                              "declared under `params:`)")]))
+        return [p.tr("SGD update")], rows
     if step.nothing == "all frozen":
-        rows.append(Say(["nothing to update: every param is frozen"]))
-        return ["SGD update"], rows
-    return ["SGD update  ", Math(rule)], rows
+        rows.append(Say([p.tr("nothing to update: every param is frozen")]))
+        return [p.tr("SGD update")], rows
+    return [p.tr("SGD update") + "  ", Math(rule)], rows
 
 
 def _loss_after(step: LossAfter, p: Printer) -> tuple[list[Segment], list[Row]]:
-    return ["Loss after the step"], [Eq(p.name(step.output), [p.num(step.value)], "value",
-                                        ["(forward pass again with the updated parameters)"])]
+    return [p.tr("Loss after the step")], [Eq(p.name(step.output), [p.num(step.value)], "value",
+                                        [p.tr("(forward pass again with the updated parameters)")])]
+
+
+# --- the δ form -------------------------------------------------------------------------------------
+
+
+def _delta_backward(step: DeltaBackward, p: Printer) -> tuple[list[Segment], list[Row]]:
+    out = step.output
+    minus = "" if step.sign > 0 else p.minus
+    dj, net_j, out_j = p.delta("j"), p.name("net_j"), p.name("out_j")
+    rows: list[Row] = [
+        Say([Math(dj + p.binary("=") + minus + p.fraction(p.name(out), net_j)), p.tr("; an output neuron's "),
+             Math(dj + p.binary("=") + minus + p.fraction(p.name(out), out_j) + p.chain_dot
+                  + p.fraction(out_j, net_j)),
+             p.tr(", a hidden one's "), Math(dj + p.binary("=") + p.fraction(out_j, net_j) + p.chain_dot
+                                             + f"{p.sum_sign}_l " + p.name("w_jl") + p.dot + p.delta("l")),
+             p.tr("; then "), Math(p.fraction(p.name(out), p.name("w_ij")) + p.binary("=") + minus + dj + p.dot
+                                   + p.name("out_i"))])]
+    for layer, deltas in step.layers:
+        rows.append(Say([p.tr("layer {name}:", name=layer)]))
+        for d in deltas:
+            rows.extend(_delta_rows(d, out, minus, p))
+    rows.append(Say([p.tr("the gradient of each param: its neurons' δ times the input it multiplies")]))
+    for w in step.weights:
+        rows.append(_weight_row(w, out, minus, p))
+    return [p.tr("Backward pass in δ form, output layer first")], rows
+
+
+def _delta_rows(d: Delta, output: str, minus: str, p: Printer) -> list[Row]:
+    rows: list[Row] = []
+    lhs = p.delta(d.neuron)
+    if d.node is not None:  # softmax: every output depends on net_j
+        rows.extend(_node(d.node, output, p))
+        rows.append(Eq(lhs, [minus + p.partial(output, d.net), p.num(d.value)], "gradient"))
+        return rows
+    assert d.derivative is not None
+    rows.append(_local_row(d.derivative, p))
+    phi = p.partial(d.out, d.net)
+    if d.upstream:  # hidden: φ′(net_j) · Σ_l w_jl δ_l
+        symbols = phi + p.chain_dot + p.paren((p.brk + p.binary("+")).join(
+            p.name(u.weight) + p.dot + p.delta(u.neuron) for u in d.upstream))
+        numbers = p.expr(Bin("*", Num(d.derivative.value), _sum_of_products([(u.w, u.delta) for u in d.upstream])),
+                         numeric=True)
+        rows.append(Eq(lhs, [symbols, numbers, p.num(d.value)], "gradient"))
+        return rows
+    loss_grad = p.partial(output, d.out)
+    if d.loss_grad is not None:
+        row = _local_row(d.loss_grad, p)
+        row.kind = "gradient"
+        rows.append(row)
+    else:
+        rows.append(Eq(loss_grad, [p.num(d.loss_grad_value)], "gradient"))
+    signed = minus + loss_grad
+    numbers = p.expr(_sum_of_products([((-1 if minus else 1) * d.loss_grad_value, d.derivative.value)]), numeric=True)
+    rows.append(Eq(lhs, [signed + p.brk + p.chain_dot + phi, numbers, p.num(d.value)], "gradient"))
+    return rows
+
+
+def _weight_row(w: WeightGradient, output: str, minus: str, p: Printer) -> Eq:
+    terms = [p.delta(u.neuron) + (p.dot + p.name(u.input) if u.input else "") for u in w.uses]
+    symbols = minus + (p.paren((p.brk + p.binary("+")).join(terms)) if minus and len(terms) > 1
+                       else (p.brk + p.binary("+")).join(terms))
+    pairs: list[tuple[float | Name | Num, ...]] = [(u.delta, u.input_value) if u.input else (u.delta,)
+                                                   for u in w.uses]
+    if minus and len(pairs) == 1:  # ∂E/∂w = −δ_j·out_i when δ_j = −∂E/∂net_j
+        pairs = [(-w.uses[0].delta, *pairs[0][1:])]
+    numbers = p.expr(_sum_of_products(pairs), numeric=True)
+    if minus and len(pairs) > 1:
+        numbers = p.minus + p.paren(numbers)
+    return Eq(p.partial(output, w.param), [symbols, numbers, p.num(w.value)], "gradient")
+
+
+def _factored(step: Factored, p: Printer) -> tuple[list[Segment], list[Row]]:
+    out = step.output
+    rows: list[Row] = []
+    shown: set[str] = set()  # each hidden ∂E/∂out_j is written out once, before its first use
+    for param, uses, value in step.per_param:
+        lhs = p.partial(out, param)
+        products: list[str] = []
+        pairs: list[tuple[float | Name | Num, ...]] = []
+        for u in uses:
+            if u.spread and u.out not in shown:  # ∂E/∂out_j first, as the sum over the neurons it feeds
+                shown.add(u.out)
+                symbols = (p.brk + p.binary("+")).join(p.partial(out, s.net) + p.chain_dot + p.partial(s.net, u.out)
+                                                       for s in u.spread)
+                numbers = p.expr(_sum_of_products([(s.delta, s.w) for s in u.spread]), numeric=True)
+                rows.append(Eq(p.partial(out, u.out), [symbols, numbers, p.num(u.out_grad)], "gradient"))
+            if not u.out:  # softmax: ∂E/∂net_j · ∂net_j/∂w
+                products.append(p.partial(out, u.net) + p.brk + p.chain_dot + p.partial(u.net, param))
+                pairs.append((u.out_grad, u.local))
+            else:
+                products.append(p.partial(out, u.out) + p.brk + p.chain_dot + p.partial(u.out, u.net) + p.brk
+                                + p.chain_dot + p.partial(u.net, param))
+                pairs.append((u.out_grad, u.derivative, u.local))
+        symbols = (p.brk + p.binary("+")).join(products)
+        rows.append(Eq(lhs, [symbols, p.expr(_sum_of_products(pairs), numeric=True), p.num(value)], "gradient"))
+    return [p.tr("Chain rule, factored per parameter (seed 002's derivation)")], rows
+
+
+# --- several worked steps -------------------------------------------------------------------------
+
+
+def _iteration(step: Iteration, p: Printer) -> tuple[list[Segment], list[Row]]:
+    return [p.tr("Iteration {k} of {n}", k=step.number, n=step.of)], []
+
+
+def _summary(step: Summary, p: Printer) -> tuple[list[Segment], list[Row]]:
+    header: list[list[Segment]] = [[p.tr("iteration")]]
+    header += [[Math(p.name(n))] for n in step.params]
+    header.append([Math(p.name(step.output))])
+    rows: list[list[list[Segment]]] = []
+    for k, values, loss in step.rows:
+        label = p.tr("before {k}", k=k) if k <= len(step.rows) - 1 else p.tr("after {k}", k=k - 1)
+        row: list[list[Segment]] = [[label]]
+        row += [[Math(p.num(v))] for v in values]
+        row.append([Math(p.num(loss))])
+        rows.append(row)
+    n = len(step.params)
+    table = Table(header, rows, "l" + "r" * (n + 1), [None, *["update"] * n, "value"])
+    return [p.tr("The params and the loss, iteration by iteration")], [table]
 
 
 _STEPS: dict[type, Callable[..., tuple[list[Segment], list[Row]]]] = {
     Given: _given, Forward: _forward, Loss: _loss, Backward: _backward, ChainRule: _chain,
-    SGD: _sgd, LossAfter: _loss_after,
+    SGD: _sgd, LossAfter: _loss_after, DeltaBackward: _delta_backward, Factored: _factored,
+    Iteration: _iteration, Summary: _summary,
 }
 
 
@@ -219,7 +388,9 @@ def _momentum(step: Momentum, p: Printer) -> tuple[list[Segment], list[Row]]:
     v_ = p.name("v")
     rules = [v_ + p.binary(arrow) + mu + p.dot + v_ + p.binary("+") + p.fraction(p.name(step.output), p.theta),
              p.theta + p.binary(arrow) + p.theta + p.binary(p.minus) + p.eta + p.dot + v_]
-    rows: list[Row] = [Say([Math(mu + p.binary("=") + p.num(step.momentum)), "; each velocity v starts at 0"])]
+    fresh = all(u.velocity_before == 0 for u in step.updates)
+    rows: list[Row] = [Say([Math(mu + p.binary("=") + p.num(step.momentum)),
+                            "; each velocity v starts at 0" if fresh else "; each velocity v from the step before"])]
     v, g, th, eta, m = Name("zzv"), Name("zzg"), Name("zzth"), Name("zzeta"), Name("zzmu")
     for u in step.updates:
         written = {"zzv": moment_name(p, "v", u.name), "zzg": p.partial(step.output, u.name),
@@ -249,7 +420,8 @@ def _adam(step: Adam, p: Printer) -> tuple[list[Segment], list[Row]]:
     equals = p.binary("=")
     say: list[Segment] = [Math(p.name("t") + equals + p.num(step.t)), "; ", Math(b1 + equals + p.num(step.beta1)),
                           ", ", Math(b2 + equals + p.num(step.beta2)), ", ", Math(eps + equals + p.num(step.eps)),
-                          "; the moments m and v start at 0"]
+                          "; the moments m and v start at 0" if step.t == 1 else
+                          "; the moments m and v from the step before"]
     rows: list[Row] = [Say(say)]
     for u in step.updates:
         written = {**common, "zzm": moment_name(p, "m", u.name), "zzv": moment_name(p, "v", u.name),
@@ -363,18 +535,18 @@ _STEPS.update({Momentum: _momentum, Adam: _adam, Training: _training, History: _
 def _local_row(local: Local, p: Printer) -> Eq:
     lhs = p.partial(local.of, local.wrt)
     if local.formula is None or local.numbers is None:
-        return Eq(lhs, [p.num(local.value)], "local", ["(formula too deeply nested to write out)"])
+        return Eq(lhs, [p.num(local.value)], "local", [p.tr("(formula too deeply nested to write out)")])
     parts = _dedupe([p.expr(local.formula), p.expr(local.numbers, numeric=True), p.num(local.value)])
     note: list[Segment] = []
     if local.gate == "add":
-        note = ["(+ passes the upstream gradient through)"]
+        note = [p.tr("(+ passes the upstream gradient through)")]
     elif local.gate == "mul":
-        note = ["(× multiplies it by the other input)"]
+        note = [p.tr("(× multiplies it by the other input)")]
     # each case its own clause, all in one pair of parentheses: (1 since …; −1 since …)
     for i, case in enumerate(local.cases):
-        note.extend(["(" if i == 0 else "; ", *_case_note(case, p)])
+        note.extend([p.tr("(") if i == 0 else p.tr("; "), *_case_note(case, p)])
     if local.cases:
-        note.append(")")
+        note.append(p.tr(")"))
     return Eq(lhs, parts, "local", note)
 
 
@@ -384,22 +556,22 @@ def _case_note(case: Case, p: Printer) -> list[Segment]:
     assert rule is not None, case.fn
     holds = rule.holds(case.at, case.pick, case.result)
     if rule.subject is None:  # about the argument the helper asks about: max′ and min′
-        return [f"{p.num(case.result)} since ", Math(p.expr(case.args[case.pick])), f" {holds}"]
+        return [p.num(case.result) + p.tr(" since "), Math(p.expr(case.args[case.pick])), " " + p.tr(holds)]
     arg, at = case.args[rule.subject], case.at[rule.subject]
     shown = p.expr(arg)
     value = p.num(at)
     head = shown if shown == value else shown + p.binary("=") + value
-    return [f"{p.num(case.result)} since ", Math(head + p.literal(" " + holds))]
+    return [p.num(case.result) + p.tr(" since "), Math(head + p.literal(" " + holds))]
 
 
 def _seed(entry: Seed, output: str, p: Printer) -> list[Row]:
-    return [Eq(p.partial(output, output), [p.num(1.0)], "gradient", ["(start: the output's own gradient)"])]
+    return [Eq(p.partial(output, output), [p.num(1.0)], "gradient", [p.tr("(start: the output's own gradient)")])]
 
 
 def _node(entry: NodeGradient, output: str, p: Printer) -> list[Row]:
     lhs = p.partial(output, entry.name)
     if not entry.terms:
-        return [Eq(lhs, [p.num(entry.value)], "gradient", ["(does not lead to the output)"])]
+        return [Eq(lhs, [p.num(entry.value)], "gradient", [p.tr("(does not lead to the output)")])]
     if len(entry.terms) == 1 and entry.terms[0].consumer == output:
         row = _local_row(entry.terms[0].local, p)
         row.lhs, row.kind = lhs, "gradient"
@@ -408,14 +580,14 @@ def _node(entry: NodeGradient, output: str, p: Printer) -> list[Row]:
     total = _gradient_row(entry, output, p)
     for t, row in zip(entry.terms, local_rows):
         if t.consumer == output:  # ∂out/∂name twice, with two values: say which is which
-            row.note = [f"({output}'s direct use of {entry.name} only)"]
-            total.note = ["(total)"]
+            row.note = [p.tr("({output}'s direct use of {name} only)", output=output, name=entry.name)]
+            total.note = [p.tr("(total)")]
     rows: list[Row] = [*local_rows]
     rows.append(total)
     if entry.shortcut is not None:
         s = entry.shortcut
         rows.append(Eq(lhs, [p.expr(s.formula), p.expr(s.numbers, numeric=True), p.num(s.value)],
-                       "gradient", [f"(the same sum, by the identity of {s.what})"]))
+                       "gradient", [p.tr("(the same sum, by the identity of {what})", what=p.tr(s.what))]))
     return rows
 
 
@@ -428,7 +600,7 @@ def _gradient_row(entry: NodeGradient, output: str, p: Printer) -> Eq:
     hidden = len(terms) - SHOWN_TERMS
     if hidden > 0:  # a name used by thousands of lines: its sum would fill the screen
         terms = terms[:SHOWN_TERMS - 2] + [None] + terms[-2:]
-    elision = f"… {hidden:,} more terms …"
+    elision = p.tr("… {n} more terms …", n=f"{hidden:,}")
     symbols = (p.brk + p.binary("+")).join(p.words(elision) if t is None else
                          f"{p.partial(output, t.consumer)}{p.brk}{p.chain_dot}{p.partial(t.consumer, entry.name)}"
                          for t in terms)
@@ -460,11 +632,12 @@ def _zero_paths(entry: PathSum, p: Printer) -> list[Row]:
     """Say how many paths were left out for a factor of exactly 0, and which factors."""
     if not entry.left_out:
         return []
-    segs: list[Segment] = [f"{entry.left_out} path{'s' if entry.left_out != 1 else ''} to ",
-                           Math(p.name(entry.target)), " left out: each has a factor that is exactly 0 ("]
+    segs: list[Segment] = [p.tr("{n} paths to " if entry.left_out != 1 else "{n} path to ", n=entry.left_out),
+                           Math(p.name(entry.target)),
+                           p.tr(" left out: each has a factor that is exactly 0 (", n=entry.left_out)]
     for i, (of, wrt) in enumerate(entry.zeros):
         segs += [", " if i else "", Math(p.partial(of, wrt) + p.binary("=") + p.num(0.0))]
-    return [Say([*segs, ")"])]
+    return [Say([*segs, p.tr(")")])]
 
 
 def _path_sum(entry: PathSum, output: str, p: Printer) -> list[Row]:
@@ -478,25 +651,26 @@ def _path_sum(entry: PathSum, output: str, p: Printer) -> list[Row]:
         return [*zero, Eq(lhs, _dedupe([lhs, _path_symbols(path.nodes, p), numbers, p.num(entry.value)])[1:],
                           "gradient")]
     n = len(entry.paths)
-    rows: list[Row] = [*zero, Say([Math(p.name(entry.target)), f" reaches {output} by {n} paths; each path's "
-                                   "product, then their sum:"])]
+    rows: list[Row] = [*zero, Say([Math(p.name(entry.target)), p.tr(" reaches {output} by {n} paths; each path's "
+                                                                   "product, then their sum:", output=output, n=n)])]
     for i, path in enumerate(entry.paths, 1):
         numbers = p.expr(_sum_of_products([path.factors]), numeric=True)
         via = ", ".join(path.nodes[1:-1])
-        rows.append(Eq(f"{p.words(f'path {i}')}", [_path_symbols(path.nodes, p), numbers, p.num(path.value)],
-                       "local", [f"(via {via})"] if via else []))
-    symbols = (p.brk + p.binary("+")).join(p.words(f"path {i}") for i in range(1, n + 1))
+        rows.append(Eq(p.words(p.tr("path {i}", i=i)), [_path_symbols(path.nodes, p), numbers, p.num(path.value)],
+                       "local", [p.tr("(via {nodes})", nodes=via)] if via else []))
+    symbols = (p.brk + p.binary("+")).join(p.words(p.tr("path {i}", i=i)) for i in range(1, n + 1))
     numbers = p.expr(_sum_of_products([(path.value,) for path in entry.paths]), numeric=True)
     rows.append(Eq(lhs, [symbols, numbers, p.num(entry.value)], "gradient"))
     return rows
 
 
 def _delta(entry: DeltaForm, output: str, p: Printer) -> list[Row]:
-    why = (f"above --max-paths {entry.max_paths}" if entry.paths > entry.max_paths
-           else f"{entry.factors} factors in all")
-    say = Say([Math(p.name(entry.target)), f" reaches {output} by {entry.paths} path"
-               f"{'s' if entry.paths != 1 else ''} ({why}): shown in the per-node (δ) form, each "
-               "upstream gradient taken from the backward pass (--max-paths raises the limit)"])
+    why = (p.tr("above --max-paths {n}", n=entry.max_paths) if entry.paths > entry.max_paths
+           else p.tr("{n} factors in all", n=entry.factors))
+    say = Say([Math(p.name(entry.target)),
+               p.tr(" reaches {output} by {n} paths ({why}): shown in the per-node (δ) form, each upstream "
+                    "gradient taken from the backward pass (--max-paths raises the limit)",
+                    output=output, n=entry.paths, why=why)])
     g = entry.gradient
     if not g.terms:
         return [say, Eq(p.partial(output, g.name), [p.num(g.value)], "gradient")]
@@ -506,5 +680,85 @@ def _delta(entry: DeltaForm, output: str, p: Printer) -> list[Row]:
 _ENTRIES: dict[type, Callable[[object, str, Printer], list[Row]]] = {
     Seed: _seed, NodeGradient: _node, PathSum: _path_sum, DeltaForm: _delta,  # type: ignore[dict-item]
 }
+
+
+# --- several outputs (the Jacobian) and a gradient check ---------------------------------------------
+
+#: a Jacobian with more inputs and params than this, and than outputs, is shown transposed (a row
+#: per input), to fit a screen
+JACOBIAN_COLUMNS = 3
+
+
+def _cell(math: str) -> list[Segment]:
+    return [Math(math)]
+
+
+def _jacobian(step: JacobianMatrix, p: Printer) -> tuple[list[Segment], list[Row]]:
+    j = step.jacobian
+    values: list[Segment] = [p.tr("outputs: ")]
+    for i, (o, v) in enumerate(zip(j.outputs, step.values)):
+        values.extend([", "] if i else [])
+        values.append(Math(p.name(o) + p.binary("=") + p.num(v)))
+    matrix = j.matrix
+    rows: list[Row] = [Say(values)]
+    header: list[list[Segment]]
+    body: list[list[list[Segment]]]
+    if len(j.columns) <= max(JACOBIAN_COLUMNS, len(j.outputs)):
+        rows.append(Say([p.tr("a row per output, a column per input or param; each entry is that output's "
+                              "gradient of the name, from its backward pass above")]))
+        header = [[], *[_cell(p.name(c)) for c in j.columns]]
+        body = [[_cell(p.name(o)), *[_cell(p.num(x)) for x in row]] for o, row in zip(j.outputs, matrix)]
+        kinds: list[str | None] = [None, *["gradient"] * len(j.columns)]
+    else:
+        rows.append(Say([p.tr("transposed to fit: a row per input or param, a column per output; each entry is "
+                              "that output's gradient of the name, from its backward pass above")]))
+        header = [[], *[_cell(p.partial(o, "x")) for o in j.outputs]]
+        body = [[_cell(p.name(c)), *[_cell(p.num(row[k])) for row in matrix]] for k, c in enumerate(j.columns)]
+        kinds = [None, *["gradient"] * len(j.outputs)]
+    rows.append(Table(header, body, "l" + "r" * (len(header) - 1), kinds))
+    return [p.tr("Jacobian of the outputs with respect to the inputs and params")], rows
+
+
+#: agrees, disagrees, proves nothing: in the words each format can set
+_MARKS: dict[type, tuple[Segment, Segment, Segment]] = {
+    Printer: ("✓", "✗", "–"), AsciiPrinter: ("ok", "X", "-"),
+    LatexPrinter: (Math(r"\surd"), Math(r"\times"), Math("-")),
+}
+
+
+def _gradcheck(step: GradCheck, p: Printer) -> tuple[list[Segment], list[Row]]:
+    header: list[list[Segment]] = [[p.tr(h)] if h else [""] for h in
+                                   ("gradient", "backprop", "estimate", "abs error", "rel error", "", "note")]
+    body: list[list[list[Segment]]] = []
+    marks = _MARKS.get(type(p), _MARKS[Printer])
+    for c in step.checks:
+        mark = marks[0] if c.ok else (marks[1] if c.ok is False else marks[2])
+        body.append([_cell(p.partial(c.output, c.name)), _cell(p.num(c.gradient)), _cell(p.num(c.estimate)),
+                     _cell(p.num(c.abs_error)), _cell(p.num(c.rel_error)), [mark], [p.tr(c.note) if c.note else ""]])
+    step_size = p.expr(Bin("*", Num(step.eps), Call("max", (Num(1.0), Call("abs", (Name("x"),))))))
+    notes = {c.note for c in step.checks if c.note}
+    if not notes:  # no column of blanks
+        header, body = header[:-1], [row[:-1] for row in body]
+    rows: list[Row] = [Say([p.tr("each gradient from the backward pass beside its estimate, the central difference "
+                                 "(f(x + h) − f(x − h)) / 2h from the forward pass alone, with "),
+                            Math(p.name("h") + p.binary("=") + step_size)]),
+                       Table(header, body, "lrrrrll", [None, "gradient", "value", None, None, None, None])]
+    if "kink" in notes:
+        rows.append(Say([p.tr("kink: x ± h crosses a point where a derivative jumps (relu, abs, max at or near "
+                              "its kink); there the estimate averages two slopes and proves nothing")]))
+    if "rounded" in notes:
+        rows.append(Say([p.tr("rounded: --round rounds values between this name and the output, so a change of h "
+                              "does not reach it; the estimate proves nothing")]))
+    if step.left_out:
+        rows.append(Say([step.left_out]))
+    checked = sum(c.ok is not None for c in step.checks)
+    bad = step.mismatches
+    verdict = p.tr("{k} of {n} agree", k=checked - bad, n=checked) + (p.tr("; {m} do not", m=bad) if bad else "")
+    rows.append(Say([verdict + p.tr(" (within "), Math(p.num(step.tol)),
+                     p.tr(" relative, or below the estimate's own round-off)")]))
+    return [p.tr("Gradient check")], rows
+
+
+_STEPS.update({JacobianMatrix: _jacobian, GradCheck: _gradcheck})
 
 __all__ = ["Eq", "Math", "Row", "Say", "Section", "Segment", "Step", "Table", "Term", "layout"]

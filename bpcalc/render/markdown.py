@@ -7,7 +7,7 @@ import re
 
 from ..trace.steps import Trace
 from . import Options
-from .layout import Eq, Math, Segment, Table, layout
+from .layout import Eq, Math, Segment, Table, heading, layout
 from .printers import LatexPrinter
 
 
@@ -30,8 +30,8 @@ def _table(table: Table) -> list[str]:
 
 def render(trace: Trace, options: Options) -> str:
     out = [f"## bpcalc {trace.command}: {_words(trace.file)}", ""]
-    for sec in layout(trace, LatexPrinter(options.digits)):
-        out.append(f"### Step {sec.number}. {_segments(sec.title)}")
+    for sec in layout(trace, LatexPrinter(options.digits, lang=options.lang)):
+        out.append(f"### {heading(sec, '. ', _segments(sec.title), options.lang)}")
         out.append("")
         for row in sec.rows:
             if isinstance(row, Eq):

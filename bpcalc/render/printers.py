@@ -85,11 +85,19 @@ class Printer:
     sum_sign = "Σ"
     le = "≤"
     theta = "θ"
+    delta_symbol = "δ"
 
-    def __init__(self, digits: int = 12, breaks: bool = False):
+    def __init__(self, digits: int = 12, breaks: bool = False, lang: str = "en"):
         self.digits = digits
         self.breaks = breaks  # mark where a long formula may be broken (BREAK, BREAK2)
+        self.lang = lang
         self.depth = 0  # how deep inside the formula being printed: breaks only near the top
+
+    def tr(self, msgid: str, **params: object) -> str:
+        """A heading or sentence in this printer's language (render/words.py)."""
+        from .words import translate
+
+        return translate(self.lang, msgid, **params)
 
     @property
     def brk(self) -> str:
@@ -123,6 +131,10 @@ class Printer:
     def words(self, s: str) -> str:
         """Plain words inside a formula or a note."""
         return s
+
+    def delta(self, neuron: str) -> str:
+        """δ of a neuron: δ_o1, δ_h[2]."""
+        return f"{self.delta_symbol}_{neuron}"
 
     # --- expressions -----------------------------------------------------------------------------
 
@@ -308,6 +320,7 @@ class AsciiPrinter(Printer):
     sum_sign = "sum"
     le = "<="
     theta = "theta"
+    delta_symbol = "delta"
 
     def times_between(self, a: Expr, b: Expr, b_wrapped: bool, numeric: bool) -> str:
         return self.times if numeric else self.dot
@@ -372,6 +385,10 @@ class LatexPrinter(Printer):
 
     def paren(self, s: str) -> str:
         return rf"\left({s}\right)"
+
+    def delta(self, neuron: str) -> str:
+        base, _, suffix = neuron.partition("[")
+        return rf"\delta_{{{base}}}" + (f"[{suffix}" if suffix else "")
 
     def fraction(self, of: str, wrt: str) -> str:
         return rf"\frac{{\partial {of}}}{{\partial {wrt}}}"
@@ -457,6 +474,11 @@ class MathMLPrinter(Printer):
     def fraction(self, of: str, wrt: str) -> str:
         return f"<mfrac><mrow><mi>∂</mi>{of}</mrow><mrow><mi>∂</mi>{wrt}</mrow></mfrac>"
 
+    def delta(self, neuron: str) -> str:
+        base, _, suffix = neuron.partition("[")
+        tail = f"<mo>[</mo><mn>{html.escape(suffix.rstrip(']'))}</mn><mo>]</mo>" if suffix else ""
+        return f"<mrow><msub><mi>δ</mi><mi>{html.escape(base)}</mi></msub>{tail}</mrow>"
+
     def words(self, s: str) -> str:
         return f"<mtext>{html.escape(s)}</mtext>"
 
@@ -511,14 +533,15 @@ class MathMLPrinter(Printer):
                f"{otherwise}{self.literal(other) if not other.startswith('<') else other}<mo>)</mo></mrow>"
 
 
-def printer_for(fmt: str, digits: int = 12, ascii: bool = False) -> Printer:
+def printer_for(fmt: str, digits: int = 12, ascii: bool = False, lang: str = "en") -> Printer:
     """The printer of a format, marking where long formulas may break (its renderer breaks them
     there or removes the marks)."""
     if fmt in ("latex", "markdown"):
-        return LatexPrinter(digits, breaks=True)
+        return LatexPrinter(digits, breaks=True, lang=lang)
     if fmt == "html":
-        return MathMLPrinter(digits, breaks=True)
-    return AsciiPrinter(digits, breaks=True) if ascii else Printer(digits, breaks=True)
+        return MathMLPrinter(digits, breaks=True, lang=lang)
+    cls = AsciiPrinter if ascii else Printer
+    return cls(digits, breaks=True, lang=lang)
 
 
 # --- the optimisers' symbols (momentum and Adam steps) and the loss curve (train) -----------------------

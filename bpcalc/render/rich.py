@@ -21,11 +21,11 @@ def render(trace: Trace, options: Options) -> str:
     from rich.console import Console
     from rich.text import Text
 
-    sections = layout(trace, printer_for("rich", options.digits, options.ascii))
+    sections = layout(trace, printer_for("rich", options.digits, options.ascii, options.lang))
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, no_color=bool(os.environ.get("NO_COLOR")),
                       highlight=False, markup=False, emoji=False, soft_wrap=True, width=100_000)
-    for line in lines(sections, options.ascii, options.width):
+    for line in lines(sections, options.ascii, options.width, options.lang):
         text = Text()
         for chunk, style in line:
             text.append(chunk, style=STYLES.get(style or "", ""))

@@ -11,11 +11,12 @@ same layout.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from ..trace.steps import Trace
 from . import Options
-from .layout import Eq, Math, Section, Segment, Table, layout
+from .layout import Eq, Math, Section, Segment, Table, heading, layout
 from .printers import BREAK, BREAK2, pieces, printer_for
 
 #: cells wider than this do not widen their column
@@ -48,28 +49,37 @@ def _segments(segs: list[Segment]) -> str:
     return "".join(s.text if isinstance(s, Math) else s for s in segs).replace(BREAK, "").replace(BREAK2, "")
 
 
+_WIDE_CHAR = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+_TOKENS = re.compile(rf"[{_WIDE_CHAR}]|[^\s{_WIDE_CHAR}]+| +")
+
+
 def wrap(text: str, width: int, first: str = "  ", rest: str | None = None) -> list[str]:
-    """Words filled to `width`, the first line after `first`, the others after `rest`."""
+    """Words filled to `width`, the first line after `first`, the others after `rest`.  A line
+    breaks at a space, or between two Chinese characters (which take two columns each)."""
     rest = first + "  " if rest is None else rest
     out: list[str] = []
     line = first
-    for word in text.split(" "):
-        if line.strip() and width_of(line) + 1 + width_of(word) > width:
-            out.append(line)
-            line = rest + word
+    for token in _TOKENS.findall(text):
+        if token.startswith(" "):
+            if line.strip():
+                line += token
+            continue
+        if line.strip() and width_of(line + token) > width:
+            out.append(line.rstrip())
+            line = rest + token
         else:
-            line = line + (" " if line.strip() else "") + word
-    out.append(line)
+            line += token
+    out.append(line.rstrip() if line.strip() else line)
     return out
 
 
-def lines(sections: list[Section], ascii: bool = False, width: int = 80) -> list[list[Span]]:
+def lines(sections: list[Section], ascii: bool = False, width: int = 80, lang: str = "en") -> list[list[Span]]:
     fix: Fix = to_ascii if ascii else str
     out: list[list[Span]] = []
     for sec in sections:
         if out:
             out.append([])
-        title = fix(f"Step {sec.number}  {_segments(sec.title)}")
+        title = fix(heading(sec, "  ", _segments(sec.title), lang))
         out.extend([(line, "heading")] for line in wrap(title, width, "", " " * 8))
         eqs = [r for r in sec.rows if isinstance(r, Eq)]
         cells = {id(r): _cells(r, fix) for r in eqs}
@@ -229,6 +239,6 @@ def _one_line(row: Eq, cells: list[str], widths: list[int], fix: Fix) -> list[Sp
 
 
 def render(trace: Trace, options: Options) -> str:
-    sections = layout(trace, printer_for("text", options.digits, options.ascii))
+    sections = layout(trace, printer_for("text", options.digits, options.ascii, options.lang))
     return "".join("".join(t for t, _ in line).rstrip() + "\n"
-                   for line in lines(sections, options.ascii, options.width))
+                   for line in lines(sections, options.ascii, options.width, options.lang))

@@ -97,15 +97,37 @@ def expression_problem(doc: Doc) -> Problem:
         taken[name] = path
         lines.append(Line(name, expr, source, span))
 
-    output = data.get("output", lines[-1].name)
-    if not isinstance(output, str) or output not in taken:
-        hint = did_you_mean(str(output), list(taken)) or "name a node defined under `define:`"
-        raise InputError(f"output '{output}' is not defined", doc.span(("output",)), hint)
+    outputs = _outputs(doc, data.get("output", lines[-1].name), taken)
 
     spans = {name: doc.key_span(path) for name, path in taken.items()}
     locations: dict[str, Path] = {name: ("params", name) for name in params}
-    return Problem(doc.file, inputs, params, lines, output, frozen, lr, places, "expression",
-                   spans, locations, optimizer=optimizer_spec(doc, data))
+    return Problem(doc.file, inputs, params, lines, outputs[0], frozen, lr, places, "expression",
+                   spans, locations, outputs=outputs,
+                   outputs_span=doc.key_span(("output",)) if "output" in data else None,
+                   optimizer=optimizer_spec(doc, data))
+
+
+def _outputs(doc: Doc, output: Any, taken: dict[str, Path]) -> tuple[str, ...]:
+    """`output: loss`, or several, `output: [o1, o2]` (whose Jacobian `grad` gives)."""
+    at: list[Path]
+    if not isinstance(output, list):
+        output, at = [output], [("output",)]
+    else:
+        at = [("output", i) for i in range(len(output))]
+        if not output:
+            raise InputError("`output` is an empty list", doc.span(("output",)),
+                             "name the output, or several: output: [o1, o2]")
+    for name, path in zip(output, at):
+        if not isinstance(name, str):
+            raise InputError("`output` must be a node's name, or a list of names", doc.span(path),
+                             "for example output: loss, or output: [o1, o2]")
+        if name not in taken:
+            hint = did_you_mean(str(name), list(taken)) or "name a node defined under `define:`"
+            raise InputError(f"output '{name}' is not defined", doc.span(path), hint)
+        if output.count(name) > 1:
+            raise InputError(f"output '{name}' is listed twice", doc.span(at[len(output) - 1 -
+                             output[::-1].index(name)]), "list each output once")
+    return tuple(output)
 
 
 def _cycle_through(start: str, block: dict[str, Any], order: dict[str, int]) -> list[str] | None:

@@ -39,12 +39,15 @@ class _Lowering:
         self.spans: dict[str, Any] = {}
         self.taken: dict[str, Path] = {}
         self.identities: dict[str, tuple[str, str, float, str]] = {}
+        self.layer_of: dict[str, int] = {}
 
     def fail(self, message: str, path: Path, hint: str | None = None, key: bool = False) -> InputError:
         span = self.doc.key_span(path) if key else self.doc.span(path)
         return InputError(message, span, hint)
 
     def define(self, name: str, expr: Expr, path: Path, role: str) -> None:
+        if role in ("net", "out") and len(path) == 3 and isinstance(path[2], int):
+            self.layer_of[name] = path[2]
         if name in self.taken:
             raise self.fail(f"the network makes a node '{name}', but that name is already taken",
                             path, "rename the param or the layer")
@@ -163,6 +166,8 @@ class _Lowering:
         layered = self.layered(input_names, structure, weight_exprs, naming, loss_kind, rows)
         return Problem(doc.file, self.inputs, self.params, self.lines, loss_name, frozen, lr, places,
                        "network", self.spans, self.locations, self.roles, identities=self.identities,
+                       layer_of=self.layer_of, loss_kind=loss_kind,
+                       reduction=self.reduction() if many else None, samples=len(sample_losses),
                        network=layered, optimizer=optimizer_spec(doc, data))
 
     @staticmethod

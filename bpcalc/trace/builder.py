@@ -20,7 +20,8 @@ from ..errors import InputError, did_you_mean
 from ..expr.tree import Bin, Expr, Name, Num
 from ..problem import Line
 from ..symbolic import evaluate
-from .data import Locals, data_trace, result_of, substitute
+from .data import Locals, data_trace, jacobian_of, result_of, substitute
+from .delta import delta_steps, require_layers
 from .steps import (
     SGD,
     Adam,
@@ -31,6 +32,8 @@ from .steps import (
     DeltaForm,
     Forward,
     Given,
+    Iteration,
+    JacobianMatrix,
     Leaf,
     Loss,
     LossAfter,
@@ -42,6 +45,7 @@ from .steps import (
     Seed,
     Shortcut,
     Step,
+    Summary,
     Term,
     Trace,
     Update,
@@ -58,12 +62,18 @@ FACTORS_PER_PATH_ALLOWED = 8
 
 
 def build(solution: Solution, command: str, *, only: list[str] | None = None,
-          max_paths: int = 16, steps: bool = True) -> Trace:
+          max_paths: int = 16, steps: bool = True, notation: str = "paths", delta_sign: int = 1) -> Trace:
     """The trace of `command` (forward, grad or step).  With `steps=False`, the solution as data
-    alone (what `--format json` prints): no steps, and local derivatives without their numbers."""
+    alone (what `--format json` prints): no steps, and local derivatives without their numbers.
+    `notation` "delta" writes a network's backward pass in δ form (δ_j = `delta_sign`·∂E/∂net_j)
+    and the chain rule as seed 002's factored derivation."""
     if not steps:
         return data_trace(solution, command)
+    if len(solution.outputs) > 1:
+        return _several_outputs(solution, command, only, max_paths)
     problem = solution.problem
+    if notation != "paths":
+        require_layers(problem, notation)
     output = problem.output
     lines = problem.lines
     leaves = problem.leaves
@@ -122,9 +132,11 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
     roles = dict.fromkeys(problem.inputs, "input")
     roles.update({n: ("frozen" if n in problem.frozen else "param") for n in problem.params})
     updating = command == "step" and bool(problem.trainable)
+    convention = (problem.loss_kind, problem.reduction, problem.samples) if problem.loss_kind else None
     made.append(Given(
         tuple(Leaf(n, v, roles[n]) for n, v in leaves.items() if given is None or n in given),
-        solution.lr if updating else None, solution.round))
+        solution.lr if updating else None, solution.round, convention,
+        delta_sign if notation == "delta" else None))
 
     computed = {}
     for line in lines:
@@ -178,7 +190,12 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
     if solution.round is not None and problem.trainable and not only and all(
             solution.gradients[p] == 0.0 for p in problem.trainable):
         zeroed = solution.round
-    made.append(Backward(output, tuple(entries), tuple(given_block), zeroed))
+    if notation == "delta":
+        every = {name: node_gradient(name) for name in all_names if name != output}
+        deltas, factored = delta_steps(solution, locals_, every, delta_sign)
+        made += [deltas, factored]
+    else:
+        made.append(Backward(output, tuple(entries), tuple(given_block), zeroed))
 
     if only:
         targets, per = [n for n in only if n != output], "name"
@@ -198,7 +215,8 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
                                    count - live, lines, uses))
         else:
             chain.append(DeltaForm(target, count, length, max_paths, node_gradient(target)))
-    made.append(ChainRule(output, tuple(chain), per))
+    if notation != "delta":
+        made.append(ChainRule(output, tuple(chain), per))
 
     if command == "step" and solution.updated is not None:
         if solution.moves:
@@ -229,6 +247,61 @@ def optimiser_step(solution: Solution, only: list[str] | None = None) -> Momentu
     return Adam(output, solution.lr, opt.beta1, opt.beta2, opt.eps, max((m.t for m in moves.values()), default=1),
                 tuple(AdamUpdate(n, m.old, m.gradient, m.m_before, m.v_before, m.m, m.v, m.m_hat, m.v_hat, m.new)
                       for n, m in chosen.items()))
+
+
+def iterations(traces: list[Trace], solutions: list[Solution]) -> Trace:
+    """Several worked steps as one trace: each iteration's steps after its heading, then a table of
+    the params and the loss before each iteration and after the last.  As data: the first
+    iteration's, with the last one's `updated` and `loss_after`."""
+    first, last = solutions[0], solutions[-1]
+    params = tuple(first.problem.trainable)
+    rows = [(k, tuple(s.problem.params[p] for p in params), s.loss) for k, s in enumerate(solutions, 1)]
+    assert last.updated is not None and last.loss_after is not None
+    rows.append((len(solutions) + 1, tuple(last.updated[p] for p in params), last.loss_after))
+    made: list[Step] = []
+    for k, trace in enumerate(traces, 1):
+        made.append(Iteration(k, len(traces)))
+        made.extend(trace.steps)
+    made.append(Summary(first.output, params, tuple(rows)))
+    result = traces[0].result._replace(updated=traces[-1].result.updated, loss_after=traces[-1].result.loss_after)
+    return Trace("step", first.output, first.problem.file, tuple(made), result)
+
+
+# --- several outputs: the forward pass, a backward pass from each output, the Jacobian ------------
+
+
+def _several_outputs(solution: Solution, command: str, only: list[str] | None, max_paths: int) -> Trace:
+    """`output: [o1, o2]`: each output's backward pass is the trace of the same solve seen from
+    that output alone (so every entry of the Jacobian is written as the sum over the nodes that
+    use the name, ∂o/∂x = Σ_j ∂o/∂y_j · ∂y_j/∂x), then the matrix of the leaves' entries."""
+    if command == "step":
+        solution.problem.require_one_output(command)
+    traces = [build(solution.for_output(o), command, only=only, max_paths=max_paths) for o in solution.outputs]
+    first = traces[0]
+    computed: dict[str, Computed] = {}
+    for trace in traces:
+        for step in trace.steps:
+            if isinstance(step, Forward):
+                computed.update((c.name, c) for c in step.lines)
+            elif isinstance(step, Loss):
+                computed[step.line.name] = step.line
+    problem = solution.problem
+    made: list[Step] = [s for s in first.steps if isinstance(s, Given)]
+    made.append(Forward(tuple(computed[line.name] for line in problem.lines if line.name in computed)))
+    if command != "forward":
+        leaves = problem.leaves
+        for trace in traces:
+            for step in trace.steps:
+                if isinstance(step, Backward):  # lines that do not lead to this output are left out
+                    made.append(step._replace(entries=tuple(
+                        e for e in step.entries
+                        if not isinstance(e, NodeGradient) or e.terms or e.name in leaves)))
+        values = tuple(solution.values[o] for o in solution.outputs)
+        jacobian = jacobian_of(solution)
+        chosen = tuple(c for c in jacobian.columns if c in (only or ()))
+        made.append(JacobianMatrix(jacobian._replace(columns=chosen) if chosen else jacobian, values))
+    return Trace(command, solution.output, problem.file, tuple(made),
+                 result_of(solution, command, first.result.locals))
 
 
 def _shortcut(solution: Solution, name: str) -> Shortcut | None:

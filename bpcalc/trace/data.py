@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cached_property
 from types import MappingProxyType
-from typing import TYPE_CHECKING, NamedTuple
+from typing import Any, NamedTuple
 
 from ..engine import Graph, Solution
 from ..engine.codes import CONST
@@ -17,9 +17,6 @@ from ..expr.tree import Bin, Call, Expr, Name, Num, children, rebuild
 from ..ops import TABLE
 from ..problem import Line
 from ..symbolic import derivative, evaluate, softmax_names
-
-if TYPE_CHECKING:
-    from .steps import Step
 
 
 class Case(NamedTuple):
@@ -45,6 +42,24 @@ class Local(NamedTuple):
     gate: str | None = None  # "add" or "mul": seed 000's gate rules for a single + or × node
 
 
+class Jacobian(NamedTuple):
+    """Several outputs (`output: [o1, o2]`): ∂output/∂name for each output and every name, and
+    the matrix's columns (the inputs and params)."""
+
+    outputs: tuple[str, ...]
+    columns: tuple[str, ...]
+    gradients: Mapping[str, Mapping[str, float]]  # output -> name -> ∂output/∂name
+
+    @property
+    def matrix(self) -> list[list[float]]:
+        return [[self.gradients[o][c] for c in self.columns] for o in self.outputs]
+
+
+def jacobian_of(solution: Solution) -> Jacobian:
+    return Jacobian(solution.outputs, tuple(solution.problem.leaves),
+                    {o: solution.gradients_of(o) for o in solution.outputs})
+
+
 class Result(NamedTuple):
     """The solution as data (SPEC §5): what `--format json` prints, full precision."""
 
@@ -58,6 +73,8 @@ class Result(NamedTuple):
     unrounded: Mapping[str, float] = MappingProxyType({})
     updated: Mapping[str, float] | None = None  # `step` only
     loss_after: float | None = None
+    jacobian: Jacobian | None = None  # several outputs, not from `forward`
+    outputs: tuple[str, ...] = ()  # several outputs: all of them (`output` is the first)
 
 
 class Trace(NamedTuple):
@@ -66,7 +83,7 @@ class Trace(NamedTuple):
     command: str
     output: str
     file: str
-    steps: tuple[Step, ...]
+    steps: tuple[Any, ...]  # the step types of steps.py (which imports this module)
     result: Result
 
 
@@ -225,9 +242,12 @@ _ONE = Num(1.0)
 
 def result_of(solution: Solution, command: str, locals_: tuple[Local, ...] = ()) -> Result:
     stepped = command == "step" and solution.updated is not None
+    several = len(solution.outputs) > 1 and command != "forward"
     return Result(solution.output, solution.loss, solution.values, solution.lr, solution.round,
                   solution.gradients if command != "forward" else None, locals_, solution.unrounded,
-                  solution.updated if stepped else None, solution.loss_after if stepped else None)
+                  solution.updated if stepped else None, solution.loss_after if stepped else None,
+                  jacobian_of(solution) if several else None,
+                  solution.outputs if len(solution.outputs) > 1 else ())
 
 
 def data_trace(solution: Solution, command: str) -> Trace:

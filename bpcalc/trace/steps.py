@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..expr.tree import Expr
-from .data import Case, Local, Result, Trace
+from .data import Case, Jacobian, Local, Result, Trace
 
 
 class Leaf(NamedTuple):
@@ -24,6 +24,8 @@ class Given(NamedTuple):
     leaves: tuple[Leaf, ...]
     lr: float | None  # only where an update is made
     round: int | None
+    loss: tuple[str, str | None, int] | None = None  # network: (loss kind, reduction, samples)
+    delta_sign: int | None = None  # the δ form's convention, when it is used
 
 
 class Computed(NamedTuple):
@@ -148,6 +150,148 @@ class LossAfter(NamedTuple):
     value: float
 
 
+# --- the δ form (seed 004; --notation delta) ---------------------------------------------------------
+
+
+class WeightedDelta(NamedTuple):
+    """One term w_jl·δ_l of a hidden neuron's δ: the next layer's net_l, through weight w_jl."""
+
+    net: str
+    neuron: str
+    weight: str  # the weight's param name
+    w: float  # ∂net_l/∂out_j: the weight's value
+    delta: float  # δ_l
+
+
+class Delta(NamedTuple):
+    """δ_j for one neuron: an output neuron's from ∂E/∂out_j and φ′(net_j), a hidden one's from
+    φ′(net_j) and the next layer's δs.  A softmax layer's δ is the sum over its outputs."""
+
+    neuron: str  # h1, o1, o1[2]
+    net: str
+    out: str
+    value: float  # δ_j, with the sign convention applied
+    derivative: Local | None  # ∂out_j/∂net_j (None for softmax, where every out depends on net_j)
+    loss_grad: Local | None  # output neuron: ∂E/∂out_j (the output line's own derivative)
+    loss_grad_value: float
+    upstream: tuple[WeightedDelta, ...]  # hidden neuron: w_jl·δ_l over the neurons l it feeds
+    node: NodeGradient | None = None  # softmax: ∂E/∂net_j as the sum over the layer's outputs
+
+
+class WeightUse(NamedTuple):
+    """One use of a param in a net: ∂E/∂w gets δ_j times the input it multiplies (1 for a bias)."""
+
+    neuron: str
+    input: str | None  # the input's name; None for a bias
+    input_value: float
+    delta: float
+
+
+class WeightGradient(NamedTuple):
+    param: str
+    uses: tuple[WeightUse, ...]
+    value: float  # the engine's ∂E/∂w
+
+
+class DeltaBackward(NamedTuple):
+    """The backward pass in δ form: each layer's δs, output layer first, then ∂E/∂w = δ_j·input."""
+
+    output: str
+    sign: int  # +1: δ_j = ∂E/∂net_j;  −1: δ_j = −∂E/∂net_j
+    layers: tuple[tuple[str, tuple[Delta, ...]], ...]  # (layer name, its neurons' δs)
+    weights: tuple[WeightGradient, ...]
+
+
+class FactoredUse(NamedTuple):
+    """∂E/∂out_j · ∂out_j/∂net_j · ∂net_j/∂w for one neuron j the param feeds; for a hidden j,
+    ∂E/∂out_j itself as the sum over the neurons l it feeds of ∂E/∂net_l · ∂net_l/∂out_j."""
+
+    net: str
+    out: str
+    out_grad: float
+    derivative: float  # ∂out_j/∂net_j
+    local: float  # ∂net_j/∂w
+    product: float
+    spread: tuple[WeightedDelta, ...]  # hidden j: (net_l, ∂E/∂net_l, ∂net_l/∂out_j); empty at the output
+
+
+class Factored(NamedTuple):
+    """Seed 002's derivation, per param: a product of three factors, the first one a sum for a
+    hidden neuron."""
+
+    output: str
+    per_param: tuple[tuple[str, tuple[FactoredUse, ...], float], ...]  # (param, uses, ∂E/∂w)
+
+
+# --- several worked steps (step --steps N) ---------------------------------------------------------
+
+
+class Iteration(NamedTuple):
+    """The start of iteration `number` of `of`: the steps after it are that iteration's."""
+
+    number: int
+    of: int
+
+
+class Summary(NamedTuple):
+    """The params and the loss before each iteration, and after the last."""
+
+    output: str
+    params: tuple[str, ...]
+    rows: tuple[tuple[int, tuple[float, ...], float], ...]  # (iteration, params before it, loss before it)
+
+
+# --- several outputs, and a gradient check (reports made of a table) ----------------------------------
+
+
+class JacobianMatrix(NamedTuple):
+    """Several outputs: the matrix ∂(output i)/∂(input or param k), each entry the last line of
+    output i's backward pass for that name (seed 001's Jacobian)."""
+
+    jacobian: Jacobian
+    values: tuple[float, ...]  # each output's value
+
+
+class GradientCheck(NamedTuple):
+    """One gradient beside its central-difference estimate (f(x + h) − f(x − h)) / 2h."""
+
+    output: str
+    name: str
+    gradient: float  # the backward pass's
+    estimate: float
+    h: float
+    abs_error: float
+    rel_error: float
+    ok: bool | None  # None: the estimate means nothing here (see `note`)
+    note: str | None = None  # "kink" or "rounded"
+
+
+class GradCheck(NamedTuple):
+    """`gradcheck`: every gradient checked; ok when |gradient − estimate| ≤ tol·max(|gradient|,
+    |estimate|) or below the estimate's own round-off."""
+
+    outputs: tuple[str, ...]
+    eps: float
+    tol: float
+    checks: tuple[GradientCheck, ...]
+    left_out: str | None = None  # why some names were not checked
+
+    @property
+    def mismatches(self) -> int:
+        return sum(c.ok is False for c in self.checks)
+
+    def as_data(self) -> dict[str, object]:
+        """What `--format json` adds: the checks as records."""
+        def number(x: float) -> float | None:  # JSON has no NaN: an estimate that failed is null
+            return x if x == x else None
+
+        return {"eps": self.eps, "tol": self.tol, "mismatches": self.mismatches,
+                "checks": [{"output": c.output, "name": c.name, "gradient": c.gradient,
+                            "estimate": number(c.estimate), "h": c.h, "abs_error": number(c.abs_error),
+                            "rel_error": number(c.rel_error), "ok": c.ok, "note": c.note} for c in self.checks],
+                **({"left_out": self.left_out} if self.left_out else {})}
+
+
 # --- momentum and Adam updates (`step` with `optimizer:`), and the report of `bpcalc train` -----------
 
 
@@ -237,10 +381,11 @@ class Trained(NamedTuple):
     written: str | None  # the file `-o` wrote
 
 
-Step = Given | Forward | Loss | Backward | ChainRule | SGD | LossAfter | Momentum | Adam | Training | History | Curve \
-    | Trained
-STEP_KINDS: tuple[type, ...] = (Given, Forward, Loss, Backward, ChainRule, SGD, LossAfter, Momentum, Adam, Training,
-                                History, Curve, Trained)
+Step = (Given | Forward | Loss | Backward | ChainRule | SGD | LossAfter | DeltaBackward | Factored | Iteration
+        | Summary | JacobianMatrix | GradCheck | Momentum | Adam | Training | History | Curve | Trained)
+STEP_KINDS: tuple[type, ...] = (Given, Forward, Loss, Backward, ChainRule, SGD, LossAfter, DeltaBackward, Factored,
+                                Iteration, Summary, JacobianMatrix, GradCheck, Momentum, Adam, Training, History,
+                                Curve, Trained)
 ENTRY_KINDS: tuple[type, ...] = (Seed, NodeGradient, PathSum, DeltaForm)
 
 

@@ -1,0 +1,122 @@
+"""Graphviz DOT for `bpcalc graph --format dot`: written here, so no Graphviz is needed to make it.
+
+Each node's label holds its name, its operation, its value (blue) and its gradient (purple);
+each edge, from a node to a line that uses it, is labelled with the local derivative
+∂line/∂node.  Inputs, params, frozen params, targets, lines and the output are drawn apart; a
+network's layers each share a column (`rank=same`).  Everything a file names reaches the DOT
+text escaped: node ids are quoted names only when they are plain identifiers (otherwise `#n`),
+and labels are HTML-like labels with &, <, >, quotes and control characters escaped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from ..errors import printable
+from ..numbers import format_number
+from .graphview import GraphNode, GraphView
+from .printers import Printer
+
+VALUE_COLOUR = "#006d8f"  # as the html renderer's values
+GRADIENT_COLOUR = "#a0157d"  # and gradients
+LOCAL_COLOUR = "#8a6100"  # and local derivatives
+#: a formula longer than this is cut (at a space) in a node's label
+FORMULA_CHARS = 48
+
+#: how each kind of node looks: node attributes
+STYLES = {
+    "input": 'shape=box, style="rounded,filled", fillcolor="#e8f1fb"',
+    "target": 'shape=box, style="rounded,filled,dashed", fillcolor="#f0f0f0"',
+    "param": 'shape=box, style="filled", fillcolor="#fff2cc"',
+    "frozen": 'shape=box, style="filled,dashed", fillcolor="#fff9e6"',
+    "line": 'shape=box, style="rounded,filled", fillcolor="#ffffff"',
+}
+OUTPUT_STYLE = 'shape=box, style="rounded,filled,bold", fillcolor="#f6e3f0", peripheries=2'
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[0-9]+\])?")
+
+
+def node_id(name: str, index: int) -> str:
+    """A quoted DOT id: the name itself when it is a plain identifier, else `#index` (a name
+    bpcalc accepts never holds '#', so the two cannot meet)."""
+    return f'"{name}"' if _IDENTIFIER.fullmatch(name) else f'"#{index}"'
+
+
+def html(text: str) -> str:
+    """Text for an HTML-like label: markup characters as entities, control characters (which
+    no XML parser accepts) written as visible \\xNN."""
+    out = []
+    for ch in text:
+        if ch in _ENTITIES:
+            out.append(_ENTITIES[ch])
+        elif unicodedata.category(ch) == "Cc":
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+
+
+def shortened(text: str, limit: int) -> str:
+    """`text`, or its start cut at a space with … after it, so no number is cut in two."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > 0 else limit].rstrip() + " …"
+
+
+def render_dot(view: GraphView, digits: int = 6) -> str:
+    p = Printer(digits)
+    ids = {n.name: node_id(n.name, i) for i, n in enumerate(view.nodes)}
+    outputs = view.outputs
+    legend = (f'<font color="{VALUE_COLOUR}">value</font> · <font color="{GRADIENT_COLOUR}">gradient '
+              f'∂{html(outputs[0]) if len(outputs) == 1 else "output"}/∂node</font> · '
+              f'<font color="{LOCAL_COLOUR}">edge: local derivative ∂head/∂tail</font>')
+    out = [f"// bpcalc graph {printable(view.file)}",
+           "digraph bpcalc {",
+           f'  graph [rankdir=LR, fontname="Helvetica", fontsize=10, labelloc=b, label=<{legend}>];',
+           '  node [fontname="Helvetica", fontsize=11, margin="0.12,0.06"];',
+           f'  edge [fontname="Helvetica", fontsize=9, fontcolor="{LOCAL_COLOUR}", color="#888888", '
+           'arrowsize=0.7];']
+    for node in view.nodes:
+        style = OUTPUT_STYLE if node.output else STYLES[node.kind]
+        out.append(f"  {ids[node.name]} [{style}, label=<{_label(node, outputs, p)}>];")
+    for node in view.nodes:
+        for used, d in node.uses:
+            out.append(f'  {ids[used]} -> {ids[node.name]} [label="{_number(d, digits)}"];')
+    ranks: dict[int, list[str]] = {}
+    for node in view.nodes:
+        if node.rank is not None:
+            ranks.setdefault(node.rank, []).append(ids[node.name])
+    for rank in sorted(ranks):
+        out.append(f"  {{ rank=same; {'; '.join(ranks[rank])}; }}")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def _label(node: GraphNode, outputs: tuple[str, ...], p: Printer) -> str:
+    rows = []
+    head = f"<b>{html(node.name)}</b>"
+    if node.order is not None:
+        head = f'<font color="#666666">#{node.order}</font>  {head}'
+    rows.append(head)
+    if node.formula is not None:
+        rows.append(f'<font point-size="9">= {html(shortened(p.expr(node.formula), FORMULA_CHARS))}</font>')
+    else:
+        rows.append(f'<font point-size="9" color="#666666">{"frozen param" if node.kind == "frozen" else node.kind}'
+                    "</font>")
+    value = f"{p.num(node.value)}"
+    if node.unrounded is not None:
+        value += f" ({p.num(node.unrounded)} rounded)"
+    rows.append(f'<font color="{VALUE_COLOUR}">value {value}</font>')
+    for output, g in zip(outputs, node.gradients):
+        rows.append(f'<font color="{GRADIENT_COLOUR}">∂{html(output)}/∂{html(node.name)} = {p.num(g)}</font>')
+    return "<br/>".join(rows)
+
+
+def _number(x: float, digits: int) -> str:
+    s = format_number(x, digits)
+    return "−" + s[1:] if s.startswith("-") else s
