@@ -387,3 +387,18 @@ def test_data_trains_like_samples(tmp_path):
     samples = "samples: [{inputs: [1], targets: [3]}, {inputs: [2], targets: [5]}]"
     inline = bpcalc.loads(path.read_text().replace("data: {csv: d.csv, inputs: [a], targets: [t]}", samples))
     assert from_csv.updated == train(inline, steps=20, lr=0.05).updated
+
+
+def test_step_iterations_carry_the_momentum(capsys):
+    # two worked iterations: the second velocity is μ·v₁ + g₂, written with the first one's numbers
+    code, out, _ = run(capsys, "step", SEED003, "--steps", "2", "--optimizer", "momentum", "--format", "json")
+    assert code == 0
+    first = bpcalc.solve(bpcalc.load(SEED003), step=True, optimizer=Optimizer("momentum"))
+    second_problem = bpcalc.load(SEED003)
+    second_problem.params.update(first.updated)
+    g2 = bpcalc.solve(second_problem).gradients
+    v1 = {n: first.gradients[n] for n in first.updated}
+    want = {n: first.updated[n] - 0.5 * (0.9 * v1[n] + g2[n]) for n in v1}
+    assert json.loads(out)["updated"] == pytest.approx(want, rel=1e-12)
+    code, text, _ = run(capsys, "step", SEED003, "--steps", "2", "--optimizer", "momentum", "--format", "text")
+    assert "each velocity v starts at 0" in text and "each velocity v from the step before" in text

@@ -66,11 +66,9 @@ def run(invocation: Invocation) -> int:
         check_target(str(output), file)
     problem = load(file)
     sign = -1 if v["delta_sign"] == "minus" else 1
-    optimizer = None
-    if v.get("optimizer") is not None:
-        from .train import _optimizer
+    from ..engine.optim import chosen
 
-        optimizer = _optimizer(v["optimizer"], problem)
+    optimizer = chosen(v.get("optimizer"), problem.optimizer)
     states: dict[str, Any] = {}  # momentum's velocities, Adam's moments: carried from one iteration to the next
     solutions = [solve(problem, round=v["round"], lr=v["lr"], step=command == "step", optimizer=optimizer,
                        states=states)]

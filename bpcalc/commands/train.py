@@ -12,7 +12,6 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from ..cli.options import Invocation
 from ..errors import InputError, Span
@@ -37,7 +36,9 @@ def run(invocation: Invocation) -> int:
     if plot is not None:
         _check_plot(str(plot), file)
     problem = load(file)
-    optimizer = _optimizer(v.get("optimizer"), problem)
+    from ..engine.optim import chosen
+
+    optimizer = chosen(v.get("optimizer"), problem.optimizer)
 
     from ..engine.training import train
 
@@ -58,17 +59,6 @@ def run(invocation: Invocation) -> int:
     options = Options(digits=v["digits"], ascii=v["ascii"], standalone=v["standalone"], width=line_width(v["width"]))
     sys.stdout.write(render(trace, fmt, options))
     return 130 if done.interrupted else 0
-
-
-def _optimizer(chosen: object, problem: Any) -> Any:
-    """--optimizer, with the file's hyper-parameters when the file names the same optimiser."""
-    from ..problem import Optimizer
-
-    if chosen is None:
-        return problem.optimizer
-    if problem.optimizer is not None and problem.optimizer.kind == chosen:
-        return problem.optimizer
-    return Optimizer(str(chosen))
 
 
 @contextmanager

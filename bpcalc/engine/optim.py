@@ -87,6 +87,16 @@ def first_steps(opt: Optimizer, params: dict[str, float], gradients: dict[str, f
             for name, old in params.items()}
 
 
+def chosen(kind: str | None, in_file: Optimizer | None) -> Optimizer | None:
+    """The optimiser of a run: `--optimizer KIND` (with the file's settings when the file names the
+    same one), else the file's `optimizer:` (None: SGD)."""
+    if kind is None:
+        return in_file
+    if in_file is not None and in_file.kind == kind:
+        return in_file
+    return Optimizer(kind)
+
+
 def settings(opt: Optimizer) -> dict[str, float]:
     """The hyper-parameters `opt` uses, by name (for the report and JSON)."""
     if opt.kind == "momentum":
@@ -96,4 +106,4 @@ def settings(opt: Optimizer) -> dict[str, float]:
     return {}
 
 
-__all__ = ["KINDS", "SGD", "Move", "State", "advance", "first_steps", "settings"]
+__all__ = ["KINDS", "SGD", "Move", "State", "advance", "chosen", "first_steps", "settings"]
