@@ -88,7 +88,10 @@ def test_random_jacobians_vs_central_differences(case):
         alone = with_outputs(problem, [o])
         for k, name in enumerate(problem.leaves):
             fd = central_difference(alone, name)
-            assert fd_close(matrix[i][k], fd, scale=max(abs(fd), abs(sol.values[o])), tol=1e-4), (o, name)
+            scale = max(abs(fd), abs(sol.values[o]))
+            if not fd_close(fd, central_difference(alone, name, widen=10.0), scale=scale, tol=1e-5):
+                continue  # the estimate itself is unstable here (cos(exp(exp(x))) swings within 10·h)
+            assert fd_close(matrix[i][k], fd, scale=scale, tol=1e-4), (o, name)
 
 
 @SETTINGS

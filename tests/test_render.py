@@ -24,13 +24,17 @@ from bpcalc.trace.builder import iterations
 from bpcalc.trace.steps import (
     Adam,
     Backward,
+    ClassGrading,
     Curve,
+    ErrorSplit,
     Forward,
     GradCheck,
+    Grading,
     History,
     JacobianMatrix,
     Loss,
     Momentum,
+    Part,
     Trained,
     Training,
 )
@@ -138,10 +142,11 @@ def test_every_step_kind_rendered(fmt):
     sol2 = bpcalc.solve(nxt, step=True)
     trace = iterations([build(sol, "step", max_paths=2), build(sol2, "step", notation="delta")], [sol, sol2])
     kinds = {type(s) for s in trace.steps} | {type(e) for s in trace.steps for e in getattr(s, "entries", ())}
-    # a Jacobian and a gradient check belong to other traces: test_jacobian.py and test_gradcheck.py
-    # render those in every format
-    # momentum, Adam and the training report: test_train.py
-    others = {JacobianMatrix, GradCheck, Momentum, Adam, Training, History, Curve, Trained}
+    # a Jacobian, a gradient check, a check of answers and the error split belong to other traces:
+    # test_jacobian.py, test_gradcheck.py and test_check.py render those in every format; momentum,
+    # Adam and the training report: test_train.py
+    others = {JacobianMatrix, GradCheck, Grading, ClassGrading, Part, ErrorSplit, Momentum, Adam, Training, History,
+              Curve, Trained}
     assert kinds == (set(STEP_KINDS) - others) | set(ENTRY_KINDS), "the fixture must hold every kind"
     out = ANSI.sub("", render(trace, fmt, Options(standalone=fmt in ("latex", "html"), width=120)))
     out = out.replace(r"$\delta$", "δ")

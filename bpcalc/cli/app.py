@@ -70,10 +70,11 @@ def _function(command: Command, debug: bool) -> Any:
     """A function typer can read: one parameter per argument and option of the table."""
     parameters = []
     for argument in command.arguments:
-        kind = list[str] if argument.many else str
+        kind: Any = list[str] if argument.many else (Optional[str] if argument.optional else str)  # noqa: UP045
         info = typer.Argument(help=argument.help, metavar=argument.metavar, show_default=False)
         parameters.append(inspect.Parameter(argument.key, inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                            annotation=Annotated[kind, info]))
+                                            annotation=Annotated[kind, info],
+                                            default=None if argument.optional else inspect.Parameter.empty))
     for option in command.options:
         if option.metavar is None:
             info = typer.Option(*option.flags, help=option.help)

@@ -89,6 +89,7 @@ class Argument(NamedTuple):
     metavar: str
     help: str
     many: bool = False  # one or more (check's answer files)
+    optional: bool = False  # may be left out (the last ones only)
 
 
 class Command(NamedTuple):
@@ -130,12 +131,18 @@ STEPS = Option(("--steps",), "steps", "N complete worked iterations, each from t
 OUTPUT = Option(("--output", "-o"), "output", "write the problem with the updated params to this file "
                 "(comments and key order kept)", "FILE")
 
+FORMAT_NO_JSON = Option(("--format", "-f"), "format", "rich (default on a terminal), text (default when piped), "
+                        "markdown, latex or html", "FORMAT",
+                        choice(tuple(f for f in FORMATS if f != "json"), {"md": "markdown", "tex": "latex"}))
 FILE = Argument("file", "FILE", "the problem, a YAML file ('-' reads standard input)")
 SOLUTION_OPTIONS = (FORMAT, ROUND, DIGITS, LR, ONLY, MAX_PATHS, ASCII, STANDALONE, WIDTH, NOTATION, DELTA_SIGN,
                     LANG)
 
 #: `graph --format`: a terminal drawing, Graphviz's source, or an image Graphviz draws
 GRAPH_FORMATS = ("text", "rich", "dot", "svg", "png", "pdf")
+
+#: `check --format`: the report's formats, and a gradebook
+CHECK_FORMATS = (*(f for f in FORMATS), "csv")
 
 OPTIMIZER = Option(("--optimizer",), "optimizer", "the update rule: sgd, momentum or adam (default: the file's "
                    "`optimizer:`, else sgd); step shows momentum's velocity, Adam's moments", "NAME",
@@ -183,6 +190,36 @@ COMMANDS: tuple[Command, ...] = (
                 Option(("--digits",), "digits", "significant digits to show (display only)", "N",
                        whole(1, 17, "the significant digits shown"), 6, "6"),
                 ASCII, STANDALONE, WIDTH, LANG,
+            )),
+    # --- homework: answers checked, one gradient explained ---
+    Command("check", "A student's answers against the worked solution: each marked right, wrong or follow-on "
+            "(right from the student's own earlier numbers), every wrong one with the common mistakes that give "
+            "it, the first wrong step, and the worked lines of each.  Several files, or a folder, grade a class.",
+            "bpcalc check examples/seed002_network.yaml examples/answers/seed002_student.yaml",
+            "bpcalc.commands.check:run",
+            (FILE, Argument("answers", "ANSWERS", "the answers: YAML or JSON files, or folders of them "
+                            "(`gradients: {w5: 0.0822}` or `∂E/∂w5: 0.0822`; see the README)", many=True)), (
+                Option(("--format", "-f"), "format", "rich (default on a terminal), text (default when piped), "
+                       "markdown, latex, json, html, or csv (a gradebook row per file)", "FORMAT",
+                       choice(CHECK_FORMATS, {"md": "markdown", "tex": "latex"})),
+                Option(("--tol",), "tol", "an answer is right within this absolute difference (instead of the "
+                       "precision it is written with)", "X", positive("the absolute tolerance", "1e-4")),
+                Option(("--rel",), "rel", "an answer is right within this share of the computed value", "X",
+                       positive("the relative tolerance", "1e-3")),
+                ROUND, LR, MAX_PATHS,
+                Option(("--digits",), "digits", "significant digits of the computed values shown", "N",
+                       whole(1, 17, "the significant digits shown"), 9, "9"),
+                ASCII, STANDALONE, WIDTH, LANG,
+            )),
+    Command("explain", "Everything about one gradient: every path from the output to NAME as a product of named "
+            "factors with their numbers, and their sum; for a network's param also the δ form and seed 002's "
+            "factored derivation.  --split: seed 003's proportional error split beside the true gradient.",
+            "bpcalc explain examples/seed002_network.yaml w1", "bpcalc.commands.explain:run",
+            (FILE, Argument("name", "NAME", "the param, input or line whose gradient to explain", optional=True)), (
+                FORMAT_NO_JSON,
+                Option(("--split",), "split", "a network's hidden neurons: the error shared out in proportion to the "
+                       "weights (seed 003's picture) beside the true back-propagated gradient", default=False),
+                ROUND, MAX_PATHS, DIGITS, DELTA_SIGN, ASCII, STANDALONE, WIDTH, LANG,
             )),
 )
 
@@ -262,11 +299,12 @@ def parse(args: list[str]) -> Invocation | None:
             value = following
         values[option.key] = option.convert(flag, value)
     wanted = command.arguments
-    if not wanted or len(positional) < len(wanted) or (len(positional) > len(wanted) and not wanted[-1].many):
+    required = sum(not a.optional for a in wanted)
+    if not wanted or len(positional) < required or (len(positional) > len(wanted) and not wanted[-1].many):
         return None
     for k, argument in enumerate(wanted):
         if argument.many:
             values[argument.key] = positional[k:]
         else:
-            values[argument.key] = positional[k]
+            values[argument.key] = positional[k] if k < len(positional) else None
     return Invocation(command, values, debug)

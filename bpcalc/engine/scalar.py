@@ -612,6 +612,9 @@ def _solve_at(problem: Problem, graph: Graph, leaf_values: list[float], round_di
         if g != 0.0:
             for u, d in zip(uses[node], ds):
                 grad[u] += g * d
+    for node, pinned in grad_pins.items():  # a leaf's gradient (a param's) uses nothing further
+        if node < graph.n_leaves:
+            grad[node] = pinned
     _check_finite(grad, problem, names)
     solution = Solution(problem, graph, vals, raw, grad, parts, round_digits, rate, config)
     for other in problem.outputs[1:]:

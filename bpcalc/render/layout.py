@@ -21,15 +21,18 @@ from ..trace.steps import (
     Backward,
     Case,
     ChainRule,
+    ClassGrading,
     Computed,
     Curve,
     Delta,
     DeltaBackward,
     DeltaForm,
+    ErrorSplit,
     Factored,
     Forward,
     Given,
     GradCheck,
+    Grading,
     History,
     Iteration,
     JacobianMatrix,
@@ -38,6 +41,7 @@ from ..trace.steps import (
     LossAfter,
     Momentum,
     NodeGradient,
+    Part,
     PathSum,
     Seed,
     Step,
@@ -98,13 +102,17 @@ class Section:
     kind: str  # the step's class name
 
 
+#: headings that are not steps: the numbering starts again after them
+UNNUMBERED = (Iteration, Summary, Grading, ClassGrading, Part)
+
+
 def layout(trace: Trace, p: Printer) -> list[Section]:
     """A section per step, numbered from 1 — afresh in each iteration of several worked steps; an
     iteration's heading itself is unnumbered (0)."""
     sections = []
     number = 0
     for step in trace.steps:
-        number = 0 if isinstance(step, (Iteration, Summary)) else number + 1
+        number = 0 if isinstance(step, UNNUMBERED) else number + 1
         sections.append(Section(number, *_STEPS[type(step)](step, p), kind=type(step).__name__))
     return sections
 
@@ -760,5 +768,197 @@ def _gradcheck(step: GradCheck, p: Printer) -> tuple[list[Segment], list[Row]]:
 
 
 _STEPS.update({JacobianMatrix: _jacobian, GradCheck: _gradcheck})
+
+
+# --- a check of answers ---------------------------------------------------------------------------
+
+
+def _question(kind: str, name: str, output: str, p: Printer) -> list[Segment]:
+    """How an answer is named: ∂E/∂w5, ∂out_o1/∂net_o1, w5 updated, out_h1, E after the step."""
+    if kind == "gradients":
+        return [Math(p.partial(output, name))]
+    if kind == "local":
+        of, wrt = name.split("|")
+        return [Math(p.partial(of, wrt))]
+    if kind == "updated":
+        return [Math(p.name(name)), " " + p.tr("updated")]
+    if kind == "loss_after":
+        return [Math(p.name(output)), " " + p.tr("after the step")]
+    return [Math(p.name(name))]
+
+
+def _written(text: str, value: float, p: Printer) -> list[Segment]:
+    """The student's number as written (0.5930 keeps its zero); a very long one as a number."""
+    return [text] if len(text) <= 24 else [Math(p.num(value))]
+
+
+def _joined(parts: list[list[Segment]], p: Printer) -> list[Segment]:
+    out: list[Segment] = []
+    for i, part in enumerate(parts):
+        out += ([p.tr(", ")] if i else []) + part
+    return out
+
+
+def _grading(step: Grading, p: Printer) -> tuple[list[Segment], list[Row]]:
+    from ..errors import printable
+
+    out = step.output
+    marks = _MARKS.get(type(p), _MARKS[Printer])
+    how, x = step.rule
+    rule: list[Segment]
+    if how == "tol":
+        rule = [p.tr("an answer is right within "), Math(p.num(x or 0.0)), p.tr(" of the computed value")]
+    elif how == "rel":
+        rule = [p.tr("an answer is right within "), Math(p.num(x or 0.0)), p.tr(" × |the computed value|")]
+    else:
+        rule = [p.tr("an answer is right when the computed value rounds to it at the precision it is written "
+                     "with (0.5933: at 4 decimals)")]
+    rows: list[Row] = [Say(rule)]
+    header: list[list[Segment]] = [[""], [p.tr("your answer")], [p.tr("computed")], [""], [p.tr("mistake")]]
+    body: list[list[list[Segment]]] = []
+    for r in step.results:
+        mark: list[Segment]
+        note: list[Segment]
+        if r.status == "right":
+            mark, note = [marks[0]], [""]
+        elif r.status == "follow_on":
+            mark = [p.tr("follow-on")]
+            note = [p.tr("from "), *_joined([_question(k, n, out, p) for k, n in r.follows_from], p)]
+        else:
+            mark = [marks[1]]
+            note = [", ".join(dict.fromkeys(m.code for m in r.mistakes)) or p.tr("none found")]
+        body.append([_question(r.kind, r.name, out, p), _written(r.written, r.answer, p),
+                     [Math(p.num(r.computed))], mark, note])
+    rows.append(Table(header, body, "lrrll", [None, None, "value", None, None]))
+    for r in step.results:
+        label = _question(r.kind, r.name, out, p)
+        if r.status == "follow_on":
+            rows.append(Say([*label, p.tr(": right from your own "),
+                             *_joined([_question(k, n, out, p) for k, n in r.follows_from], p),
+                             p.tr(" (they give "), Math(p.num(r.follow_on_value or 0.0)),
+                             p.tr("), so it earns its credit")]))
+        elif r.status == "wrong" and not r.mistakes:
+            rows.append(Say([*label, p.tr(": no common mistake gives your number; the worked lines below give "),
+                             Math(p.num(r.computed))]))
+        elif r.status == "wrong":
+            for m in r.mistakes:
+                rows.append(Say([*label, f" ({m.code}): ", m.words, p.tr(", which gives "), Math(p.num(m.value))]))
+    credited = step.right + step.follow_on
+    n = len(step.results)
+    rows.append(Say([p.tr("score: {k} of {n} ({percent}%): {right} right, {follow} follow-on, {wrong} wrong",
+                          k=credited, n=n, percent=f"{100 * step.score:.0f}", right=step.right,
+                          follow=step.follow_on, wrong=step.wrong)]))
+    first = step.first_wrong
+    if first is not None:
+        rows.append(Say([p.tr("first wrong step: "), *_question(first.kind, first.name, out, p)]))
+    return [p.tr("Your answers in {file}", file=printable(step.answers))], rows
+
+
+def _class_grading(step: ClassGrading, p: Printer) -> tuple[list[Segment], list[Row]]:
+    import os.path
+
+    from ..errors import printable
+
+    out = step.output
+    names = [s.answers for s in step.students]
+    folder = os.path.commonpath([os.path.dirname(n) for n in names]) if len(names) > 1 else ""
+    try:
+        shown = [os.path.relpath(n, folder) if folder else n for n in names]
+    except ValueError:  # names on different drives
+        shown = names
+    header: list[list[Segment]] = [[p.tr("file")], [p.tr("score")], [p.tr("first wrong")], [p.tr("mistakes")]]
+    body: list[list[list[Segment]]] = []
+    codes: dict[str, str] = {}
+    unusable: list[Say] = []
+    for s, name in zip(step.students, shown):
+        if s.error is not None:
+            body.append([[printable(name)], [p.tr("unusable")], ["–"], ["–"]])
+            unusable.append(Say([printable(s.error)]))
+            continue
+        first = s.first_wrong
+        found = dict.fromkeys(m.code for r in s.results for m in r.mistakes)
+        codes.update((m.code, m.words) for r in s.results for m in r.mistakes if m.code not in codes)
+        score = p.tr("{k} of {n} ({percent}%)", k=s.right + s.follow_on, n=len(s.results),
+                     percent=f"{100 * s.score:.0f}")
+        body.append([[printable(name)], [score], _question(first.kind, first.name, out, p) if first else ["–"],
+                     [", ".join(found) or "–"]])
+    rows: list[Row] = []
+    if folder and folder != ".":
+        rows.append(Say([p.tr("in {folder}:", folder=printable(folder))]))
+    rows += [Table(header, body, "lrll"), *unusable]
+    qheader: list[list[Segment]] = [[p.tr("question")], [p.tr("answered")], [p.tr("right")],
+                                    [p.tr("commonest mistake")]]
+    qbody: list[list[list[Segment]]] = []
+    for q in step.questions:
+        share = f"{q.credited} ({100 * q.credited / q.answered:.0f}%)" if q.answered else "0"
+        common: list[Segment] = [f"{q.commonest[0]} (×{q.commonest[2]})" if q.commonest else "–"]
+        qbody.append([_question(q.kind, q.name, out, p), [str(q.answered)], [share], common])
+    rows.append(Say([p.tr("per question, in the order of the computation (follow-on work counts as right):")]))
+    rows.append(Table(qheader, qbody, "lrrl"))
+    for code, words in codes.items():
+        rows.append(Say([f"{code}: ", words]))
+    return [p.tr("A class: {n} answers files", n=len(step.students))], rows
+
+
+def _part(step: Part, p: Printer) -> tuple[list[Segment], list[Row]]:
+    title: list[Segment] = [p.tr(step.title)]
+    if step.names:
+        title += [": ", *_joined([[Math(p.name(n))] for n in step.names], p)]
+    return title, []
+
+
+_STEPS.update({Grading: _grading, ClassGrading: _class_grading, Part: _part})
+
+
+# --- seed 003's proportional error split ------------------------------------------------------------
+
+
+def _plus(terms: list[Expr]) -> Expr:
+    total = terms[0]
+    for t in terms[1:]:
+        total = Bin("+", total, t)
+    return total
+
+
+def _error_split(step: ErrorSplit, p: Printer) -> tuple[list[Segment], list[Row]]:
+    out = step.output
+    loss = "Loss_{}".format
+    rows: list[Row] = [Say([p.tr("the slides' picture: each neuron's error shared out over the neurons before it in "
+                                 "proportion to the weights, "),
+                            Math(p.name(loss("j")) + p.binary("=") + f"{p.sum_sign}_l " + p.name("w_jl") + "/"
+                                 + p.paren(f"{p.sum_sign}_k " + p.name("w_kl")) + p.dot + p.name(loss("l"))),
+                            p.tr(", starting from the output neurons' errors "),
+                            Math(p.delta("l") + p.binary("=") + p.fraction(p.name(out), p.name("net_l")))])]
+    for neuron, _, value in step.outputs:
+        rows.append(Eq(p.name(loss(neuron)), [p.delta(neuron), p.num(value)], "gradient"))
+    table: list[list[list[Segment]]] = []
+    for layer, neurons in step.hidden:
+        rows.append(Say([p.tr("layer {name}:", name=layer)]))
+        for n in neurons:
+            picture = _plus([Bin("*", Bin("/", Name(s.weight), _plus([Name(w) for w, _ in s.weights])),
+                                  Name(loss(s.neuron))) for s in n.shares])
+            numbers = _plus([Bin("*", Bin("/", Num(s.w), _plus([Num(x) for _, x in s.weights])), Num(s.error))
+                             for s in n.shares])
+            rows.append(Eq(p.name(loss(n.neuron)), [p.expr(picture), p.expr(numbers, numeric=True), p.num(n.picture)],
+                           "value", [p.tr("(the picture)")]))
+            grad = (p.brk + p.binary("+")).join(p.name(s.weight) + p.dot + p.delta(s.neuron) for s in n.shares)
+            backprop = p.expr(_sum_of_products([(s.w, s.delta) for s in n.shares]), numeric=True)
+            rows.append(Eq(p.partial(out, n.out), [grad, backprop, p.num(n.out_grad)], "gradient",
+                           [p.tr("(back-propagated)")]))
+            rows.append(Eq(p.delta(n.neuron), [p.partial(n.out, n.net) + p.chain_dot + p.partial(out, n.out),
+                                               p.expr(_sum_of_products([(n.derivative, n.out_grad)]), numeric=True),
+                                               p.num(n.delta)], "gradient"))
+            table.append([[Math(p.name(n.neuron))], [Math(p.num(n.picture))], [Math(p.num(n.out_grad))],
+                          [Math(p.num(n.delta))]])
+    rows.append(Table([[p.tr("neuron")], [Math(p.name(loss("j")))], [Math(p.partial(out, "out_j"))],
+                       [Math(p.delta("j"))]], table, "lrrr", [None, "value", "gradient", "gradient"]))
+    rows.append(Say([p.tr("they differ because back-propagation passes each δ_l back times the weight w_jl itself, "
+                          "not its share w_jl/Σ_k w_kl of the weights into l, and then multiplies by the activation's "
+                          "slope φ′(net_j) at this neuron: the picture says where the error comes from, the gradient "
+                          "says how much a change of each weight changes {output}", output=out)]))
+    return [p.tr("The error shared out in proportion to the weights (seed 003), beside the true gradient")], rows
+
+
+_STEPS[ErrorSplit] = _error_split
 
 __all__ = ["Eq", "Math", "Row", "Say", "Section", "Segment", "Step", "Table", "Term", "layout"]

@@ -430,7 +430,9 @@ def latex_escape(s: str) -> str:
     table = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
              "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
              "−": "-", "…": r"\ldots{}", "η": r"$\eta$", "≤": r"$\le$", "×": r"$\times$", "∂": r"$\partial$",
-             "σ": r"$\sigma$", "δ": r"$\delta$", "←": r"$\leftarrow$", "Σ": r"$\Sigma$"}
+             "σ": r"$\sigma$", "δ": r"$\delta$", "←": r"$\leftarrow$", "Σ": r"$\Sigma$", "θ": r"$\theta$",
+             "φ": r"$\varphi$", "′": r"$'$", "✓": r"$\surd$",
+             "✗": r"$\times$", "→": r"$\to$", "≈": r"$\approx$", "≥": r"$\ge$"}
     return "".join(table.get(ch, ch) for ch in s)
 
 

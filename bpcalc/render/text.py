@@ -88,7 +88,7 @@ def lines(sections: list[Section], ascii: bool = False, width: int = 80, lang: s
             if isinstance(row, Eq):
                 out.extend(_eq_lines(row, cells[id(row)], widths, fix, width))
             elif isinstance(row, Table):
-                out.extend(_table_lines(row, fix))
+                out.extend(_table_lines(row, fix, width))
             else:
                 out.extend([(line, None)] for line in _say(row.segments, fix, width))
     return out
@@ -112,25 +112,35 @@ def unmark(s: str) -> str:
     return s.replace(BREAK, "").replace(BREAK2, "")
 
 
-def _table_lines(table: Table, fix: Fix) -> list[list[Span]]:
-    """Columns padded to their widest cell, two spaces apart; a rule under the header."""
+def _table_lines(table: Table, fix: Fix, width: int = 80) -> list[list[Span]]:
+    """Columns padded to their widest cell, two spaces apart; a rule under the header.  A table
+    wider than the line wraps its last column (words, left-aligned) at spaces, under itself."""
     header = [fix(_segments(c)) for c in table.header]
     body = [[fix(_segments(c)) for c in row] for row in table.rows]
     n = len(header)
     widths = [max(width_of(r[i]) for r in [header, *body]) for i in range(n)]
     align = (table.align or "l" * n).ljust(n, "l")
     kinds = [*table.kinds, *[None] * n][:n]
+    room = width - (2 + sum(widths[:-1]) + 2 * (n - 1))
+    if widths[-1] > room and align[-1] == "l" and room >= 12:
+        widths[-1] = max(room, width_of(header[-1]))
 
     def line(cells: list[str], styled: bool) -> list[Span]:
         spans: list[Span] = [("  ", None)]
         for i, cell in enumerate(cells):
             pad = " " * (widths[i] - width_of(cell))
             text = pad + cell if align[i] == "r" else cell + pad
-            spans.append((text + ("  " if i < n - 1 else ""), kinds[i] if styled else None))
+            spans.append(((text + ("  " if i < n - 1 else "")).rstrip() if i == n - 1 else text + "  ",
+                          kinds[i] if styled else None))
         return spans
 
+    def rows(cells: list[str], styled: bool) -> list[list[Span]]:
+        last = wrap(cells[-1], widths[-1], "", "") if width_of(cells[-1]) > widths[-1] else [cells[-1]]
+        blank = [""] * (n - 1)
+        return [line([*cells[:-1], last[0]], styled), *[line([*blank, more], styled) for more in last[1:]]]
+
     rule = fix("  ".join("─" * w for w in widths))
-    return [line(header, False), [("  " + rule, None)], *[line(r, True) for r in body]]
+    return [line(header, False), [("  " + rule, None)], *[r for cells in body for r in rows(cells, True)]]
 
 
 def _aligned_widths(eqs: list[Eq], cells: dict[int, list[str]], fix: Fix, width: int) -> list[int]:

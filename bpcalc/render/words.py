@@ -142,6 +142,61 @@ ZH: dict[str, str] = {
     "Gradient check": "梯度检验",
     "before {k}": "第 {k} 次前",
     "after {k}": "第 {k} 次后",
+    # check: a student's answers graded
+    "Your answers in {file}": "答案核对：{file}",
+    "an answer is right when the computed value rounds to it at the precision it is written with (0.5933: at "
+    "4 decimals)": "答案按其书写的精度判定：计算值四舍五入到该精度后与答案相同即为正确（0.5933：保留 4 位小数）",
+    "an answer is right within ": "答案与计算值之差不超过 ",
+    " of the computed value": " 即为正确",
+    " × |the computed value|": " × |计算值| 即为正确",
+    "your answer": "你的答案",
+    "computed": "计算值",
+    "mistake": "错误类型",
+    "follow-on": "后续正确",
+    "from ": "源自 ",
+    ", ": "，",
+    "none found": "未找到",
+    ": right from your own ": "：由你自己前面的 ",
+    " (they give ": " 计算是正确的（得到 ",
+    "), so it earns its credit": "），因此得分",
+    ": no common mistake gives your number; the worked lines below give ":
+        "：没有常见错误能得到你的数值；下面的计算过程得到 ",
+    ", which gives ": "，得到 ",
+    "score: {k} of {n} ({percent}%): {right} right, {follow} follow-on, {wrong} wrong":
+        "得分：{k}/{n}（{percent}%）：{right} 个正确，{follow} 个后续正确，{wrong} 个错误",
+    "first wrong step: ": "第一个出错的步骤：",
+    "updated": "更新后",
+    "after the step": "更新后",
+    "The worked lines for the answers not marked ✓": "未标 ✓ 的答案的计算过程",
+    "A class: {n} answers files": "全班：{n} 份答案",
+    "in {folder}:": "文件夹 {folder}：",
+    "file": "文件",
+    "score": "得分",
+    "first wrong": "首个错误",
+    "mistakes": "错误类型",
+    "unusable": "无法使用",
+    "{k} of {n} ({percent}%)": "{k}/{n}（{percent}%）",
+    "question": "题目",
+    "answered": "作答人数",
+    "right": "正确",
+    "commonest mistake": "最常见的错误",
+    "per question, in the order of the computation (follow-on work counts as right):":
+        "按计算顺序逐题统计（后续正确计为正确）：",
+    # explain --split: seed 003's proportional error split
+    "The error shared out in proportion to the weights (seed 003), beside the true gradient":
+        "误差按权重比例分配（seed 003 的直观图示）与真实梯度对照",
+    "the slides' picture: each neuron's error shared out over the neurons before it in proportion to the weights, ":
+        "课件的直观图示：每个神经元的误差按权重比例分配给前一层的神经元，",
+    ", starting from the output neurons' errors ": "，从输出层神经元的误差开始 ",
+    "(the picture)": "（直观图示）",
+    "(back-propagated)": "（反向传播）",
+    "neuron": "神经元",
+    "they differ because back-propagation passes each δ_l back times the weight w_jl itself, not its share "
+    "w_jl/Σ_k w_kl of the weights into l, and then multiplies by the activation's slope φ′(net_j) at this neuron: "
+    "the picture says where the error comes from, the gradient says how much a change of each weight changes "
+    "{output}": "两者不同：反向传播把每个 δ_l 乘以权重 w_jl 本身传回，而不是乘以它在进入 l 的权重中所占的比例 "
+    "w_jl/Σ_k w_kl，然后还要乘以该神经元激活函数的斜率 φ′(net_j)：直观图示说明误差来自哪里，梯度说明每个权重的改变会让 "
+    "{output} 改变多少",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": {}, "zh": ZH}

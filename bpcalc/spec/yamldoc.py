@@ -36,6 +36,7 @@ class Doc:
     key_spans: dict[Path, Span] = field(default_factory=dict)  # the key that names path
     styles: dict[Path, str | None] = field(default_factory=dict)  # scalar style (quotes shift columns)
     extents: dict[Path, tuple[int, int]] = field(default_factory=dict)  # string scalars: start, end index
+    written: dict[Path, str] = field(default_factory=dict)  # each scalar as written (0.5930, 8.2e-2)
 
     def span(self, path: Path) -> Span:
         while path and path not in self.spans:
@@ -292,6 +293,7 @@ def _build(root: Any, doc: Doc) -> Any:
         else:
             _check_tag(doc, node, *_PLAIN_TAGS)
             doc.styles[path] = node.style
+            doc.written[path] = node.value
             try:
                 value = scalar.construct_object(node)
             except (ValueError, TypeError, yaml.YAMLError):

@@ -164,17 +164,9 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
     # Reverse topological order, each node once: by the longest way from the output (a node comes
     # after every node that uses it), ties in the file's order (o1 before o2, w5 before w6).  The
     # gradients of what is given — inputs, targets, frozen params — come last, in a block.
-    order = {name: i for i, name in enumerate(all_names)}
-    depth: dict[str, int] = {output: 0}
-    for line in reversed(lines):
-        above = depth.get(line.name)
-        if above is None:
-            continue
-        for u, _ in solution.local.get(line.name, ()):
-            depth[u] = max(depth.get(u, 0), above + 1)
     # (a graph without params asks for its inputs' gradients: they stay in the main block)
     fixed = set(problem.inputs) | problem.frozen if problem.params else set()
-    ranked = sorted(all_names, key=lambda n: (depth.get(n, len(all_names)), order[n]))
+    ranked = backward_order(solution)
     entries: list[Seed | NodeGradient] = []
     given_block: list[NodeGradient] = []
     for name in ranked:
@@ -247,6 +239,23 @@ def optimiser_step(solution: Solution, only: list[str] | None = None) -> Momentu
     return Adam(output, solution.lr, opt.beta1, opt.beta2, opt.eps, max((m.t for m in moves.values()), default=1),
                 tuple(AdamUpdate(n, m.old, m.gradient, m.m_before, m.v_before, m.m, m.v, m.m_hat, m.v_hat, m.new)
                       for n, m in chosen.items()))
+
+
+def backward_order(solution: Solution) -> list[str]:
+    """Every name, in the order the backward pass visits them: by the longest way from the output
+    (a node after every node that uses it), ties in the file's order; what does not reach the
+    output last."""
+    problem = solution.problem
+    names = [*problem.leaves, *(line.name for line in problem.lines)]
+    order = {name: i for i, name in enumerate(names)}
+    depth: dict[str, int] = {problem.output: 0}
+    for line in reversed(problem.lines):
+        above = depth.get(line.name)
+        if above is None:
+            continue
+        for u, _ in solution.local.get(line.name, ()):
+            depth[u] = max(depth.get(u, 0), above + 1)
+    return sorted(names, key=lambda n: (depth.get(n, len(names)), order[n]))
 
 
 def iterations(traces: list[Trace], solutions: list[Solution]) -> Trace:

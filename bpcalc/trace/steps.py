@@ -292,6 +292,177 @@ class GradCheck(NamedTuple):
                 **({"left_out": self.left_out} if self.left_out else {})}
 
 
+# --- the proportional error split (seed 003; explain --split) ---------------------------------------
+
+
+class Share(NamedTuple):
+    """One neuron l after a hidden neuron j: the weight w_jl between them, the weights into l
+    from every neuron of j's layer (their sum Σ_k w_kl), and l's error in the picture."""
+
+    neuron: str  # l
+    net: str  # net_l
+    weight: str  # w_jl's name
+    w: float
+    weights: tuple[tuple[str, float], ...]  # every w_kl into net_l: name and value
+    total: float  # Σ_k w_kl
+    error: float  # Loss_l: δ_l for an output neuron, l's own share for a hidden one
+    delta: float  # the true δ_l
+
+
+class SplitNeuron(NamedTuple):
+    neuron: str  # j
+    out: str
+    net: str
+    shares: tuple[Share, ...]
+    picture: float  # Loss_j = Σ_l w_jl / Σ_k w_kl · Loss_l
+    out_grad: float  # the true ∂E/∂out_j = Σ_l w_jl · δ_l
+    derivative: float  # φ′(net_j) = ∂out_j/∂net_j
+    delta: float  # the true δ_j = ∂E/∂net_j
+
+
+class ErrorSplit(NamedTuple):
+    """Seed 003's slides: the output error shared out in proportion to the weights, layer by layer
+    back, beside the back-propagated gradient."""
+
+    output: str
+    outputs: tuple[tuple[str, str, float], ...]  # (neuron, net, δ): the errors shared out
+    hidden: tuple[tuple[str, tuple[SplitNeuron, ...]], ...]  # (layer, neurons), output side first
+
+
+# --- grading answers (check) ----------------------------------------------------------------------------
+
+
+class Mistake(NamedTuple):
+    """A common mistake that reproduces a student's number: the problem solved again with it made."""
+
+    code: str  # SPEC §6: sign, factor_2, missing_path, …
+    words: str  # what the student did
+    value: float  # the number the mistake gives
+
+
+class Graded(NamedTuple):
+    """One answer: the number as written, the computed one, and the verdict."""
+
+    kind: str  # values, loss, gradients, local, updated, loss_after
+    name: str  # the node ("of|wrt" for a local derivative)
+    written: str  # the answer as the student wrote it
+    answer: float
+    computed: float
+    status: str  # right, wrong or follow_on
+    mistakes: tuple[Mistake, ...] = ()  # wrong: every mistake that gives the answer
+    follows_from: tuple[tuple[str, str], ...] = ()  # follow_on: the earlier (kind, name) it is right from
+    follow_on_value: float | None = None  # follow_on: what the student's own earlier numbers give
+
+    @property
+    def key(self) -> str:
+        """The answer's name in a gradebook: gradients.w5, values.out_h1, local.out_o1/net_o1, loss."""
+        if self.kind in ("loss", "loss_after"):
+            return self.kind
+        return f"{self.kind}.{self.name.replace('|', '/')}"
+
+    def as_data(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "kind": self.kind, "name": self.name.replace("|", "/"), "answer": self.answer, "written": self.written,
+            "computed": self.computed, "ok": self.status == "right", "status": self.status,
+            "diagnosis": list(dict.fromkeys(m.code for m in self.mistakes)),
+            "mistakes": [{"code": m.code, "words": m.words, "value": m.value} for m in self.mistakes]}
+        if self.status == "follow_on":
+            data["follows_from"] = [{"kind": k, "name": n.replace("|", "/")} for k, n in self.follows_from]
+            data["follow_on_value"] = self.follow_on_value
+        return data
+
+
+class Grading(NamedTuple):
+    """`check`: one answers file graded, in the order of the computation."""
+
+    output: str
+    answers: str  # the answers file, as named on the command line
+    results: tuple[Graded, ...]
+    rule: tuple[str, float | None]  # ("written", None), ("tol", x) or ("rel", x): how a number agrees
+    error: str | None = None  # in a class: why this file could not be graded
+
+    @property
+    def right(self) -> int:
+        return sum(r.status == "right" for r in self.results)
+
+    @property
+    def wrong(self) -> int:
+        return sum(r.status == "wrong" for r in self.results)
+
+    @property
+    def follow_on(self) -> int:
+        return sum(r.status == "follow_on" for r in self.results)
+
+    @property
+    def score(self) -> float:
+        """The share of answers that earn credit: right, or right from the student's own numbers."""
+        return (self.right + self.follow_on) / len(self.results) if self.results else 0.0
+
+    @property
+    def first_wrong(self) -> Graded | None:
+        """The earliest answer, in the order of the computation, that is not right."""
+        return next((r for r in self.results if r.status != "right"), None)
+
+    def as_data(self) -> dict[str, object]:
+        first = self.first_wrong
+        if self.error is not None:
+            return {"answers": self.answers, "error": self.error}
+        return {"answers": self.answers, "right": self.right, "wrong": self.wrong, "follow_on": self.follow_on,
+                "score": self.score,
+                "first_wrong": {"kind": first.kind, "name": first.name.replace("|", "/")} if first else None,
+                "results": [r.as_data() for r in self.results]}
+
+
+class Question(NamedTuple):
+    """One question over a class: how many answered it, how many earned its credit, and the
+    mistake most of the others made."""
+
+    kind: str
+    name: str
+    key: str
+    answered: int
+    credited: int  # right or follow-on
+    commonest: tuple[str, str, int] | None  # (code, words, how many made it)
+
+
+class ClassGrading(NamedTuple):
+    """`check` on several answers files: a row per student, then per question."""
+
+    output: str
+    students: tuple[Grading, ...]
+    questions: tuple[Question, ...]
+
+    def as_data(self) -> dict[str, object]:
+        return {"students": [s.as_data() for s in self.students],
+                "questions": [{"kind": q.kind, "name": q.name.replace("|", "/"), "answered": q.answered,
+                               "right": q.credited,
+                               "commonest_mistake": q.commonest[0] if q.commonest else None,
+                               "commonest_count": q.commonest[2] if q.commonest else 0} for q in self.questions]}
+
+    def gradebook(self) -> list[list[str]]:
+        """The CSV: a header, then a row per student: file, score, counts, first wrong step, the
+        mistakes found, and each question's status."""
+        keys = [q.key for q in self.questions]
+        rows = [["file", "score", "right", "follow_on", "wrong", "first_wrong", "mistakes", *keys]]
+        for s in self.students:
+            first = s.first_wrong
+            status = {r.key: r.status for r in s.results}
+            codes = dict.fromkeys(m.code for r in s.results for m in r.mistakes)
+            if s.error is not None:
+                rows.append([s.answers, "", "", "", "", "", "unusable: " + s.error, *[""] * len(keys)])
+                continue
+            rows.append([s.answers, f"{s.score:.4f}", str(s.right), str(s.follow_on), str(s.wrong),
+                         first.key if first else "", " ".join(codes), *[status.get(k, "") for k in keys]])
+        return rows
+
+
+class Part(NamedTuple):
+    """An unnumbered heading: the steps after it are numbered from 1 (a check's worked lines)."""
+
+    title: str
+    names: tuple[str, ...] = ()  # the names the part is about, shown after the title
+
+
 # --- momentum and Adam updates (`step` with `optimizer:`), and the report of `bpcalc train` -----------
 
 
@@ -382,10 +553,11 @@ class Trained(NamedTuple):
 
 
 Step = (Given | Forward | Loss | Backward | ChainRule | SGD | LossAfter | DeltaBackward | Factored | Iteration
-        | Summary | JacobianMatrix | GradCheck | Momentum | Adam | Training | History | Curve | Trained)
+        | Summary | JacobianMatrix | GradCheck | Grading | ClassGrading | Part | ErrorSplit | Momentum | Adam | Training
+        | History | Curve | Trained)
 STEP_KINDS: tuple[type, ...] = (Given, Forward, Loss, Backward, ChainRule, SGD, LossAfter, DeltaBackward, Factored,
-                                Iteration, Summary, JacobianMatrix, GradCheck, Momentum, Adam, Training, History,
-                                Curve, Trained)
+                                Iteration, Summary, JacobianMatrix, GradCheck, Grading, ClassGrading, Part,
+                                ErrorSplit, Momentum, Adam, Training, History, Curve, Trained)
 ENTRY_KINDS: tuple[type, ...] = (Seed, NodeGradient, PathSum, DeltaForm)
 
 

@@ -1,0 +1,37 @@
+"""`explain FILE NAME`: one gradient, every way it is written; `explain FILE --split`: seed 003's
+proportional error split beside the true gradient."""
+
+from __future__ import annotations
+
+import sys
+
+from ..cli.options import Invocation, UsageError
+
+
+def run(invocation: Invocation) -> int:
+    from ..engine import solve
+    from ..render import Options, render
+    from ..render.words import default_language
+    from ..spec import load
+    from ..trace.explain import explain, split
+    from .solve import format_name, line_width, refuse_meaningless
+
+    v = invocation.values
+    fmt = format_name(v["format"])
+    refuse_meaningless(fmt, v)
+    name, splitting = v["name"], v["split"]
+    if name is None and not splitting:
+        raise UsageError("explain needs a NAME, or --split", None,
+                         "for example: bpcalc explain examples/seed002_network.yaml w1")
+    if name is not None and splitting:
+        raise UsageError("--split explains every hidden neuron at once: leave out NAME", None,
+                         "bpcalc explain FILE --split")
+    problem = load(str(v["file"]))
+    solution = solve(problem, round=v["round"])
+    sign = -1 if v["delta_sign"] == "minus" else 1
+    trace = split(solution) if splitting else explain(solution, str(name), max_paths=v["max_paths"],
+                                                      delta_sign=sign)
+    options = Options(digits=v["digits"], ascii=v["ascii"], standalone=v["standalone"], width=line_width(v["width"]),
+                      lang=v["lang"] or default_language())
+    sys.stdout.write(render(trace, fmt, options))
+    return 0
