@@ -59,7 +59,7 @@ def test_the_examples_live_once_inside_the_package():
     assert shipped.FOLDER.parent == Path(bpcalc.__file__).resolve().parent
     problems = shipped.names()
     assert len(problems) >= 7 and "seed002_network" in problems
-    assert sorted(p.stem for p in shipped.FOLDER.glob("*.yaml")) == problems
+    assert sorted(p.stem for p in shipped.FOLDER.glob("*.yaml")) == [n for n in problems if "/" not in n]
 
 
 @pytest.mark.parametrize("name", shipped.names())
@@ -134,8 +134,12 @@ def test_a_real_file_named_like_an_example_is_read_as_the_file(tmp_path, capsys,
 
 
 def test_the_loader_checks_keys_with_the_lists_the_schema_is_made_from():
-    """One source: the loader's key lists are the schema module's, and the schema's properties
-    are exactly those keys."""
+    """One source: the loader's key lists are the schema module's (a training file's `data:`
+    keys, spec/training.py's), and the schema's properties are exactly those keys."""
+    from bpcalc.spec import training
+
+    assert tuple(schema.DATA) == training.DATA_KEYS
+    assert schema.json_schema()["definitions"]["optimizer"]["anyOf"][0]["enum"] == list(training.OPTIMIZERS)
     assert expression.EXPRESSION_KEYS is schema.EXPRESSION_KEYS
     assert network.NETWORK_KEYS is schema.NETWORK_KEYS
     assert network.LAYER_KEYS is schema.LAYER_KEYS and network.LOSSES is schema.LOSSES
@@ -218,7 +222,7 @@ def starter(capsys, *args) -> str:
 
 def uncommented(text: str) -> str:
     """The starter with its optional keys switched on (`# round: 2` -> `round: 2`)."""
-    return re.sub(r"^# (frozen|round|reduction|naming): ", r"\1: ", text, flags=re.M)
+    return re.sub(r"^# (frozen|round|reduction|naming|optimizer): ", r"\1: ", text, flags=re.M)
 
 
 @pytest.mark.parametrize("args", SHAPES)

@@ -146,6 +146,10 @@ GRAPH_FORMATS = ("text", "rich", "dot", "svg", "png", "pdf")
 #: `check --format`: the report's formats, and a gradebook
 CHECK_FORMATS = (*(f for f in FORMATS), "csv")
 
+OPTIMIZER = Option(("--optimizer",), "optimizer", "the update rule: sgd, momentum or adam (default: the file's "
+                   "`optimizer:`, else sgd); step shows momentum's velocity, Adam's moments", "NAME",
+                   choice(("sgd", "momentum", "adam")))
+
 COMMANDS: tuple[Command, ...] = (
     Command("forward", "The forward pass and the loss, step by step. Every node's value as formula = numbers "
             "= value.",
@@ -158,7 +162,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("step", "Forward, backward and one SGD update, step by step. θ ← θ − η·∂L/∂θ for every param, "
             "then the loss after it; -o writes the problem again with the new params.",
             "bpcalc step example:seed003_expression --round 2 -o next.yaml", "bpcalc.commands.solve:run",
-            (FILE,), (*SOLUTION_OPTIONS, STEPS, OUTPUT)),
+            (FILE,), (*SOLUTION_OPTIONS, STEPS, OUTPUT, OPTIMIZER)),
     # --- the graph drawn, and the gradients checked ---
     Command("graph", "The computational graph, every value and gradient on it. Drawn in the terminal, as "
             "Graphviz DOT, or as an image made by Graphviz's dot (svg, png, pdf).",
@@ -285,6 +289,29 @@ COMMANDS: tuple[Command, ...] = (
                        "replaced)", default=False),
             )),
 )
+
+# --- train ----------------------------------------------------------------------------------------------
+
+TRAIN = Command(
+    "train", "Many optimiser steps, with a progress bar. The loss every K steps, the loss curve, the final "
+    "params.",
+    "bpcalc train example:seed002_network --steps 10000 --every 1000", "bpcalc.commands.train:run", (FILE,),
+    (Option(("--steps", "-n"), "steps", "how many steps", "N", whole(1, None, "how many steps to take"), 1000, "1000"),
+     Option(("--every",), "every", "show the loss every K steps (default: a tenth of the steps)", "K",
+            whole(1, None, "how often the loss is shown")),
+     LR,
+     OPTIMIZER,
+     Option(("--batch-size", "-b"), "batch_size", "samples per step (network files; default: all of them, "
+            "1 for per-sample SGD)", "B", whole(1, None, "the samples in each mini-batch")),
+     Option(("--seed",), "seed", "the seed of the mini-batches' shuffled order", "S",
+            whole(0, None, "the seed of the shuffled order"), 0, "0"),
+     Option(("--no-shuffle",), "no_shuffle", "mini-batches in the file's order, not shuffled", default=False),
+     Option(("--plot",), "plot", "draw the loss curve to an image (.png, .svg or .pdf; needs matplotlib)", "FILE"),
+     Option(("--output", "-o"), "output", "write the problem with the trained params to this file "
+            "(comments and key order kept)", "FILE"),
+     FORMAT, DIGITS, ASCII, STANDALONE, WIDTH))
+
+COMMANDS = (*COMMANDS, TRAIN)
 BY_NAME = {c.name: c for c in COMMANDS}
 #: `bpcalc --round 2` is `bpcalc step --round 2` on the folder's problem file (firstrun.py)
 _STEP_FLAGS = frozenset(flag for o in BY_NAME["step"].options for flag in o.flags) - {"-h", "--help"}

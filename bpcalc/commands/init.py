@@ -167,8 +167,11 @@ def network_starter(sizes: list[int], activation: str, output_activation: str, l
     out.append("lr: 0.5")
     example_sample = (f"{{inputs: {_list(['0.1'] * sizes[0])}, targets: {_list(['0.5'] * sizes[-1])}}}")
     out += ["", "# Keys to add when you need them:"]
+    example_data = (f"{{csv: data.csv, inputs: {_list([f'x{k + 1}' for k in range(sizes[0])])}, "
+                    f"targets: {_list([f'y{k + 1}' for k in range(sizes[-1])])}}}")
     for key, example in (("frozen", "[b1]"), ("round", "2"), ("samples", f"[{example_sample}, {example_sample}]"),
-                         ("reduction", "mean"), ("naming", "{pre: z, post: y}")):
+                         ("reduction", "mean"), ("naming", "{pre: z, post: y}"), ("optimizer", "adam"),
+                         ("data", example_data)):
         out += _comment(NETWORK_FORM[key].doc + (" (instead of sample)" if key == "samples" else ""))
         out.append(f"# {key}: {example}")
     return "\n".join(out) + "\n"
@@ -230,7 +233,7 @@ def expression_starter(activation: str, output_activation: str, loss: str, seed:
     out += _comment(doc["lr"].doc)
     out.append("lr: 0.5")
     out += ["", "# Keys to add when you need them:"]
-    for key, example in (("frozen", "[b_h]"), ("round", "2")):
+    for key, example in (("frozen", "[b_h]"), ("round", "2"), ("optimizer", "adam")):
         out += _comment(doc[key].doc)
         out.append(f"# {key}: {example}")
     return "\n".join(out) + "\n"

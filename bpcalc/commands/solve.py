@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+from typing import Any
 
 from ..cli.options import Invocation
 
@@ -65,11 +66,16 @@ def run(invocation: Invocation) -> int:
         check_target(str(output), file)
     problem = load(file)
     sign = -1 if v["delta_sign"] == "minus" else 1
-    solutions = [solve(problem, round=v["round"], lr=v["lr"], step=command == "step")]
+    from ..engine.optim import chosen
+
+    optimizer = chosen(v.get("optimizer"), problem.optimizer)
+    states: dict[str, Any] = {}  # momentum's velocities, Adam's moments: carried from one iteration to the next
+    solutions = [solve(problem, round=v["round"], lr=v["lr"], step=command == "step", optimizer=optimizer,
+                       states=states)]
     for _ in range(1, v.get("steps") or 1):  # each iteration from the last one's updated params
         done = solutions[-1]
         nxt = dataclasses.replace(problem, params={**problem.params, **(done.updated or {})})
-        solutions.append(solve(nxt, round=v["round"], lr=v["lr"], step=True))
+        solutions.append(solve(nxt, round=v["round"], lr=v["lr"], step=True, optimizer=optimizer, states=states))
     if fmt == "json":  # the solution as data: no steps to build
         from ..trace.data import data_trace
 

@@ -9,6 +9,7 @@ without one is a KeyError, and tests check every kind is covered.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -16,11 +17,13 @@ from ..expr.tree import Bin, Call, Expr, Name, Num
 from ..ops import lookup
 from ..trace.steps import (
     SGD,
+    Adam,
     Backward,
     Case,
     ChainRule,
     ClassGrading,
     Computed,
+    Curve,
     Delta,
     DeltaBackward,
     DeltaForm,
@@ -30,11 +33,13 @@ from ..trace.steps import (
     Given,
     GradCheck,
     Grading,
+    History,
     Iteration,
     JacobianMatrix,
     Local,
     Loss,
     LossAfter,
+    Momentum,
     NodeGradient,
     Part,
     PathSum,
@@ -45,9 +50,11 @@ from ..trace.steps import (
     Summary,
     Term,
     Trace,
+    Trained,
+    Training,
     WeightGradient,
 )
-from .printers import AsciiPrinter, LatexPrinter, Printer
+from .printers import AsciiPrinter, LatexPrinter, Printer, bars, moment_name, optimiser_symbol
 from .words import translate
 
 
@@ -394,6 +401,164 @@ _STEPS: dict[type, Callable[..., tuple[list[Segment], list[Row]]]] = {
     SGD: _sgd, LossAfter: _loss_after, DeltaBackward: _delta_backward, Factored: _factored,
     Iteration: _iteration, Summary: _summary,
 }
+
+
+# --- momentum and Adam updates, and the report of `bpcalc train` ------------------------------------------
+
+
+def _symbolic(p: Printer, e: Expr, written: dict[str, str]) -> str:
+    """A formula over stand-in names, each then replaced by how `p` writes it (μ, ∂L/∂w1, …), so
+    the printer's own rules place the parentheses, fractions and powers."""
+    out = p.expr(e)
+    for token in sorted(written, key=len, reverse=True):  # zzmh before zzm
+        out = out.replace(p.name(token), written[token])
+    return out
+
+
+def _momentum(step: Momentum, p: Printer) -> tuple[list[Segment], list[Row]]:
+    mu, arrow = optimiser_symbol(p, "mu"), p.arrow
+    v_ = p.name("v")
+    rules = [v_ + p.binary(arrow) + mu + p.dot + v_ + p.binary("+") + p.fraction(p.name(step.output), p.theta),
+             p.theta + p.binary(arrow) + p.theta + p.binary(p.minus) + p.eta + p.dot + v_]
+    fresh = all(u.velocity_before == 0 for u in step.updates)
+    rows: list[Row] = [Say([Math(mu + p.binary("=") + p.num(step.momentum)),
+                            "; each velocity v starts at 0" if fresh else "; each velocity v from the step before"])]
+    v, g, th, eta, m = Name("zzv"), Name("zzg"), Name("zzth"), Name("zzeta"), Name("zzmu")
+    for u in step.updates:
+        written = {"zzv": moment_name(p, "v", u.name), "zzg": p.partial(step.output, u.name),
+                   "zzth": p.name(u.name), "zzeta": p.eta, "zzmu": mu}
+        velocity = _symbolic(p, Bin("+", Bin("*", m, v), g), written)
+        numbers = p.expr(Bin("+", Bin("*", Num(step.momentum), Num(u.velocity_before)), Num(u.gradient)), numeric=True)
+        rows.append(Eq(written["zzv"], [velocity, numbers, p.num(u.velocity)], "update", relation=arrow))
+        theta = _symbolic(p, Bin("-", th, Bin("*", eta, v)), written)
+        numbers = p.expr(Bin("-", Num(u.old), Bin("*", Num(step.lr), Num(u.velocity))), numeric=True)
+        rows.append(Eq(written["zzth"], [theta, numbers, p.num(u.new)], "update", relation=arrow))
+    if len(rows) == 1:
+        rows.append(Say(["(no trainable parameters)"]))
+    return ["Momentum update  ", Math(rules[0]), ",  ", Math(rules[1])], rows
+
+
+def _adam(step: Adam, p: Printer) -> tuple[list[Segment], list[Row]]:
+    b1, b2, eps = (optimiser_symbol(p, k) for k in ("beta1", "beta2", "eps"))
+    arrow = p.arrow
+    m, v, g, gp, th = Name("zzm"), Name("zzv"), Name("zzg"), Name("zzgp"), Name("zzth")
+    mh, vh, eta, t, one = Name("zzmh"), Name("zzvh"), Name("zzeta"), Name("zzt"), Num(1.0)
+    sb1, sb2, se = Name("zzba"), Name("zzbb"), Name("zzeps")
+    common = {"zzba": b1, "zzbb": b2, "zzeps": eps, "zzeta": p.eta, "zzt": p.name("t")}
+    update = Bin("-", th, Bin("/", Bin("*", eta, mh), Bin("+", Call("sqrt", (vh,)), se)))
+    rule = p.theta + p.binary(arrow) + _symbolic(p, update, {
+        **common, "zzth": p.theta, "zzmh": moment_name(p, "m", None, hat=True),
+        "zzvh": moment_name(p, "v", None, hat=True)})
+    equals = p.binary("=")
+    say: list[Segment] = [Math(p.name("t") + equals + p.num(step.t)), "; ", Math(b1 + equals + p.num(step.beta1)),
+                          ", ", Math(b2 + equals + p.num(step.beta2)), ", ", Math(eps + equals + p.num(step.eps)),
+                          "; the moments m and v start at 0" if step.t == 1 else
+                          "; the moments m and v from the step before"]
+    rows: list[Row] = [Say(say)]
+    for u in step.updates:
+        written = {**common, "zzm": moment_name(p, "m", u.name), "zzv": moment_name(p, "v", u.name),
+                   "zzg": p.partial(step.output, u.name), "zzgp": p.paren(p.partial(step.output, u.name)),
+                   "zzth": p.name(u.name), "zzmh": moment_name(p, "m", u.name, hat=True),
+                   "zzvh": moment_name(p, "v", u.name, hat=True)}
+        lines = [
+            ("zzm", Bin("+", Bin("*", sb1, m), Bin("*", Bin("-", one, sb1), g)),
+             Bin("+", Bin("*", Num(step.beta1), Num(u.m_before)), Bin("*", Num(1 - step.beta1), Num(u.gradient))),
+             u.m, arrow),
+            ("zzv", Bin("+", Bin("*", sb2, v), Bin("*", Bin("-", one, sb2), Bin("**", gp, Num(2.0)))),
+             Bin("+", Bin("*", Num(step.beta2), Num(u.v_before)),
+                 Bin("*", Num(1 - step.beta2), Bin("**", Num(u.gradient), Num(2.0)))), u.v, arrow),
+            ("zzmh", Bin("/", m, Bin("-", one, Bin("**", sb1, t))),
+             Bin("/", Num(u.m), Bin("-", one, Bin("**", Num(step.beta1), Num(float(step.t))))), u.m_hat, "="),
+            ("zzvh", Bin("/", v, Bin("-", one, Bin("**", sb2, t))),
+             Bin("/", Num(u.v), Bin("-", one, Bin("**", Num(step.beta2), Num(float(step.t))))), u.v_hat, "="),
+            ("zzth", update, Bin("-", Num(u.old), Bin("/", Bin("*", Num(step.lr), Num(u.m_hat)),
+                                                       Bin("+", Call("sqrt", (Num(u.v_hat),)), Num(step.eps)))),
+             u.new, arrow),
+        ]
+        for lhs, formula, numbers, value, relation in lines:
+            rows.append(Eq(written[lhs], [_symbolic(p, formula, written), p.expr(numbers, numeric=True),
+                                          p.num(value)], "update", relation=relation))
+    if len(rows) == 1:
+        rows.append(Say(["(no trainable parameters)"]))
+    return ["Adam update  ", Math(rule)], rows
+
+
+def _training(step: Training, p: Printer) -> tuple[list[Segment], list[Row]]:
+    engine = ("dense (numpy: the layers as matrices, the samples of a step at once)" if step.engine == "dense"
+              else "scalar (the named graph of the worked solutions)")
+    said: list[Segment] = [f"optimizer: {step.optimizer}"]
+    for i, (key, value) in enumerate(step.settings):
+        symbol = optimiser_symbol(p, "mu" if key == "momentum" else key)
+        said += [" (" if i == 0 else ", ", Math(symbol + p.binary("=") + p.num(value))]
+    if step.settings:
+        said.append(")")
+    said += [", learning rate ", Math(p.eta + p.binary("=") + p.num(step.lr))]
+    rows: list[Row] = [Say([f"engine: {engine}"]), Say(said)]
+    if step.batch_size >= step.samples:
+        each = f" (all {step.samples:,} samples each step)" if step.samples > 1 else ""
+        rows.append(Say([f"{step.done:,} full-batch steps{each}"]))
+    else:
+        per = -(-step.samples // step.batch_size)
+        order = f"shuffled each epoch with seed {step.seed}" if step.shuffle else "in file order"
+        rows.append(Say([f"{step.done:,} steps in mini-batches of {step.batch_size:,} of the {step.samples:,} "
+                         f"samples: {step.epochs:,.4g} epochs"]))
+        rows.append(Say([f"{per:,} batches an epoch, {order}"]))
+    if step.interrupted:
+        rows.append(Say([f"interrupted: stopped after {step.done:,} of {step.steps:,} steps"]))
+    return ["Training"], rows
+
+
+def _history(step: History, p: Printer) -> tuple[list[Segment], list[Row]]:
+    header: list[list[Segment]] = [["step"], [Math(p.name(step.output))]]
+    rows: list[list[list[Segment]]] = [[[f"{k:,}"], [Math(p.num(loss))]] for k, _, loss in step.rows]
+    if step.batched:  # the epochs done after each step shown
+        header.insert(1, ["epoch"])
+        for row, (_, epoch, _) in zip(rows, step.rows):
+            row.insert(1, [f"{epoch:,.4g}"])
+    kinds: list[str | None] = [None, None, "value"] if step.batched else [None, "value"]
+    table = Table(header, rows, "r" * len(header), kinds)
+    return [f"Loss every {step.every:,} step{'s' if step.every != 1 else ''}, over all samples"], [table]
+
+
+def _curve(step: Curve, p: Printer) -> tuple[list[Segment], list[Row]]:
+    losses = [loss for _, loss in step.points]
+    logs = all(x > 0 for x in losses)
+    ys = [math.log10(x) for x in losses] if logs else losses
+    low, high = min(ys), max(ys)
+    levels = [3 if high == low else min(7, int((y - low) / (high - low) * 8)) for y in ys]
+    (first, start), (last, end) = step.points[0], step.points[-1]
+    rows: list[Row] = [
+        Say([Math(bars(p, levels))]),
+        Say([f"step {first:,} to {last:,}, {'log' if logs else 'linear'} scale: ", Math(p.num(start)), " to ",
+             Math(p.num(end))]),
+    ]
+    low_step, low = min(step.points, key=lambda point: point[1])
+    if low < end:
+        rows.append(Say(["lowest: ", Math(p.num(low)), f" at step {low_step:,}"]))
+    return [f"Loss curve of {step.output}"], rows
+
+
+#: the trained params listed at most; a larger network's are all in --format json and -o
+SHOWN_PARAMS = 24
+
+
+def _trained(step: Trained, p: Printer) -> tuple[list[Segment], list[Row]]:
+    shown = step.params[:SHOWN_PARAMS]
+    table = Table([["param"], ["before"], ["after"]],
+                  [[[Math(p.name(n))], [Math(p.num(before))], [Math(p.num(after))]] for n, before, after in shown],
+                  "lrr", [None, "value", "update"])
+    rows: list[Row] = [table] if shown else [Say(["(no trainable parameters)"])]
+    if len(step.params) > len(shown):
+        rows.append(Say([f"… and {len(step.params) - len(shown):,} more (every one in --format json and -o)"]))
+    rows.append(Eq(p.name(step.output), [p.num(step.loss_after)], "value",
+                   ["(before training: ", Math(p.num(step.loss)), ")"]))
+    if step.written is not None:
+        rows.append(Say([f"written to {step.written}"]))
+    return ["Trained parameters"], rows
+
+
+_STEPS.update({Momentum: _momentum, Adam: _adam, Training: _training, History: _history, Curve: _curve,
+               Trained: _trained})
 
 
 # --- entries of the backward and chain-rule steps ------------------------------------------------------

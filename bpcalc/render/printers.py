@@ -573,3 +573,50 @@ def printer_for(fmt: str, digits: int = 12, ascii: bool = False, lang: str = "en
         return MathMLPrinter(digits, breaks=True, lang=lang)
     cls = AsciiPrinter if ascii else Printer
     return cls(digits, breaks=True, lang=lang)
+
+
+# --- the optimisers' symbols (momentum and Adam steps) and the loss curve (train) -----------------------
+
+#: μ, β₁, β₂, ε, the hat of a bias-corrected moment (on the printed letter) and a square root, per
+#: printer (a subclass inherits)
+_OPTIMISER_SYMBOLS: dict[type, dict[str, str]] = {
+    Printer: {"mu": "μ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "hat": "{0}hat", "sqrt": "√{0}"},
+    AsciiPrinter: {"mu": "mu", "beta1": "beta1", "beta2": "beta2", "eps": "eps", "sqrt": "sqrt({0})"},
+    LatexPrinter: {"mu": r"\mu", "beta1": r"\beta_1", "beta2": r"\beta_2", "eps": r"\varepsilon",
+                   "hat": r"\hat{{{0}}}", "sqrt": r"\sqrt{{{0}}}"},
+    MathMLPrinter: {"mu": "<mi>μ</mi>", "beta1": "<msub><mi>β</mi><mn>1</mn></msub>",
+                    "beta2": "<msub><mi>β</mi><mn>2</mn></msub>", "eps": "<mi>ε</mi>",
+                    "hat": '<mover accent="true">{0}<mo>^</mo></mover>', "sqrt": "<msqrt>{0}</msqrt>"},
+}
+
+
+def optimiser_symbol(p: Printer, key: str) -> str:
+    """How `p` writes an optimiser's symbol: mu, beta1, beta2, eps (and the hat and sqrt templates)."""
+    for cls in type(p).__mro__:
+        found = _OPTIMISER_SYMBOLS.get(cls, {}).get(key)
+        if found is not None:
+            return found
+    raise KeyError(key)
+
+
+def moment_name(p: Printer, moment: str, param: str | None, hat: bool = False) -> str:
+    """m_w1, v_w1 (a moment or velocity of a param; of any param when `param` is None), and with
+    `hat` its bias-corrected form: the hat on the printed letter (m̂, \\hat{m}, mhat)."""
+    name = p.name(moment if param is None else f"{moment}_{param}")
+    if not hat:
+        return name
+    letter = p.name(moment)
+    return name.replace(letter, optimiser_symbol(p, "hat").format(letter), 1)
+
+
+_BARS = "▁▂▃▄▅▆▇█"
+_ASCII_BARS = "_.-~=+*#"
+
+
+def bars(p: Printer, levels: list[int]) -> str:
+    """A sparkline: one bar per level (0 lowest … 7 highest), as math."""
+    if isinstance(p, LatexPrinter):
+        return r"\,".join(rf"\rule{{0.25em}}{{{(k + 1) * 0.25:g}ex}}" for k in levels)
+    if isinstance(p, AsciiPrinter):
+        return "".join(_ASCII_BARS[k] for k in levels)
+    return p.words("".join(_BARS[k] for k in levels))

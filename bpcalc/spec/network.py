@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import InputError, did_you_mean
 from ..expr.tree import Bin, Call, Expr, Name, Neg, Num, to_text
 from ..ops import ACTIVATIONS, TABLE, lookup
-from ..problem import Line, Problem
+from ..problem import Layer, Line, Network, Problem
 from .common import check_keys, check_name, frozen_names, leaves, lr_and_round, number
 from .schema import (
     LAYER_KEYS,
@@ -21,6 +21,7 @@ from .schema import (
     REDUCTIONS,
     SAMPLE_KEYS,
 )
+from .training import csv_samples, optimizer_spec
 from .yamldoc import Doc, Path
 
 
@@ -116,10 +117,12 @@ class _Lowering:
 
         many = len(samples) > 1
         sample_losses: list[str] = []
+        rows: list[tuple[list[float], list[float]]] = []
         for s, (spath, sample) in enumerate(samples, start=1):
             suffix = f"[{s}]" if many else ""
             xs = self.sample_values(spath, sample, "inputs", input_names, "input")
             ts = self.sample_values(spath, sample, "targets", out_neurons, "target")
+            rows.append((xs, ts))
             prev = []
             for name, value in zip(input_names, xs):
                 self.leaf_input(name + suffix, value, spath + ("inputs",), "input")
@@ -165,10 +168,12 @@ class _Lowering:
             self.define(loss_name, total, ("samples",), "loss")
         for name, path in self.taken.items():
             self.spans.setdefault(name, self.doc.span(path))
+        layered = self.layered(input_names, structure, weight_exprs, naming, loss_kind, rows)
         return Problem(doc.file, self.inputs, self.params, self.lines, loss_name, frozen, lr, places,
                        "network", self.spans, self.locations, self.roles, identities=self.identities,
                        layer_of=self.layer_of, loss_kind=loss_kind,
-                       reduction=self.reduction() if many else None, samples=len(sample_losses))
+                       reduction=self.reduction() if many else None, samples=len(sample_losses),
+                       network=layered, optimizer=optimizer_spec(doc, data))
 
     @staticmethod
     def identity(loss_kind: str, out_activation: str, targets: list[float]) -> str | None:
@@ -362,6 +367,8 @@ class _Lowering:
         return str(value)
 
     def samples(self, data: dict[str, Any]) -> list[tuple[Path, Any]]:
+        if "data" in data:
+            return self.data_samples(data)
         if "sample" in data and "samples" in data:
             raise self.fail("give either `sample` or `samples`, not both", ("samples",), key=True)
         if "sample" in data:
@@ -402,6 +409,36 @@ class _Lowering:
                 f"({', '.join(names)})", path,
                 f"give {_count(len(names), 'value')}, one per {what}")
         return [number(self.doc, path + (i,), v, f"{what} '{names[i]}'") for i, v in enumerate(value)]
+
+
+    # --- the layered form (for the dense engine) and samples read from a CSV file ----------------
+
+    def layered(self, input_names: list[str], structure: list[Any], weight_exprs: list[Any],
+                naming: tuple[str, str], loss_kind: str, rows: list[tuple[list[float], list[float]]]
+                ) -> Network:
+        """The network as layers of param names, and one sample's loss over plain names."""
+        layers = []
+        for (lname, neurons, (act, given), _, _), (weights, biases) in zip(structure, weight_exprs):
+            grid = tuple(tuple(_param_name(w) for w in row) for row in weights)
+            bias = None if biases[0] is None else tuple(_param_name(b) for b in biases)
+            layers.append(Layer(lname, tuple(neurons), act, given, grid, bias))
+        outs = [f"{naming[1]}_{n}" for n in structure[-1][1]]
+        targets = [f"t_{n}" for n in structure[-1][1]]
+        return Network(tuple(input_names), tuple(layers), self.loss_expr(loss_kind, outs, targets),
+                       tuple(outs), tuple(targets), self.reduction(),
+                       tuple(tuple(xs) for xs, _ in rows), tuple(tuple(ts) for _, ts in rows))
+
+    def data_samples(self, data: dict[str, Any]) -> list[tuple[Path, Any]]:
+        """`data: {csv: FILE, inputs: [columns], targets: [columns]}`: a sample per CSV row."""
+        for other in ("sample", "samples"):
+            if other in data:
+                raise self.fail(f"give either `data` or `{other}`, not both", (other,), key=True)
+        return [(("data",), sample) for sample in csv_samples(self.doc, ("data",), data["data"])]
+
+
+def _param_name(e: Expr) -> str:
+    assert isinstance(e, Name), e  # weights and biases are params, by name (entry())
+    return e.id
 
 
 def _count(n: int, noun: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from ..ops import ACTIVATIONS, TABLE
 from .common import NAME
+from .training import DATA_KEYS, OPTIMIZERS
 
 
 class Key(NamedTuple):
@@ -60,6 +61,8 @@ EXPRESSION_FORM: dict[str, Key] = {
     "lr": Key("the learning rate η of `step` (--lr overrides; default 0.5)", POSITIVE),
     "round": Key("round activation outputs to this many decimal places as they are computed (as --round)",
                  PLACES),
+    "optimizer": Key("the update of `step` and `train`: " + ", ".join(OPTIMIZERS) + " (default sgd), or "
+                     "{kind: adam, beta1: 0.9, …} with its settings", _ref("optimizer")),
 }
 
 NETWORK_BLOCK: dict[str, Key] = {
@@ -109,6 +112,16 @@ NETWORK_FORM: dict[str, Key] = {
                   _ref("naming")),
     "lr": EXPRESSION_FORM["lr"],
     "round": EXPRESSION_FORM["round"],
+    "optimizer": EXPRESSION_FORM["optimizer"],
+    "data": Key("the samples read from a CSV file (instead of sample or samples): {csv: FILE, inputs: "
+                "[columns], targets: [columns]}", _ref("data")),
+}
+
+#: `data:` (spec/training.py reads it): what each of its keys holds
+DATA: dict[str, Key] = {
+    "csv": Key("the CSV file, relative to the problem file", {"type": "string", "minLength": 1}),
+    "inputs": Key("the columns of the inputs, in the order of network.inputs", _one_or_list({"type": "string"})),
+    "targets": Key("the columns of the targets, one per output neuron", _one_or_list({"type": "string"})),
 }
 
 #: `bpcalc variants`' templates: a range where a number goes, from which each variant draws one
@@ -153,6 +166,22 @@ def _activation() -> dict[str, Any]:
                         for name in with_number)]}
 
 
+def _optimizer() -> dict[str, Any]:
+    """An optimiser's name, or {kind: NAME, setting: number, …} with that optimiser's settings and
+    their bounds: spec/training.py's OPTIMIZERS."""
+    kinds: list[dict[str, Any]] = []
+    for kind, settings in OPTIMIZERS.items():
+        properties: dict[str, Any] = {"kind": {"const": kind}}
+        for setting, (low, high, inclusive) in settings.items():
+            bounds: dict[str, Any] = {"exclusiveMinimum" if setting == "eps" else "minimum": low}
+            if high is not None:
+                bounds["maximum" if inclusive else "exclusiveMaximum"] = high
+            properties[setting] = {"allOf": [NUMBER], **bounds}
+        kinds.append({"type": "object", "required": ["kind"], "additionalProperties": False,
+                      "properties": properties})
+    return {"anyOf": [{"enum": list(OPTIMIZERS)}, *kinds]}
+
+
 def json_schema(ranges: bool = False) -> dict[str, Any]:
     """The JSON Schema (draft-07) of both file forms; with `ranges`, of a `bpcalc variants`
     template, where a number may also be a range."""
@@ -169,6 +198,8 @@ def json_schema(ranges: bool = False) -> dict[str, Any]:
         "sample": _closed(SAMPLE, ("inputs", "targets")),
         "loss": _closed(LOSS_SPEC),
         "naming": _closed(NAMING),
+        "optimizer": _optimizer(),
+        "data": _closed(DATA, DATA_KEYS),
         "expression_file": _closed(EXPRESSION_FORM, ("define",)),
         "network_file": _closed(NETWORK_FORM, ("network",)),
     }

@@ -463,6 +463,95 @@ class Part(NamedTuple):
     names: tuple[str, ...] = ()  # the names the part is about, shown after the title
 
 
+# --- momentum and Adam updates (`step` with `optimizer:`), and the report of `bpcalc train` -----------
+
+
+class MomentumUpdate(NamedTuple):
+    """v ← μ·v + ∂L/∂θ, then θ ← θ − η·v, for one param."""
+
+    name: str
+    old: float
+    gradient: float
+    velocity_before: float
+    velocity: float
+    new: float
+
+
+class Momentum(NamedTuple):
+    output: str
+    lr: float
+    momentum: float
+    updates: tuple[MomentumUpdate, ...]
+
+
+class AdamUpdate(NamedTuple):
+    """The moments, their bias-corrected forms, then θ ← θ − η·m̂/(√v̂ + ε), for one param."""
+
+    name: str
+    old: float
+    gradient: float
+    m_before: float
+    v_before: float
+    m: float
+    v: float
+    m_hat: float
+    v_hat: float
+    new: float
+
+
+class Adam(NamedTuple):
+    output: str
+    lr: float
+    beta1: float
+    beta2: float
+    eps: float
+    t: int
+    updates: tuple[AdamUpdate, ...]
+
+
+class Training(NamedTuple):
+    """What was trained and how: engine, optimiser with its settings, η, steps, batches."""
+
+    engine: str  # "dense" or "scalar"
+    optimizer: str
+    settings: tuple[tuple[str, float], ...]
+    lr: float
+    steps: int  # asked for
+    done: int  # taken
+    samples: int
+    batch_size: int
+    shuffle: bool
+    seed: int
+    epochs: float
+    interrupted: bool
+
+
+class History(NamedTuple):
+    """The loss over all samples every `every` steps: (step, epochs done, loss)."""
+
+    output: str
+    every: int
+    rows: tuple[tuple[int, float, float], ...]
+    batched: bool  # mini-batches: the epoch column means something
+
+
+class Curve(NamedTuple):
+    """The loss curve: (step, loss) at evenly spaced steps, drawn on a log scale."""
+
+    output: str
+    points: tuple[tuple[int, float], ...]
+
+
+class Trained(NamedTuple):
+    """The params reached and the loss before and after."""
+
+    output: str
+    params: tuple[tuple[str, float, float], ...]  # (name, before, after)
+    loss: float
+    loss_after: float
+    written: str | None  # the file `-o` wrote
+
+
 # --- a problem sheet and its answer key (bpcalc variants) ------------------------------------------------
 
 
@@ -489,10 +578,11 @@ class Questions(NamedTuple):
 
 
 Step = (Given | Forward | Loss | Backward | ChainRule | SGD | LossAfter | DeltaBackward | Factored | Iteration
-        | Summary | JacobianMatrix | GradCheck | Grading | ClassGrading | Part | ErrorSplit | Statement | Questions)
+        | Summary | JacobianMatrix | GradCheck | Grading | ClassGrading | Part | ErrorSplit | Momentum | Adam | Training
+        | History | Curve | Trained | Statement | Questions)
 STEP_KINDS: tuple[type, ...] = (Given, Forward, Loss, Backward, ChainRule, SGD, LossAfter, DeltaBackward, Factored,
                                 Iteration, Summary, JacobianMatrix, GradCheck, Grading, ClassGrading, Part,
-                                ErrorSplit, Statement, Questions)
+                                ErrorSplit, Momentum, Adam, Training, History, Curve, Trained, Statement, Questions)
 ENTRY_KINDS: tuple[type, ...] = (Seed, NodeGradient, PathSum, DeltaForm)
 
 
