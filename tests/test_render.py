@@ -33,6 +33,8 @@ from bpcalc.trace.steps import (
     History,
     JacobianMatrix,
     Loss,
+    MatrixBackward,
+    MatrixForward,
     Momentum,
     Part,
     Questions,
@@ -146,9 +148,10 @@ def test_every_step_kind_rendered(fmt):
     kinds = {type(s) for s in trace.steps} | {type(e) for s in trace.steps for e in getattr(s, "entries", ())}
     # a Jacobian, a gradient check, a check of answers and the error split belong to other traces:
     # test_jacobian.py, test_gradcheck.py and test_check.py render those in every format; momentum,
-    # Adam and the training report: test_train.py; a problem sheet and its key: test_variants.py
+    # Adam and the training report: test_train.py; the matrix form: test_notations.py; a problem sheet and its
+    # key: test_variants.py
     others = {JacobianMatrix, GradCheck, Grading, ClassGrading, Part, ErrorSplit, Momentum, Adam, Training, History,
-              Curve, Trained, Statement, Questions}
+              Curve, Trained, MatrixForward, MatrixBackward, Statement, Questions}
     assert kinds == (set(STEP_KINDS) - others) | set(ENTRY_KINDS), "the fixture must hold every kind"
     out = ANSI.sub("", render(trace, fmt, Options(standalone=fmt in ("latex", "html"), width=120)))
     out = out.replace(r"$\delta$", "δ")

@@ -119,8 +119,9 @@ STANDALONE = Option(("--standalone",), "standalone", "latex/html: a whole docume
 WIDTH = Option(("--width",), "width", "the width to lay text out to (default: the terminal's; 80 when "
                "piped)", "N", whole(20, 1000, "the width of the lines"))
 NOTATION = Option(("--notation",), "notation", "paths (per node, every path) or, for network files, delta "
-                  "(δ_j for each neuron, seed 002's factored form)", "NOTATION",
-                  choice(("paths", "delta"), {"δ": "delta"}), "paths", "paths")
+                  "(δ_j for each neuron, seed 002's factored form) or matrix (z = W a + b layer by layer, "
+                  "BP1–BP4 with the numbers as matrices)", "NOTATION",
+                  choice(("paths", "delta", "matrix"), {"δ": "delta", "matrices": "matrix"}), "paths", "paths")
 DELTA_SIGN = Option(("--delta-sign",), "delta_sign", "the δ convention: plus (δ_j = ∂E/∂net_j) or minus "
                     "(δ_j = −∂E/∂net_j)", "SIGN", choice(("plus", "minus"), {"+": "plus", "-": "minus"}), "plus",
                     "plus")

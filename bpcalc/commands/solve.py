@@ -64,6 +64,11 @@ def run(invocation: Invocation) -> int:
         from ..writeback import check_target
 
         check_target(str(output), file)
+    if v["notation"] == "matrix" and (v["only"] or v["delta_sign"] == "minus"):
+        from ..cli.options import UsageError
+
+        raise UsageError("--notation matrix writes every layer whole, with δ^l = ∂C/∂z^l", None,
+                         "leave out --only and --delta-sign minus, or use --notation delta")
     problem = load(file)
     sign = -1 if v["delta_sign"] == "minus" else 1
     from ..engine.optim import chosen
@@ -80,6 +85,10 @@ def run(invocation: Invocation) -> int:
         from ..trace.data import data_trace
 
         traces = [data_trace(s, command) for s in solutions]
+        if v["notation"] == "matrix":  # the layers' matrices as nested lists
+            from ..trace.matrix import matrix_steps
+
+            traces = [t._replace(steps=(matrix_steps(s)[1],)) for t, s in zip(traces, solutions)]
     else:
         from ..trace import build
 

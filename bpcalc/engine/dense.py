@@ -191,6 +191,18 @@ class _Layer:
             return z, softmax_rows(z)
         return z, self.value(z, *self.extra)
 
+    def slope(self, z: Array, out: Array) -> Array:
+        """∂out/∂z: for an element-wise activation φ′(z) per entry (same shape as z); for softmax
+        each sample's Jacobian, [s, k, j] = ∂out_k/∂z_j."""
+        if self.linear:
+            return np.ones_like(z)
+        if self.softmax:
+            jac: Array = self.off(out[:, :, None], out[:, None, :])
+            k = np.arange(out.shape[1])
+            jac[:, k, k] = self.diagonal(out, out)
+            return jac
+        return _shaped(self.derivative(z, *self.extra, out), z.shape)
+
     def back(self, dout: Array, z: Array, out: Array) -> Array:
         """∂loss/∂z from ∂loss/∂out: the activation's partials from the table."""
         if self.linear:

@@ -39,6 +39,8 @@ from ..trace.steps import (
     Local,
     Loss,
     LossAfter,
+    MatrixBackward,
+    MatrixForward,
     Momentum,
     NodeGradient,
     Part,
@@ -54,7 +56,7 @@ from ..trace.steps import (
     Training,
     WeightGradient,
 )
-from .printers import AsciiPrinter, LatexPrinter, Printer, bars, moment_name, optimiser_symbol
+from .printers import AsciiPrinter, LatexPrinter, MathMLPrinter, Printer, bars, moment_name, optimiser_symbol
 from .words import translate
 
 
@@ -984,6 +986,139 @@ def _error_split(step: ErrorSplit, p: Printer) -> tuple[list[Segment], list[Row]
 
 
 _STEPS[ErrorSplit] = _error_split
+
+
+# --- the matrix form (BP1–BP4) -------------------------------------------------------------------------
+
+#: a matrix larger than this is shown with a stretch left out (its first entries, ⋯ or ⋮, its last)
+GRID_ROWS, GRID_COLUMNS = 8, 6
+
+
+def _grid(cells: list[list[str]], p: Printer) -> Grid:
+    def cut(items: list[str], keep: int, gap: str) -> list[str]:
+        return items if len(items) <= keep else [*items[: keep - 2], gap, items[-1]]
+
+    rows = [cut(row, GRID_COLUMNS, p.ellipsis_row) for row in cells]
+    if len(rows) > GRID_ROWS:
+        rows = [*rows[: GRID_ROWS - 2], [p.ellipsis_column] * len(rows[0]), rows[-1]]
+    return Grid(tuple(tuple(r) for r in rows))
+
+
+def _column(values: tuple[float, ...], p: Printer) -> Grid:
+    return _grid([[p.num(x)] for x in values], p)
+
+
+def _numbers_grid(values: tuple[tuple[float, ...], ...], p: Printer) -> Grid:
+    return _grid([[p.num(x) for x in row] for row in values], p)
+
+
+def _symbols(layer: str, p: Printer) -> dict[str, str]:
+    """W^h, b^h, z^h, a^h, δ^h of one layer, as this format writes them."""
+    return {"W": p.sup(p.name("W"), p.name(layer)), "b": p.sup(p.name("b"), p.name(layer)),
+            "z": p.sup(p.name("z"), p.name(layer)), "a": p.sup(p.name("a"), p.name(layer)),
+            "delta": p.sup(p.delta_letter, p.name(layer))}
+
+
+def _phi(activation: str, p: Printer) -> str:
+    return p.fn_name(activation)
+
+
+def _matrix_forward(step: MatrixForward, p: Printer) -> tuple[list[Segment], list[Row]]:
+    rows: list[Row] = [Say([p.tr("each layer as vectors and matrices: "),
+                            Math(p.sup(p.name("z"), p.name("l")) + p.binary("=") + p.sup(p.name("W"), p.name("l"))
+                                 + " " + p.name("a_in") + p.binary("+") + p.sup(p.name("b"), p.name("l"))),
+                            ", ", Math(p.sup(p.name("a"), p.name("l")) + p.binary("=") + p.phi
+                                       + p.paren(p.sup(p.name("z"), p.name("l")))),
+                            p.tr("; row j of W is neuron j, column k input k (W[j][k]: the weight from k to j); "
+                                 "vectors are columns")])]
+    previous = p.name("x")
+    first = step.layers[0]
+    rows.append(MatrixEq(previous, [[_grid([[p.name(n)] for n in first.inputs], p)], [_column(first.a_in, p)]],
+                         "value"))
+    for layer in step.layers:
+        sym = _symbols(layer.name, p)
+        rows.append(Say([p.tr("layer {name} ({activation}):", name=layer.name, activation=layer.activation)]))
+        rows.append(MatrixEq(sym["W"], [[_grid([[p.name(n) for n in row] for row in layer.weights], p)],
+                                        [_numbers_grid(layer.w, p)]], "value"))
+        if layer.b is not None and layer.biases is not None:
+            rows.append(MatrixEq(sym["b"], [[_grid([[p.name(n)] for n in layer.biases], p)], [_column(layer.b, p)]],
+                                 "value"))
+            formula = sym["W"] + " " + previous + p.binary("+") + sym["b"]
+            numbers: list[Piece] = [_numbers_grid(layer.w, p), _column(layer.a_in, p), p.binary("+"),
+                                    _column(layer.b, p)]
+        else:
+            formula = sym["W"] + " " + previous
+            numbers = [_numbers_grid(layer.w, p), _column(layer.a_in, p)]
+        rows.append(MatrixEq(sym["z"], [[formula], numbers, [_column(layer.z, p)]], "value"))
+        if layer.activation == "linear":
+            rows.append(MatrixEq(sym["a"], [[sym["z"]], [_column(layer.a, p)]], "value"))
+        else:
+            rows.append(MatrixEq(sym["a"], [[_phi(layer.activation, p) + p.paren(sym["z"])], [_column(layer.a, p)]],
+                                 "value"))
+        previous = sym["a"]
+    return [p.tr("Forward pass, layer by layer")], rows
+
+
+def _matrix_backward(step: MatrixBackward, p: Printer) -> tuple[list[Segment], list[Row]]:
+    out = step.output
+    rows: list[Row] = [Say([p.tr("BP1–BP4 (Nielsen), output layer first, with "),
+                            Math(p.sup(p.delta_letter, p.name("l")) + p.binary("=")
+                                 + p.fraction(p.name(out), p.sup(p.name("z"), p.name("l")))),
+                            p.tr(" and ⊙ the entry-by-entry product")])]
+    layers = step.layers
+    grad_a = p.nabla + "_" + p.name("a") if not isinstance(p, LatexPrinter) else p.nabla + "_{a}"
+    if isinstance(p, MathMLPrinter):
+        grad_a = f"<msub>{p.nabla}<mi>a</mi></msub>"
+    for i in range(len(layers) - 1, -1, -1):
+        layer = layers[i]
+        sym = _symbols(layer.name, p)
+        rows.append(Say([p.tr("layer {name}:", name=layer.name)]))
+        slope_sym = _phi(layer.activation, p) + p.prime + p.paren(sym["z"])
+        if layer.slope is not None:
+            rows.append(MatrixEq(slope_sym, [[_column(layer.slope, p)]], "local"))
+        if i == len(layers) - 1:  # BP1
+            names = _grid([[p.partial(out, n)] for n in layer.outs], p)
+            lhs = grad_a + " " + p.name(out)
+            rows.append(MatrixEq(lhs, [[names], [_column(layer.grad_a, p)]], "gradient"))
+            if layer.jacobian is not None:
+                jac = p.sup(p.name("J"), p.name(layer.name))
+                rows.append(MatrixEq(jac, [[p.fraction(sym["a"], sym["z"])], [_numbers_grid(layer.jacobian, p)]],
+                                     "local"))
+                transposed = tuple(zip(*layer.jacobian))
+                parts: list[list[Piece]] = [[p.transposed(p.paren(jac)) + " " + lhs],
+                                            [_numbers_grid(transposed, p), _column(layer.grad_a, p)]]
+            else:
+                parts = [[lhs + p.hadamard + slope_sym], [_column(layer.grad_a, p), p.hadamard,
+                                                          _column(layer.slope or (), p)]]
+            rows.append(MatrixEq(sym["delta"], [*parts, [_column(layer.delta, p)]], "gradient", ["(BP1)"]))
+        else:  # BP2
+            after = layers[i + 1]
+            nxt = _symbols(after.name, p)
+            w_t = tuple(zip(*after.w))
+            product = p.paren(p.transposed(p.paren(nxt["W"])) + " " + nxt["delta"])
+            rows.append(MatrixEq(sym["delta"], [
+                [product + p.hadamard + slope_sym],
+                ["(", _numbers_grid(w_t, p), _column(after.delta, p), ")", p.hadamard, _column(layer.slope or (), p)],
+                [_column(layer.delta, p)]], "gradient", ["(BP2)"]))
+        if layer.grad_b is not None and layer.biases is not None:
+            names = _grid([[p.partial(out, n)] for n in layer.biases], p)
+            rows.append(MatrixEq(p.fraction(p.name(out), sym["b"]),
+                                 [[names], [sym["delta"]], [_column(layer.grad_b, p)]], "gradient", ["(BP3)"]))
+        previous = p.transposed(p.paren(_symbols(layers[i - 1].name, p)["a"])) if i else p.transposed(p.name("x"))
+        names = _grid([[p.partial(out, n) for n in row] for row in layer.weights], p)
+        rows.append(MatrixEq(p.fraction(p.name(out), sym["W"]), [
+            [names], [sym["delta"] + " " + previous],
+            [_column(layer.delta, p), _grid([[p.num(x) for x in layer.a_in]], p)],
+            [_numbers_grid(layer.grad_w, p)]], "gradient", ["(BP4)"]))
+    for shared in step.shared:
+        rows.append(Say([Math(p.name(shared.name)),
+                         p.tr(" is in {n} places of the matrices: its gradient is the sum of their entries, ",
+                              n=shared.places),
+                         Math(p.partial(out, shared.name) + p.binary("=") + p.num(shared.gradient))]))
+    return [p.tr("Backward pass in matrix form (BP1–BP4)")], rows
+
+
+_STEPS.update({MatrixForward: _matrix_forward, MatrixBackward: _matrix_backward})
 
 
 # --- a problem sheet and its answer key (bpcalc variants) ----------------------------------------------

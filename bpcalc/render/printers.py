@@ -97,6 +97,20 @@ class Printer:
     ellipsis_column = "⋮"  # … of its column
     hadamard = " ⊙ "
     transpose = "ᵀ"
+    nabla = "∇"
+    prime = "′"
+    phi = "φ"
+
+    def sup(self, base: str, script: str) -> str:
+        """A layer's matrix or vector: W^h, z^o, δ^h (base already printed)."""
+        return f"{base}^{script}"
+
+    def transposed(self, s: str) -> str:
+        return s + self.transpose
+
+    @property
+    def delta_letter(self) -> str:
+        return self.delta_symbol
 
     def matrix(self, rows: tuple[tuple[str, ...], ...]) -> str:
         """A matrix inline, where a format writes it in one piece of markup (LaTeX, MathML); the
@@ -335,6 +349,9 @@ class AsciiPrinter(Printer):
     ellipsis_column = ":"
     hadamard = " (*) "
     transpose = "^T"
+    nabla = "grad"
+    prime = "'"
+    phi = "phi"
 
     def times_between(self, a: Expr, b: Expr, b_wrapped: bool, numeric: bool) -> str:
         return self.times if numeric else self.dot
@@ -378,6 +395,16 @@ class LatexPrinter(Printer):
     ellipsis_column = r"\vdots"
     hadamard = r" \odot "
     transpose = r"^{\mathsf{T}}"
+    nabla = r"\nabla"
+    prime = "'"
+    phi = r"\varphi"
+
+    def sup(self, base: str, script: str) -> str:
+        return f"{{{base}}}^{{{script}}}"
+
+    @property
+    def delta_letter(self) -> str:
+        return r"\delta"
 
     def matrix(self, rows: tuple[tuple[str, ...], ...]) -> str:
         return r"\begin{bmatrix}" + r" \\ ".join(" & ".join(row) for row in rows) + r"\end{bmatrix}"
@@ -453,7 +480,7 @@ def latex_escape(s: str) -> str:
              "−": "-", "…": r"\ldots{}", "η": r"$\eta$", "≤": r"$\le$", "×": r"$\times$", "∂": r"$\partial$",
              "σ": r"$\sigma$", "δ": r"$\delta$", "←": r"$\leftarrow$", "Σ": r"$\Sigma$", "θ": r"$\theta$",
              "φ": r"$\varphi$", "′": r"$'$", "✓": r"$\surd$",
-             "✗": r"$\times$", "→": r"$\to$", "≈": r"$\approx$", "≥": r"$\ge$"}
+             "✗": r"$\times$", "⊙": r"$\odot$", "∇": r"$\nabla$", "→": r"$\to$", "≈": r"$\approx$", "≥": r"$\ge$"}
     return "".join(table.get(ch, ch) for ch in s)
 
 
@@ -477,6 +504,19 @@ class MathMLPrinter(Printer):
     ellipsis_column = "<mo>⋮</mo>"
     hadamard = '<mo form="infix">⊙</mo>'
     transpose = "<mi>T</mi>"
+    nabla = "<mo>∇</mo>"
+    prime = "<mo>′</mo>"
+    phi = "<mi>φ</mi>"
+
+    def sup(self, base: str, script: str) -> str:
+        return f"<msup><mrow>{base}</mrow><mrow>{script}</mrow></msup>"
+
+    def transposed(self, s: str) -> str:
+        return f"<msup><mrow>{s}</mrow><mi>T</mi></msup>"
+
+    @property
+    def delta_letter(self) -> str:
+        return "<mi>δ</mi>"
 
     def matrix(self, rows: tuple[tuple[str, ...], ...]) -> str:
         body = "".join("<mtr>" + "".join(f"<mtd>{cell}</mtd>" for cell in row) + "</mtr>" for row in rows)

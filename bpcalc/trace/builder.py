@@ -22,6 +22,7 @@ from ..problem import Line
 from ..symbolic import evaluate
 from .data import Locals, data_trace, jacobian_of, result_of, substitute
 from .delta import delta_steps, require_layers
+from .matrix import matrix_steps
 from .steps import (
     SGD,
     Adam,
@@ -146,7 +147,8 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
         computed[line.name] = Computed(line.name, line.expr, _numbers(line.expr, solution),
                                        solution.values[line.name], unrounded,
                                        solution.round if unrounded is not None else None)
-    made.append(Forward(tuple(c for n, c in computed.items() if n != output)))
+    matrices = matrix_steps(solution) if notation == "matrix" else None
+    made.append(matrices[0] if matrices else Forward(tuple(c for n, c in computed.items() if n != output)))
     made.append(Loss(computed[output], is_loss=problem.kind == "network" or bool(problem.params)))
 
     if command == "forward":
@@ -186,6 +188,8 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
         every = {name: node_gradient(name) for name in all_names if name != output}
         deltas, factored = delta_steps(solution, locals_, every, delta_sign)
         made += [deltas, factored]
+    elif matrices:
+        made.append(matrices[1])
     else:
         made.append(Backward(output, tuple(entries), tuple(given_block), zeroed))
 
@@ -207,7 +211,7 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
                                    count - live, lines, uses))
         else:
             chain.append(DeltaForm(target, count, length, max_paths, node_gradient(target)))
-    if notation != "delta":
+    if notation == "paths":
         made.append(ChainRule(output, tuple(chain), per))
 
     if command == "step" and solution.updated is not None:
