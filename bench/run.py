@@ -27,6 +27,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+# one BLAS thread on both sides of every numpy figure: on a shared 2-core machine a second thread
+# only adds waiting, and the noise of it
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -523,6 +528,202 @@ def memory(ops: int) -> None:
            f"{peak['bpcalc'] * 1024 * 1024 / ops:.0f} bytes/node)", "<= 1x", r <= 1)
 
 
+# --- training (bpcalc train: the dense engine) and big files ----------------------------------------------
+
+
+def mlp_network_yaml(seed: int = 0) -> str:
+    """The 2-16-16-1 MLP above as a network file: relu, relu, linear; Σ (y − t)² over 100 samples."""
+    ws, bs, data = mlp_weights(seed)
+    acts = ["relu", "relu", "linear"]
+    out = ["network:", "  inputs: [x1, x2]", "  layers:"]
+    for layer, (w, b) in enumerate(zip(ws, bs)):
+        rows = ", ".join("[" + ", ".join(repr(v) for v in row) + "]" for row in w)
+        out += [f"    - name: L{layer + 1}", f"      activation: {acts[layer]}", f"      weights: [{rows}]",
+                "      bias: [" + ", ".join(repr(v) for v in b) + "]"]
+    out.append("samples:")
+    out += [f"  - {{inputs: [{xs[0]!r}, {xs[1]!r}], targets: [{t!r}]}}" for xs, t in data]
+    out += ["reduction: sum", "loss: sse", "lr: 0.001"]
+    return "\n".join(out) + "\n"
+
+
+def numpy_mlp_loop(steps: int, lr: float = 0.001, seed: int = 0) -> float:
+    """The same training loop written by hand in numpy; returns the last loss."""
+    import numpy as np
+
+    ws, bs, data = mlp_weights(seed)
+    x = np.array([xs for xs, _ in data])
+    t = np.array([[target] for _, target in data])
+    (w1, w2, w3), (b1, b2, b3) = [np.array(w) for w in ws], [np.array(b) for b in bs]
+    loss = 0.0
+    for _ in range(steps):
+        z1 = x @ w1.T + b1
+        a1 = np.maximum(z1, 0)
+        z2 = a1 @ w2.T + b2
+        a2 = np.maximum(z2, 0)
+        y = a2 @ w3.T + b3
+        loss = float(((t - y) ** 2).sum())
+        dy = -2 * (t - y)
+        dz2 = (dy @ w3) * (z2 > 0)
+        dz1 = (dz2 @ w2) * (z1 > 0)
+        w3 -= lr * (dy.T @ a2)
+        b3 -= lr * dy.sum(0)
+        w2 -= lr * (dz2.T @ a1)
+        b2 -= lr * dz2.sum(0)
+        w1 -= lr * (dz1.T @ x)
+        b1 -= lr * dz1.sum(0)
+    return loss
+
+
+def torch_mlp_loop(steps: int, lr: float = 0.001, seed: int = 0) -> float:
+    """The same loop in PyTorch (CPU, one thread, float64, torch.optim.SGD)."""
+    import torch
+
+    torch.set_num_threads(1)
+    ws, bs, data = mlp_weights(seed)
+    x = torch.tensor([xs for xs, _ in data], dtype=torch.float64)
+    t = torch.tensor([[target] for _, target in data], dtype=torch.float64)
+    params = [torch.tensor(p, dtype=torch.float64, requires_grad=True) for pair in zip(ws, bs) for p in pair]
+    opt = torch.optim.SGD(params, lr=lr)
+    w1, b1, w2, b2, w3, b3 = params
+    loss = torch.zeros(())
+    for _ in range(steps):
+        opt.zero_grad()
+        y = torch.relu(torch.relu(x @ w1.T + b1) @ w2.T + b2) @ w3.T + b3
+        loss = ((t - y) ** 2).sum()
+        loss.backward()
+        opt.step()
+    return float(loss.detach())
+
+
+def wide_network(seed: int = 0) -> tuple[object, object, object]:
+    """784-128-10 (relu, softmax, cross-entropy, mean over a batch of 64) as a Problem made
+    directly from its layers (a file would name 101,770 params), and the same data as arrays."""
+    import numpy as np
+
+    from bpcalc.expr.tree import Bin, Call, Name, Neg
+    from bpcalc.problem import Layer, Network
+
+    rng = np.random.default_rng(seed)
+    sizes = (784, 128, 10)
+    ws = [rng.normal(0, 1 / math.sqrt(n_in), (n_out, n_in)) for n_in, n_out in zip(sizes, sizes[1:])]
+    bs = [np.zeros(n) for n in sizes[1:]]
+    x = rng.random((64, 784))
+    t = np.eye(10)[rng.integers(0, 10, 64)]
+    params: dict[str, float] = {}
+    layers = []
+    prev = [f"i{k}" for k in range(784)]
+    for li, (w, b) in enumerate(zip(ws, bs)):
+        neurons = [f"L{li}_{j}" for j in range(w.shape[0])]
+        grid = tuple(tuple(f"w_{n}_{k}" for k in range(len(prev))) for n in neurons)
+        for row, values in zip(grid, w.tolist()):
+            params.update(zip(row, values))
+        bias = tuple(f"b_{n}" for n in neurons)
+        params.update(zip(bias, b.tolist()))
+        layers.append(Layer(f"L{li}", tuple(neurons), "relu" if li == 0 else "softmax", None, grid, bias))
+        prev = neurons
+    outs, targets = [f"out_{n}" for n in prev], [f"t_{n}" for n in prev]
+    loss: object = None
+    for o, tt in zip(outs, targets):
+        term = Bin("*", Name(tt), Call("log", (Name(o),)))
+        loss = term if loss is None else Bin("+", loss, term)
+    net = Network(tuple(f"i{k}" for k in range(784)), tuple(layers), Neg(loss), tuple(outs), tuple(targets), "mean",
+                  tuple(map(tuple, x.tolist())), tuple(map(tuple, t.tolist())))
+    problem = Problem("<784-128-10>", {}, params, [], "loss", network=net)
+    return problem, (ws, bs), (x, t)
+
+
+def numpy_wide_step(weights: tuple[list, list], data: tuple[object, object], lr: float = 0.1) -> float:
+    import numpy as np
+
+    (w1, w2), (b1, b2) = weights
+    x, t = data
+    z1 = x @ w1.T + b1
+    a1 = np.maximum(z1, 0)
+    z2 = a1 @ w2.T + b2
+    e = np.exp(z2 - z2.max(axis=1, keepdims=True))
+    y = e / e.sum(axis=1, keepdims=True)
+    loss = float(-(t * np.log(y)).sum() / x.shape[0])
+    dz2 = (y - t) / x.shape[0]
+    dz1 = (dz2 @ w2) * (z1 > 0)
+    w2 -= lr * (dz2.T @ a1)
+    b2 -= lr * dz2.sum(0)
+    w1 -= lr * (dz1.T @ x)
+    b1 -= lr * dz1.sum(0)
+    return loss
+
+
+def training(reps: int, steps: int) -> None:
+    print(f"7. training (bpcalc train's loop on the dense engine; {steps:,} full-batch steps)", flush=True)
+    from bpcalc.engine.dense import Dense
+    from bpcalc.engine.optim import SGD, State
+    from bpcalc.engine.training import descend, train
+
+    problem = bpcalc.loads(mlp_network_yaml())
+    ours = train(problem, steps=steps).loss_after
+    theirs = numpy_mlp_loop(steps + 1)  # its last loss is taken before its last update: one more step
+    if not math.isclose(ours, theirs, rel_tol=1e-9):
+        report("bpcalc train and the numpy loop agree", f"{ours} vs {theirs}", "equal", False)
+    fns: dict[str, Callable[[], object]] = {
+        "bpcalc": lambda: train(problem, steps=steps),
+        "numpy": lambda: numpy_mlp_loop(steps),
+    }
+    try:
+        importlib.import_module("torch")
+        fns["torch"] = lambda: torch_mlp_loop(steps)
+    except ImportError:
+        pass
+    t = interleaved(fns, reps)
+    r = t["bpcalc"] / t["numpy"]
+    report(f"train 2-16-16-1 x 100 samples, {steps:,} steps / the loop by hand in numpy",
+           f"{r:.2f}x ({t['bpcalc'] / steps * 1e6:.0f} µs vs {t['numpy'] / steps * 1e6:.0f} µs a step)",
+           "<= 1.5x", r <= 1.5)
+    if "torch" in t:
+        r = t["bpcalc"] / t["torch"]
+        report("the same / PyTorch CPU (one thread, torch.optim.SGD)",
+               f"{r:.2f}x ({t['torch'] / steps * 1e6:.0f} µs a step)", "< 1x (faster)", r < 1)
+    else:
+        print("        (PyTorch is not installed: the comparison with it is left out)", flush=True)
+
+    wide, weights, data = wide_network()
+    dense = Dense(wide)  # type: ignore[arg-type]
+    theta = dense.theta.copy()
+    ours_loss, _ = dense.gradient(theta)
+    if not math.isclose(ours_loss, numpy_wide_step(([w.copy() for w in weights[0]], [b.copy() for b in weights[1]]),
+                                                   data), rel_tol=1e-12):
+        report("784-128-10: bpcalc and the numpy step agree", "differ", "equal", False)
+    inner = 20
+
+    def ours_steps() -> None:
+        th, state = theta.copy(), State()
+        for _ in range(inner):
+            _, grad = dense.fast_gradient(th)
+            th = descend(SGD, th, grad, 0.1, state)
+
+    def hand_steps() -> None:
+        w = ([m.copy() for m in weights[0]], [b.copy() for b in weights[1]])
+        for _ in range(inner):
+            numpy_wide_step(w, data)
+
+    t = interleaved({"bpcalc": ours_steps, "numpy": hand_steps}, reps)
+    r = t["bpcalc"] / t["numpy"]
+    report("one step of 784-128-10 on a batch of 64 / by hand in numpy",
+           f"{r:.2f}x ({t['bpcalc'] / inner * 1e3:.2f} ms vs {t['numpy'] / inner * 1e3:.2f} ms)", "<= 1.5x", r <= 1.5)
+
+
+def big_json(reps: int, lines: int, tmp: Path) -> None:
+    print(f"8. big files (grad --format json, a {lines:,}-line chain, vs reading it with PyYAML's C loader)",
+          flush=True)
+    path = tmp / f"json{lines}.yaml"
+    path.write_text(chain_yaml(lines))
+    load = ("import yaml, sys; yaml.load(open(sys.argv[1], encoding='utf-8').read(), Loader=yaml.CSafeLoader)")
+    fns = {"bpcalc": run_cli(bpcalc_command() + ["grad", str(path), "--format", "json"]),
+           "yaml": run_cli([sys.executable, "-c", load, str(path)])}
+    t = interleaved(fns, reps)
+    r = t["bpcalc"] / t["yaml"]
+    report(f"grad --format json, {lines:,} lines / yaml.load(CSafeLoader) of the file",
+           f"{r:.1f}x ({t['bpcalc']:.2f} s vs {t['yaml']:.2f} s)", "<= 3x", r <= 3)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run: small graphs, few repetitions")
@@ -543,6 +744,8 @@ def main() -> int:
         tiny_network(5 if quick else 21)
         rendering(3 if quick else 7, (100, 1_000) if quick else (1_000, 10_000), Path(tmp))
         memory(20_000 if quick else 100_000)
+        training(3 if quick else 7, 200 if quick else 1_000)
+        big_json(1 if quick else 3, 10_000 if quick else 100_000, Path(tmp))
     failed = [r for r in RESULTS if not r[3]]
     print(f"\n{len(RESULTS) - len(failed)} of {len(RESULTS)} targets met")
     return 1 if failed else 0

@@ -18,6 +18,50 @@ class Line:
     span: Span | None = None  # where `source` starts in the file
 
 
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """One layer of a network file, as matrices of param names (what the dense engine reads).
+
+    `weights[j][k]` names the param from input k to neuron j; `biases[j]` neuron j's bias param
+    (None: no bias).  `activation` is an op-table primitive or "linear"; `parameter` its optional
+    argument as written (leaky_relu's slope, elu's α), None for the table's default."""
+
+    name: str
+    neurons: tuple[str, ...]
+    activation: str
+    parameter: float | None
+    weights: tuple[tuple[str, ...], ...]
+    biases: tuple[str, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    """A network file's layered structure beside its scalar graph: the layers, the samples as
+    rows, and the loss of one sample as an expression over `outputs` and `targets` (the very
+    expression each sample's loss line is made from, with the sample's names)."""
+
+    inputs: tuple[str, ...]
+    layers: tuple[Layer, ...]
+    loss: Expr
+    outputs: tuple[str, ...]  # the names `loss` uses for the output layer's values
+    targets: tuple[str, ...]  # … and for the targets
+    reduction: str  # "mean" or "sum" over the samples
+    samples: tuple[tuple[float, ...], ...]  # a row of input values per sample
+    sample_targets: tuple[tuple[float, ...], ...]  # a row of target values per sample
+
+
+@dataclass(frozen=True, slots=True)
+class Optimizer:
+    """The update rule a file asks for: `sgd`, `momentum` or `adam`, with its hyper-parameters
+    (momentum: `momentum` μ; adam: `beta1`, `beta2`, `eps`), as in torch.optim."""
+
+    kind: str = "sgd"
+    momentum: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+
+
 @dataclass(slots=True)
 class Problem:
     """Everything needed to solve: leaves with values, lines in order, what to differentiate.
@@ -67,6 +111,8 @@ class Problem:
                 "an SGD step follows the gradient of one scalar loss: write `output: NAME`, or "
                 f"define one loss from them (for example `total: {' + '.join(self.outputs)}`) and "
                 "make it the output; `grad` shows the Jacobian of several outputs")
+    network: Network | None = None  # a network file's layers, for the dense engine
+    optimizer: Optimizer | None = None  # the file's `optimizer:` (None: plain SGD)
 
     @property
     def leaves(self) -> dict[str, float]:

@@ -396,6 +396,16 @@ def replace_file(target: str, write: Callable[[str], None]) -> None:
         out.close()
 
 
+def write_updated(problem: Problem, updated: dict[str, float], target: str, source: str) -> None:
+    """`problem` with the `updated` params written to `target` at once: the checks, the temporary
+    file and the renaming of `Target`, for a command that has its results before it writes."""
+    out = Target(target, source)
+    try:
+        out.write(problem, updated)
+    finally:
+        out.close()
+
+
 def check_target(target: str, source: str) -> None:
     """Refuse an output path that is not a regular file (or a new name) in an existing folder, or
     that is the input itself: for commands that write a file of their own (`graph -o`)."""

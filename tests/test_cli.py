@@ -109,7 +109,7 @@ def test_text_format_lists_every_value_and_gradient(capsys):
 @pytest.mark.parametrize("command", ["forward", "grad", "step"])
 def test_help_of_each_command_shows_an_example(capsys, command):
     code, out, _ = run(capsys, command, "--help")
-    assert code == 0 and "Example:" in out and f"bpcalc {command} examples/" in out
+    assert code == 0 and "Example:" in out and f"bpcalc {command} example:" in out
 
 
 def test_top_level_help_and_version(capsys):

@@ -45,12 +45,13 @@ def test_fast_start_prints_what_the_typer_app_prints(capsys, command, options_):
 
 
 @pytest.mark.parametrize("args", [
-    [], ["--help"], ["--version"], ["step", "--help"], ["step", "f.yaml", "--round", "2", "--round", "3"],
-    ["step", "f.yaml", "g.yaml"], ["step"], ["step", "f.yaml", "--ascii=1"], ["step", "f.yaml", "--unknown"],
+    ["--help"], ["--version"], ["step", "--help"], ["step", "f.yaml", "--round", "2", "--round", "3"],
+    ["step", "f.yaml", "g.yaml"], ["step", "f.yaml", "--ascii=1"], ["step", "f.yaml", "--unknown"],
     ["no-such-command", "f.yaml"], ["step", "f.yaml", "--round"],
 ])
 def test_what_is_not_a_plain_invocation_goes_to_the_typer_app(args):
     assert options.parse(args) is None
+    # (`bpcalc` alone and a command without FILE are the fast start's: tests/test_course.py)
 
 
 @pytest.mark.parametrize("args,message", [

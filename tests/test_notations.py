@@ -4,6 +4,7 @@ the conventions stated, and Chinese — every number checked against the engine 
 from __future__ import annotations
 
 import ast
+import json
 import math
 import os
 import random
@@ -254,6 +255,7 @@ def test_the_language_follows_the_locale(monkeypatch, capsys, value, lang):
 GOLDEN_CASES = [
     ("seed002_network_grad_delta", "seed002_network.yaml", {"notation": "delta"}, None, "en"),
     ("seed003_step_round2_zh", "seed003_expression.yaml", {}, 2, "zh"),
+    ("seed002_network_grad_matrix", "seed002_network.yaml", {"notation": "matrix"}, None, "en"),
 ]
 
 
@@ -269,3 +271,113 @@ def test_golden(name, example, options, round_, lang, fmt, ext):
         path.write_text(got, encoding="utf-8")
         pytest.skip(f"regenerated {path.name}: read it line by line before committing")
     assert got == path.read_text(encoding="utf-8")
+
+
+# --- the matrix form: BP1–BP4 from numpy, entry by entry the scalar engine's ---------------------------
+
+
+def _matrix_layers(problem):
+    from bpcalc.trace.matrix import matrix_steps
+
+    sol = bpcalc.solve(problem)
+    forward, backward = matrix_steps(sol)
+    assert forward.layers == backward.layers
+    return sol, backward
+
+
+def _agree(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)
+
+
+def _check_against_the_scalar_engine(sol, backward) -> int:
+    local = {(of, wrt): d for of, parts in sol.local.items() for wrt, d in parts}
+    sums: dict[str, float] = {}
+    checked = 0
+    for layer in backward.layers:
+        for j, (net, out) in enumerate(zip(layer.nets, layer.outs)):
+            assert _agree(layer.z[j], sol.values[net]), net
+            assert _agree(layer.a[j], sol.values[out]), out
+            assert _agree(layer.delta[j], sol.gradients[net]), net
+            assert _agree(layer.grad_a[j], sol.gradients[out]), out
+            if layer.slope is not None:
+                assert _agree(layer.slope[j], local[(out, net)]), (out, net)
+            for k, name in enumerate(layer.weights[j]):
+                assert _agree(layer.grad_w[j][k], layer.delta[j] * layer.a_in[k])
+                sums[name] = sums.get(name, 0.0) + layer.grad_w[j][k]
+            if layer.biases is not None:
+                sums[layer.biases[j]] = sums.get(layer.biases[j], 0.0) + layer.grad_b[j]
+            checked += 1
+    for name, total in sums.items():  # a param in several places: the sum of its entries (BP3, BP4)
+        assert math.isclose(total, sol.gradients[name], rel_tol=1e-11, abs_tol=1e-14), name
+    return checked
+
+
+@pytest.mark.parametrize("example", ["seed002_network.yaml", "seed003_network.yaml", "bce_one_neuron.yaml"])
+def test_the_matrix_form_is_the_scalar_engines(example):
+    problem = bpcalc.load(str(EXAMPLES / example))
+    sol, backward = _matrix_layers(problem)
+    assert _check_against_the_scalar_engine(sol, backward) >= 1
+
+
+def test_the_matrix_form_of_random_networks():
+    from test_dense import random_network
+
+    checked = 0
+    for seed in range(400):
+        problem = bpcalc.loads(random_network(seed))
+        if problem.samples != 1:
+            continue
+        try:
+            sol, backward = _matrix_layers(problem)
+        except bpcalc.MathError:
+            continue
+        checked += _check_against_the_scalar_engine(sol, backward)
+    assert checked > 100
+
+
+def test_the_matrix_form_of_seed002_by_hand():
+    # BP1 for o1 by hand: (out_o1 − t_o1)·out_o1(1 − out_o1) = 0.138498562 (the blog's δ_o1); BP4's
+    # entry for w5 is δ_o1·out_h1 = 0.082167041
+    _, backward = _matrix_layers(bpcalc.load(str(EXAMPLES / "seed002_network.yaml")))
+    hidden, output = backward.layers
+    assert round(output.delta[0], 9) == 0.138498562
+    assert round(output.grad_w[0][0], 9) == 0.082167041
+    assert round(hidden.grad_w[0][0], 9) == 0.000438568
+    assert hidden.weights == (("w1", "w2"), ("w3", "w4"))  # W[j][k]: from input k to neuron j
+
+
+def test_the_matrix_form_is_refused_where_it_means_nothing(capsys):
+    code = main(["grad", str(EXAMPLES / "seed003_expression.yaml"), "--notation", "matrix"])
+    assert code == 2 and "needs a network file" in capsys.readouterr().err
+    code = main(["grad", str(EXAMPLES / "linear_two_samples.yaml"), "--notation", "matrix"])
+    assert code == 2 and "one sample" in capsys.readouterr().err
+    code = main(["grad", str(EXAMPLES / "seed002_network.yaml"), "--notation", "matrix", "--only", "w1"])
+    assert code == 2 and "every layer whole" in capsys.readouterr().err
+
+
+def test_the_matrix_form_as_json(capsys):
+    code = main(["grad", str(EXAMPLES / "seed002_network.yaml"), "--notation", "matrix", "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    hidden, output = data["matrices"]
+    assert hidden["W"] == [[0.15, 0.2], [0.25, 0.3]] and output["layer"] == "o"
+    assert output["grad_W"][0][0] == pytest.approx(data["gradients"]["w5"], rel=1e-12)
+
+
+def test_the_matrix_form_in_every_format():
+    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "seed002_network.yaml")), step=True)
+    trace = build(sol, "step", notation="matrix")
+    assert "⎡0.15  0.2⎤" in render(trace, "text", Options())
+    assert r"\begin{bmatrix}0.15 & 0.2 \\ 0.25 & 0.3\end{bmatrix}" in render(trace, "latex", Options())
+    assert r"\begin{bmatrix}" in render(trace, "markdown", Options())
+    html_out = render(trace, "html", Options())
+    assert "<mtable><mtr><mtd><mn>0.15</mn></mtd><mtd><mn>0.2</mn></mtd></mtr>" in html_out
+    assert "(BP4)" in render(trace, "text", Options(ascii=True))
+
+
+def test_the_readme_excerpt_of_the_matrix_form_is_printed():
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("$ bpcalc grad examples/seed002_network.yaml --notation matrix\n", 1)[1].split("```")[0]
+    excerpt = shown.strip("\n").removeprefix("…\n").removesuffix("\n…")
+    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "seed002_network.yaml")))
+    assert excerpt in render(build(sol, "grad", notation="matrix"), "text", Options(width=80))

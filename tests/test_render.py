@@ -22,15 +22,25 @@ from bpcalc.symbolic import evaluate
 from bpcalc.trace import ENTRY_KINDS, STEP_KINDS, build
 from bpcalc.trace.builder import iterations
 from bpcalc.trace.steps import (
+    Adam,
     Backward,
     ClassGrading,
+    Curve,
     ErrorSplit,
     Forward,
     GradCheck,
     Grading,
+    History,
     JacobianMatrix,
     Loss,
+    MatrixBackward,
+    MatrixForward,
+    Momentum,
     Part,
+    Questions,
+    Statement,
+    Trained,
+    Training,
 )
 
 from helpers import rendered
@@ -137,8 +147,11 @@ def test_every_step_kind_rendered(fmt):
     trace = iterations([build(sol, "step", max_paths=2), build(sol2, "step", notation="delta")], [sol, sol2])
     kinds = {type(s) for s in trace.steps} | {type(e) for s in trace.steps for e in getattr(s, "entries", ())}
     # a Jacobian, a gradient check, a check of answers and the error split belong to other traces:
-    # test_jacobian.py, test_gradcheck.py and test_check.py render those in every format
-    others = {JacobianMatrix, GradCheck, Grading, ClassGrading, Part, ErrorSplit}
+    # test_jacobian.py, test_gradcheck.py and test_check.py render those in every format; momentum,
+    # Adam and the training report: test_train.py; the matrix form: test_notations.py; a problem sheet and its
+    # key: test_variants.py
+    others = {JacobianMatrix, GradCheck, Grading, ClassGrading, Part, ErrorSplit, Momentum, Adam, Training, History,
+              Curve, Trained, MatrixForward, MatrixBackward, Statement, Questions}
     assert kinds == (set(STEP_KINDS) - others) | set(ENTRY_KINDS), "the fixture must hold every kind"
     out = ANSI.sub("", render(trace, fmt, Options(standalone=fmt in ("latex", "html"), width=120)))
     out = out.replace(r"$\delta$", "δ")

@@ -17,7 +17,7 @@ from typer.core import TyperArgument
 from .. import __version__
 from .execute import execute
 from .exits import Exit, guarded
-from .options import COMMANDS, Command, Invocation
+from .options import BY_NAME, COMMANDS, FILE, HELP_ORDER, Command, Invocation, leavable
 
 
 class _PlainArgument(TyperArgument):
@@ -45,7 +45,11 @@ def build_app(debug: bool = False) -> typer.Typer:
     app = typer.Typer(
         name="bpcalc",
         help="A backprop calculator that shows its work: every value and derivative, step by step.\n\n"
-        "Example:  bpcalc step examples/seed003_expression.yaml --round 2",
+        "\b\nStart:\n  bpcalc init       a starter net.yaml, every key explained\n"
+        "  bpcalc step       the worked solution of the problem file in this folder\n"
+        "  bpcalc examples   the shipped examples, to run as example:NAME\n\n"
+        "\b\nExample:\n  bpcalc step example:seed003_expression --round 2\n\n"
+        "Each command's --help shows its options and an example.",
         add_completion=True,
         no_args_is_help=True,
         rich_markup_mode=None,
@@ -60,8 +64,13 @@ def build_app(debug: bool = False) -> typer.Typer:
     ) -> None:
         """A backprop calculator that shows its work."""
 
-    for command in COMMANDS:
-        app.command(command.name, help=f"{command.help}\n\nExample:  {command.example}")(
+    ordered = [BY_NAME[n] for n in HELP_ORDER if n in BY_NAME] + [c for c in COMMANDS if c.name not in HELP_ORDER]
+    for command in ordered:
+        purpose, _, more = command.help.partition(". ")
+        purpose = purpose.rstrip(".") + "."
+        text = f"{purpose}\n\n{more}\n\n" if more else f"{purpose}\n\n"
+        # \b: click keeps the example's line as it is, never wrapped in the middle of a command
+        app.command(command.name, help=f"{text}\b\nExample:\n  {command.example}", short_help=purpose)(
             _function(command, debug))
     return app
 
@@ -70,11 +79,14 @@ def _function(command: Command, debug: bool) -> Any:
     """A function typer can read: one parameter per argument and option of the table."""
     parameters = []
     for argument in command.arguments:
-        kind: Any = list[str] if argument.many else (Optional[str] if argument.optional else str)  # noqa: UP045
+        # left out: None (a list argument: []), when it may be (options.leavable)
+        optional = leavable(command, argument)
+        kind: Any = list[str] if argument.many else str
         info = typer.Argument(help=argument.help, metavar=argument.metavar, show_default=False)
         parameters.append(inspect.Parameter(argument.key, inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                            annotation=Annotated[kind, info],
-                                            default=None if argument.optional else inspect.Parameter.empty))
+                                            annotation=Annotated[Optional[kind] if optional else kind,  # noqa: UP045
+                                                                 info],
+                                            default=None if optional else inspect.Parameter.empty))
     for option in command.options:
         if option.metavar is None:
             info = typer.Option(*option.flags, help=option.help)
@@ -101,7 +113,12 @@ def _function(command: Command, debug: bool) -> Any:
                 else:
                     values[option.key] = option.convert(option.flags[0], value)
             for argument in command.arguments:
-                values[argument.key] = given[argument.key]
+                values[argument.key] = given[argument.key] if given[argument.key] is not None or not argument.many \
+                    else []
+            if FILE in command.arguments and values[FILE.key] is None:
+                from .firstrun import problem_here
+
+                values[FILE.key] = problem_here(command.name)
             return execute(Invocation(command, values, debug))
 
         code = guarded(job, debug)

@@ -89,12 +89,12 @@ class Argument(NamedTuple):
     metavar: str
     help: str
     many: bool = False  # one or more (check's answer files)
-    optional: bool = False  # may be left out (the last ones only)
+    optional: bool = False  # may be left out (when every argument after it may be too; see leavable)
 
 
 class Command(NamedTuple):
     name: str
-    help: str  # the purpose line, then more
+    help: str  # the purpose line (the first sentence: the command list shows it), then more
     example: str
     job: str  # "module:function", imported when the command runs
     arguments: tuple[Argument, ...]
@@ -120,8 +120,9 @@ STANDALONE = Option(("--standalone",), "standalone", "latex/html: a whole docume
 WIDTH = Option(("--width",), "width", "the width to lay text out to (default: the terminal's; 80 when "
                "piped)", "N", whole(20, 1000, "the width of the lines"))
 NOTATION = Option(("--notation",), "notation", "paths (per node, every path) or, for network files, delta "
-                  "(δ_j for each neuron, seed 002's factored form)", "NOTATION",
-                  choice(("paths", "delta"), {"δ": "delta"}), "paths", "paths")
+                  "(δ_j for each neuron, seed 002's factored form) or matrix (z = W a + b layer by layer, "
+                  "BP1–BP4 with the numbers as matrices)", "NOTATION",
+                  choice(("paths", "delta", "matrix"), {"δ": "delta", "matrices": "matrix"}), "paths", "paths")
 DELTA_SIGN = Option(("--delta-sign",), "delta_sign", "the δ convention: plus (δ_j = ∂E/∂net_j) or minus "
                     "(δ_j = −∂E/∂net_j)", "SIGN", choice(("plus", "minus"), {"+": "plus", "-": "minus"}), "plus",
                     "plus")
@@ -135,7 +136,9 @@ OUTPUT = Option(("--output", "-o"), "output", "write the problem with the update
 FORMAT_NO_JSON = Option(("--format", "-f"), "format", "rich (default on a terminal), text (default when piped), "
                         "markdown, latex or html", "FORMAT",
                         choice(tuple(f for f in FORMATS if f != "json"), {"md": "markdown", "tex": "latex"}))
-FILE = Argument("file", "FILE", "the problem, a YAML file ('-' reads standard input)")
+#: left out (as the last argument), FILE is the one problem file in the current folder (firstrun.py)
+FILE = Argument("file", "FILE", "the problem, a YAML file: '-' reads standard input, example:NAME a shipped "
+                "example (bpcalc examples); left out, the one problem file in this folder", optional=True)
 SOLUTION_OPTIONS = (FORMAT, ROUND, DIGITS, LR, ONLY, MAX_PATHS, ASCII, STANDALONE, WIDTH, NOTATION, DELTA_SIGN,
                     LANG)
 
@@ -145,20 +148,27 @@ GRAPH_FORMATS = ("text", "rich", "dot", "svg", "png", "pdf")
 #: `check --format`: the report's formats, and a gradebook
 CHECK_FORMATS = (*(f for f in FORMATS), "csv")
 
+OPTIMIZER = Option(("--optimizer",), "optimizer", "the update rule: sgd, momentum or adam (default: the file's "
+                   "`optimizer:`, else sgd); step shows momentum's velocity, Adam's moments", "NAME",
+                   choice(("sgd", "momentum", "adam")))
+
 COMMANDS: tuple[Command, ...] = (
-    Command("forward", "Forward pass and loss, step by step.",
-            "bpcalc forward examples/seed000_apples.yaml", "bpcalc.commands.solve:run", (FILE,),
+    Command("forward", "The forward pass and the loss, step by step. Every node's value as formula = numbers "
+            "= value.",
+            "bpcalc forward example:seed000_apples", "bpcalc.commands.solve:run", (FILE,),
             SOLUTION_OPTIONS),
-    Command("grad", "Forward and backward pass: every local derivative, chain-rule product and gradient.",
-            "bpcalc grad examples/seed002_network.yaml --format json", "bpcalc.commands.solve:run", (FILE,),
+    Command("grad", "The forward and backward pass, step by step. Every local derivative, chain-rule product "
+            "and gradient; with several outputs, the Jacobian.",
+            "bpcalc grad example:seed002_network --format markdown", "bpcalc.commands.solve:run", (FILE,),
             SOLUTION_OPTIONS),
-    Command("step", "Forward, backward and one SGD update θ ← θ − η·∂L/∂θ, then the loss after it.",
-            "bpcalc step examples/seed003_expression.yaml --round 2 -o next.yaml", "bpcalc.commands.solve:run",
-            (FILE,), (*SOLUTION_OPTIONS, STEPS, OUTPUT)),
+    Command("step", "Forward, backward and one SGD update, step by step. θ ← θ − η·∂L/∂θ for every param, "
+            "then the loss after it; -o writes the problem again with the new params.",
+            "bpcalc step example:seed003_expression --round 2 -o next.yaml", "bpcalc.commands.solve:run",
+            (FILE,), (*SOLUTION_OPTIONS, STEPS, OUTPUT, OPTIMIZER)),
     # --- the graph drawn, and the gradients checked ---
-    Command("graph", "The computational graph with every value and gradient on it: drawn in the terminal, "
-            "as Graphviz DOT, or as an image made by Graphviz's dot (svg, png, pdf).",
-            "bpcalc graph examples/seed002_network.yaml --format svg -o graph.svg", "bpcalc.commands.graph:run",
+    Command("graph", "The computational graph, every value and gradient on it. Drawn in the terminal, as "
+            "Graphviz DOT, or as an image made by Graphviz's dot (svg, png, pdf).",
+            "bpcalc graph example:seed002_network --format svg -o graph.svg", "bpcalc.commands.graph:run",
             (FILE,), (
                 Option(("--format", "-f"), "format", "text (default when piped), rich (default on a terminal), "
                        "dot (Graphviz source), or svg, png, pdf (drawn by Graphviz's dot; need -o)", "FORMAT",
@@ -174,9 +184,9 @@ COMMANDS: tuple[Command, ...] = (
                        whole(1, 17, "the significant digits shown"), 6, "6"),
                 ASCII, WIDTH,
             )),
-    Command("gradcheck", "Each gradient beside its central finite-difference estimate (f(x + h) − f(x − h)) / 2h; "
-            "exit 1 when one disagrees.",
-            "bpcalc gradcheck examples/seed003_expression.yaml --eps 1e-6 --tol 1e-5", "bpcalc.commands.gradcheck:run",
+    Command("gradcheck", "Each gradient beside its finite-difference estimate. The central difference "
+            "(f(x + h) − f(x − h)) / 2h from the forward pass alone; exit 1 when one disagrees.",
+            "bpcalc gradcheck example:seed003_expression --eps 1e-6 --tol 1e-5", "bpcalc.commands.gradcheck:run",
             (FILE,), (
                 FORMAT,
                 Option(("--eps",), "eps", "the step h = ε·max(1, |x|) of the estimate", "ε",
@@ -189,10 +199,11 @@ COMMANDS: tuple[Command, ...] = (
                 ASCII, STANDALONE, WIDTH, LANG,
             )),
     # --- homework: answers checked, one gradient explained ---
-    Command("check", "A student's answers against the worked solution: each marked right, wrong or follow-on "
-            "(right from the student's own earlier numbers), every wrong one with the common mistakes that give "
-            "it, the first wrong step, and the worked lines of each.  Several files, or a folder, grade a class.",
-            "bpcalc check examples/seed002_network.yaml examples/answers/seed002_student.yaml",
+    Command("check", "A student's answers checked against the worked solution. Each is marked right, wrong or "
+            "follow-on (right from the student's own earlier numbers), every wrong one with the common mistakes "
+            "that give it, the first wrong step, and the worked lines of each.  Several files, or a folder, grade "
+            "a class.",
+            "bpcalc check example:seed002_network example:answers/seed002_student",
             "bpcalc.commands.check:run",
             (FILE, Argument("answers", "ANSWERS", "the answers: YAML or JSON files, or folders of them "
                             "(`gradients: {w5: 0.0822}` or `∂E/∂w5: 0.0822`; see the README)", many=True)), (
@@ -208,18 +219,114 @@ COMMANDS: tuple[Command, ...] = (
                        whole(1, 17, "the significant digits shown"), 9, "9"),
                 ASCII, STANDALONE, WIDTH, LANG,
             )),
-    Command("explain", "Everything about one gradient: every path from the output to NAME as a product of named "
+    Command("explain", "Everything about one gradient. Every path from the output to NAME as a product of named "
             "factors with their numbers, and their sum; for a network's param also the δ form and seed 002's "
             "factored derivation.  --split: seed 003's proportional error split beside the true gradient.",
-            "bpcalc explain examples/seed002_network.yaml w1", "bpcalc.commands.explain:run",
+            "bpcalc explain example:seed002_network w1", "bpcalc.commands.explain:run",
             (FILE, Argument("name", "NAME", "the param, input or line whose gradient to explain", optional=True)), (
                 FORMAT_NO_JSON,
                 Option(("--split",), "split", "a network's hidden neurons: the error shared out in proportion to the "
                        "weights (seed 003's picture) beside the true back-propagated gradient", default=False),
                 ROUND, MAX_PATHS, DIGITS, DELTA_SIGN, ASCII, STANDALONE, WIDTH, LANG,
             )),
+    # --- a start, the shipped examples, the file forms' schema, and a course's variants ---
+    Command("init", "Write a starter problem file, every key explained. A network (--network 2-2-2: the "
+            "sizes of its layers) or an expression file (--expression); it runs as written.",
+            "bpcalc init net.yaml --network 2-3-1 --activation relu --loss mse --seed 7",
+            "bpcalc.commands.init:run",
+            (Argument("target", "FILE", "the file to write (default net.yaml, which bpcalc with no FILE uses); "
+                      "'-' prints it", optional=True),), (
+                Option(("--network",), "network", "the sizes of the layers, inputs first: 2-2-2 (default), "
+                       "3-4-1, 2-3-3-2", "SIZES"),
+                Option(("--expression",), "expression", "an expression file (named lines over inputs and "
+                       "params) instead of a network", default=False),
+                Option(("--activation",), "activation", "the hidden layers' activation (default sigmoid)",
+                       "NAME"),
+                Option(("--output-activation",), "output_activation", "the output layer's activation "
+                       "(default: softmax for cross_entropy, sigmoid for bce, else as --activation)", "NAME"),
+                Option(("--loss",), "loss", "half_sse (default), sse, mse, bce or cross_entropy", "NAME"),
+                Option(("--seed",), "seed", "draw the weights and the sample at random from this seed "
+                       "(default: fixed numbers, seed 002's for 2-2-2)", "N",
+                       whole(0, None, "the seed the numbers are drawn from")),
+                Option(("--force",), "force", "write over FILE if it exists", default=False),
+            )),
+    Command("examples", "List the shipped examples, or print one. Each runs wherever a FILE goes as "
+            "example:NAME.", "bpcalc examples show seed003_expression", "bpcalc.commands.examples:run",
+            (Argument("show", "show", "print the example NAME (left out: the list of examples)", optional=True),
+             Argument("name", "NAME", "an example's name, as the list shows it", optional=True))),
+    Command("schema", "Print the JSON Schema of both file forms. Point an editor's YAML support at it to "
+            "complete keys and flag a misspelt one.", "bpcalc schema > bpcalc.schema.json",
+            "bpcalc.commands.schema:run", (), (
+                Option(("--variants",), "variants", "also allow a range {between: [low, high], decimals: N} "
+                       "where a number goes, as bpcalc variants' templates do", default=False),
+            )),
+    Command("variants", "Per-student variants of a problem, with sheets and answer keys. The numbers are "
+            "drawn from the ranges marked in FILE ({between: [low, high], decimals: N}); each variant gets its "
+            "problem file, a student sheet, an answer key and an answers file, and all of them together a Moodle "
+            "XML quiz.",
+            "bpcalc variants example:templates/seed002_homework --count 30 --seed 1 -o hw",
+            "bpcalc.commands.variants:run",
+            (FILE,), (
+                Option(("--count", "-n"), "count", "how many variants", "N",
+                       whole(1, 1000, "how many variants are made"), 30, "30"),
+                Option(("--seed",), "seed", "the seed they are drawn from: the same seed, the same files", "S",
+                       whole(0, None, "the seed the variants are drawn from"), 0, "0"),
+                Option(("--output", "-o"), "output", "the folder to write them to", "DIR", default="variants",
+                       shown_default="variants"),
+                Option(("--ask",), "ask", "the questions: loss, values, gradients, updated (each: every "
+                       "param, or every node for values), or one, gradients:w5", "WHAT[,WHAT…]", names,
+                       ["loss", "gradients", "updated"], "loss,gradients,updated"),
+                Option(("--places",), "places", "answers are asked to N decimal places", "N",
+                       whole(0, 12, "the decimal places answers are asked to"), 4, "4"),
+                Option(("--tol",), "tol", "the Moodle questions' tolerance (± this; default: one unit in the "
+                       "last asked place)", "X", positive("the tolerance of an answer", "0.001")),
+                Option(("--reject",), "reject", "redraw a variant that has any of these: dead_relu, saturated, "
+                       "zero (an asked answer that rounds to 0), or none", "RULE[,RULE…]", names,
+                       ["dead_relu", "saturated", "zero"], "dead_relu,saturated,zero"),
+                Option(("--saturation",), "saturation", "a sigmoid output within this of 0 or 1 (tanh: of ±1, "
+                       "halved) is saturated", "X", positive("how near 0 or 1 a saturated sigmoid is", "0.05"),
+                       0.05, "0.05"),
+                LANG,
+                Option(("--force",), "force", "write into DIR even if it holds files (its variants are "
+                       "replaced)", default=False),
+            )),
 )
+
+# --- train ----------------------------------------------------------------------------------------------
+
+TRAIN = Command(
+    "train", "Many optimiser steps, with a progress bar. The loss every K steps, the loss curve, the final "
+    "params.",
+    "bpcalc train example:seed002_network --steps 10000 --every 1000", "bpcalc.commands.train:run", (FILE,),
+    (Option(("--steps", "-n"), "steps", "how many steps", "N", whole(1, None, "how many steps to take"), 1000, "1000"),
+     Option(("--every",), "every", "show the loss every K steps (default: a tenth of the steps)", "K",
+            whole(1, None, "how often the loss is shown")),
+     LR,
+     OPTIMIZER,
+     Option(("--batch-size", "-b"), "batch_size", "samples per step (network files; default: all of them, "
+            "1 for per-sample SGD)", "B", whole(1, None, "the samples in each mini-batch")),
+     Option(("--seed",), "seed", "the seed of the mini-batches' shuffled order", "S",
+            whole(0, None, "the seed of the shuffled order"), 0, "0"),
+     Option(("--no-shuffle",), "no_shuffle", "mini-batches in the file's order, not shuffled", default=False),
+     Option(("--plot",), "plot", "draw the loss curve to an image (.png, .svg or .pdf; needs matplotlib)", "FILE"),
+     Option(("--output", "-o"), "output", "write the problem with the trained params to this file "
+            "(comments and key order kept)", "FILE"),
+     FORMAT, DIGITS, ASCII, STANDALONE, WIDTH))
+
+COMMANDS = (*COMMANDS, TRAIN)
 BY_NAME = {c.name: c for c in COMMANDS}
+#: `bpcalc --round 2` is `bpcalc step --round 2` on the folder's problem file (firstrun.py)
+_STEP_FLAGS = frozenset(flag for o in BY_NAME["step"].options for flag in o.flags) - {"-h", "--help"}
+#: the order `bpcalc --help` lists the commands in: the order a student meets them
+HELP_ORDER = ("init", "examples", "forward", "grad", "step", "check", "explain", "graph", "gradcheck", "train",
+              "variants", "schema")
+
+
+def leavable(command: Command, argument: Argument) -> bool:
+    """Whether an argument may be left out: an optional one, with only optional ones after it
+    (`check FILE ANSWERS…` needs its FILE; `step` takes the folder's own)."""
+    after = command.arguments[command.arguments.index(argument):]
+    return all(a.optional for a in after)
 
 
 # --- the fast start's parser ------------------------------------------------------------------------------
@@ -241,7 +348,15 @@ def parse(args: list[str]) -> Invocation | None:
     debug = False
     while i < len(args) and args[i] == "--debug":
         debug, i = True, i + 1
-    command = BY_NAME.get(args[i]) if i < len(args) else None
+    # `bpcalc` alone, or `bpcalc --round 2`: `step` on the folder's one problem file, or how to start
+    if i == len(args) or args[i] in _STEP_FLAGS:
+        from .firstrun import bare
+
+        named = bare()
+        if named is None:  # the shell asks for completions: the typer app answers
+            return None
+        args = [*args[:i], *named, *args[i:]]
+    command = BY_NAME.get(args[i])
     if command is None:
         return None
     values: dict[str, object] = {o.key: o.default for o in command.options}
@@ -274,12 +389,19 @@ def parse(args: list[str]) -> Invocation | None:
             value = following
         values[option.key] = option.convert(flag, value)
     wanted = command.arguments
-    required = sum(not a.optional for a in wanted)
-    if not wanted or len(positional) < required or (len(positional) > len(wanted) and not wanted[-1].many):
+    many = bool(wanted) and wanted[-1].many
+    if not positional and FILE in wanted and not leavable(command, FILE):  # `bpcalc check` alone
+        raise UsageError(f"bpcalc {command.name} needs " + " and ".join(a.metavar for a in wanted), None,
+                         f"for example: {command.example}")
+    if len(positional) < sum(not leavable(command, a) for a in wanted) or (len(positional) > len(wanted) and not many):
         return None
     for k, argument in enumerate(wanted):
         if argument.many:
             values[argument.key] = positional[k:]
         else:
             values[argument.key] = positional[k] if k < len(positional) else None
+    if FILE in wanted and values[FILE.key] is None:
+        from .firstrun import problem_here
+
+        values[FILE.key] = problem_here(command.name)
     return Invocation(command, values, debug)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+from typing import Any
 
 from ..cli.options import Invocation
 
@@ -58,6 +59,11 @@ def run(invocation: Invocation) -> int:
     file = str(v["file"])
     fmt = format_name(v["format"])
     refuse_meaningless(fmt, v)
+    if v["notation"] == "matrix" and (v["only"] or v["delta_sign"] == "minus"):
+        from ..cli.options import UsageError
+
+        raise UsageError("--notation matrix writes every layer whole, with δ^l = ∂C/∂z^l", None,
+                         "leave out --only and --delta-sign minus, or use --notation delta")
     output = v.get("output")
     target = None
     if output is not None:  # checked, and its temporary file made, before any work
@@ -67,16 +73,25 @@ def run(invocation: Invocation) -> int:
     try:
         problem = load(file)
         sign = -1 if v["delta_sign"] == "minus" else 1
-        solutions = [solve(problem, round=v["round"], lr=v["lr"], step=command == "step",
-                           backward=command != "forward")]
+        from ..engine.optim import chosen
+
+        optimizer = chosen(v.get("optimizer"), problem.optimizer)
+        states: dict[str, Any] = {}  # momentum's velocities, Adam's moments: carried from one iteration to the next
+        solutions = [solve(problem, round=v["round"], lr=v["lr"], step=command == "step", optimizer=optimizer,
+                           states=states, backward=command != "forward")]
         for _ in range(1, v.get("steps") or 1):  # each iteration from the last one's updated params
             done = solutions[-1]
             nxt = dataclasses.replace(problem, params={**problem.params, **(done.updated or {})})
-            solutions.append(solve(nxt, round=v["round"], lr=v["lr"], step=True))
+            solutions.append(solve(nxt, round=v["round"], lr=v["lr"], step=True, optimizer=optimizer,
+                                   states=states))
         if fmt == "json":  # the solution as data: no steps to build
             from ..trace.data import data_trace
 
             traces = [data_trace(s, command) for s in solutions]
+            if v["notation"] == "matrix":  # the layers' matrices as nested lists
+                from ..trace.matrix import matrix_steps
+
+                traces = [t._replace(steps=(matrix_steps(s)[1],)) for t, s in zip(traces, solutions)]
         else:
             from ..trace import build
 

@@ -32,10 +32,11 @@ from ..ops import DomainError, lookup, partial_kernel, softmax_vector, value
 from ..ops.formulas import partial, value_formula
 from ..ops.kernels import Kernel, compile_source, partial_at, python
 from ..ops.table import CANCEL_BELOW, cancelled
-from ..problem import Problem
+from ..problem import Optimizer, Problem
 from .codes import CODES, CONST, INDEXED_CODES, INLINE, NAMES, ROUNDED_CODES, VECTOR_CODES
 from .config import TEXTBOOK, Config
 from .graph import UNIT, Graph, compile_problem
+from .optim import Move, State
 
 
 class _ByCode(dict[int, Any]):
@@ -107,8 +108,8 @@ class Solution:
     that wants one gradient of a large graph does not pay for a dict of every value).
     """
 
-    __slots__ = ("problem", "graph", "round", "lr", "config", "updated", "after", "_vals", "_raw", "_grad",
-                 "_partials", "_values", "_unrounded", "_local", "_gradients", "_by_output")
+    __slots__ = ("problem", "graph", "round", "lr", "config", "updated", "after", "moves", "optimizer", "_vals",
+                 "_raw", "_grad", "_partials", "_values", "_unrounded", "_local", "_gradients", "_by_output")
 
     def __init__(self, problem: Problem, graph: Graph, vals: list[float], raw: dict[int, float],
                  grad: list[float] | None, partials: list[list[float] | None] | None,
@@ -120,6 +121,8 @@ class Solution:
         self.config = config
         self.updated: dict[str, float] | None = None
         self.after: Solution | None = None  # the forward pass at the updated parameters
+        self.moves: dict[str, Move] | None = None  # a momentum or Adam step: each param's update
+        self.optimizer: Optimizer | None = None  # … and that optimiser
         self._vals = vals  # the tape's values (and ONE's 1.0 after them)
         self._raw = raw  # tape index -> value before --round
         self._grad = grad  # node number -> gradient (None: forward only)
@@ -507,10 +510,14 @@ def _compiled(problem: Problem, leaf_names: Iterable[str], n_leaves: int) -> Gra
 
 def solve(problem: Problem, *, round: int | None = None, lr: float | None = None,
           step: bool = False, graph: Graph | None = None, config: Config = TEXTBOOK,
+          optimizer: Optimizer | None = None, states: dict[str, State] | None = None,
           backward: bool = True) -> Solution:
     """Forward and backward (and, with `step`, one update and the forward after it).  `config`
-    makes the solve a variant of the textbook computation (engine/config.py).  `backward=False`
-    runs the forward pass alone (`bpcalc forward`: no derivative is needed, so none can fail)."""
+    makes the solve a variant of the textbook computation (engine/config.py).  The update is
+    `config.update` (SGD), or a step of `optimizer` (default: the file's `optimizer:`) when that is
+    momentum or Adam (engine/optim.py), from `states` (param -> its optimiser state, updated in
+    place; none given: a first step from zeros).  `backward=False` runs the forward pass alone
+    (`bpcalc forward`: no derivative is needed, so none can fail)."""
     if step:
         problem.require_one_output("step")
     inputs, params = problem.inputs, problem.params
@@ -530,8 +537,19 @@ def solve(problem: Problem, *, round: int | None = None, lr: float | None = None
         assert grad is not None
         update = config.update
         updated: dict[str, float] = {}
-        for p in problem.trainable:
-            new = updated[p] = leaf_values[index[p]] = update(params[p], grad[index[p]], rate)
+        chosen = optimizer if optimizer is not None else problem.optimizer
+        if chosen is not None and chosen.kind != "sgd":
+            from .optim import first_steps
+
+            sol.optimizer = chosen
+            sol.moves = first_steps(chosen, {p: params[p] for p in problem.trainable},
+                                    {p: grad[index[p]] for p in problem.trainable}, rate, states)
+            for p, move in sol.moves.items():
+                updated[p] = leaf_values[index[p]] = move.new
+        else:
+            for p in problem.trainable:
+                updated[p] = leaf_values[index[p]] = update(params[p], grad[index[p]], rate)
+        for p, new in updated.items():
             if new - new != 0.0:  # inf or nan: never printed, never written
                 raise MathError(f"the update of '{p}' overflows: {p} − η·∂{problem.output}/∂{p} = "
                                 f"{format_number(params[p])} − {format_number(rate)} × "

@@ -255,11 +255,61 @@ class _Parser:
 
 
 def parse(src: str, vocabulary: Vocabulary, span: Span | None = None) -> Expr:
-    """Parse one expression; errors point into `span` (the place of `src` in its file)."""
-    span = span or Span("<expression>", 1, 1)
-    expr = _Parser(src, span, vocabulary).parse()
-    _check_depth(expr, span)
+    """Parse one expression; errors point into `span` (the place of `src` in its file).
+
+    A file of many lines of one shape (`v2: v1 * a + b`, `v3: v2 * a + b`, …) parses each shape
+    once: a later line that differs only in its names gets the first line's tree with its own
+    names and positions written in (`_SHAPES`).  Only a line that parsed cleanly sets a shape."""
+    key = (id(vocabulary), _VARIABLE.sub("\0", src))
+    found = _SHAPES.get(key)
+    if found is not None:
+        names = [m.span() for m in _VARIABLE.finditer(src)]
+        if "__" not in src or not any(src.startswith("__", start) for start, _ in names):
+            return _Instance(found[1], names, src).make(found[0])
+    expr = _Parser(src, span or Span("<expression>", 1, 1), vocabulary).parse()
+    _check_depth(expr, span or Span("<expression>", 1, 1))
+    if len(_SHAPES) >= _SHAPES_KEPT:
+        _SHAPES.clear()
+    _SHAPES[key] = (expr, [(m.start(), m.end()) for m in _VARIABLE.finditer(src)])
     return expr
+
+
+# A variable's name: not part of a number (1e5), not a function's name (followed by "(").
+_VARIABLE = re.compile(r"(?<![\w.])[A-Za-z_][A-Za-z0-9_]*\b(?!\s*\()")
+#: shape (the source with each variable's name replaced by \0) -> (its tree, where its names were)
+_SHAPES: dict[tuple[int, str], tuple[Expr, list[tuple[int, int]]]] = {}
+_SHAPES_KEPT = 4096
+
+
+class _Instance:
+    """A cached tree rewritten for another source of the same shape: the k-th name in the source
+    becomes the k-th name of the new one, and every position moves by what the names before it
+    grew or shrank (the text between names is the same in both).  A left-to-right walk of the
+    tree meets the names in the order they are written, and each operator after its left side."""
+
+    __slots__ = ("shift", "new", "src", "k")
+
+    def __init__(self, old: list[tuple[int, int]], new: list[tuple[int, int]], src: str):
+        # shift[k]: how far a position after the first k names moves
+        self.shift = [0] + [n_end - o_end for (_, o_end), (_, n_end) in zip(old, new)]
+        self.new, self.src, self.k = new, src, 0
+
+    def make(self, e: Expr) -> Expr:
+        kind = type(e)
+        if kind is Name:
+            start, end = self.new[self.k]
+            self.k += 1
+            return Name(self.src[start:end], start)
+        if kind is Bin:
+            a = self.make(e.a)  # type: ignore[union-attr]
+            pos = e.pos + self.shift[self.k]
+            return Bin(e.op, a, self.make(e.b), pos)  # type: ignore[union-attr]
+        if kind is Num:
+            return Num(e.value, e.pos + self.shift[self.k])  # type: ignore[union-attr]
+        pos = e.pos + self.shift[self.k]
+        if kind is Neg:
+            return Neg(self.make(e.x), pos)  # type: ignore[union-attr]
+        return Call(e.fn, tuple([self.make(a) for a in e.args]), pos, e.pick)  # type: ignore[union-attr]
 
 
 def _check_depth(expr: Expr, span: Span) -> None:

@@ -62,19 +62,23 @@ def python(e: Expr, names: dict[str, str]) -> str:
 _FUNCTION_NAMES = {function_name(p.name): p for p in TABLE}
 
 
-def namespace(source: str) -> dict[str, Any]:
-    """What generated source may refer to: the table's value functions it calls, and its errors."""
-    ns: dict[str, Any] = {name: value(_FUNCTION_NAMES[name]) for name in set(re.findall(r"\bF_\w+", source))}
+def namespace(source: str, values: Callable[[Primitive], Any] | None = None) -> dict[str, Any]:
+    """What generated source may refer to: the table's value functions it calls (or, for another
+    target such as numpy arrays, what `values` gives for each primitive), and its errors."""
+    values = values or value
+    ns: dict[str, Any] = {name: values(_FUNCTION_NAMES[name]) for name in set(re.findall(r"\bF_\w+", source))}
     ns["DomainError"] = DomainError
     ns["cancelled"] = cancelled
     return ns
 
 
-def compile_source(source: str, name: str, ns: dict[str, Any] | None = None) -> Any:
+def compile_source(source: str, name: str, ns: dict[str, Any] | None = None,
+                   values: Callable[[Primitive], Any] | None = None) -> Any:
     """Compile generated source and return the object it defines as `name`; `ns` adds to what
-    the source may refer to (the table's functions and errors)."""
+    the source may refer to (the table's functions and errors); `values` gives the function a
+    primitive's name stands for (default: its checked scalar value function)."""
     SOURCES.append(source)
-    scope = {**namespace(source), **(ns or {})}
+    scope = {**namespace(source, values), **(ns or {})}
     exec(compile(source, f"<bpcalc.ops.kernels {len(SOURCES)}>", "exec"), scope)  # noqa: S102 - table source only
     return scope[name]
 
@@ -120,11 +124,14 @@ def _kernel_params(p: Primitive, n: int) -> tuple[str, ...]:
     return ("out", "other") if p.kind == "vector" else (*params(p, n), "out")
 
 
-def formula_kernel(formula: Expr, names: tuple[str, ...]) -> Kernel:
-    """Any formula over `names` (placeholders of one primitive) as a Python function of them."""
+def formula_kernel(formula: Expr, names: tuple[str, ...],
+                   values: Callable[[Primitive], Any] | None = None) -> Kernel:
+    """Any formula over `names` (placeholders of one primitive) as a Python function of them.
+    With `values`, the same source calls other forms of the table's functions: the dense
+    engine's whole-array ones (engine/dense.py), so a formula means the same on arrays."""
     used = {n: n for n in names}
     source = f"def kernel({', '.join(names)}):\n    return {python(formula, used)}\n"
-    return compile_source(source, "kernel")  # type: ignore[no-any-return]
+    return compile_source(source, "kernel", values=values)  # type: ignore[no-any-return]
 
 
 def partial_at(p: Primitive, i: int, kernel: Kernel, args: tuple[float, ...], out: float) -> float:

@@ -14,7 +14,7 @@ import html
 
 from ..trace.steps import Trace
 from . import Options
-from .layout import Eq, Math, Segment, Table, heading, layout
+from .layout import Eq, Grid, Math, MatrixEq, Segment, Table, heading, layout
 from .printers import BREAK, BREAK2, MathMLPrinter, pieces
 
 _CSS = """
@@ -63,6 +63,18 @@ def _eq(row: Eq, p: MathMLPrinter) -> str:
     return '<p class="eq">' + " ".join(out) + "</p>"
 
 
+def _matrix_eq(row: MatrixEq, p: MathMLPrinter) -> str:
+    """lhs = part = …, each part one unbreakable piece with its matrices as MathML tables."""
+    out = [f'<span class="piece">{_math(row.lhs)}</span>']
+    for i, part in enumerate(row.parts):
+        markup = "".join(p.matrix(x.rows) if isinstance(x, Grid) else x for x in part)
+        cls = f"piece {row.kind}" if i == len(row.parts) - 1 else "piece"
+        out.append(f'<span class="{cls}">{_math(p.binary("=") + markup)}</span>')
+    if row.note:
+        out.append(f'<span class="note">{_segments(row.note)}</span>')
+    return '<p class="eq">' + " ".join(out) + "</p>"
+
+
 def _table(table: Table) -> str:
     n = len(table.header)
     align = (table.align or "l" * n).ljust(n, "l")
@@ -94,6 +106,8 @@ def render(trace: Trace, options: Options) -> str:
                 out.append(_eq(row, printer))
             elif isinstance(row, Table):
                 out.append(_table(row))
+            elif isinstance(row, MatrixEq):
+                out.append(_matrix_eq(row, printer))
             else:
                 out.append(f'<p class="say">{_segments(row.segments)}</p>')
         out.append("</section>")

@@ -15,8 +15,8 @@ import re
 
 from ..trace.steps import Trace
 from . import Options
-from .layout import Eq, Math, Segment, Table, heading, layout
-from .printers import BREAK, BREAK2, LatexPrinter, latex_escape, pieces
+from .layout import Eq, Grid, Math, MatrixEq, Piece, Segment, Table, heading, layout
+from .printers import BREAK, BREAK2, LatexPrinter, Printer, latex_escape, pieces
 
 #: what fits on one line of a default article's text width (345pt), in the estimate's units
 #: (roughly the width of a digit in 10pt math)
@@ -128,6 +128,25 @@ def _split(chunk: str, budget: float) -> list[str]:
     return chunk.split(BREAK2)
 
 
+def matrix_part(pieces: list[Piece], p: Printer) -> str:
+    """A part of a matrix equation as one formula, each matrix a bmatrix (or the printer's own)."""
+    out = []
+    for i, piece in enumerate(pieces):
+        if isinstance(piece, Grid):
+            out.append((r"\," if i and isinstance(pieces[i - 1], Grid) else "") + p.matrix(piece.rows))
+        else:
+            out.append(piece)
+    return _plain("".join(out))
+
+
+def matrix_rows(row: MatrixEq, p: Printer) -> list[str]:
+    """`lhs &= part` and a row `&= part` for each further part: matrices are tall, one a row."""
+    out = [(f"{_plain(row.lhs)} &= " if i == 0 else "&= ") + matrix_part(part, p) for i, part in enumerate(row.parts)]
+    if row.note:
+        out[-1] += rf" \quad {_note(row.note)}"
+    return out
+
+
 def _tabular(table: Table) -> str:
     """A tabular inside \\intertext, so it sits between the rows of the alignment."""
     n = len(table.header)
@@ -151,6 +170,8 @@ def body(trace: Trace, digits: int, lang: str = "en") -> list[str]:
                 rows.append(rf"\intertext{{{_tabular(row)}}}")
             elif isinstance(row, Eq):
                 rows.extend(line + r" \\" for line in _rows(row, room))
+            elif isinstance(row, MatrixEq):
+                rows.extend(line + r" \\" for line in matrix_rows(row, printer))
             else:
                 rows.append(rf"\intertext{{{_text(row.segments)}}}")
     if rows and rows[-1].endswith(" \\\\"):

@@ -9,6 +9,7 @@ without one is a KeyError, and tests check every kind is covered.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -16,11 +17,13 @@ from ..expr.tree import Bin, Call, Expr, Name, Num
 from ..ops import lookup
 from ..trace.steps import (
     SGD,
+    Adam,
     Backward,
     Case,
     ChainRule,
     ClassGrading,
     Computed,
+    Curve,
     Delta,
     DeltaBackward,
     DeltaForm,
@@ -30,22 +33,30 @@ from ..trace.steps import (
     Given,
     GradCheck,
     Grading,
+    History,
     Iteration,
     JacobianMatrix,
     Local,
     Loss,
     LossAfter,
+    MatrixBackward,
+    MatrixForward,
+    Momentum,
     NodeGradient,
     Part,
     PathSum,
+    Questions,
     Seed,
+    Statement,
     Step,
     Summary,
     Term,
     Trace,
+    Trained,
+    Training,
     WeightGradient,
 )
-from .printers import AsciiPrinter, LatexPrinter, Printer
+from .printers import AsciiPrinter, LatexPrinter, MathMLPrinter, Printer, bars, moment_name, optimiser_symbol
 from .words import translate
 
 
@@ -84,7 +95,29 @@ class Table:
     kinds: list[str | None] = field(default_factory=list)  # per column: value, gradient, … (colour)
 
 
-Row = Eq | Say | Table
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """A matrix or a vector, its entries already written by the printer (a stretch left out of a
+    large one as the printer's ⋯ and ⋮)."""
+
+    rows: tuple[tuple[str, ...], ...]
+
+
+Piece = str | Grid  # math already written, or a matrix
+
+
+@dataclass(slots=True)
+class MatrixEq:
+    """`lhs = part = part …` where a part is a run of pieces, some of them matrices: the matrix
+    form's `z = W a + b = [..][..] + [..] = [..]`.  Each renderer draws the matrices its way."""
+
+    lhs: str
+    parts: list[list[Piece]]
+    kind: str
+    note: list[Segment] = field(default_factory=list)
+
+
+Row = Eq | Say | Table | MatrixEq
 
 
 @dataclass(slots=True)
@@ -370,6 +403,164 @@ _STEPS: dict[type, Callable[..., tuple[list[Segment], list[Row]]]] = {
     SGD: _sgd, LossAfter: _loss_after, DeltaBackward: _delta_backward, Factored: _factored,
     Iteration: _iteration, Summary: _summary,
 }
+
+
+# --- momentum and Adam updates, and the report of `bpcalc train` ------------------------------------------
+
+
+def _symbolic(p: Printer, e: Expr, written: dict[str, str]) -> str:
+    """A formula over stand-in names, each then replaced by how `p` writes it (μ, ∂L/∂w1, …), so
+    the printer's own rules place the parentheses, fractions and powers."""
+    out = p.expr(e)
+    for token in sorted(written, key=len, reverse=True):  # zzmh before zzm
+        out = out.replace(p.name(token), written[token])
+    return out
+
+
+def _momentum(step: Momentum, p: Printer) -> tuple[list[Segment], list[Row]]:
+    mu, arrow = optimiser_symbol(p, "mu"), p.arrow
+    v_ = p.name("v")
+    rules = [v_ + p.binary(arrow) + mu + p.dot + v_ + p.binary("+") + p.fraction(p.name(step.output), p.theta),
+             p.theta + p.binary(arrow) + p.theta + p.binary(p.minus) + p.eta + p.dot + v_]
+    fresh = all(u.velocity_before == 0 for u in step.updates)
+    rows: list[Row] = [Say([Math(mu + p.binary("=") + p.num(step.momentum)),
+                            "; each velocity v starts at 0" if fresh else "; each velocity v from the step before"])]
+    v, g, th, eta, m = Name("zzv"), Name("zzg"), Name("zzth"), Name("zzeta"), Name("zzmu")
+    for u in step.updates:
+        written = {"zzv": moment_name(p, "v", u.name), "zzg": p.partial(step.output, u.name),
+                   "zzth": p.name(u.name), "zzeta": p.eta, "zzmu": mu}
+        velocity = _symbolic(p, Bin("+", Bin("*", m, v), g), written)
+        numbers = p.expr(Bin("+", Bin("*", Num(step.momentum), Num(u.velocity_before)), Num(u.gradient)), numeric=True)
+        rows.append(Eq(written["zzv"], [velocity, numbers, p.num(u.velocity)], "update", relation=arrow))
+        theta = _symbolic(p, Bin("-", th, Bin("*", eta, v)), written)
+        numbers = p.expr(Bin("-", Num(u.old), Bin("*", Num(step.lr), Num(u.velocity))), numeric=True)
+        rows.append(Eq(written["zzth"], [theta, numbers, p.num(u.new)], "update", relation=arrow))
+    if len(rows) == 1:
+        rows.append(Say(["(no trainable parameters)"]))
+    return ["Momentum update  ", Math(rules[0]), ",  ", Math(rules[1])], rows
+
+
+def _adam(step: Adam, p: Printer) -> tuple[list[Segment], list[Row]]:
+    b1, b2, eps = (optimiser_symbol(p, k) for k in ("beta1", "beta2", "eps"))
+    arrow = p.arrow
+    m, v, g, gp, th = Name("zzm"), Name("zzv"), Name("zzg"), Name("zzgp"), Name("zzth")
+    mh, vh, eta, t, one = Name("zzmh"), Name("zzvh"), Name("zzeta"), Name("zzt"), Num(1.0)
+    sb1, sb2, se = Name("zzba"), Name("zzbb"), Name("zzeps")
+    common = {"zzba": b1, "zzbb": b2, "zzeps": eps, "zzeta": p.eta, "zzt": p.name("t")}
+    update = Bin("-", th, Bin("/", Bin("*", eta, mh), Bin("+", Call("sqrt", (vh,)), se)))
+    rule = p.theta + p.binary(arrow) + _symbolic(p, update, {
+        **common, "zzth": p.theta, "zzmh": moment_name(p, "m", None, hat=True),
+        "zzvh": moment_name(p, "v", None, hat=True)})
+    equals = p.binary("=")
+    say: list[Segment] = [Math(p.name("t") + equals + p.num(step.t)), "; ", Math(b1 + equals + p.num(step.beta1)),
+                          ", ", Math(b2 + equals + p.num(step.beta2)), ", ", Math(eps + equals + p.num(step.eps)),
+                          "; the moments m and v start at 0" if step.t == 1 else
+                          "; the moments m and v from the step before"]
+    rows: list[Row] = [Say(say)]
+    for u in step.updates:
+        written = {**common, "zzm": moment_name(p, "m", u.name), "zzv": moment_name(p, "v", u.name),
+                   "zzg": p.partial(step.output, u.name), "zzgp": p.paren(p.partial(step.output, u.name)),
+                   "zzth": p.name(u.name), "zzmh": moment_name(p, "m", u.name, hat=True),
+                   "zzvh": moment_name(p, "v", u.name, hat=True)}
+        lines = [
+            ("zzm", Bin("+", Bin("*", sb1, m), Bin("*", Bin("-", one, sb1), g)),
+             Bin("+", Bin("*", Num(step.beta1), Num(u.m_before)), Bin("*", Num(1 - step.beta1), Num(u.gradient))),
+             u.m, arrow),
+            ("zzv", Bin("+", Bin("*", sb2, v), Bin("*", Bin("-", one, sb2), Bin("**", gp, Num(2.0)))),
+             Bin("+", Bin("*", Num(step.beta2), Num(u.v_before)),
+                 Bin("*", Num(1 - step.beta2), Bin("**", Num(u.gradient), Num(2.0)))), u.v, arrow),
+            ("zzmh", Bin("/", m, Bin("-", one, Bin("**", sb1, t))),
+             Bin("/", Num(u.m), Bin("-", one, Bin("**", Num(step.beta1), Num(float(step.t))))), u.m_hat, "="),
+            ("zzvh", Bin("/", v, Bin("-", one, Bin("**", sb2, t))),
+             Bin("/", Num(u.v), Bin("-", one, Bin("**", Num(step.beta2), Num(float(step.t))))), u.v_hat, "="),
+            ("zzth", update, Bin("-", Num(u.old), Bin("/", Bin("*", Num(step.lr), Num(u.m_hat)),
+                                                       Bin("+", Call("sqrt", (Num(u.v_hat),)), Num(step.eps)))),
+             u.new, arrow),
+        ]
+        for lhs, formula, numbers, value, relation in lines:
+            rows.append(Eq(written[lhs], [_symbolic(p, formula, written), p.expr(numbers, numeric=True),
+                                          p.num(value)], "update", relation=relation))
+    if len(rows) == 1:
+        rows.append(Say(["(no trainable parameters)"]))
+    return ["Adam update  ", Math(rule)], rows
+
+
+def _training(step: Training, p: Printer) -> tuple[list[Segment], list[Row]]:
+    engine = ("dense (numpy: the layers as matrices, the samples of a step at once)" if step.engine == "dense"
+              else "scalar (the named graph of the worked solutions)")
+    said: list[Segment] = [f"optimizer: {step.optimizer}"]
+    for i, (key, value) in enumerate(step.settings):
+        symbol = optimiser_symbol(p, "mu" if key == "momentum" else key)
+        said += [" (" if i == 0 else ", ", Math(symbol + p.binary("=") + p.num(value))]
+    if step.settings:
+        said.append(")")
+    said += [", learning rate ", Math(p.eta + p.binary("=") + p.num(step.lr))]
+    rows: list[Row] = [Say([f"engine: {engine}"]), Say(said)]
+    if step.batch_size >= step.samples:
+        each = f" (all {step.samples:,} samples each step)" if step.samples > 1 else ""
+        rows.append(Say([f"{step.done:,} full-batch steps{each}"]))
+    else:
+        per = -(-step.samples // step.batch_size)
+        order = f"shuffled each epoch with seed {step.seed}" if step.shuffle else "in file order"
+        rows.append(Say([f"{step.done:,} steps in mini-batches of {step.batch_size:,} of the {step.samples:,} "
+                         f"samples: {step.epochs:,.4g} epochs"]))
+        rows.append(Say([f"{per:,} batches an epoch, {order}"]))
+    if step.interrupted:
+        rows.append(Say([f"interrupted: stopped after {step.done:,} of {step.steps:,} steps"]))
+    return ["Training"], rows
+
+
+def _history(step: History, p: Printer) -> tuple[list[Segment], list[Row]]:
+    header: list[list[Segment]] = [["step"], [Math(p.name(step.output))]]
+    rows: list[list[list[Segment]]] = [[[f"{k:,}"], [Math(p.num(loss))]] for k, _, loss in step.rows]
+    if step.batched:  # the epochs done after each step shown
+        header.insert(1, ["epoch"])
+        for row, (_, epoch, _) in zip(rows, step.rows):
+            row.insert(1, [f"{epoch:,.4g}"])
+    kinds: list[str | None] = [None, None, "value"] if step.batched else [None, "value"]
+    table = Table(header, rows, "r" * len(header), kinds)
+    return [f"Loss every {step.every:,} step{'s' if step.every != 1 else ''}, over all samples"], [table]
+
+
+def _curve(step: Curve, p: Printer) -> tuple[list[Segment], list[Row]]:
+    losses = [loss for _, loss in step.points]
+    logs = all(x > 0 for x in losses)
+    ys = [math.log10(x) for x in losses] if logs else losses
+    low, high = min(ys), max(ys)
+    levels = [3 if high == low else min(7, int((y - low) / (high - low) * 8)) for y in ys]
+    (first, start), (last, end) = step.points[0], step.points[-1]
+    rows: list[Row] = [
+        Say([Math(bars(p, levels))]),
+        Say([f"step {first:,} to {last:,}, {'log' if logs else 'linear'} scale: ", Math(p.num(start)), " to ",
+             Math(p.num(end))]),
+    ]
+    low_step, low = min(step.points, key=lambda point: point[1])
+    if low < end:
+        rows.append(Say(["lowest: ", Math(p.num(low)), f" at step {low_step:,}"]))
+    return [f"Loss curve of {step.output}"], rows
+
+
+#: the trained params listed at most; a larger network's are all in --format json and -o
+SHOWN_PARAMS = 24
+
+
+def _trained(step: Trained, p: Printer) -> tuple[list[Segment], list[Row]]:
+    shown = step.params[:SHOWN_PARAMS]
+    table = Table([["param"], ["before"], ["after"]],
+                  [[[Math(p.name(n))], [Math(p.num(before))], [Math(p.num(after))]] for n, before, after in shown],
+                  "lrr", [None, "value", "update"])
+    rows: list[Row] = [table] if shown else [Say(["(no trainable parameters)"])]
+    if len(step.params) > len(shown):
+        rows.append(Say([f"… and {len(step.params) - len(shown):,} more (every one in --format json and -o)"]))
+    rows.append(Eq(p.name(step.output), [p.num(step.loss_after)], "value",
+                   ["(before training: ", Math(p.num(step.loss)), ")"]))
+    if step.written is not None:
+        rows.append(Say([f"written to {step.written}"]))
+    return ["Trained parameters"], rows
+
+
+_STEPS.update({Momentum: _momentum, Adam: _adam, Training: _training, History: _history, Curve: _curve,
+               Trained: _trained})
 
 
 # --- entries of the backward and chain-rule steps ------------------------------------------------------
@@ -796,4 +987,180 @@ def _error_split(step: ErrorSplit, p: Printer) -> tuple[list[Segment], list[Row]
 
 _STEPS[ErrorSplit] = _error_split
 
-__all__ = ["Eq", "Math", "Row", "Say", "Section", "Segment", "Step", "Table", "Term", "layout"]
+
+# --- the matrix form (BP1–BP4) -------------------------------------------------------------------------
+
+#: a matrix larger than this is shown with a stretch left out (its first entries, ⋯ or ⋮, its last)
+GRID_ROWS, GRID_COLUMNS = 8, 6
+
+
+def _grid(cells: list[list[str]], p: Printer) -> Grid:
+    def cut(items: list[str], keep: int, gap: str) -> list[str]:
+        return items if len(items) <= keep else [*items[: keep - 2], gap, items[-1]]
+
+    rows = [cut(row, GRID_COLUMNS, p.ellipsis_row) for row in cells]
+    if len(rows) > GRID_ROWS:
+        rows = [*rows[: GRID_ROWS - 2], [p.ellipsis_column] * len(rows[0]), rows[-1]]
+    return Grid(tuple(tuple(r) for r in rows))
+
+
+def _column(values: tuple[float, ...], p: Printer) -> Grid:
+    return _grid([[p.num(x)] for x in values], p)
+
+
+def _numbers_grid(values: tuple[tuple[float, ...], ...], p: Printer) -> Grid:
+    return _grid([[p.num(x) for x in row] for row in values], p)
+
+
+def _symbols(layer: str, p: Printer) -> dict[str, str]:
+    """W^h, b^h, z^h, a^h, δ^h of one layer, as this format writes them."""
+    return {"W": p.sup(p.name("W"), p.name(layer)), "b": p.sup(p.name("b"), p.name(layer)),
+            "z": p.sup(p.name("z"), p.name(layer)), "a": p.sup(p.name("a"), p.name(layer)),
+            "delta": p.sup(p.delta_letter, p.name(layer))}
+
+
+def _phi(activation: str, p: Printer) -> str:
+    return p.fn_name(activation)
+
+
+def _matrix_forward(step: MatrixForward, p: Printer) -> tuple[list[Segment], list[Row]]:
+    rows: list[Row] = [Say([p.tr("each layer as vectors and matrices: "),
+                            Math(p.sup(p.name("z"), p.name("l")) + p.binary("=") + p.sup(p.name("W"), p.name("l"))
+                                 + " " + p.name("a_in") + p.binary("+") + p.sup(p.name("b"), p.name("l"))),
+                            ", ", Math(p.sup(p.name("a"), p.name("l")) + p.binary("=") + p.phi
+                                       + p.paren(p.sup(p.name("z"), p.name("l")))),
+                            p.tr("; row j of W is neuron j, column k input k (W[j][k]: the weight from k to j); "
+                                 "vectors are columns")])]
+    previous = p.name("x")
+    first = step.layers[0]
+    rows.append(MatrixEq(previous, [[_grid([[p.name(n)] for n in first.inputs], p)], [_column(first.a_in, p)]],
+                         "value"))
+    for layer in step.layers:
+        sym = _symbols(layer.name, p)
+        rows.append(Say([p.tr("layer {name} ({activation}):", name=layer.name, activation=layer.activation)]))
+        rows.append(MatrixEq(sym["W"], [[_grid([[p.name(n) for n in row] for row in layer.weights], p)],
+                                        [_numbers_grid(layer.w, p)]], "value"))
+        if layer.b is not None and layer.biases is not None:
+            rows.append(MatrixEq(sym["b"], [[_grid([[p.name(n)] for n in layer.biases], p)], [_column(layer.b, p)]],
+                                 "value"))
+            formula = sym["W"] + " " + previous + p.binary("+") + sym["b"]
+            numbers: list[Piece] = [_numbers_grid(layer.w, p), _column(layer.a_in, p), p.binary("+"),
+                                    _column(layer.b, p)]
+        else:
+            formula = sym["W"] + " " + previous
+            numbers = [_numbers_grid(layer.w, p), _column(layer.a_in, p)]
+        rows.append(MatrixEq(sym["z"], [[formula], numbers, [_column(layer.z, p)]], "value"))
+        if layer.activation == "linear":
+            rows.append(MatrixEq(sym["a"], [[sym["z"]], [_column(layer.a, p)]], "value"))
+        else:
+            rows.append(MatrixEq(sym["a"], [[_phi(layer.activation, p) + p.paren(sym["z"])], [_column(layer.a, p)]],
+                                 "value"))
+        previous = sym["a"]
+    return [p.tr("Forward pass, layer by layer")], rows
+
+
+def _matrix_backward(step: MatrixBackward, p: Printer) -> tuple[list[Segment], list[Row]]:
+    out = step.output
+    rows: list[Row] = [Say([p.tr("BP1–BP4 (Nielsen), output layer first, with "),
+                            Math(p.sup(p.delta_letter, p.name("l")) + p.binary("=")
+                                 + p.fraction(p.name(out), p.sup(p.name("z"), p.name("l")))),
+                            p.tr(" and ⊙ the entry-by-entry product")])]
+    layers = step.layers
+    grad_a = p.nabla + "_" + p.name("a") if not isinstance(p, LatexPrinter) else p.nabla + "_{a}"
+    if isinstance(p, MathMLPrinter):
+        grad_a = f"<msub>{p.nabla}<mi>a</mi></msub>"
+    for i in range(len(layers) - 1, -1, -1):
+        layer = layers[i]
+        sym = _symbols(layer.name, p)
+        rows.append(Say([p.tr("layer {name}:", name=layer.name)]))
+        slope_sym = _phi(layer.activation, p) + p.prime + p.paren(sym["z"])
+        if layer.slope is not None:
+            rows.append(MatrixEq(slope_sym, [[_column(layer.slope, p)]], "local"))
+        if i == len(layers) - 1:  # BP1
+            names = _grid([[p.partial(out, n)] for n in layer.outs], p)
+            lhs = grad_a + " " + p.name(out)
+            rows.append(MatrixEq(lhs, [[names], [_column(layer.grad_a, p)]], "gradient"))
+            if layer.jacobian is not None:
+                jac = p.sup(p.name("J"), p.name(layer.name))
+                rows.append(MatrixEq(jac, [[p.fraction(sym["a"], sym["z"])], [_numbers_grid(layer.jacobian, p)]],
+                                     "local"))
+                transposed = tuple(zip(*layer.jacobian))
+                parts: list[list[Piece]] = [[p.transposed(p.paren(jac)) + " " + lhs],
+                                            [_numbers_grid(transposed, p), _column(layer.grad_a, p)]]
+            else:
+                parts = [[lhs + p.hadamard + slope_sym], [_column(layer.grad_a, p), p.hadamard,
+                                                          _column(layer.slope or (), p)]]
+            rows.append(MatrixEq(sym["delta"], [*parts, [_column(layer.delta, p)]], "gradient", ["(BP1)"]))
+        else:  # BP2
+            after = layers[i + 1]
+            nxt = _symbols(after.name, p)
+            w_t = tuple(zip(*after.w))
+            product = p.paren(p.transposed(p.paren(nxt["W"])) + " " + nxt["delta"])
+            rows.append(MatrixEq(sym["delta"], [
+                [product + p.hadamard + slope_sym],
+                ["(", _numbers_grid(w_t, p), _column(after.delta, p), ")", p.hadamard, _column(layer.slope or (), p)],
+                [_column(layer.delta, p)]], "gradient", ["(BP2)"]))
+        if layer.grad_b is not None and layer.biases is not None:
+            names = _grid([[p.partial(out, n)] for n in layer.biases], p)
+            rows.append(MatrixEq(p.fraction(p.name(out), sym["b"]),
+                                 [[names], [sym["delta"]], [_column(layer.grad_b, p)]], "gradient", ["(BP3)"]))
+        previous = p.transposed(p.paren(_symbols(layers[i - 1].name, p)["a"])) if i else p.transposed(p.name("x"))
+        names = _grid([[p.partial(out, n) for n in row] for row in layer.weights], p)
+        rows.append(MatrixEq(p.fraction(p.name(out), sym["W"]), [
+            [names], [sym["delta"] + " " + previous],
+            [_column(layer.delta, p), _grid([[p.num(x) for x in layer.a_in]], p)],
+            [_numbers_grid(layer.grad_w, p)]], "gradient", ["(BP4)"]))
+    for shared in step.shared:
+        rows.append(Say([Math(p.name(shared.name)),
+                         p.tr(" is in {n} places of the matrices: its gradient is the sum of their entries, ",
+                              n=shared.places),
+                         Math(p.partial(out, shared.name) + p.binary("=") + p.num(shared.gradient))]))
+    return [p.tr("Backward pass in matrix form (BP1–BP4)")], rows
+
+
+_STEPS.update({MatrixForward: _matrix_forward, MatrixBackward: _matrix_backward})
+
+
+# --- a problem sheet and its answer key (bpcalc variants) ----------------------------------------------
+
+#: what a question asks for, by its kind (the answers file's keys)
+_ASKED = {"loss": "the loss", "values": "a value", "gradients": "a gradient", "updated": "after one SGD step"}
+
+
+def fixed_places(x: float, places: int) -> str:
+    """An answer as asked, to `places` decimal places, zeros kept (0.4470), rounded half up."""
+    from ..numbers import round_half_up
+
+    text = f"{abs(round_half_up(x, places)):.{places}f}"
+    return ("−" if x < 0 and text.strip("0.") else "") + text
+
+
+def _statement(step: Statement, p: Printer) -> tuple[list[Segment], list[Row]]:
+    rows: list[Row] = [Eq(p.name(name), [p.expr(formula)], "formula") for name, formula in step.lines]
+    return [p.tr("The computation")], rows
+
+
+def _questions(step: Questions, p: Printer) -> tuple[list[Segment], list[Row]]:
+    answered = all(q.answer is not None for q in step.items)
+    header: list[list[Segment]] = [[""], [p.tr("asked")], [""], [p.tr("answer")]]
+    body: list[list[list[Segment]]] = []
+    for i, q in enumerate(step.items, start=1):
+        quantity = p.partial(step.output, q.name) if q.kind == "gradients" else p.name(q.name)
+        row: list[list[Segment]] = [[f"{i}."], [p.tr(_ASKED[q.kind])], _cell(quantity)]
+        if answered and q.answer is not None:
+            row += [[fixed_places(q.answer, step.places)], _cell(p.num(q.answer))]
+        else:
+            row.append(["_" * 14])  # a line to write the answer on
+        body.append(row)
+    if answered:
+        header.append([p.tr("as computed")])
+        say = p.tr("Each answer to {n} decimal places, and as computed.", n=step.places)
+        return [p.tr("Answers")], [Say([say]), Table(header, body, "lllrr", [None, None, None, "value", "value"])]
+    say = p.tr("Give each answer to {n} decimal places.", n=step.places)
+    return [p.tr("Questions")], [Say([say]), Table(header, body, "llll")]
+
+
+_STEPS.update({Statement: _statement, Questions: _questions})
+
+__all__ = ["Eq", "Grid", "Math", "MatrixEq", "Piece", "Row", "Say", "Section", "Segment", "Step", "Table", "Term",
+           "layout"]

@@ -7,7 +7,8 @@ import re
 
 from ..trace.steps import Trace
 from . import Options
-from .layout import Eq, Math, Segment, Table, heading, layout
+from .latex import matrix_part
+from .layout import Eq, Math, MatrixEq, Segment, Table, heading, layout
 from .printers import LatexPrinter
 
 
@@ -30,7 +31,8 @@ def _table(table: Table) -> list[str]:
 
 def render(trace: Trace, options: Options) -> str:
     out = [f"## bpcalc {trace.command}: {_words(trace.file)}", ""]
-    for sec in layout(trace, LatexPrinter(options.digits, lang=options.lang)):
+    printer = LatexPrinter(options.digits, lang=options.lang)
+    for sec in layout(trace, printer):
         out.append(f"### {heading(sec, '. ', _segments(sec.title), options.lang)}")
         out.append("")
         for row in sec.rows:
@@ -41,6 +43,10 @@ def render(trace: Trace, options: Options) -> str:
                 out.append(f"- ${math}${note}")
             elif isinstance(row, Table):
                 out.extend(_table(row))
+            elif isinstance(row, MatrixEq):
+                math = f"{row.lhs} = " + " = ".join(matrix_part(part, printer) for part in row.parts)
+                note = f" {_segments(row.note)}" if row.note else ""
+                out.append(f"- ${math}${note}")
             else:
                 out.append(f"- {_segments(row.segments)}")
         out.append("")

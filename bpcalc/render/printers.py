@@ -93,6 +93,30 @@ class Printer:
         self.lang = lang
         self.depth = 0  # how deep inside the formula being printed: breaks only near the top
 
+    ellipsis_row = "⋯"  # an elided stretch of a matrix's row
+    ellipsis_column = "⋮"  # … of its column
+    hadamard = " ⊙ "
+    transpose = "ᵀ"
+    nabla = "∇"
+    prime = "′"
+    phi = "φ"
+
+    def sup(self, base: str, script: str) -> str:
+        """A layer's matrix or vector: W^h, z^o, δ^h (base already printed)."""
+        return f"{base}^{script}"
+
+    def transposed(self, s: str) -> str:
+        return s + self.transpose
+
+    @property
+    def delta_letter(self) -> str:
+        return self.delta_symbol
+
+    def matrix(self, rows: tuple[tuple[str, ...], ...]) -> str:
+        """A matrix inline, where a format writes it in one piece of markup (LaTeX, MathML); the
+        text renderer draws it over several lines instead."""
+        return "[" + "; ".join("  ".join(row) for row in rows) + "]"
+
     def tr(self, msgid: str, **params: object) -> str:
         """A heading or sentence in this printer's language (render/words.py)."""
         from .words import translate
@@ -321,6 +345,13 @@ class AsciiPrinter(Printer):
     le = "<="
     theta = "theta"
     delta_symbol = "delta"
+    ellipsis_row = "..."
+    ellipsis_column = ":"
+    hadamard = " (*) "
+    transpose = "^T"
+    nabla = "grad"
+    prime = "'"
+    phi = "phi"
 
     def times_between(self, a: Expr, b: Expr, b_wrapped: bool, numeric: bool) -> str:
         return self.times if numeric else self.dot
@@ -360,6 +391,23 @@ class LatexPrinter(Printer):
     le = r"\le"
     theta = r"\theta"
     frac_division = True
+    ellipsis_row = r"\cdots"
+    ellipsis_column = r"\vdots"
+    hadamard = r" \odot "
+    transpose = r"^{\mathsf{T}}"
+    nabla = r"\nabla"
+    prime = "'"
+    phi = r"\varphi"
+
+    def sup(self, base: str, script: str) -> str:
+        return f"{{{base}}}^{{{script}}}"
+
+    @property
+    def delta_letter(self) -> str:
+        return r"\delta"
+
+    def matrix(self, rows: tuple[tuple[str, ...], ...]) -> str:
+        return r"\begin{bmatrix}" + r" \\ ".join(" & ".join(row) for row in rows) + r"\end{bmatrix}"
 
     def num(self, x: float) -> str:
         s = format_number(x, self.digits)
@@ -432,7 +480,7 @@ def latex_escape(s: str) -> str:
              "−": "-", "…": r"\ldots{}", "η": r"$\eta$", "≤": r"$\le$", "×": r"$\times$", "∂": r"$\partial$",
              "σ": r"$\sigma$", "δ": r"$\delta$", "←": r"$\leftarrow$", "Σ": r"$\Sigma$", "θ": r"$\theta$",
              "φ": r"$\varphi$", "′": r"$'$", "✓": r"$\surd$",
-             "✗": r"$\times$", "→": r"$\to$", "≈": r"$\approx$", "≥": r"$\ge$"}
+             "✗": r"$\times$", "⊙": r"$\odot$", "∇": r"$\nabla$", "→": r"$\to$", "≈": r"$\approx$", "≥": r"$\ge$"}
     return "".join(table.get(ch, ch) for ch in s)
 
 
@@ -452,6 +500,27 @@ class MathMLPrinter(Printer):
     theta = "<mi>θ</mi>"
     comma = "<mo>,</mo>"
     frac_division = True
+    ellipsis_row = "<mo>⋯</mo>"
+    ellipsis_column = "<mo>⋮</mo>"
+    hadamard = '<mo form="infix">⊙</mo>'
+    transpose = "<mi>T</mi>"
+    nabla = "<mo>∇</mo>"
+    prime = "<mo>′</mo>"
+    phi = "<mi>φ</mi>"
+
+    def sup(self, base: str, script: str) -> str:
+        return f"<msup><mrow>{base}</mrow><mrow>{script}</mrow></msup>"
+
+    def transposed(self, s: str) -> str:
+        return f"<msup><mrow>{s}</mrow><mi>T</mi></msup>"
+
+    @property
+    def delta_letter(self) -> str:
+        return "<mi>δ</mi>"
+
+    def matrix(self, rows: tuple[tuple[str, ...], ...]) -> str:
+        body = "".join("<mtr>" + "".join(f"<mtd>{cell}</mtd>" for cell in row) + "</mtr>" for row in rows)
+        return f"<mrow><mo>[</mo><mtable>{body}</mtable><mo>]</mo></mrow>"
 
     def num(self, x: float) -> str:
         digits = format_number(x, self.digits)
@@ -544,3 +613,50 @@ def printer_for(fmt: str, digits: int = 12, ascii: bool = False, lang: str = "en
         return MathMLPrinter(digits, breaks=True, lang=lang)
     cls = AsciiPrinter if ascii else Printer
     return cls(digits, breaks=True, lang=lang)
+
+
+# --- the optimisers' symbols (momentum and Adam steps) and the loss curve (train) -----------------------
+
+#: μ, β₁, β₂, ε, the hat of a bias-corrected moment (on the printed letter) and a square root, per
+#: printer (a subclass inherits)
+_OPTIMISER_SYMBOLS: dict[type, dict[str, str]] = {
+    Printer: {"mu": "μ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "hat": "{0}hat", "sqrt": "√{0}"},
+    AsciiPrinter: {"mu": "mu", "beta1": "beta1", "beta2": "beta2", "eps": "eps", "sqrt": "sqrt({0})"},
+    LatexPrinter: {"mu": r"\mu", "beta1": r"\beta_1", "beta2": r"\beta_2", "eps": r"\varepsilon",
+                   "hat": r"\hat{{{0}}}", "sqrt": r"\sqrt{{{0}}}"},
+    MathMLPrinter: {"mu": "<mi>μ</mi>", "beta1": "<msub><mi>β</mi><mn>1</mn></msub>",
+                    "beta2": "<msub><mi>β</mi><mn>2</mn></msub>", "eps": "<mi>ε</mi>",
+                    "hat": '<mover accent="true">{0}<mo>^</mo></mover>', "sqrt": "<msqrt>{0}</msqrt>"},
+}
+
+
+def optimiser_symbol(p: Printer, key: str) -> str:
+    """How `p` writes an optimiser's symbol: mu, beta1, beta2, eps (and the hat and sqrt templates)."""
+    for cls in type(p).__mro__:
+        found = _OPTIMISER_SYMBOLS.get(cls, {}).get(key)
+        if found is not None:
+            return found
+    raise KeyError(key)
+
+
+def moment_name(p: Printer, moment: str, param: str | None, hat: bool = False) -> str:
+    """m_w1, v_w1 (a moment or velocity of a param; of any param when `param` is None), and with
+    `hat` its bias-corrected form: the hat on the printed letter (m̂, \\hat{m}, mhat)."""
+    name = p.name(moment if param is None else f"{moment}_{param}")
+    if not hat:
+        return name
+    letter = p.name(moment)
+    return name.replace(letter, optimiser_symbol(p, "hat").format(letter), 1)
+
+
+_BARS = "▁▂▃▄▅▆▇█"
+_ASCII_BARS = "_.-~=+*#"
+
+
+def bars(p: Printer, levels: list[int]) -> str:
+    """A sparkline: one bar per level (0 lowest … 7 highest), as math."""
+    if isinstance(p, LatexPrinter):
+        return r"\,".join(rf"\rule{{0.25em}}{{{(k + 1) * 0.25:g}ex}}" for k in levels)
+    if isinstance(p, AsciiPrinter):
+        return "".join(_ASCII_BARS[k] for k in levels)
+    return p.words("".join(_BARS[k] for k in levels))

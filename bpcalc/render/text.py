@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from ..trace.steps import Trace
 from . import Options
-from .layout import Eq, Math, Section, Segment, Table, heading, layout
+from .layout import Eq, Grid, Math, MatrixEq, Piece, Section, Segment, Table, heading, layout
 from .printers import BREAK, BREAK2, pieces, printer_for
 
 #: cells wider than this do not widen their column
@@ -89,6 +89,8 @@ def lines(sections: list[Section], ascii: bool = False, width: int = 80, lang: s
                 out.extend(_eq_lines(row, cells[id(row)], widths, fix, width))
             elif isinstance(row, Table):
                 out.extend(_table_lines(row, fix, width))
+            elif isinstance(row, MatrixEq):
+                out.extend(_matrix_lines(row, fix, width))
             else:
                 out.extend([(line, None)] for line in _say(row.segments, fix, width))
     return out
@@ -141,6 +143,69 @@ def _table_lines(table: Table, fix: Fix, width: int = 80) -> list[list[Span]]:
 
     rule = fix("  ".join("─" * w for w in widths))
     return [line(header, False), [("  " + rule, None)], *[r for cells in body for r in rows(cells, True)]]
+
+
+Block = list[str]  # lines of one width, drawn side by side with others
+
+
+def _grid_block(grid: Grid, fix: Fix) -> Block:
+    """A matrix in brackets over its rows: ⎡ ⎤ ⎢ ⎥ ⎣ ⎦ (one row: [ ]); columns right-aligned."""
+    cells = [[fix(unmark(c)) for c in row] for row in grid.rows]
+    widths = [max(width_of(row[k]) for row in cells) for k in range(len(cells[0]))]
+    body = ["  ".join(" " * (w - width_of(c)) + c for c, w in zip(row, widths)) for row in cells]
+    if len(body) == 1:
+        return [fix("[") + body[0] + fix("]")]
+    sides = [("⎡", "⎤"), *[("⎢", "⎥")] * (len(body) - 2), ("⎣", "⎦")]
+    if fix is not str:
+        sides = [("[", "]")] * len(body)
+    return [f"{left}{line}{right}" for (left, right), line in zip(sides, body)]
+
+
+def _beside(blocks: list[Block]) -> Block:
+    """Blocks side by side, each centred on the tallest."""
+    height = max(len(b) for b in blocks)
+    out = [""] * height
+    for b in blocks:
+        w = max(width_of(line) for line in b)
+        top = (height - len(b)) // 2
+        for i in range(height):
+            line = b[i - top] if 0 <= i - top < len(b) else ""
+            out[i] += line + " " * (w - width_of(line))
+    return out
+
+
+def _part_block(pieces: list[Piece], fix: Fix) -> Block:
+    blocks: list[Block] = []
+    for i, piece in enumerate(pieces):
+        if isinstance(piece, Grid):
+            if i and isinstance(pieces[i - 1], Grid):  # a product of two matrices: a space between
+                blocks.append([" "])
+            blocks.append(_grid_block(piece, fix))
+        else:
+            blocks.append([fix(unmark(piece))])
+    return _beside(blocks)
+
+
+def _matrix_lines(row: MatrixEq, fix: Fix, width: int) -> list[list[Span]]:
+    """lhs = part = part …, the matrices drawn over several lines; the parts one under another
+    (each after `=`, under the first) when they do not fit side by side."""
+    lhs = "  " + fix(unmark(row.lhs))
+    parts = [_part_block(p, fix) for p in row.parts]
+    note = fix(_segments(row.note)) if row.note else ""
+    together = _beside([[lhs], *[b for part in parts for b in ([[" = "], part])]])
+    if max(width_of(line) for line in together) + (3 + width_of(note) if note else 0) <= width:
+        lines = [line.rstrip() for line in together]
+        lines[len(lines) // 2] += ("   " + note) if note else ""
+        return [[(line, row.kind)] for line in lines]
+    out: list[list[Span]] = []
+    indent = " " * width_of(lhs)
+    for i, part in enumerate(parts):
+        block = _beside([[lhs if i == 0 else indent], [" = "], part])
+        kind = row.kind if i == len(parts) - 1 else None
+        out.extend([(line.rstrip(), kind)] for line in block)
+    if note:
+        out.extend([(line, "note")] for line in wrap(note, width, indent + "   ", indent + "   "))
+    return out
 
 
 def _aligned_widths(eqs: list[Eq], cells: dict[int, list[str]], fix: Fix, width: int) -> list[int]:

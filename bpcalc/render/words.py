@@ -197,6 +197,32 @@ ZH: dict[str, str] = {
     "{output}": "两者不同：反向传播把每个 δ_l 乘以权重 w_jl 本身传回，而不是乘以它在进入 l 的权重中所占的比例 "
     "w_jl/Σ_k w_kl，然后还要乘以该神经元激活函数的斜率 φ′(net_j)：直观图示说明误差来自哪里，梯度说明每个权重的改变会让 "
     "{output} 改变多少",
+    # --notation matrix: BP1–BP4
+    "Forward pass, layer by layer": "正向计算（逐层，矩阵形式）",
+    "each layer as vectors and matrices: ": "每一层写成向量与矩阵：",
+    "; row j of W is neuron j, column k input k (W[j][k]: the weight from k to j); vectors are columns":
+        "；W 的第 j 行对应神经元 j，第 k 列对应输入 k（W[j][k]：从 k 到 j 的权重）；向量均为列向量",
+    "layer {name} ({activation}):": "第 {name} 层（{activation}）：",
+    "Backward pass in matrix form (BP1–BP4)": "误差反向传播（矩阵形式，BP1–BP4）",
+    "BP1–BP4 (Nielsen), output layer first, with ": "BP1–BP4（Nielsen），从输出层开始，其中 ",
+    " and ⊙ the entry-by-entry product": "，⊙ 表示逐元素相乘",
+    " is in {n} places of the matrices: its gradient is the sum of their entries, ":
+        " 出现在矩阵的 {n} 个位置：它的梯度是这些位置之和，",
+    # a problem sheet and its answer key (bpcalc variants)
+    "The computation": "计算过程",
+    "Questions": "问题",
+    "Answers": "答案",
+    "asked": "所求",
+    "answer": "答案",
+    "as computed": "精确值",
+    "the loss": "误差",
+    "a value": "节点的值",
+    "a gradient": "梯度",
+    "after one SGD step": "一步梯度下降更新后的值",
+    "Give each answer to {n} decimal places.": "每个答案保留 {n} 位小数。",
+    "Each answer to {n} decimal places, and as computed.": "每个答案保留 {n} 位小数，并列出精确计算值。",
+    "{name}, variant {k}": "{name}，第 {k} 套",
+    "{name}, variant {k}: answer key": "{name}，第 {k} 套：答案",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": {}, "zh": ZH}

@@ -10,9 +10,9 @@ from ..expr.tree import Expr, Num, name_positions, names_in
 from ..ops import USER
 from ..problem import Line, Problem
 from .common import Budget, check_keys, check_name, frozen_names, leaves, lr_and_round, number, operations
+from .schema import EXPRESSION_KEYS
+from .training import optimizer_spec
 from .yamldoc import Doc, Path
-
-EXPRESSION_KEYS = ("inputs", "params", "frozen", "define", "output", "lr", "round")
 
 
 def parse(source: str, span: Any = None) -> Expr:
@@ -74,7 +74,7 @@ def expression_problem(doc: Doc) -> Problem:
         budget.spend(operations(expr), path, f"the line {quoted(name)}")
         parsed[name] = expr
         positions = name_positions(expr)
-        for used in names_in(expr):
+        for used in positions:
             if used in taken:
                 continue
             where = span.shifted(positions[used], len(used))
@@ -104,7 +104,8 @@ def expression_problem(doc: Doc) -> Problem:
     locations: dict[str, Path] = {name: ("params", name) for name in params}
     return Problem(doc.file, inputs, params, lines, outputs[0], frozen, lr, places, "expression",
                    spans, locations, outputs=outputs,
-                   outputs_span=doc.key_span(("output",)) if "output" in data else None)
+                   outputs_span=doc.key_span(("output",)) if "output" in data else None,
+                   optimizer=optimizer_spec(doc, data))
 
 
 def _outputs(doc: Doc, output: Any, taken: dict[str, Path]) -> tuple[str, ...]:

@@ -9,14 +9,21 @@ from typing import Any
 from ..errors import InputError, did_you_mean, quoted
 from ..expr.tree import Bin, Call, Expr, Name, Neg, Num, to_text
 from ..ops import ACTIVATIONS, TABLE, lookup
-from ..problem import Line, Problem
+from ..problem import Layer, Line, Network, Problem
 from .common import Budget, check_keys, check_name, frozen_names, leaves, lr_and_round, number, operations
+from .schema import (
+    LAYER_KEYS,
+    LOSS_KEYS,
+    LOSSES,
+    NAMING_KEYS,
+    NETWORK_BLOCK_KEYS,
+    NETWORK_KEYS,
+    REDUCTIONS,
+    SAMPLE_KEYS,
+)
+from .training import csv_samples, optimizer_spec
 from .yamldoc import Doc, Path
 
-NETWORK_KEYS = ("network", "params", "frozen", "sample", "samples", "reduction", "loss", "naming",
-                "lr", "round")
-LOSSES = ("half_sse", "sse", "mse", "bce", "cross_entropy")
-LAYER_KEYS = ("name", "activation", "weights", "bias")
 #: outputs of a softmax layer: each depends on every net of the layer, so its local derivatives,
 #: and a worked solution, grow as the square of the width
 MAX_SOFTMAX = 64
@@ -41,7 +48,7 @@ class _Lowering:
         self.spans: dict[str, Any] = {}
         self.taken: dict[str, Path] = {}
         self.identities: dict[str, tuple[str, str, float, str]] = {}
-        self.budget = Budget(doc)
+        self.budget = Budget(doc, data=isinstance(doc.data, dict) and "data" in doc.data)
         self.layer_of: dict[str, int] = {}
 
     def fail(self, message: str, path: Path, hint: str | None = None, key: bool = False) -> InputError:
@@ -77,7 +84,7 @@ class _Lowering:
         if not isinstance(net, dict):
             raise self.fail("`network` must be a mapping with `inputs` and `layers`", ("network",),
                             "see examples/seed002_network.yaml")
-        check_keys(doc, ("network",), net, ("inputs", "layers"), "`network`")
+        check_keys(doc, ("network",), net, NETWORK_BLOCK_KEYS, "`network`")
         self.params = leaves(doc, data, "params", self.taken)
         for name in self.params:
             self.roles[name] = "param"
@@ -119,10 +126,12 @@ class _Lowering:
         self.check_size(structure, sizes, samples)
         many = len(samples) > 1
         sample_losses: list[str] = []
+        rows: list[tuple[list[float], list[float]]] = []
         for s, (spath, sample) in enumerate(samples, start=1):
             suffix = f"[{s}]" if many else ""
             xs = self.sample_values(spath, sample, "inputs", input_names, "input")
             ts = self.sample_values(spath, sample, "targets", out_neurons, "target")
+            rows.append((xs, ts))
             prev = []
             for name, value in zip(input_names, xs):
                 self.leaf_input(name + suffix, value, spath + ("inputs",), "input")
@@ -168,10 +177,12 @@ class _Lowering:
             self.define(loss_name, total, ("samples",), "loss")
         for name, path in self.taken.items():
             self.spans.setdefault(name, self.doc.span(path))
+        layered = self.layered(input_names, structure, weight_exprs, naming, loss_kind, rows)
         return Problem(doc.file, self.inputs, self.params, self.lines, loss_name, frozen, lr, places,
                        "network", self.spans, self.locations, self.roles, identities=self.identities,
                        layer_of=self.layer_of, loss_kind=loss_kind,
-                       reduction=reduction if many else None, samples=len(sample_losses))
+                       reduction=reduction if many else None, samples=len(sample_losses),
+                       network=layered, optimizer=optimizer_spec(doc, data))
 
     def check_size(self, structure: list[Any], sizes: list[int], samples: list[tuple[Path, Any]]) -> None:
         """Refuse, before building it, a network whose samples would make more operations than
@@ -185,7 +196,7 @@ class _Lowering:
         total = per_sample * len(samples) + len(samples)
         if self.budget.used + total > self.budget.limit:
             count = len(samples)
-            path: Path = ("samples",) if "samples" in self.data else ("sample",) if "sample" in self.data else ()
+            path: Path = next(((k,) for k in ("samples", "sample", "data") if k in self.data), ())
             raise InputError(f"the network makes {per_sample:,} operations per sample, {total:,} for its "
                              f"{count:,} sample{'s' if count != 1 else ''}: more than the {self.budget.limit:,} "
                              "operations a problem may have", self.doc.key_span(path), self.budget.hint())
@@ -206,7 +217,7 @@ class _Lowering:
             return ("net", "out")
         if not isinstance(value, dict):
             raise self.fail("`naming` must be a mapping", ("naming",), "for example: naming: {pre: z, post: y}")
-        check_keys(self.doc, ("naming",), value, ("pre", "post"), "`naming`")
+        check_keys(self.doc, ("naming",), value, NAMING_KEYS, "`naming`")
         pre = check_name(self.doc, ("naming", "pre"), value.get("pre", "net"), "the prefix")
         post = check_name(self.doc, ("naming", "post"), value.get("post", "out"), "the prefix")
         return (pre, post)
@@ -350,7 +361,7 @@ class _Lowering:
         if isinstance(value, dict):
             if "kind" in value:
                 path = ("loss", "kind")
-            check_keys(self.doc, ("loss",), value, ("kind", "name"), "`loss`")
+            check_keys(self.doc, ("loss",), value, LOSS_KEYS, "`loss`")
             name = check_name(self.doc, ("loss", "name"), value.get("name", "loss"), "the loss name")
             value = value.get("kind", "half_sse")
         if value not in LOSSES:
@@ -381,11 +392,13 @@ class _Lowering:
 
     def reduction(self) -> str:
         value = self.data.get("reduction", "mean")
-        if value not in ("mean", "sum"):
+        if value not in REDUCTIONS:
             raise self.fail(f"unknown reduction {value!r}", ("reduction",), "reduction: mean or sum")
         return str(value)
 
     def samples(self, data: dict[str, Any]) -> list[tuple[Path, Any]]:
+        if "data" in data:
+            return self.data_samples(data)
         if "sample" in data and "samples" in data:
             raise self.fail("give either `sample` or `samples`, not both", ("samples",), key=True)
         if "sample" in data:
@@ -402,7 +415,7 @@ class _Lowering:
         if not isinstance(sample, dict):
             raise self.fail("a sample must be a mapping with `inputs` and `targets`", spath,
                             "sample: {inputs: [0.05, 0.10], targets: [0.01, 0.99]}")
-        check_keys(self.doc, spath, sample, ("inputs", "targets"), "the sample")
+        check_keys(self.doc, spath, sample, SAMPLE_KEYS, "the sample")
         if key not in sample:
             raise self.fail(f"the sample has no `{key}`", spath,
                             f"give {len(names)} {what} value{'s' if len(names) != 1 else ''} ({', '.join(names)})")
@@ -426,6 +439,36 @@ class _Lowering:
                 f"({', '.join(names)})", path,
                 f"give {_count(len(names), 'value')}, one per {what}")
         return [number(self.doc, path + (i,), v, f"{what} '{names[i]}'") for i, v in enumerate(value)]
+
+
+    # --- the layered form (for the dense engine) and samples read from a CSV file ----------------
+
+    def layered(self, input_names: list[str], structure: list[Any], weight_exprs: list[Any],
+                naming: tuple[str, str], loss_kind: str, rows: list[tuple[list[float], list[float]]]
+                ) -> Network:
+        """The network as layers of param names, and one sample's loss over plain names."""
+        layers = []
+        for (lname, neurons, (act, given), _, _), (weights, biases) in zip(structure, weight_exprs):
+            grid = tuple(tuple(_param_name(w) for w in row) for row in weights)
+            bias = None if biases[0] is None else tuple(_param_name(b) for b in biases)
+            layers.append(Layer(lname, tuple(neurons), act, given, grid, bias))
+        outs = [f"{naming[1]}_{n}" for n in structure[-1][1]]
+        targets = [f"t_{n}" for n in structure[-1][1]]
+        return Network(tuple(input_names), tuple(layers), self.loss_expr(loss_kind, outs, targets),
+                       tuple(outs), tuple(targets), self.reduction(),
+                       tuple(tuple(xs) for xs, _ in rows), tuple(tuple(ts) for _, ts in rows))
+
+    def data_samples(self, data: dict[str, Any]) -> list[tuple[Path, Any]]:
+        """`data: {csv: FILE, inputs: [columns], targets: [columns]}`: a sample per CSV row."""
+        for other in ("sample", "samples"):
+            if other in data:
+                raise self.fail(f"give either `data` or `{other}`, not both", (other,), key=True)
+        return [(("data",), sample) for sample in csv_samples(self.doc, ("data",), data["data"])]
+
+
+def _param_name(e: Expr) -> str:
+    assert isinstance(e, Name), e  # weights and biases are params, by name (entry())
+    return e.id
 
 
 def _count(n: int, noun: str) -> str:

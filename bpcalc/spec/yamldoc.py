@@ -168,6 +168,8 @@ def read_text(path: str) -> tuple[str, str]:
     import os
     import sys
 
+    if path.startswith("example:") and not os.path.exists(path):
+        return _shipped_example(path)
     if path == "-":
         shown = "<stdin>"
         stream = getattr(sys.stdin, "buffer", None) if sys.stdin is not None else None
@@ -254,6 +256,13 @@ def decode(data: bytes, shown: str) -> str:
             and as_latin != "\ufffd" else ""
         raise InputError(f"the file is not UTF-8 text: byte 0x{bad:02X} cannot start or continue a character",
                          Span(shown, line, column), f"save the file as UTF-8{guess}") from None
+
+
+def _shipped_example(name: str) -> tuple[str, str]:
+    """`example:NAME`: one of the examples shipped inside the package (`bpcalc examples`)."""
+    from ..shipped import read
+
+    return read(name)
 
 
 # the characters PyYAML's reader accepts; anything else is a control character to be named

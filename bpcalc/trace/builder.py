@@ -22,8 +22,11 @@ from ..problem import Line
 from ..symbolic import evaluate
 from .data import Locals, data_trace, jacobian_of, result_of, substitute
 from .delta import delta_steps, require_layers
+from .matrix import matrix_steps
 from .steps import (
     SGD,
+    Adam,
+    AdamUpdate,
     Backward,
     ChainRule,
     Computed,
@@ -35,6 +38,8 @@ from .steps import (
     Leaf,
     Loss,
     LossAfter,
+    Momentum,
+    MomentumUpdate,
     NodeGradient,
     Path,
     PathSum,
@@ -142,7 +147,8 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
         computed[line.name] = Computed(line.name, line.expr, _numbers(line.expr, solution),
                                        solution.values[line.name], unrounded,
                                        solution.round if unrounded is not None else None)
-    made.append(Forward(tuple(c for n, c in computed.items() if n != output)))
+    matrices = matrix_steps(solution) if notation == "matrix" else None
+    made.append(matrices[0] if matrices else Forward(tuple(c for n, c in computed.items() if n != output)))
     made.append(Loss(computed[output], is_loss=problem.kind == "network" or bool(problem.params)))
 
     if command == "forward":
@@ -182,6 +188,8 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
         every = {name: node_gradient(name) for name in all_names if name != output}
         deltas, factored = delta_steps(solution, locals_, every, delta_sign)
         made += [deltas, factored]
+    elif matrices:
+        made.append(matrices[1])
     else:
         made.append(Backward(output, tuple(entries), tuple(given_block), zeroed))
 
@@ -203,17 +211,38 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
                                    count - live, lines, uses))
         else:
             chain.append(DeltaForm(target, count, length, max_paths, node_gradient(target)))
-    if notation != "delta":
+    if notation == "paths":
         made.append(ChainRule(output, tuple(chain), per))
 
     if command == "step" and solution.updated is not None:
-        updates = tuple(Update(n, problem.params[n], solution.gradients[n], new)
-                        for n, new in solution.updated.items() if not only or n in only)
-        nothing = None if problem.trainable else ("all frozen" if problem.params else "no params")
-        made.append(SGD(output, solution.lr, updates, nothing))
+        if solution.moves:
+            made.append(optimiser_step(solution, only))
+        else:
+            updates = tuple(Update(n, problem.params[n], solution.gradients[n], new)
+                            for n, new in solution.updated.items() if not only or n in only)
+            nothing = None if problem.trainable else ("all frozen" if problem.params else "no params")
+            made.append(SGD(output, solution.lr, updates, nothing))
         if solution.loss_after is not None and problem.trainable:
             made.append(LossAfter(output, solution.loss_after))
     return Trace(command, output, problem.file, tuple(made), result_of(solution, command, locals_.every()))
+
+
+# --- momentum and Adam: the optimiser's worked update lines ------------------------------------------
+
+
+def optimiser_step(solution: Solution, only: list[str] | None = None) -> Momentum | Adam:
+    """The update step of a solve whose optimiser is momentum or Adam (engine/optim.py)."""
+    moves = solution.moves or {}
+    chosen = {n: m for n, m in moves.items() if not only or n in only}
+    opt = solution.optimizer
+    assert opt is not None
+    output = solution.problem.output
+    if opt.kind == "momentum":
+        return Momentum(output, solution.lr, opt.momentum, tuple(
+            MomentumUpdate(n, m.old, m.gradient, m.velocity_before, m.velocity, m.new) for n, m in chosen.items()))
+    return Adam(output, solution.lr, opt.beta1, opt.beta2, opt.eps, max((m.t for m in moves.values()), default=1),
+                tuple(AdamUpdate(n, m.old, m.gradient, m.m_before, m.v_before, m.m, m.v, m.m_hat, m.v_hat, m.new)
+                      for n, m in chosen.items()))
 
 
 def backward_order(solution: Solution) -> list[str]:

@@ -292,6 +292,67 @@ class GradCheck(NamedTuple):
                 **({"left_out": self.left_out} if self.left_out else {})}
 
 
+# --- the matrix form (--notation matrix: Nielsen's BP1–BP4) ---------------------------------------------
+
+
+class MatrixLayer(NamedTuple):
+    """One layer of one sample as vectors and matrices: z = W a_in + b, a = φ(z), and its backward
+    pass: ∇_a C, δ = ∂C/∂z, ∂C/∂W = δ a_inᵀ, ∂C/∂b = δ.  W[j][k]: from input k to neuron j."""
+
+    name: str  # the file's layer name: h, o
+    activation: str
+    nets: tuple[str, ...]  # the scalar graph's names of z's entries (net_h1, …)
+    outs: tuple[str, ...]  # … and of a's (out_h1, …)
+    weights: tuple[tuple[str, ...], ...]  # W's param names
+    w: tuple[tuple[float, ...], ...]
+    biases: tuple[str, ...] | None
+    b: tuple[float, ...] | None
+    inputs: tuple[str, ...]  # a_in's names: the inputs, or the layer before's outs
+    a_in: tuple[float, ...]
+    z: tuple[float, ...]
+    a: tuple[float, ...]
+    slope: tuple[float, ...] | None  # φ′(z), element-wise activations
+    jacobian: tuple[tuple[float, ...], ...] | None  # softmax: J[k][j] = ∂a_k/∂z_j
+    grad_a: tuple[float, ...]  # ∇_a C = ∂C/∂a
+    delta: tuple[float, ...]  # δ = ∂C/∂z
+    grad_w: tuple[tuple[float, ...], ...]  # δ a_inᵀ
+    grad_b: tuple[float, ...] | None
+
+    def as_data(self) -> dict[str, object]:
+        return {"layer": self.name, "activation": self.activation, "W": [list(r) for r in self.w],
+                "b": list(self.b) if self.b is not None else None, "a_in": list(self.a_in), "z": list(self.z),
+                "a": list(self.a), "slope": list(self.slope) if self.slope is not None else None,
+                "jacobian": [list(r) for r in self.jacobian] if self.jacobian is not None else None,
+                "grad_a": list(self.grad_a), "delta": list(self.delta), "grad_W": [list(r) for r in self.grad_w],
+                "grad_b": list(self.grad_b) if self.grad_b is not None else None}
+
+
+class SharedParam(NamedTuple):
+    """A param named in several entries of the matrices: its gradient is the sum of theirs."""
+
+    name: str
+    places: int
+    gradient: float
+
+
+class MatrixForward(NamedTuple):
+    """The forward pass layer by layer: z^l = W^l a^(l−1) + b^l, a^l = φ(z^l)."""
+
+    layers: tuple[MatrixLayer, ...]
+
+
+class MatrixBackward(NamedTuple):
+    """BP1–BP4, output layer first, with the numbers as matrices."""
+
+    output: str
+    layers: tuple[MatrixLayer, ...]
+    shared: tuple[SharedParam, ...] = ()
+
+    def as_data(self) -> dict[str, object]:
+        """`--format json --notation matrix` adds each layer's matrices as nested lists."""
+        return {"matrices": [layer.as_data() for layer in self.layers]}
+
+
 # --- the proportional error split (seed 003; explain --split) ---------------------------------------
 
 
@@ -463,11 +524,127 @@ class Part(NamedTuple):
     names: tuple[str, ...] = ()  # the names the part is about, shown after the title
 
 
+# --- momentum and Adam updates (`step` with `optimizer:`), and the report of `bpcalc train` -----------
+
+
+class MomentumUpdate(NamedTuple):
+    """v ← μ·v + ∂L/∂θ, then θ ← θ − η·v, for one param."""
+
+    name: str
+    old: float
+    gradient: float
+    velocity_before: float
+    velocity: float
+    new: float
+
+
+class Momentum(NamedTuple):
+    output: str
+    lr: float
+    momentum: float
+    updates: tuple[MomentumUpdate, ...]
+
+
+class AdamUpdate(NamedTuple):
+    """The moments, their bias-corrected forms, then θ ← θ − η·m̂/(√v̂ + ε), for one param."""
+
+    name: str
+    old: float
+    gradient: float
+    m_before: float
+    v_before: float
+    m: float
+    v: float
+    m_hat: float
+    v_hat: float
+    new: float
+
+
+class Adam(NamedTuple):
+    output: str
+    lr: float
+    beta1: float
+    beta2: float
+    eps: float
+    t: int
+    updates: tuple[AdamUpdate, ...]
+
+
+class Training(NamedTuple):
+    """What was trained and how: engine, optimiser with its settings, η, steps, batches."""
+
+    engine: str  # "dense" or "scalar"
+    optimizer: str
+    settings: tuple[tuple[str, float], ...]
+    lr: float
+    steps: int  # asked for
+    done: int  # taken
+    samples: int
+    batch_size: int
+    shuffle: bool
+    seed: int
+    epochs: float
+    interrupted: bool
+
+
+class History(NamedTuple):
+    """The loss over all samples every `every` steps: (step, epochs done, loss)."""
+
+    output: str
+    every: int
+    rows: tuple[tuple[int, float, float], ...]
+    batched: bool  # mini-batches: the epoch column means something
+
+
+class Curve(NamedTuple):
+    """The loss curve: (step, loss) at evenly spaced steps, drawn on a log scale."""
+
+    output: str
+    points: tuple[tuple[int, float], ...]
+
+
+class Trained(NamedTuple):
+    """The params reached and the loss before and after."""
+
+    output: str
+    params: tuple[tuple[str, float, float], ...]  # (name, before, after)
+    loss: float
+    loss_after: float
+    written: str | None  # the file `-o` wrote
+
+
+# --- a problem sheet and its answer key (bpcalc variants) ------------------------------------------------
+
+
+class Statement(NamedTuple):
+    """The computation a sheet sets: each line as name = formula, without its numbers."""
+
+    lines: tuple[tuple[str, Expr], ...]
+
+
+class Asked(NamedTuple):
+    """One question of a sheet: a quantity by the answers file's kind (SPEC §6) and name."""
+
+    kind: str  # "loss", "values", "gradients" or "updated"
+    name: str
+    answer: float | None = None  # None on a student's sheet
+
+
+class Questions(NamedTuple):
+    """What a sheet asks, answered in its key; answers to `places` decimal places."""
+
+    output: str
+    items: tuple[Asked, ...]
+    places: int
+
+
 Step = (Given | Forward | Loss | Backward | ChainRule | SGD | LossAfter | DeltaBackward | Factored | Iteration
-        | Summary | JacobianMatrix | GradCheck | Grading | ClassGrading | Part | ErrorSplit)
+        | Summary | JacobianMatrix | GradCheck | Grading | ClassGrading | Part | ErrorSplit | MatrixForward
+        | MatrixBackward | Momentum | Adam | Training | History | Curve | Trained | Statement | Questions)
 STEP_KINDS: tuple[type, ...] = (Given, Forward, Loss, Backward, ChainRule, SGD, LossAfter, DeltaBackward, Factored,
                                 Iteration, Summary, JacobianMatrix, GradCheck, Grading, ClassGrading, Part,
-                                ErrorSplit)
+                                ErrorSplit, MatrixForward, MatrixBackward, Momentum, Adam, Training, History,
+                                Curve, Trained, Statement, Questions)
 ENTRY_KINDS: tuple[type, ...] = (Seed, NodeGradient, PathSum, DeltaForm)
 
 

@@ -1,0 +1,244 @@
+"""Variants of a teacher's problem: drawn from the template's ranges, redrawn when uninteresting,
+each with its questions answered by the engine — and, made from those, a student's sheet, an
+answer key (the worked solution) and an answers file in the shape `bpcalc check` reads (SPEC §6).
+
+Variant k's numbers come from a random stream of its own, seeded by (seed, k): the same seed gives
+the same files, and variant 3 is the same whether 10 or 30 are made.  A draw is redrawn when it
+cannot be computed (a log of a negative number…), repeats an earlier variant, or breaks one of
+the rules a teacher can switch off (`--reject`):
+
+* dead_relu: a relu line is 0 (its input is not positive), so no gradient passes it;
+* saturated: a sigmoid output within s of 0 or 1 (`--saturation s`, default 0.05), or a tanh
+  output within 2s of ±1: its derivative is nearly 0, and so is every gradient through it;
+* zero: an asked answer rounds to 0 at the asked decimal places (an update: the change).
+
+Only lines whose whole formula is one activation are looked at (every neuron of a network file,
+`y: sigmoid(z)` in an expression file).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from typing import NamedTuple
+
+from ..engine import Solution, solve
+from ..errors import InputError, MathError, did_you_mean
+from ..expr.tree import Call
+from ..problem import Problem
+from ..trace.steps import Asked, Questions, Statement, Trace
+from .template import Template
+
+RULES = ("dead_relu", "saturated", "zero")
+KINDS = ("loss", "values", "gradients", "updated")
+_KIND_WORDS = {"loss": "loss", "value": "values", "values": "values", "gradient": "gradients", "gradients":
+               "gradients", "grad": "gradients", "update": "updated", "updated": "updated", "updates": "updated"}
+#: draws tried for one variant before giving up
+MAX_DRAWS = 500
+
+
+class Settings(NamedTuple):
+    size: int = 30  # how many variants
+    seed: int = 0
+    ask: tuple[str, ...] = ("loss", "gradients", "updated")
+    places: int = 4
+    reject: frozenset[str] = frozenset(RULES)
+    saturation: float = 0.05
+
+
+class Variant(NamedTuple):
+    number: int  # from 1
+    text: str  # its problem file
+    numbers: tuple[str, ...]  # the number drawn for each of the template's ranges
+    problem: Problem
+    solution: Solution
+    questions: tuple[Asked, ...]  # answered
+    draws: int  # how many draws it took
+
+
+class Kit(NamedTuple):
+    template: Template
+    settings: Settings
+    variants: tuple[Variant, ...]
+    rejected: Counter[str]  # why draws were redrawn: rule -> how many
+
+
+# --- what is asked ------------------------------------------------------------------------------------
+
+
+def asked(problem: Problem, ask: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(kind, name) for each question: `loss`, `gradients` (every param that is updated; with no
+    params, every leaf), `updated` (every param that is updated), `values` (every line but the
+    output), or one quantity, `gradients:w5`."""
+    lines = [line.name for line in problem.lines]
+    every = {
+        "loss": [problem.output],
+        "values": [n for n in lines if n != problem.output],
+        "gradients": problem.trainable or list(problem.leaves),
+        "updated": problem.trainable,
+    }
+    known = {"loss": {problem.output}, "values": set(lines) | set(problem.leaves),
+             "gradients": set(lines) | set(problem.leaves), "updated": set(problem.trainable)}
+    out: list[tuple[str, str]] = []
+    for item in ask:
+        word, _, name = item.partition(":")
+        kind = _KIND_WORDS.get(word.strip().lower())
+        if kind is None:
+            hint = did_you_mean(word, list(_KIND_WORDS)) or "ask for loss, values, gradients or updated"
+            raise InputError(f"--ask: {word!r} is not something to ask", None, hint)
+        if not name:
+            if not every[kind]:
+                raise InputError(f"--ask {kind}: {problem.file} has no params that a step updates", None,
+                                 "ask for loss, gradients or values, or put the learnable leaves under params:")
+            out += [(kind, n) for n in every[kind]]
+            continue
+        name = name.strip()
+        if name not in known[kind]:
+            hint = did_you_mean(name, sorted(known[kind])) or "names: " + ", ".join(sorted(known[kind]))
+            raise InputError(f"--ask {kind}:{name}: no such name in {problem.file}", None, hint)
+        out.append((kind, name))
+    return tuple(dict.fromkeys(out))
+
+
+def answer(solution: Solution, kind: str, name: str) -> float:
+    if kind == "loss":
+        return solution.loss
+    if kind == "values":
+        return solution.values[name]
+    if kind == "gradients":
+        return solution.gradients[name]
+    assert solution.updated is not None
+    return solution.updated[name]
+
+
+# --- which draws are interesting -----------------------------------------------------------------------
+
+
+def uninteresting(solution: Solution, questions: tuple[Asked, ...], settings: Settings) -> tuple[str, str] | None:
+    """(the rule, why) when the variant breaks a rule the settings reject; else None."""
+    s = settings.saturation
+    for line in solution.problem.lines:
+        e = line.expr
+        if not isinstance(e, Call):
+            continue
+        v = solution.values[line.name]
+        if "dead_relu" in settings.reject and e.fn == "relu" and v == 0:
+            return "dead_relu", f"relu line {line.name} is 0: its input is not positive, so no gradient passes it"
+        if "saturated" in settings.reject and (
+                (e.fn == "sigmoid" and min(v, 1 - v) < s) or (e.fn == "tanh" and (1 - abs(v)) / 2 < s)):
+            return "saturated", f"{e.fn} line {line.name} = {v:.4g} is saturated: its derivative is nearly 0"
+    if "zero" in settings.reject:
+        half = 0.5 * 10 ** -settings.places
+        for q in questions:
+            assert q.answer is not None
+            size = abs(q.answer - solution.problem.params[q.name]) if q.kind == "updated" else abs(q.answer)
+            if size < half:
+                what = "the update of " if q.kind == "updated" else ""
+                return "zero", f"{what}{q.kind} {q.name} rounds to 0 at {settings.places} decimal places"
+    return None
+
+
+# --- drawing the variants ---------------------------------------------------------------------------------
+
+
+def make(template: Template, settings: Settings) -> Kit:
+    """`settings.size` interesting variants of the template (InputError when one cannot be found)."""
+    from ..spec import load
+
+    if not template.ranges and settings.size > 1:
+        raise InputError(f"{template.file} marks no numbers to draw, so every variant would be the same",
+                         None, "write a range where a number goes, e.g. w1: {between: [-1, 1], decimals: 2}; "
+                         "bpcalc schema --variants describes ranges")
+    variants: list[Variant] = []
+    seen: set[tuple[str, ...]] = set()
+    rejected: Counter[str] = Counter()
+    wanted: tuple[tuple[str, str], ...] | None = None
+    for k in range(1, settings.size + 1):
+        rng = random.Random(f"bpcalc variants {settings.seed} {k}")
+        last = ""
+        for draw in range(1, MAX_DRAWS + 1):
+            numbers = tuple(template.draw(rng))
+            if numbers in seen:
+                rejected["duplicate"] += 1
+                last = "it repeats an earlier variant"
+                continue
+            text = template.variant(list(numbers))
+            problem = load(template.file, text=text)  # a mistake in the template: reported, not redrawn
+            if wanted is None:
+                problem.require_one_output("variants")
+                wanted = asked(problem, settings.ask)
+            updating = any(kind == "updated" for kind, _ in wanted)
+            try:
+                solution = solve(problem, step=updating)
+            except MathError as err:
+                rejected["math"] += 1
+                last = f"it cannot be computed: {err.message}"
+                continue
+            questions = tuple(Asked(kind, name, answer(solution, kind, name)) for kind, name in wanted)
+            verdict = uninteresting(solution, questions, settings)
+            if verdict is not None:
+                rejected[verdict[0]] += 1
+                last = verdict[1]
+                continue
+            seen.add(numbers)
+            variants.append(Variant(k, text, numbers, problem, solution, questions, draw))
+            break
+        else:
+            raise InputError(f"variant {k}: no interesting draw in {MAX_DRAWS} tries; the last was redrawn because "
+                             f"{last}", None, "widen the ranges in the file, or redraw less: --reject with fewer "
+                             "rules (--reject none keeps every draw that can be computed)")
+    return Kit(template, settings, tuple(variants), rejected)
+
+
+# --- what is written for each variant ---------------------------------------------------------------------
+
+
+def worked(variant: Variant) -> Trace:
+    """The variant's worked solution: `step` when an update is asked, else `grad`."""
+    from ..trace import build
+
+    command = "step" if any(q.kind == "updated" for q in variant.questions) else "grad"
+    return build(variant.solution, command)
+
+
+def sheet(variant: Variant, places: int, questions: tuple[Asked, ...] | None = None) -> Trace:
+    """A student's sheet: the given numbers, the computation, the questions (no answers)."""
+    solved = worked(variant)
+    lines = tuple((line.name, line.expr) for line in variant.problem.lines)
+    asked_here = tuple(q._replace(answer=None) for q in (questions or variant.questions))
+    steps = (solved.steps[0], Statement(lines), Questions(variant.problem.output, asked_here, places))
+    return solved._replace(steps=steps)
+
+
+def key(variant: Variant, places: int) -> Trace:
+    """The answer key: the answers, then the worked solution they come from."""
+    solved = worked(variant)
+    return solved._replace(steps=(Questions(variant.problem.output, variant.questions, places), *solved.steps))
+
+
+def answers_file(variant: Variant, title: str) -> str:
+    """The answers in the shape `bpcalc check` reads (SPEC §6): loss, values, gradients, updated."""
+    out = [f"# {title}: the answers, full precision (bpcalc check problem.yaml answers.yaml)"]
+    for kind in KINDS:
+        items = [q for q in variant.questions if q.kind == kind]
+        if not items:
+            continue
+        if kind == "loss":
+            out.append(f"loss: {yaml_number(items[0].answer)}")
+            continue
+        out.append(f"{kind}:")
+        out += [f"  {yaml_key(q.name)}: {yaml_number(q.answer)}" for q in items]
+    return "\n".join(out) + "\n"
+
+
+def yaml_number(x: float | None) -> str:
+    """A float as YAML reads it back exactly (a YAML 1.1 reader needs the point in 1.0e-05)."""
+    text = repr(float(x if x is not None else 0.0))
+    mantissa, e, exponent = text.partition("e")
+    return f"{mantissa}.0e{exponent}" if e and "." not in mantissa else text
+
+
+def yaml_key(name: str) -> str:
+    import json
+
+    return name if name.replace("_", "a").isalnum() else json.dumps(name)

@@ -1,0 +1,92 @@
+"""The examples shipped inside the package (`bpcalc/examples/`), so that they are there after a
+plain `pip install`: their names, one-line descriptions and text.  `example:NAME` names one
+wherever a FILE goes (`spec.yamldoc.read_text` reads it through `read`).
+
+A file's description is its first comment line after the `yaml-language-server` modeline; a
+problem file is one with a top-level `define:` or `network:` (other YAML there, such as a sample
+answers file, is shown but not listed as a problem).  `templates/` holds templates of `bpcalc
+variants`: problem files with ranges where numbers go, which only that command reads.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .errors import InputError, Span, did_you_mean
+
+PREFIX = "example:"
+#: the folder of the shipped files (the repository's `examples/` is a link to it)
+FOLDER = Path(__file__).resolve().parent / "examples"
+#: the JSON Schema of both file forms, shipped beside the examples (`bpcalc schema` writes it),
+#: and of `bpcalc variants`' templates (`bpcalc schema --variants`)
+SCHEMA_FILE = FOLDER / "bpcalc.schema.json"
+TEMPLATE_SCHEMA_FILE = FOLDER / "bpcalc-template.schema.json"
+TEMPLATES = "templates"
+
+_PROBLEM = re.compile(r"^(define|network)[ \t]*:", re.M)
+_MODELINE = "# yaml-language-server:"
+
+
+def modeline(schema: Path = SCHEMA_FILE) -> str:
+    """The comment that points an editor's YAML support (yaml-language-server) at a schema this
+    bpcalc ships, wherever the package is installed."""
+    return f"{_MODELINE} $schema={schema.as_uri()}"
+
+
+def with_modeline(text: str, name: str) -> str:
+    """A shipped file's text as it is printed to be copied: its schema line naming the installed
+    schema (the file itself names it by a path relative to the file)."""
+    head, newline, rest = text.partition("\n")
+    if not head.startswith(_MODELINE) or "$schema=" not in head:
+        return text
+    relative = head.split("$schema=", 1)[1].strip()
+    return modeline((path(name).parent / relative).resolve()) + newline + rest
+
+
+def looks_like_problem(text: str) -> bool:
+    """Whether YAML text is a problem file (either form), by its top-level keys alone."""
+    return _PROBLEM.search(text) is not None
+
+
+def names(problems_only: bool = True) -> list[str]:
+    """The shipped problems by name (the path under the folder, without `.yaml`), sorted; with
+    `problems_only` False, every shipped YAML file, templates too."""
+    found = []
+    for file in sorted(FOLDER.rglob("*.yaml")):
+        name = file.relative_to(FOLDER).with_suffix("").as_posix()
+        if problems_only and (name.startswith(TEMPLATES + "/") or not looks_like_problem(file.read_text("utf-8"))):
+            continue
+        found.append(name)
+    return found
+
+
+def templates() -> list[str]:
+    """The shipped templates of `bpcalc variants`, by name (templates/…)."""
+    return [name for name in names(problems_only=False) if name.startswith(TEMPLATES + "/")]
+
+
+def path(name: str) -> Path:
+    """The file of a shipped example (`seed002_network`, `example:seed002_network` or with
+    `.yaml`), or a clear error naming the examples there are."""
+    bare = name.removeprefix(PREFIX).removesuffix(".yaml")
+    every = names(problems_only=False)
+    if bare not in every:
+        hint = did_you_mean(bare, every) or "the examples: " + ", ".join(names())
+        raise InputError(f"no shipped example named {bare!r}", Span(PREFIX + bare), hint + " (bpcalc examples)")
+    return FOLDER / f"{bare}.yaml"
+
+
+def describe(name: str) -> str:
+    """The example's one-line description: its first comment after the modeline."""
+    for line in path(name).read_text(encoding="utf-8").splitlines():
+        if line.startswith(_MODELINE) or line.strip() in ("", "#"):
+            continue
+        return line.lstrip("#").strip() if line.startswith("#") else ""
+    return ""
+
+
+def read(name: str) -> tuple[str, str]:
+    """The text of a shipped example and the name to show for it (`example:NAME`)."""
+    found = path(name)
+    return found.read_text(encoding="utf-8"), PREFIX + found.relative_to(FOLDER).with_suffix("").as_posix()
