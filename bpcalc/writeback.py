@@ -20,6 +20,7 @@ its name, which the next `-o` into that folder recognises and removes.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import stat
@@ -46,6 +47,7 @@ def updated_text(problem: Problem, updated: dict[str, float]) -> str:
     from .spec.yamldoc import parse_yaml
 
     doc = parse_yaml(problem.text, problem.file, positions=True)
+    updated = {name: as_shown(value) for name, value in updated.items()}
     edits: dict[tuple[int, int], str] = {}
     under_alias: dict[Path, dict[Path, float]] = {}  # alias written out -> new values beneath it
     for name, value in updated.items():
@@ -90,6 +92,21 @@ def updated_text(problem: Problem, updated: dict[str, float]) -> str:
     written = "".join(pieces)
     _check_round_trip(problem, doc.data, written, updated)
     return written
+
+
+def as_shown(value: float) -> float:
+    """The value as -o writes it: a short decimal carrying float noise is that decimal, as the
+    screen shows it (0.2 − 0.5 × (−0.050799) = 0.22539950000000003 → 0.2253995: the nearest
+    decimal of at most 12 significant digits, when it is within 4 units in the last place);
+    any other value is kept in full, to the last bit."""
+    if not math.isfinite(value) or value == 0.0:
+        return value
+    noise = 4 * math.ulp(value)
+    for digits in range(1, 13):
+        candidate = float(f"{value:.{digits}g}")
+        if abs(candidate - value) <= noise:
+            return candidate
+    return value
 
 
 def _number(value: float) -> str:
@@ -188,6 +205,7 @@ class Target:
 
     def __init__(self, path: str, source: str | None):
         self.shown = path
+        self.source = source
         self.path = _checked(path, source)
         self.directory = os.path.dirname(os.path.abspath(self.path))
         _remove_stale(self.directory)
@@ -254,7 +272,7 @@ class Target:
             raise InputError("cannot write the updated file: it was closed", Span(self.shown))
         try:
             write(self.temporary)
-            _keep_permissions(self.fd, self.path)
+            _keep_permissions(self.fd, self.path, self.source)
             os.close(self.fd)
             self.fd = None
             _checked(self.shown, None)  # still not a pipe or a device, just before it is replaced
@@ -344,11 +362,20 @@ def _overwrite(shown: Span) -> InputError:
                       "bpcalc never modifies its input; write to another file, for example -o next.yaml")
 
 
-def _keep_permissions(fd: int, path: str) -> None:
-    """The replaced file's mode (and owner, where allowed); a new file's mode as the umask says."""
+def _keep_permissions(fd: int, path: str, source: str | None = None) -> None:
+    """The replaced file's mode (and owner, where allowed); a new file gets the input file's mode
+    (a problem kept private stays private), or the umask's when the input is not a file."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
+        if source not in (None, "-"):
+            try:
+                mode = os.stat(source).st_mode
+            except OSError:
+                mode = 0
+            if stat.S_ISREG(mode):
+                os.fchmod(fd, stat.S_IMODE(mode))
+                return
         mask = os.umask(0)
         os.umask(mask)
         os.fchmod(fd, 0o666 & ~mask)

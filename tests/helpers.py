@@ -85,3 +85,15 @@ def rendered(fmt: str, solution, command: str, *, only=None, max_paths: int = 16
 
     trace = build(solution, command, only=only, max_paths=max_paths)
     return render(trace, fmt, Options(digits=digits, ascii=ascii, standalone=standalone, width=width))
+
+
+def as_written(value: float) -> float:
+    """What `step -o` writes for a value: the nearest decimal of at most 12 significant digits when
+    it lies within 4 units in the last place (float noise on a short decimal), else the value."""
+    if not math.isfinite(value) or value == 0.0:
+        return value
+    for digits in range(1, 13):
+        candidate = float(f"{value:.{digits}g}")
+        if abs(candidate - value) <= 4 * math.ulp(value):
+            return candidate
+    return value

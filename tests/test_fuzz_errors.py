@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 
 from bpcalc.cli.main import main
 
+from helpers import as_written
+
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 WORKDIR = Path(tempfile.mkdtemp(prefix="bpcalc-fuzz-"))
 
@@ -327,6 +329,6 @@ def test_step_output_reads_back_as_the_printed_update(doc: dict, spice: str):
     printed = json.loads(out.getvalue(), parse_constant=_not_json)
     old, new = bpcalc.load(str(source)), bpcalc.load(str(target))
     assert new.inputs == old.inputs and new.frozen == old.frozen
-    assert new.params == {name: printed["updated"].get(name, value) for name, value in old.params.items()}
+    assert new.params == {name: as_written(printed["updated"].get(name, value)) for name, value in old.params.items()}
     assert [(ln.name, ln.source) for ln in new.lines] == [(ln.name, ln.source) for ln in old.lines]
     assert not list(WORKDIR.glob(".bpcalc-*"))

@@ -31,7 +31,7 @@ from bpcalc.numbers import round_half_up
 from bpcalc.ops import CANCELLED, cancelled
 from bpcalc.spec import network, yamldoc
 
-from helpers import EXAMPLES, central_difference, fd_close
+from helpers import EXAMPLES, as_written, central_difference, fd_close
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED003 = EXAMPLES / "seed003_expression.yaml"
@@ -62,7 +62,7 @@ def assert_written_as_updated(source: Path, target: Path, data: dict) -> None:
     old, new = bpcalc.load(str(source)), bpcalc.load(str(target))
     assert set(new.params) == set(old.params) and new.inputs == old.inputs
     for name, value in new.params.items():
-        assert value == data["updated"].get(name, old.params[name]), name
+        assert value == as_written(data["updated"].get(name, old.params[name])), name
     assert [(ln.name, ln.source) for ln in new.lines] == [(ln.name, ln.source) for ln in old.lines]
 
 
@@ -220,18 +220,26 @@ def test_a_link_to_a_regular_file_is_followed_and_kept(tmp_path, capsys):
     assert_written_as_updated(SEED003, real, data)
 
 
-def test_the_targets_mode_is_kept_and_a_new_file_follows_the_umask(tmp_path, capsys):
+def test_the_targets_mode_is_kept_and_a_new_file_takes_the_inputs(tmp_path, capsys):
     old = tmp_path / "old.yaml"
     old.write_text("old\n")
     old.chmod(0o640)
     step_json(capsys, SEED003, old)
     assert stat.S_IMODE(old.stat().st_mode) == 0o640
-    mask = os.umask(0o027)
-    try:
-        step_json(capsys, SEED003, tmp_path / "new.yaml")
-    finally:
-        os.umask(mask)
+    private = tmp_path / "private.yaml"  # a problem kept private: its next step is private too
+    private.write_text(Path(SEED003).read_text())
+    private.chmod(0o600)
+    step_json(capsys, private, tmp_path / "new.yaml")
+    assert stat.S_IMODE((tmp_path / "new.yaml").stat().st_mode) == 0o600
+
+
+def test_a_new_file_from_standard_input_follows_the_umask(tmp_path):
+    mask = 0o027
+    r = subprocess.run(["sh", "-c", f"umask {mask:03o} && {sys.executable} -m bpcalc step - -o new.yaml "
+                        f"--format json < {SEED003}"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
     assert stat.S_IMODE((tmp_path / "new.yaml").stat().st_mode) == 0o640
+    assert r.stderr == "wrote new.yaml\n"
 
 
 def test_an_unwritable_folder_is_reported_before_anything_is_printed(tmp_path, monkeypatch, capsys):

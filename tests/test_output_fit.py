@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 import shutil
+import stat
 import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -279,3 +281,26 @@ def test_rich_output_is_the_text_layout_coloured(monkeypatch):
     plain = re.sub(r"\x1b\[[0-9;]*m", "", coloured)
     assert plain == rendered("text", sol, "step", width=70)
     assert max(columns(line) for line in plain.splitlines()) <= 70
+
+
+# --- step -o: what the screen shows, the input's mode, said on stderr; -o - to standard output ----------
+
+
+def test_step_o_writes_the_numbers_as_shown(tmp_path):
+    # seed 003 with --round 2: ∂loss/∂b_o = −(0.8 − 0.59) × 0.59(1 − 0.59) = −0.050799 carries float
+    # noise (−0.05079900000000002), so b_o ← 0.2 − 0.5·∂loss/∂b_o does too; the slides (and the
+    # screen) say 0.2253995, and so does the file
+    b_o = 0.2 - 0.5 * (-(0.8 - 0.59) * (0.59 * (1 - 0.59)))
+    assert b_o != 0.2253995 and abs(b_o - 0.2253995) < 1e-15
+    src = tmp_path / "s3.yaml"
+    src.write_text((EXAMPLES / "seed003_expression.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    src.chmod(0o640)
+    r = subprocess.run([sys.executable, "-m", "bpcalc", "step", str(src), "--round", "2", "-o", "next.yaml"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stderr == "wrote next.yaml\n"
+    written = (tmp_path / "next.yaml").read_text(encoding="utf-8")
+    assert "b_o: 0.2253995}" in written and "w_o: 0.314477715," in written
+    assert stat.S_IMODE((tmp_path / "next.yaml").stat().st_mode) == 0o640
+    piped = subprocess.run([sys.executable, "-m", "bpcalc", "step", str(src), "--round", "2", "-o", "-"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert piped.returncode == 0 and piped.stdout == written and piped.stderr == ""

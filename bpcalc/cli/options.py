@@ -131,7 +131,7 @@ LANG = Option(("--lang",), "lang", "the language of headings and sentences: en o
 STEPS = Option(("--steps",), "steps", "N complete worked iterations, each from the last one's updated params",
                "N", whole(1, 100, "how many worked iterations are shown"), 1, "1")
 OUTPUT = Option(("--output", "-o"), "output", "write the problem with the updated params to this file "
-                "(comments and key order kept)", "FILE")
+                "(comments and key order kept; '-': print it instead of the solution)", "FILE")
 
 FORMAT_NO_JSON = Option(("--format", "-f"), "format", "rich (default on a terminal), text (default when piped), "
                         "markdown, latex or html", "FORMAT",

@@ -66,7 +66,7 @@ def run(invocation: Invocation) -> int:
                          "leave out --only and --delta-sign minus, or use --notation delta")
     output = v.get("output")
     target = None
-    if output is not None:  # checked, and its temporary file made, before any work
+    if output is not None and output != "-":  # checked, and its temporary file made, before any work
         from ..writeback import Target
 
         target = Target(str(output), file)
@@ -107,11 +107,21 @@ def run(invocation: Invocation) -> int:
 
         options = Options(digits=v["digits"], ascii=v["ascii"], standalone=v["standalone"],
                           width=line_width(v["width"]), lang=v["lang"] or default_language())
-        shown = render(trace, fmt, options)
+        updated = solutions[-1].updated or {}
+        if output == "-":  # the updated problem is the output: a pipe to the next step
+            from ..writeback import updated_text
+
+            shown = updated_text(problem, updated)
+        else:
+            shown = render(trace, fmt, options)
         if target is not None:  # written before anything is printed: a failure leaves no half-run
-            target.write(problem, solutions[-1].updated or {})
+            target.write(problem, updated)
     finally:
         if target is not None:
             target.close()
     sys.stdout.write(shown)
+    if target is not None:
+        from ..errors import escaped
+
+        sys.stderr.write(f"wrote {escaped(str(output))}\n")
     return 0

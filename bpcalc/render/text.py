@@ -30,13 +30,24 @@ Span = tuple[str, str | None]  # (text, style): style is heading, value, gradien
 Fix = Callable[[str], str]  # to_ascii, or leave the text as it is
 
 
+class _CharWidths(dict[str, int]):
+    """Each character's columns, looked up once (East Asian wide and full-width: 2)."""
+
+    def __missing__(self, ch: str) -> int:
+        import unicodedata
+
+        width = self[ch] = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        return width
+
+
+_CHAR_WIDTHS = _CharWidths()
+
+
 def width_of(s: str) -> int:
     """Columns a string takes on a terminal: CJK characters take two."""
     if s.isascii():
         return len(s)
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+    return sum(map(_CHAR_WIDTHS.__getitem__, s))
 
 
 def to_ascii(s: str) -> str:
