@@ -480,3 +480,37 @@ def test_follow_on_update_from_a_wrong_gradient(tmp_path):
     assert [(r.name, r.status) for r in g.results] == [("w1", "wrong"), ("w1", "follow_on"), ("w5", "right")]
     assert only(g, "updated", "w1").follows_from == (("gradients", "w1"),)
     assert [m.code for m in only(g, "gradients", "w1").mistakes] == ["missing_path"]
+
+
+# --- a class with a variant each (bpcalc variants → students → check → CSV) ---------------------------
+
+
+def test_a_class_graded_against_its_variants(tmp_path):
+    made = cli("variants", "example:templates/seed002_homework", "--count", "3", "--seed", "4", "-o",
+               str(tmp_path / "hw"))
+    assert made.returncode == 0, made.stderr
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for k in (1, 2, 3):
+        key = (tmp_path / "hw" / f"v0{k}" / "answers.yaml").read_text()
+        assert f"variant: v0{k}\n" in key  # the key names its variant, as a student's sheet asks
+        (folder / f"s{k}.yaml").write_text(key.replace(f"variant: v0{k}", f"variant: {k}"))  # `3` is v03
+    # student 3 slips the sign of ∂loss/∂w5: by hand, the same magnitude with the other sign
+    problem = bpcalc.load(str(tmp_path / "hw" / "v03" / "problem.yaml"))
+    w5 = bpcalc.solve(problem).gradients["w5"]
+    text = (folder / "s3.yaml").read_text()
+    (folder / "s3.yaml").write_text(re.sub(r"(\n  w5: )\S+", rf"\g<1>{-w5!r}", text, count=1))
+    (folder / "s4.yaml").write_text("variant: v7\nloss: 0.2\n")
+    r = cli("check", str(tmp_path / "hw"), str(folder), "--format", "csv")
+    assert r.returncode == 2  # s4 names no variant there
+    rows = {Path(row[0]).name: row for row in csv.reader(io.StringIO(r.stdout))}
+    assert rows["file"][:3] == ["file", "variant", "score"]
+    assert [rows[f"s{k}.yaml"][1] for k in (1, 2, 3)] == ["v01", "v02", "v03"]
+    assert rows["s1.yaml"][2] == rows["s2.yaml"][2] == "1.0000"
+    assert rows["s3.yaml"][7] == "sign" and rows["s3.yaml"][rows["file"].index("gradients.w5")] == "wrong"
+    assert rows["s4.yaml"][7].startswith("unusable:") and "no variant v7" in rows["s4.yaml"][7]
+    # a key in its own variant's folder needs no `variant:` line
+    plain = tmp_path / "hw" / "v02" / "mine.yaml"
+    plain.write_text("loss: " + repr(bpcalc.solve(bpcalc.load(str(tmp_path / "hw" / "v02" / "problem.yaml"))).loss)
+                     + "\n")
+    assert cli("check", str(tmp_path / "hw"), str(plain)).returncode == 0

@@ -121,7 +121,8 @@ def test_each_answer_key_is_the_solution_of_its_own_variant(kit):
         problem, params, inputs, targets = variant_numbers(folder)
         loss, grads, updated, _ = seed002_by_hand(params, inputs, targets, problem["lr"])
         key = yaml.safe_load((folder / "answers.yaml").read_text(encoding="utf-8"))
-        assert set(key) == {"loss", "gradients", "updated"}  # SPEC §6's keys
+        assert set(key) == {"variant", "loss", "gradients", "updated"}  # SPEC §6's keys, and which variant
+        assert key["variant"] == folder.name
         assert key["loss"] == pytest.approx(loss, rel=1e-12)
         assert list(key["gradients"]) == WEIGHTS and list(key["updated"]) == WEIGHTS  # b1, b2 are frozen
         for name in WEIGHTS:
@@ -275,8 +276,8 @@ def test_ask_chooses_the_questions(tmp_path, capsys):
         problem, params, inputs, targets = variant_numbers(folder)
         loss, grads, _, outs = seed002_by_hand(params, inputs, targets, problem["lr"])
         key = yaml.safe_load((folder / "answers.yaml").read_text(encoding="utf-8"))
-        assert key == {"loss": pytest.approx(loss), "values": {"out_o1": pytest.approx(outs[2])},
-                       "gradients": {"w5": pytest.approx(grads["w5"])}}
+        assert key == {"variant": folder.name, "loss": pytest.approx(loss),
+                       "values": {"out_o1": pytest.approx(outs[2])}, "gradients": {"w5": pytest.approx(grads["w5"])}}
         assert "Give each answer to 3 decimal places." in (folder / "sheet.md").read_text(encoding="utf-8")
     questions = [q for q in ET.parse(kit / "moodle.xml").getroot() if q.get("type") == "numerical"]
     assert len(questions) == 2 * 3 and {q.findtext("answer/tolerance") for q in questions} == {"0.001"}

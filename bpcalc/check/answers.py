@@ -8,6 +8,7 @@ Two shapes, mixed freely:
     updated:   {w5: 0.35891648}
     loss_after: 0.2910
 
+    variant: v07                           # which variant, when a class has several (bpcalc variants)
     ∂E/∂w5: 0.0822                         # flat, as a worked solution writes it
     dE_total/dw5: 0.0822                   #   (∂ or d; the numerator is the output)
     ∂out_o1/∂net_o1: 0.1868                #   a local derivative: ∂line/∂name it uses
@@ -74,6 +75,8 @@ def load_answers(path: str, problem: Problem, text: str | None = None) -> list[A
                          doc.span(()), "see `bpcalc check --help` for both shapes")
     reader = _Reader(doc, problem)
     for key, value in doc.data.items():
+        if key == "variant" and key not in reader.names:  # which variant of a class's problem
+            continue
         reader.entry(str(key), value)
     if not reader.answers:
         raise InputError("the answers file holds no answer", doc.span(()),

@@ -16,10 +16,11 @@ import sys
 from typing import TYPE_CHECKING
 
 from ..cli.options import Invocation, UsageError
-from ..errors import BpcalcError, InputError, Span
+from ..errors import BpcalcError, InputError, Span, did_you_mean, escaped
 
 if TYPE_CHECKING:
     from ..check.grade import Checker
+    from ..problem import Problem
     from ..trace.steps import Grading
 
 #: what a folder of answers holds
@@ -49,30 +50,103 @@ def answer_files(named: list[str]) -> list[str]:
     return found
 
 
-def grade_files(checker: Checker, files: list[str], problem_text: str | None = None) -> list[Grading]:
+class Checkers:
+    """The problem (or, for a folder of variants, each variant's problem) an answers file is
+    graded against, each solved once for the whole class."""
+
+    def __init__(self, file: str, **options: object):
+        from ..spec import load
+
+        self.options = options
+        self.variants: dict[str, str] = {}  # a variant's name -> its problem file
+        self._made: dict[str, Checker] = {}
+        if file != "-" and os.path.isdir(file):
+            for entry in sorted(os.scandir(file), key=lambda e: e.name):
+                problem = os.path.join(entry.path, "problem.yaml")
+                if entry.is_dir() and os.path.isfile(problem):
+                    self.variants[entry.name] = problem
+            if not self.variants:
+                raise InputError(f"{file} is a folder with no variant in it (a subfolder with a problem.yaml)",
+                                 Span(file), "name the problem file, or the folder `bpcalc variants -o` made")
+            self.first = self.get(next(iter(self.variants)))
+        else:
+            self.first = self._make(load(file))
+        self.first.problem.require_one_output("check")
+
+    def _make(self, problem: Problem) -> Checker:
+        from ..check.grade import Checker
+
+        return Checker(problem, **self.options)  # type: ignore[arg-type]
+
+    def get(self, variant: str) -> Checker:
+        if variant not in self._made:
+            from ..spec import load
+
+            self._made[variant] = self._make(load(self.variants[variant]))
+        return self._made[variant]
+
+    def for_answers(self, path: str, text: str) -> tuple[Checker, str | None]:
+        """The checker of the variant an answers file answers: its `variant:` key, else the
+        variant folder it sits in."""
+        if not self.variants:
+            return self.first, None
+        from ..spec.yamldoc import parse_yaml
+
+        doc = parse_yaml(text, path)
+        named = doc.data.get("variant") if isinstance(doc.data, dict) else None
+        if named is None:
+            folder = os.path.basename(os.path.dirname(os.path.abspath(path)))
+            if folder in self.variants:
+                return self.get(folder), folder
+            raise InputError("the answers do not say which variant they answer", Span(path, 1, 1),
+                             "write `variant: " + next(iter(self.variants)) + "` (the name on the sheet) at the top")
+        name = _variant_name(str(named), self.variants)
+        if name is None:
+            raise InputError(f"no variant {escaped(str(named))!s} in the variants folder", doc.span(("variant",)),
+                             did_you_mean(str(named), list(self.variants)) or
+                             "variants: " + ", ".join(list(self.variants)[:20]))
+        return self.get(name), name
+
+
+def _variant_name(named: str, variants: dict[str, str]) -> str | None:
+    """`v07`, `7` or `07` for the folder v07."""
+    if named in variants:
+        return named
+    digits = named.lstrip("v").lstrip("0") or "0"
+    for name in variants:
+        if name.lstrip("v").lstrip("0") == digits:
+            return name
+    return None
+
+
+def grade_files(checkers: Checkers, files: list[str]) -> list[Grading]:
     """Each file graded.  With several files, one that cannot be used is reported in its row and
     the others are graded; with one, it is the error."""
     from ..check.answers import load_answers
     from ..cli.exits import format_error
+    from ..spec.yamldoc import read_text
     from ..trace.steps import Grading
 
     gradings = []
     for path in files:
         try:
-            gradings.append(checker.grade(path, load_answers(path, checker.problem)))
+            text, _ = read_text(path)
+            checker, variant = checkers.for_answers(path, text)
+            grading = checker.grade(path, load_answers(path, checker.problem, text))
+            gradings.append(grading._replace(variant=variant))
         except BpcalcError as err:
             if len(files) == 1:
                 raise
             message = format_error(err).splitlines()[0]
-            gradings.append(Grading(checker.problem.output, path, (), checker.rule, message))
+            first = checkers.first
+            gradings.append(Grading(first.problem.output, path, (), first.rule, message))
     return gradings
 
 
 def run(invocation: Invocation) -> int:
-    from ..check.grade import Checker, summarise
+    from ..check.grade import summarise
     from ..render import Options, render
     from ..render.words import default_language
-    from ..spec import load
     from ..trace.data import Trace, result_of
     from ..trace.steps import Part
     from .solve import format_name, line_width, refuse_meaningless
@@ -87,11 +161,12 @@ def run(invocation: Invocation) -> int:
     if str(v["file"]) == "-" and "-" in files:
         raise UsageError("the problem and the answers cannot both come from standard input", None,
                          "name one of them as a file")
-    problem = load(str(v["file"]))
-    problem.require_one_output("check")
-    checker = Checker(problem, round=v["round"], lr=v["lr"], tol=v["tol"], rel=v["rel"])
-    gradings = grade_files(checker, files)
-    solution = checker.textbook
+    checkers = Checkers(str(v["file"]), round=v["round"], lr=v["lr"], tol=v["tol"], rel=v["rel"])
+    gradings = grade_files(checkers, files)
+    checker = checkers.first
+    if len(gradings) == 1 and gradings[0].variant is not None:
+        checker = checkers.get(gradings[0].variant)
+    problem, solution = checker.problem, checker.textbook
     steps: list[object]
     if len(gradings) > 1 or fmt == "csv":
         steps = [summarise(checker, gradings)]

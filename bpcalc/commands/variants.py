@@ -107,9 +107,10 @@ def run(invocation: Invocation) -> int:
     rows = ["variant,kind,name,answer"]
     written = 0
     for variant in made.variants:
-        where = os.path.join(folder, f"v{variant.number:0{width}d}")
+        label = f"v{variant.number:0{width}d}"  # the folder, and what a student's answers name
+        where = os.path.join(folder, label)
         os.makedirs(where, exist_ok=True)
-        sheet, key = course.sheet(variant, settings.places), course.key(variant, settings.places)
+        sheet, key = course.sheet(variant, settings.places, label=label), course.key(variant, settings.places)
         title, key_title = (_title(name, variant.number, width, lang, k) for k in (False, True))
         header = (f"# {title}, drawn by bpcalc variants from {printable(template.file)} (seed {settings.seed})\n")
         texts = {
@@ -118,7 +119,7 @@ def run(invocation: Invocation) -> int:
             "sheet.tex": _retitled(render(sheet, "latex", Options(lang=lang, standalone=True)), "latex", title),
             "key.md": _retitled(render(key, "markdown", Options(lang=lang)), "markdown", key_title),
             "key.tex": _retitled(render(key, "latex", Options(lang=lang, standalone=True)), "latex", key_title),
-            "answers.yaml": course.answers_file(variant, key_title),
+            "answers.yaml": course.answers_file(variant, key_title, label),
         }
         for file, text in texts.items():
             with open(os.path.join(where, file), "w", encoding="utf-8") as fh:

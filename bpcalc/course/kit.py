@@ -201,12 +201,14 @@ def worked(variant: Variant) -> Trace:
     return build(variant.solution, command)
 
 
-def sheet(variant: Variant, places: int, questions: tuple[Asked, ...] | None = None) -> Trace:
-    """A student's sheet: the given numbers, the computation, the questions (no answers)."""
+def sheet(variant: Variant, places: int, questions: tuple[Asked, ...] | None = None,
+          label: str | None = None) -> Trace:
+    """A student's sheet: the given numbers, the computation, the questions (no answers); with a
+    `label`, how to name the variant in an answers file for `bpcalc check`."""
     solved = worked(variant)
     lines = tuple((line.name, line.expr) for line in variant.problem.lines)
     asked_here = tuple(q._replace(answer=None) for q in (questions or variant.questions))
-    steps = (solved.steps[0], Statement(lines), Questions(variant.problem.output, asked_here, places))
+    steps = (solved.steps[0], Statement(lines), Questions(variant.problem.output, asked_here, places, label))
     return solved._replace(steps=steps)
 
 
@@ -216,9 +218,12 @@ def key(variant: Variant, places: int) -> Trace:
     return solved._replace(steps=(Questions(variant.problem.output, variant.questions, places), *solved.steps))
 
 
-def answers_file(variant: Variant, title: str) -> str:
-    """The answers in the shape `bpcalc check` reads (SPEC §6): loss, values, gradients, updated."""
+def answers_file(variant: Variant, title: str, label: str | None = None) -> str:
+    """The answers in the shape `bpcalc check` reads (SPEC §6): loss, values, gradients, updated;
+    `variant:` names the variant, so a class folder is graded against the folder of variants."""
     out = [f"# {title}: the answers, full precision (bpcalc check problem.yaml answers.yaml)"]
+    if label is not None:
+        out.append(f"variant: {label}")
     for kind in KINDS:
         items = [q for q in variant.questions if q.kind == kind]
         if not items:

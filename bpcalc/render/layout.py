@@ -906,7 +906,8 @@ def _class_grading(step: ClassGrading, p: Printer) -> tuple[list[Segment], list[
         codes.update((m.code, m.words) for r in s.results for m in r.mistakes if m.code not in codes)
         score = p.tr("{k} of {n} ({percent}%)", k=s.right + s.follow_on, n=len(s.results),
                      percent=f"{100 * s.score:.0f}")
-        body.append([[printable(name)], [score], _question(first.kind, first.name, out, p) if first else ["–"],
+        shown_name = printable(name) + (f" ({s.variant})" if s.variant else "")
+        body.append([[shown_name], [score], _question(first.kind, first.name, out, p) if first else ["–"],
                      [", ".join(found) or "–"]])
     rows: list[Row] = []
     if folder and folder != ".":
@@ -1157,7 +1158,10 @@ def _questions(step: Questions, p: Printer) -> tuple[list[Segment], list[Row]]:
         say = p.tr("Each answer to {n} decimal places, and as computed.", n=step.places)
         return [p.tr("Answers")], [Say([say]), Table(header, body, "lllrr", [None, None, None, "value", "value"])]
     say = p.tr("Give each answer to {n} decimal places.", n=step.places)
-    return [p.tr("Questions")], [Say([say]), Table(header, body, "llll")]
+    rows: list[Row] = [Say([say]), Table(header, body, "llll")]
+    if step.variant:
+        rows.append(Say([p.tr("An answers file for bpcalc check begins with the line "), f"variant: {step.variant}"]))
+    return [p.tr("Questions")], rows
 
 
 _STEPS.update({Statement: _statement, Questions: _questions})

@@ -223,6 +223,7 @@ ZH: dict[str, str] = {
     "Each answer to {n} decimal places, and as computed.": "每个答案保留 {n} 位小数，并列出精确计算值。",
     "{name}, variant {k}": "{name}，第 {k} 套",
     "{name}, variant {k}: answer key": "{name}，第 {k} 套：答案",
+    "An answers file for bpcalc check begins with the line ": "用 bpcalc check 核对时，答案文件的第一行写 ",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": {}, "zh": ZH}

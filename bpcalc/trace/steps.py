@@ -441,6 +441,7 @@ class Grading(NamedTuple):
     results: tuple[Graded, ...]
     rule: tuple[str, float | None]  # ("written", None), ("tol", x) or ("rel", x): how a number agrees
     error: str | None = None  # in a class: why this file could not be graded
+    variant: str | None = None  # graded against this variant of a folder `bpcalc variants` made
 
     @property
     def right(self) -> int:
@@ -468,7 +469,8 @@ class Grading(NamedTuple):
         first = self.first_wrong
         if self.error is not None:
             return {"answers": self.answers, "error": self.error}
-        return {"answers": self.answers, "right": self.right, "wrong": self.wrong, "follow_on": self.follow_on,
+        return {"answers": self.answers, **({"variant": self.variant} if self.variant else {}),
+                "right": self.right, "wrong": self.wrong, "follow_on": self.follow_on,
                 "score": self.score,
                 "first_wrong": {"kind": first.kind, "name": first.name.replace("|", "/")} if first else None,
                 "results": [r.as_data() for r in self.results]}
@@ -504,17 +506,23 @@ class ClassGrading(NamedTuple):
         """The CSV: a header, then a row per student: file, score, counts, first wrong step, the
         mistakes found, and each question's status."""
         keys = [q.key for q in self.questions]
-        rows = [["file", "score", "right", "follow_on", "wrong", "first_wrong", "mistakes", *keys]]
+        variants = any(s.variant for s in self.students)  # graded against a folder of variants
+        rows = [["file", *(["variant"] if variants else []), "score", "right", "follow_on", "wrong", "first_wrong",
+                 "mistakes", *keys]]
         for s in self.students:
-            first = s.first_wrong
-            status = {r.key: r.status for r in s.results}
-            codes = dict.fromkeys(m.code for r in s.results for m in r.mistakes)
-            if s.error is not None:
-                rows.append([s.answers, "", "", "", "", "", "unusable: " + s.error, *[""] * len(keys)])
-                continue
-            rows.append([s.answers, f"{s.score:.4f}", str(s.right), str(s.follow_on), str(s.wrong),
-                         first.key if first else "", " ".join(codes), *[status.get(k, "") for k in keys]])
+            row = self._row(s, keys)
+            rows.append([row[0], *([s.variant or ""] if variants else []), *row[1:]])
         return rows
+
+    @staticmethod
+    def _row(s: Grading, keys: list[str]) -> list[str]:
+        if s.error is not None:
+            return [s.answers, "", "", "", "", "", "unusable: " + s.error, *[""] * len(keys)]
+        first = s.first_wrong
+        status = {r.key: r.status for r in s.results}
+        codes = dict.fromkeys(m.code for r in s.results for m in r.mistakes)
+        return [s.answers, f"{s.score:.4f}", str(s.right), str(s.follow_on), str(s.wrong),
+                first.key if first else "", " ".join(codes), *[status.get(k, "") for k in keys]]
 
 
 class Part(NamedTuple):
@@ -636,6 +644,7 @@ class Questions(NamedTuple):
     output: str
     items: tuple[Asked, ...]
     places: int
+    variant: str | None = None  # the variant's name, which an answers file starts with
 
 
 Step = (Given | Forward | Loss | Backward | ChainRule | SGD | LossAfter | DeltaBackward | Factored | Iteration
