@@ -658,7 +658,7 @@ def training(reps: int, steps: int) -> None:
     from bpcalc.engine.optim import SGD, State
     from bpcalc.engine.training import descend, train
 
-    problem = bpcalc.loads(mlp_network_yaml())
+    problem = bpcalc.loads(mlp_network_yaml(), unshown=True)
     ours = train(problem, steps=steps).loss_after
     theirs = numpy_mlp_loop(steps + 1)  # its last loss is taken before its last update: one more step
     if not math.isclose(ours, theirs, rel_tol=1e-9):

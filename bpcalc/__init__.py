@@ -71,11 +71,12 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(module, __name__), name)
 
 
-def loads(text: str, name: str = "<string>") -> Problem:
-    """Load a problem from YAML text; `name` is what error messages call it."""
+def loads(text: str, name: str = "<string>", *, unshown: bool = False) -> Problem:
+    """Load a problem from YAML text; `name` is what error messages call it.  `unshown=True`: a
+    problem not to be worked step by step (training), allowed up to 200,000 operations."""
     from .spec import load
 
-    return load(name, text=text)
+    return load(name, text=text, unshown=unshown)
 
 
 def trace_of(solution: Solution, command: str = "step", *, only: list[str] | None = None,

@@ -3,6 +3,7 @@ LaTeX page — with every number still there — and a derivation that does not 
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import stat
@@ -304,3 +305,13 @@ def test_step_o_writes_the_numbers_as_shown(tmp_path):
     piped = subprocess.run([sys.executable, "-m", "bpcalc", "step", str(src), "--round", "2", "-o", "-"],
                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert piped.returncode == 0 and piped.stdout == written and piped.stderr == ""
+
+
+def test_the_readme_shows_what_step_prints():
+    command = "bpcalc step examples/seed003_expression.yaml --round 2 --format text"
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    first, whole = [part.split("```", 1)[0] for part in readme.split(f"$ {command}\n")[1:3]]
+    r = subprocess.run([sys.executable, "-m", "bpcalc", *command.split()[1:]], cwd=EXAMPLES.parent,
+                       capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "80"})
+    assert r.returncode == 0 and r.stdout == whole
+    assert first.endswith("...\n") and r.stdout.startswith(first.removesuffix("...\n"))

@@ -402,3 +402,23 @@ def test_step_iterations_carry_the_momentum(capsys):
     assert json.loads(out)["updated"] == pytest.approx(want, rel=1e-12)
     code, text, _ = run(capsys, "step", SEED003, "--steps", "2", "--optimizer", "momentum", "--format", "text")
     assert "each velocity v starts at 0" in text and "each velocity v from the step before" in text
+
+
+def test_train_takes_a_network_too_large_to_work_step_by_step(tmp_path, capsys):
+    # 2-16-16-1 over 100 samples written in the file: 64,800 operations — past what a worked
+    # solution may show (so grad refuses it), within what training may use
+    rows = ", ".join(f"{{inputs: [{k / 100}, {1 - k / 100}], targets: [{(k % 7) / 7:.4f}]}}" for k in range(100))
+    grid = lambda n, m: "[" + ", ".join("[" + ", ".join("0.1" for _ in range(m)) + "]" for _ in range(n)) + "]"  # noqa: E731
+    path = tmp_path / "mlp.yaml"
+    path.write_text("network:\n  inputs: [x1, x2]\n  layers:\n"
+                    f"    - {{name: h, activation: tanh, weights: {grid(16, 2)}, bias: 0.0}}\n"
+                    f"    - {{name: g, activation: tanh, weights: {grid(16, 16)}, bias: 0.0}}\n"
+                    f"    - {{name: o, weights: {grid(1, 16)}}}\nsamples: [{rows}]\nloss: mse\n")
+    assert main(["grad", str(path)]) == 2
+    assert "operations a problem may have" in capsys.readouterr().err
+    assert main(["train", str(path), "--steps", "3", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["loss_after"] < data["loss"]
+    with pytest.raises(bpcalc.InputError):
+        bpcalc.loads(path.read_text())
+    assert bpcalc.loads(path.read_text(), unshown=True).samples == 100

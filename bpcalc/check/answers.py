@@ -134,7 +134,11 @@ class _Reader:
                                  did_you_mean(name, list(self.problem.params)) or
                                  "params: " + ", ".join(self.problem.params))
             return name
-        hint = did_you_mean(name, self.names) or "names: " + ", ".join(self.names[:30])
+        top = len(path) == 1  # a key of its own: a section of the answers, or a name
+        sections = ["values", "gradients", "updated", "loss", "loss_after"] if top else []
+        hint = did_you_mean(name, [*sections, *self.names]) or (
+            ("sections: values, gradients, updated, loss, loss_after; " if top else "")
+            + "names: " + ", ".join(self.names[:30]) + (", …" if len(self.names) > 30 else ""))
         raise InputError(f"the problem has no name '{name}'", self.doc.key_span(path), hint)
 
     def add(self, kind: str, name: str, path: Path, value: Any) -> None:

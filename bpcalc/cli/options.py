@@ -139,6 +139,10 @@ FORMAT_NO_JSON = Option(("--format", "-f"), "format", "rich (default on a termin
 #: left out (as the last argument), FILE is the one problem file in the current folder (firstrun.py)
 FILE = Argument("file", "FILE", "the problem, a YAML file: '-' reads standard input, example:NAME a shipped "
                 "example (bpcalc examples); left out, the one problem file in this folder", optional=True)
+#: check's problem: never left out (the answers follow it), and may be a folder of variants
+CHECK_FILE = Argument("file", "FILE", "the problem, a YAML file ('-' reads standard input, example:NAME a shipped "
+                      "example), or the folder `bpcalc variants` made (each answers file names its variant)",
+                      optional=True)  # never left out (the answers follow it), but said so by firstrun.py
 SOLUTION_OPTIONS = (FORMAT, ROUND, DIGITS, LR, ONLY, MAX_PATHS, ASCII, STANDALONE, WIDTH, NOTATION, DELTA_SIGN,
                     LANG)
 
@@ -205,7 +209,7 @@ COMMANDS: tuple[Command, ...] = (
             "a class.",
             "bpcalc check example:seed002_network example:answers/seed002_student",
             "bpcalc.commands.check:run",
-            (FILE, Argument("answers", "ANSWERS", "the answers: YAML or JSON files, or folders of them "
+            (CHECK_FILE, Argument("answers", "ANSWERS", "the answers: YAML or JSON files, or folders of them "
                             "(`gradients: {w5: 0.0822}` or `∂E/∂w5: 0.0822`; see the README)", many=True)), (
                 Option(("--format", "-f"), "format", "rich (default on a terminal), text (default when piped), "
                        "markdown, latex, json, html, or csv (a gradebook row per file)", "FORMAT",
@@ -390,7 +394,7 @@ def parse(args: list[str]) -> Invocation | None:
         values[option.key] = option.convert(flag, value)
     wanted = command.arguments
     many = bool(wanted) and wanted[-1].many
-    if not positional and FILE in wanted and not leavable(command, FILE):  # `bpcalc check` alone
+    if not positional and wanted and wanted[0].key == "file" and not leavable(command, wanted[0]):  # `check` alone
         raise UsageError(f"bpcalc {command.name} needs " + " and ".join(a.metavar for a in wanted), None,
                          f"for example: {command.example}")
     if len(positional) < sum(not leavable(command, a) for a in wanted) or (len(positional) > len(wanted) and not many):

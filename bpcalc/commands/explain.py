@@ -22,7 +22,7 @@ def run(invocation: Invocation) -> int:
     name, splitting = v["name"], v["split"]
     if name is None and not splitting:
         raise UsageError("explain needs a NAME, or --split", None,
-                         "for example: bpcalc explain examples/seed002_network.yaml w1")
+                         "for example: bpcalc explain example:seed002_network w1")
     if name is not None and splitting:
         raise UsageError("--split explains every hidden neuron at once: leave out NAME", None,
                          "bpcalc explain FILE --split")

@@ -35,7 +35,7 @@ def run(invocation: Invocation) -> int:
         check_target(str(output), file)
     if plot is not None:
         _check_plot(str(plot), file)
-    problem = load(file)
+    problem = load(file, unshown=True)  # trained, not worked step by step
     from ..engine.optim import chosen
 
     optimizer = chosen(v.get("optimizer"), problem.optimizer)

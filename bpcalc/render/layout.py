@@ -754,10 +754,10 @@ def _jacobian(step: JacobianMatrix, p: Printer) -> tuple[list[Segment], list[Row
 
 
 #: agrees, disagrees, proves nothing: in the words each format can set
-_MARKS: dict[type, tuple[Segment, Segment, Segment]] = {
-    Printer: ("✓", "✗", "–"), AsciiPrinter: ("ok", "X", "-"),
-    LatexPrinter: (Math(r"\surd"), Math(r"\times"), Math("-")),
-}
+_MARKS: dict[type, tuple[Segment, Segment, Segment, Segment]] = {
+    Printer: ("✓", "✗", "–", "↪"), AsciiPrinter: ("ok", "X", "-", "->"),
+    LatexPrinter: (Math(r"\surd"), Math(r"\times"), Math("-"), Math(r"\hookrightarrow")),
+}  # right, wrong, proves nothing, follow-on (right from the student's own earlier numbers)
 
 
 def _gradcheck(step: GradCheck, p: Printer) -> tuple[list[Segment], list[Row]]:
@@ -848,8 +848,8 @@ def _grading(step: Grading, p: Printer) -> tuple[list[Segment], list[Row]]:
         if r.status == "right":
             mark, note = [marks[0]], [""]
         elif r.status == "follow_on":
-            mark = [p.tr("follow-on")]
-            note = [p.tr("from "), *_joined([_question(k, n, out, p) for k, n in r.follows_from], p)]
+            mark = [marks[3]]
+            note = [p.tr("follow-on from "), *_joined([_question(k, n, out, p) for k, n in r.follows_from], p)]
         else:
             mark = [marks[1]]
             note = [", ".join(dict.fromkeys(m.code for m in r.mistakes)) or p.tr("none found")]
@@ -1078,9 +1078,9 @@ def _matrix_backward(step: MatrixBackward, p: Printer) -> tuple[list[Segment], l
         if layer.slope is not None:
             rows.append(MatrixEq(slope_sym, [[_column(layer.slope, p)]], "local"))
         if i == len(layers) - 1:  # BP1
-            names = _grid([[p.partial(out, n)] for n in layer.outs], p)
             lhs = grad_a + " " + p.name(out)
-            rows.append(MatrixEq(lhs, [[names], [_column(layer.grad_a, p)]], "gradient"))
+            rows.append(MatrixEq(lhs, [[_grid([[p.partial(out, n)] for n in layer.outs], p)],
+                                       [_column(layer.grad_a, p)]], "gradient"))
             if layer.jacobian is not None:
                 jac = p.sup(p.name("J"), p.name(layer.name))
                 rows.append(MatrixEq(jac, [[p.fraction(sym["a"], sym["z"])], [_numbers_grid(layer.jacobian, p)]],
@@ -1102,13 +1102,18 @@ def _matrix_backward(step: MatrixBackward, p: Printer) -> tuple[list[Segment], l
                 ["(", _numbers_grid(w_t, p), _column(after.delta, p), ")", p.hadamard, _column(layer.slope or (), p)],
                 [_column(layer.delta, p)]], "gradient", ["(BP2)"]))
         if layer.grad_b is not None and layer.biases is not None:
-            names = _grid([[p.partial(out, n)] for n in layer.biases], p)
+            # entry by entry the gradient of each name, unless a name fills several entries (a shared
+            # bias): its gradient is then their sum, said below
+            names: list[list[Piece]] = [] if len(set(layer.biases)) < len(layer.biases) else [
+                [_grid([[p.partial(out, n)] for n in layer.biases], p)]]
             rows.append(MatrixEq(p.fraction(p.name(out), sym["b"]),
-                                 [[names], [sym["delta"]], [_column(layer.grad_b, p)]], "gradient", ["(BP3)"]))
+                                 [*names, [sym["delta"]], [_column(layer.grad_b, p)]], "gradient", ["(BP3)"]))
         previous = p.transposed(p.paren(_symbols(layers[i - 1].name, p)["a"])) if i else p.transposed(p.name("x"))
-        names = _grid([[p.partial(out, n) for n in row] for row in layer.weights], p)
+        every = [n for row in layer.weights for n in row]
+        names = [] if len(set(every)) < len(every) else [
+            [_grid([[p.partial(out, n) for n in row] for row in layer.weights], p)]]
         rows.append(MatrixEq(p.fraction(p.name(out), sym["W"]), [
-            [names], [sym["delta"] + " " + previous],
+            *names, [sym["delta"] + " " + previous],
             [_column(layer.delta, p), _grid([[p.num(x) for x in layer.a_in]], p)],
             [_numbers_grid(layer.grad_w, p)]], "gradient", ["(BP4)"]))
     for shared in step.shared:

@@ -152,8 +152,33 @@ def _table_lines(table: Table, fix: Fix, width: int = 80) -> list[list[Span]]:
         blank = [""] * (n - 1)
         return [line([*cells[:-1], last[0]], styled), *[line([*blank, more], styled) for more in last[1:]]]
 
+    if 2 + sum(widths) + 2 * (n - 1) > width and n > 2:  # too wide still: in blocks of columns
+        return _column_blocks(table, header, body, widths, align, kinds, fix, width)
     rule = fix("  ".join("─" * w for w in widths))
     return [line(header, False), [("  " + rule, None)], *[r for cells in body for r in rows(cells, True)]]
+
+
+def _column_blocks(table: Table, header: list[str], body: list[list[str]], widths: list[int], align: str,
+                   kinds: list[str | None], fix: Fix, width: int) -> list[list[Span]]:
+    """A table too wide for the line, as several tables one under another: the first column
+    (what each row is) in each, the other columns as many as fit."""
+    blocks: list[list[int]] = [[]]
+    used = 2 + widths[0]
+    for k in range(1, len(header)):
+        if blocks[-1] and used + 2 + widths[k] > width:
+            blocks.append([])
+            used = 2 + widths[0]
+        blocks[-1].append(k)
+        used += 2 + widths[k]
+    out: list[list[Span]] = []
+    for i, columns in enumerate(blocks):
+        keep = [0, *columns]
+        part = Table([table.header[k] for k in keep], [[row[k] for k in keep] for row in table.rows],
+                     "".join(align[k] for k in keep), [kinds[k] for k in keep])
+        if i:
+            out.append([("", None)])
+        out.extend(_table_lines(part, fix, width))
+    return out
 
 
 Block = list[str]  # lines of one width, drawn side by side with others
@@ -266,10 +291,16 @@ def _eq_lines(row: Eq, cells: list[str], widths: list[int], fix: Fix, width: int
     plain = [lhs, unmark(c1), unmark(c2), value]
     for w in (widths, [0, 0, 0]):  # aligned if it fits, else unpadded, else one part a line
         spans = _one_line(row, plain, w, fix)
-        if note:
-            spans.append(("   " + note, "note"))
-        if sum(width_of(t) for t, _ in spans) <= width:
+        used = sum(width_of(t) for t, _ in spans)
+        if note and used + 3 + width_of(note) <= width:
+            return [[*spans, ("   " + note, "note")]]
+        if not note and used <= width:
             return [spans]
+        if note and w is widths and c1 and width_of(lhs) <= w[0] and used <= width:
+            # a formula that lines up with its neighbours, its note too long beside it: below
+            under = " " * (2 + w[0] + 3)
+            below: list[list[Span]] = [[(line, "note")] for line in wrap(note, width, under)]
+            return [spans, *below]
     # one part a line, each `=` under the first; a part too long is broken before an operator
     column = 2 + width_of(lhs) + 1  # where the first `=` stands
     result: list[list[Span]] = []

@@ -153,7 +153,7 @@ ZH: dict[str, str] = {
     "computed": "计算值",
     "mistake": "错误类型",
     "follow-on": "后续正确",
-    "from ": "源自 ",
+    "follow-on from ": "后续正确，源自 ",
     ", ": "，",
     "none found": "未找到",
     ": right from your own ": "：由你自己前面的 ",

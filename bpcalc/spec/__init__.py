@@ -11,23 +11,25 @@ from .network import network_problem
 from .yamldoc import Doc, parse_yaml, read_text
 
 
-def load(source: str, *, text: str | None = None) -> Problem:
-    """Load a problem from a path ('-' for standard input), or from `text` shown as `source`."""
+def load(source: str, *, text: str | None = None, unshown: bool = False) -> Problem:
+    """Load a problem from a path ('-' for standard input), or from `text` shown as `source`.
+    `unshown`: the problem will not be worked step by step (train, the Python API), so it may be
+    as large as memory allows, not only as large as a worked solution can be shown."""
     if text is None:
         text, shown = read_text(source)
     else:
         shown = source
-    return problem_from_doc(parse_yaml(text, shown))
+    return problem_from_doc(parse_yaml(text, shown), unshown=unshown)
 
 
-def problem_from_doc(doc: Doc) -> Problem:
+def problem_from_doc(doc: Doc, *, unshown: bool = False) -> Problem:
     data = doc.data
     if not isinstance(data, dict):
         raise InputError(
             "the file must be a mapping of keys (inputs:, params:, define: … or network: …)",
-            doc.span(()), "see examples/ for both file forms",
+            doc.span(()), "bpcalc examples lists files of both forms",
         )
-    problem = network_problem(doc) if "network" in data else expression_problem(doc)
+    problem = network_problem(doc, unshown) if "network" in data else expression_problem(doc, unshown)
     problem.text = doc.text
     return problem
 

@@ -158,18 +158,19 @@ def lr_and_round(doc: Doc, data: dict[str, Any]) -> tuple[float | None, int | No
 #: could not be shown in reasonable time (5,000 operations take up to about 3.5 s of CPU time in text).
 OPERATIONS_FLOOR = 5_000
 OPERATIONS_PER_BYTE = 1
-#: a network whose samples are rows of a CSV file (`data:`, for `bpcalc train`): the rows are data
-#: written out, not made by the YAML, so the limit is what memory allows (about 1 kB an operation)
+#: a network whose samples are rows of a CSV file (`data:`, for `bpcalc train`), or a problem that
+#: will not be worked step by step (`bpcalc train`, the Python API): the limit is what memory
+#: allows (about 1 kB an operation)
 DATA_OPERATIONS = 200_000
 
 
 class Budget:
     """Operations counted as the problem is built, and refused before the limit is passed."""
 
-    def __init__(self, doc: Doc, data: bool = False):
+    def __init__(self, doc: Doc, data: bool = False, unshown: bool = False):
         self.doc = doc
         self.size = len(doc.text.encode("utf-8", "surrogatepass"))
-        self.limit = max(OPERATIONS_FLOOR, OPERATIONS_PER_BYTE * self.size, DATA_OPERATIONS if data else 0)
+        self.limit = max(OPERATIONS_FLOOR, OPERATIONS_PER_BYTE * self.size, DATA_OPERATIONS if data or unshown else 0)
         self.used = 0
 
     def spend(self, operations: int, path: Path, what: str) -> None:

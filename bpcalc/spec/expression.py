@@ -20,7 +20,7 @@ def parse(source: str, span: Any = None) -> Expr:
     return parse_with(source, USER, span)
 
 
-def expression_problem(doc: Doc) -> Problem:
+def expression_problem(doc: Doc, unshown: bool = False) -> Problem:
     data = doc.data
     if "define" not in data:
         # `y: sigmoid(x)` at the top level: a line of the computation without its `define:`
@@ -53,7 +53,7 @@ def expression_problem(doc: Doc) -> Problem:
         raise InputError("`define` must be a mapping of names to expressions", doc.span(("define",)),
                          "for example:\n  define:\n    z: w * x + b\n    y: sigmoid(z)")
     order = {name: i for i, name in enumerate(block)}
-    budget = Budget(doc)
+    budget = Budget(doc, unshown=unshown)
     lines: list[Line] = []
     parsed: dict[str, Any] = {}
     for name, source in block.items():

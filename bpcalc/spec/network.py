@@ -37,7 +37,7 @@ def _sum(terms: list[Expr]) -> Expr:
 
 
 class _Lowering:
-    def __init__(self, doc: Doc):
+    def __init__(self, doc: Doc, unshown: bool = False):
         self.doc = doc
         self.data: dict[str, Any] = doc.data
         self.params: dict[str, float] = {}
@@ -48,7 +48,7 @@ class _Lowering:
         self.spans: dict[str, Any] = {}
         self.taken: dict[str, Path] = {}
         self.identities: dict[str, tuple[str, str, float, str]] = {}
-        self.budget = Budget(doc, data=isinstance(doc.data, dict) and "data" in doc.data)
+        self.budget = Budget(doc, data=isinstance(doc.data, dict) and "data" in doc.data, unshown=unshown)
         self.layer_of: dict[str, int] = {}
 
     def fail(self, message: str, path: Path, hint: str | None = None, key: bool = False) -> InputError:
@@ -83,7 +83,7 @@ class _Lowering:
         net = data["network"]
         if not isinstance(net, dict):
             raise self.fail("`network` must be a mapping with `inputs` and `layers`", ("network",),
-                            "see examples/seed002_network.yaml")
+                            "bpcalc examples show seed002_network shows one")
         check_keys(doc, ("network",), net, NETWORK_BLOCK_KEYS, "`network`")
         self.params = leaves(doc, data, "params", self.taken)
         for name in self.params:
@@ -475,8 +475,8 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def network_problem(doc: Doc) -> Problem:
-    return _Lowering(doc).run()
+def network_problem(doc: Doc, unshown: bool = False) -> Problem:
+    return _Lowering(doc, unshown).run()
 
 
 def _looks_like_number(text: str) -> bool:

@@ -332,7 +332,8 @@ def parse_yaml(text: str, file: str, *, positions: bool = False) -> Doc:
     SOURCES[file] = text
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in LINE_BREAKS.split(text)):
         raise InputError("the file is empty", Span(file, 1, 1),
-                         "write `inputs:`, `params:` and `define:` (or `network:`); see examples/")
+                         "write `inputs:`, `params:` and `define:` (or `network:`); "
+                         "bpcalc examples lists files of both forms")
     _check_characters(text, file)
     doc = Doc(file, None, text)
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
@@ -346,7 +347,8 @@ def parse_yaml(text: str, file: str, *, positions: bool = False) -> Doc:
         loader.dispose()
     if not found:
         raise InputError("the file is empty", Span(file, 1, 1),
-                         "write `inputs:`, `params:` and `define:` (or `network:`); see examples/")
+                         "write `inputs:`, `params:` and `define:` (or `network:`); "
+                         "bpcalc examples lists files of both forms")
     doc.data = data
     return doc
 
@@ -627,6 +629,13 @@ def _syntax_error(exc: Any, text: str, file: str) -> InputError:
     if exc.context and "while scanning an alias" in exc.context:
         return InputError("'*' must be followed by the name of an anchor", span,
                           "write *name to repeat the value marked &name above; quote a value that starts with '*'")
+    if exc.context and "simple key" in exc.context and context and "':'" in what:
+        # `lr 0.5`: YAML notices the missing colon only where the next key begins
+        return _missing_colon(file, text, context.line)
+    if mark and "mapping values" in what:
+        before = _previous_line(text, mark.line)
+        if before is not None and _without_colon(text.splitlines()[before]):
+            return _missing_colon(file, text, before)
     if exc.context and context and mark and context.line != mark.line:
         # the problem is often noticed lines after its cause (an unclosed bracket)
         what += f" ({exc.context} that starts on line {context.line + 1})"
@@ -635,6 +644,31 @@ def _syntax_error(exc: Any, text: str, file: str) -> InputError:
     if mark and "mapping values" in what and _indented_past_previous(text, mark.line):
         hint = "this line is indented more than the line above; keys of one block start in the same column"
     return InputError(f"YAML syntax: {what}", span, hint)
+
+
+def _missing_colon(file: str, text: str, line: int) -> InputError:
+    """The line where a key lacks its colon (`lr 0.5`, `z_h w_h * x + b_h`)."""
+    written = text.splitlines()[line] if line < len(text.splitlines()) else ""
+    column = len(written) - len(written.lstrip(" -")) + 1
+    key = written.strip().lstrip("- ").split(" ", 1)[0]
+    return InputError("YAML syntax: this line has no ':' after its key", Span(file, line + 1, column, max(1, len(key))),
+                      f"write the key, a colon and a space, then the value: `{_short(key)}: …`" if key else
+                      "write `key: value`")
+
+
+def _previous_line(text: str, line: int) -> int | None:
+    """The nearest line above `line` with something on it besides a comment."""
+    lines = text.splitlines()
+    for k in range(min(line, len(lines)) - 1, -1, -1):
+        if lines[k].strip() and not lines[k].lstrip().startswith("#"):
+            return k
+    return None
+
+
+def _without_colon(line: str) -> bool:
+    """A line of a block mapping that holds a key and a value but no colon between them."""
+    body = line.split(" #", 1)[0].strip()
+    return bool(body) and ":" not in body and not body.startswith(("-", "[", "{", "'", '"', "&", "*")) and " " in body
 
 
 def _indented_past_previous(text: str, line: int) -> bool:

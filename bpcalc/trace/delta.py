@@ -24,7 +24,7 @@ def require_layers(problem: Problem, notation: str) -> None:
         raise InputError(f"--notation {notation} needs a network file: its layers and neurons are what the "
                          f"{notation} form is written in", None,
                          "an expression file has lines, not layers: use --notation paths (the default), or "
-                         "write the problem as a network file (see examples/seed002_network.yaml)")
+                         "write the problem as a network file (bpcalc examples show seed002_network)")
 
 
 def weights_of(expr: Expr) -> dict[str, str | None]:
