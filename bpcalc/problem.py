@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .errors import InputError, Span
@@ -80,7 +81,7 @@ class Problem:
     lr: float | None = None
     round: int | None = None
     kind: str = "expression"  # or "network"
-    spans: dict[str, Span] = field(default_factory=dict)  # where each name is declared
+    spans: Mapping[str, Span] = field(default_factory=dict)  # where each name is declared
     locations: dict[str, tuple[str | int, ...]] = field(default_factory=dict)
     roles: dict[str, str] = field(default_factory=dict)  # network: name -> net/out/target/loss/input/weight/bias
     text: str = ""  # the source text, for `step -o`

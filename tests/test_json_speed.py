@@ -8,11 +8,13 @@ import json
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import bpcalc
 from bpcalc.errors import InputError, Span
-from bpcalc.expr.parser import _Parser, parse
-from bpcalc.expr.tree import to_text
+from bpcalc.expr.parser import _SHAPES, _VARIABLE, _Parser, parse
+from bpcalc.expr.tree import Bin, Name, Neg, Num, census, to_text
 from bpcalc.ops import USER
 from bpcalc.render import Options, render
 from bpcalc.render.json import as_data, dumps
@@ -95,3 +97,49 @@ def test_a_shape_seen_before_still_refuses_what_is_wrong():
     parse("sigmoid(a) + c", USER)
     with pytest.raises(InputError, match="unknown function"):
         parse("sigmod(a) + c", USER)
+
+
+def _formulas() -> st.SearchStrategy[str]:
+    atoms = st.sampled_from(["x", "w1", "bias", "e", "_t", "0", "2", "0.5", "3e2", "1e-9"])
+    return st.recursive(atoms, lambda inner: st.one_of(
+        st.tuples(inner, st.sampled_from(["+", " - ", "*", " / ", "**", "^"]), inner).map(lambda t: "".join(t)),
+        st.tuples(st.sampled_from(["sigmoid", "tanh", "-", "exp", "(", " ( "]), inner).map(
+            lambda t: f"{t[0]}({t[1]})" if t[0].strip() != "(" else f"{t[0]}{t[1]})"),
+        st.tuples(st.sampled_from(["max", "min"]), inner, inner).map(lambda t: f"{t[0]}({t[1]},  {t[2]})"),
+    ), max_leaves=10)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_formulas(), st.lists(st.sampled_from(["a", "bb", "long_name_7", "x", "e5"]), min_size=12, max_size=12))
+def test_a_line_of_a_known_shape_is_the_tree_the_parser_makes(src, names):
+    """The second line of a shape is built from the first's recipe: with other names, of other
+    lengths, every node and position is what bpcalc's parser makes of that line."""
+    _SHAPES.clear()
+    first = parse(src, USER)
+    assert first == _Parser(src, Span("<expression>", 1, 1), USER).parse()
+    renamed = iter(names)
+    other = _VARIABLE.sub(lambda m: next(renamed, "z"), src)
+    assert parse(other, USER) == _Parser(other, Span("<expression>", 1, 1), USER).parse(), other
+
+
+def _operations(e) -> int:  # written out: each operator once, a call once per argument
+    if isinstance(e, (Name, Num)):
+        return 0
+    if isinstance(e, Neg):
+        return 1 + _operations(e.x)
+    if isinstance(e, Bin):
+        return 1 + _operations(e.a) + _operations(e.b)
+    return len(e.args) + sum(_operations(a) for a in e.args)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_formulas())
+def test_census_counts_operations_and_finds_each_names_first_use(src):
+    e = parse(src, USER)
+    count, first = census(e)
+    assert count == _operations(e)
+    # the first use of each name, in the order written: the variables found in the text
+    written: dict[str, int] = {}
+    for m in _VARIABLE.finditer(src):
+        written.setdefault(m.group(1), m.start())
+    assert first == written

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 
 from ..errors import InputError, Span, did_you_mean
 from .tree import Bin, Call, Expr, Name, Neg, Num
@@ -258,58 +259,92 @@ def parse(src: str, vocabulary: Vocabulary, span: Span | None = None) -> Expr:
     """Parse one expression; errors point into `span` (the place of `src` in its file).
 
     A file of many lines of one shape (`v2: v1 * a + b`, `v3: v2 * a + b`, …) parses each shape
-    once: a later line that differs only in its names gets the first line's tree with its own
-    names and positions written in (`_SHAPES`).  Only a line that parsed cleanly sets a shape."""
-    key = (id(vocabulary), _VARIABLE.sub("\0", src))
-    found = _SHAPES.get(key)
-    if found is not None:
-        names = [m.span() for m in _VARIABLE.finditer(src)]
-        if "__" not in src or not any(src.startswith("__", start) for start, _ in names):
-            return _Instance(found[1], names, src).make(found[0])
+    once: a later line that differs only in its names is built from the first line's recipe with
+    its own names and positions written in (`_SHAPES`).  Only a line that parsed cleanly sets a shape."""
+    parts = _VARIABLE.split(src)  # text, name, text, name, …, text
+    key = (id(vocabulary), "\0".join(parts[0::2]))
+    recipe = _SHAPES.get(key)
+    if recipe is not None and ("__" not in src or not any(n.startswith("__") for n in parts[1::2])):
+        return _made(recipe, parts)
     expr = _Parser(src, span or Span("<expression>", 1, 1), vocabulary).parse()
     _check_depth(expr, span or Span("<expression>", 1, 1))
     if len(_SHAPES) >= _SHAPES_KEPT:
         _SHAPES.clear()
-    _SHAPES[key] = (expr, [(m.start(), m.end()) for m in _VARIABLE.finditer(src)])
+    _SHAPES[key] = _recipe(expr, list(accumulate(map(len, parts), initial=0)))
     return expr
 
 
 # A variable's name: not part of a number (1e5), not a function's name (followed by "(").
-_VARIABLE = re.compile(r"(?<![\w.])[A-Za-z_][A-Za-z0-9_]*\b(?!\s*\()")
-#: shape (the source with each variable's name replaced by \0) -> (its tree, where its names were)
-_SHAPES: dict[tuple[int, str], tuple[Expr, list[tuple[int, int]]]] = {}
+_VARIABLE = re.compile(r"(?<![\w.])([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()")
 _SHAPES_KEPT = 4096
 
+# A shape's recipe: its tree in post-order, each node as (kind, what, at, offset).  The source
+# split at its names is text, name, text, name, …; `at` is the index in that list of the text
+# just before the node's own (2k when k names come before it; 2k + 1 for the k-th name itself),
+# and the node's position is `offset` past the end of the pieces before `at`: the text between
+# names is the same in every line of one shape.  what: a Num's value, a Bin's operator, a Call's
+# (function, arguments, pick).
+_NAME, _NUM, _NEG, _BIN, _CALL = range(5)
+Recipe = list[tuple[int, object, int, int]]
+#: shape (the source with each variable's name replaced by \0) -> its recipe
+_SHAPES: dict[tuple[int, str], Recipe] = {}
 
-class _Instance:
-    """A cached tree rewritten for another source of the same shape: the k-th name in the source
-    becomes the k-th name of the new one, and every position moves by what the names before it
-    grew or shrank (the text between names is the same in both).  A left-to-right walk of the
-    tree meets the names in the order they are written, and each operator after its left side."""
 
-    __slots__ = ("shift", "new", "src", "k")
+def _recipe(expr: Expr, ends: list[int]) -> Recipe:
+    """`ends[i]`: where piece i of the split source starts."""
+    out: Recipe = []
+    k = 0
 
-    def __init__(self, old: list[tuple[int, int]], new: list[tuple[int, int]], src: str):
-        # shift[k]: how far a position after the first k names moves
-        self.shift = [0] + [n_end - o_end for (_, o_end), (_, n_end) in zip(old, new)]
-        self.new, self.src, self.k = new, src, 0
+    def walk(e: Expr) -> None:  # a left-to-right walk meets the names in the order they are written
+        nonlocal k
+        if type(e) is Name:
+            out.append((_NAME, None, 2 * k + 1, 0))
+            k += 1
+        elif type(e) is Bin:
+            walk(e.a)
+            at = 2 * k  # an operator's text comes after its left side's names
+            walk(e.b)
+            out.append((_BIN, e.op, at, e.pos - ends[at]))
+        elif type(e) is Num:
+            out.append((_NUM, e.value, 2 * k, e.pos - ends[2 * k]))
+        elif type(e) is Neg:
+            at = 2 * k
+            walk(e.x)
+            out.append((_NEG, None, at, e.pos - ends[at]))
+        else:
+            assert type(e) is Call
+            at = 2 * k
+            for a in e.args:
+                walk(a)
+            out.append((_CALL, (e.fn, len(e.args), e.pick), at, e.pos - ends[at]))
 
-    def make(self, e: Expr) -> Expr:
-        kind = type(e)
-        if kind is Name:
-            start, end = self.new[self.k]
-            self.k += 1
-            return Name(self.src[start:end], start)
-        if kind is Bin:
-            a = self.make(e.a)  # type: ignore[union-attr]
-            pos = e.pos + self.shift[self.k]
-            return Bin(e.op, a, self.make(e.b), pos)  # type: ignore[union-attr]
-        if kind is Num:
-            return Num(e.value, e.pos + self.shift[self.k])  # type: ignore[union-attr]
-        pos = e.pos + self.shift[self.k]
-        if kind is Neg:
-            return Neg(self.make(e.x), pos)  # type: ignore[union-attr]
-        return Call(e.fn, tuple([self.make(a) for a in e.args]), pos, e.pick)  # type: ignore[union-attr]
+    walk(expr)  # as deep as the parser allows (_MAX_DEPTH), far within Python's recursion limit
+    return out
+
+
+def _made(recipe: Recipe, parts: list[str]) -> Expr:
+    """The tree of a line of a known shape: its names, at their places.  Nodes are made with every
+    field given, by tuple.__new__ (NamedTuple's own __new__ is a Python call per node)."""
+    ends = list(accumulate(map(len, parts), initial=0))
+    made: list[Expr] = []
+    push, pop, new = made.append, made.pop, tuple.__new__
+    for kind, what, at, offset in recipe:
+        if kind == 0:  # _NAME
+            push(new(Name, (parts[at], ends[at])))
+        elif kind == 3:  # _BIN
+            b = pop()
+            made[-1] = new(Bin, (what, made[-1], b, ends[at] + offset))
+        elif kind == 1:  # _NUM
+            push(new(Num, (what, ends[at] + offset)))
+        elif kind == 2:  # _NEG
+            made[-1] = new(Neg, (made[-1], ends[at] + offset))
+        else:
+            call: tuple[str, int, int] = what  # type: ignore[assignment]
+            fn, n, pick = call
+            args = tuple(made[len(made) - n:])
+            del made[len(made) - n:]
+            push(new(Call, (fn, args, ends[at] + offset, pick)))
+    return made[0]
 
 
 def _check_depth(expr: Expr, span: Span) -> None:

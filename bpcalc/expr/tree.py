@@ -80,15 +80,33 @@ def names_in(expr: Expr) -> list[str]:
 
 def name_positions(expr: Expr) -> dict[str, int]:
     """The offset of the first use of each name (for error messages), in order of first use."""
-    out: dict[str, int] = {}
+    return census(expr)[1]
+
+
+def census(expr: Expr) -> tuple[int, dict[str, int]]:
+    """In one walk: the engine's operations in `expr` — its nodes that are not names or numbers, a
+    call counted once per argument (a softmax component reads all of them) — and name_positions()."""
+    count = 0
+    first: dict[str, int] = {}
     stack = [expr]
+    pop, push = stack.pop, stack.append
     while stack:
-        e = stack.pop()
-        if isinstance(e, Name):
-            out.setdefault(e.id, e.pos)
-        else:
-            stack.extend(reversed(children(e)))
-    return out
+        e = pop()
+        kind = type(e)
+        if kind is Name:
+            if e.id not in first:  # type: ignore[union-attr]
+                first[e.id] = e.pos  # type: ignore[union-attr]
+        elif kind is Bin:
+            count += 1
+            push(e.b)  # type: ignore[union-attr]
+            push(e.a)  # type: ignore[union-attr]
+        elif kind is Neg:
+            count += 1
+            push(e.x)  # type: ignore[union-attr]
+        elif kind is Call:
+            count += len(e.args)  # type: ignore[union-attr]
+            stack.extend(reversed(e.args))  # type: ignore[union-attr]
+    return count, first
 
 
 def substitute_names(e: Expr, mapping: dict[str, Expr]) -> Expr:

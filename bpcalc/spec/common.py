@@ -173,10 +173,13 @@ class Budget:
         self.limit = max(OPERATIONS_FLOOR, OPERATIONS_PER_BYTE * self.size, DATA_OPERATIONS if data or unshown else 0)
         self.used = 0
 
-    def spend(self, operations: int, path: Path, what: str) -> None:
-        """Count `operations` that `what` makes, refusing them if they pass the limit."""
+    def spend(self, operations: int, path: Path, what: str, name: str | None = None) -> None:
+        """Count `operations` that `what` (followed by `name`, quoted, if given) makes, refusing
+        them if they pass the limit.  The name is quoted only then: a file has 100,000 of them."""
         self.used += operations
         if self.used > self.limit:
+            if name is not None:
+                what = f"{what} {quoted(name)}"
             raise InputError(f"{what}: more than the {self.limit:,} operations a problem may have",
                              self.doc.span(path), self.hint())
 
@@ -187,16 +190,7 @@ class Budget:
 
 
 def operations(expr: Any) -> int:
-    """The engine's operations in one expression: its nodes that are not names or numbers (a
-    call counted once per argument, as a softmax component reads all of them)."""
-    from ..expr.tree import Call, Name, Num, children
+    """The engine's operations in one expression (expr.tree.census)."""
+    from ..expr.tree import census
 
-    count = 0
-    stack = [expr]
-    while stack:
-        e = stack.pop()
-        if isinstance(e, (Name, Num)):
-            continue
-        count += len(e.args) if isinstance(e, Call) else 1
-        stack.extend(children(e))
-    return count
+    return census(expr)[0]

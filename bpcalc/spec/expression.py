@@ -6,13 +6,13 @@ from typing import Any
 
 from ..errors import InputError, did_you_mean, quoted
 from ..expr.parser import parse as parse_with
-from ..expr.tree import Expr, Num, name_positions, names_in
+from ..expr.tree import Expr, Num, census, names_in
 from ..ops import USER
 from ..problem import Line, Problem
-from .common import Budget, check_keys, check_name, frozen_names, leaves, lr_and_round, number, operations
+from .common import Budget, check_keys, check_name, frozen_names, leaves, lr_and_round, number
 from .schema import EXPRESSION_KEYS
 from .training import optimizer_spec
-from .yamldoc import Doc, Path
+from .yamldoc import Doc, KeySpans, Path
 
 
 def parse(source: str, span: Any = None) -> Expr:
@@ -55,7 +55,6 @@ def expression_problem(doc: Doc, unshown: bool = False) -> Problem:
     order = {name: i for i, name in enumerate(block)}
     budget = Budget(doc, unshown=unshown)
     lines: list[Line] = []
-    parsed: dict[str, Any] = {}
     for name, source in block.items():
         path: Path = ("define", name)
         check_name(doc, path, name, "the name")
@@ -71,9 +70,8 @@ def expression_problem(doc: Doc, unshown: bool = False) -> Problem:
         else:
             expr = Num(number(doc, path, source, f"'{name}'"))
             source = str(source)
-        budget.spend(operations(expr), path, f"the line {quoted(name)}")
-        parsed[name] = expr
-        positions = name_positions(expr)
+        cost, positions = census(expr)
+        budget.spend(cost, path, "the line", name)
         for used in positions:
             if used in taken:
                 continue
@@ -100,7 +98,7 @@ def expression_problem(doc: Doc, unshown: bool = False) -> Problem:
 
     outputs = _outputs(doc, data.get("output", lines[-1].name), taken)
 
-    spans = {name: doc.key_span(path) for name, path in taken.items()}
+    spans = KeySpans(doc, taken)
     locations: dict[str, Path] = {name: ("params", name) for name in params}
     return Problem(doc.file, inputs, params, lines, outputs[0], frozen, lr, places, "expression",
                    spans, locations, outputs=outputs,

@@ -15,6 +15,7 @@ parser when present) by one loop that builds plain Python values itself, so that
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -47,7 +48,7 @@ class Doc:
     styles: dict[Path, str] = field(default_factory=dict)  # quoted and block scalars: ' " | >
     # start and end index in the text: of text scalars, and with positions=True of every value
     extents: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    written: dict[Path, str] = field(default_factory=dict)  # each scalar as written (0.5930, 8.2e-2, yes, .inf)
+    written: dict[Path, str] = field(default_factory=dict)  # scalars not read as text, as written (0.5930, yes)
     aliases: dict[Path, Path] = field(default_factory=dict)  # where an alias stands -> what it repeats
     alias_extents: dict[Path, tuple[int, int]] = field(default_factory=dict)  # the `*name` text (positions=True)
     anchored: set[Path] = field(default_factory=set)  # paths that carry an anchor (&name)
@@ -90,25 +91,48 @@ class Doc:
         """Where an expression string's first character is, and, when the string spans lines or
         has escapes, where each of its characters is (so errors inside it point at the right place)."""
         path = self.origin(path)
-        s = self.span(path)
-        value = self.data_at(path)
+        place = self.spans.get(path)
         extent = self.extents.get(path)
-        if s.column is None or s.line is None or extent is None or not isinstance(value, str):
-            return s
+        if place is None or extent is None:
+            return self.span(path)
+        if extent[1] - extent[0] == place[2] and path not in self.styles:
+            return Span(self.file, *place)  # plain, on one line: the text is the value
+        line, column, length = place
+        value = self.data_at(path)
+        if not isinstance(value, str):
+            return Span(self.file, line, column, length)
         start, end = extent
-        quoted_style = self.styles.get(path) in ("'", '"')
-        if quoted_style:
-            start, end = start + 1, end - 1
+        inside = column
+        if self.styles.get(path) in ("'", '"'):
+            start, end, inside = start + 1, end - 1, column + 1
         if self.text[start:end] == value:
-            return Span(s.file, s.line, s.column + (1 if quoted_style else 0), s.length)
-        layout = _layout(self.text, start, end, value, s.line, s.column + (1 if quoted_style else 0))
-        return Span(s.file, s.line, s.column, s.length, layout)
+            return Span(self.file, line, inside, length)
+        return Span(self.file, line, column, length, _layout(self.text, start, end, value, line, inside))
 
     def data_at(self, path: Path) -> Any:
         value = self.data
         for key in path:
             value = value[key]
         return value
+
+
+class KeySpans(Mapping[str, Span]):
+    """name -> where the key that declares it is, for `paths` (name -> its path), each looked
+    up only when an error asks for it (a file may declare 100,000 names and have no error)."""
+
+    __slots__ = ("doc", "paths")
+
+    def __init__(self, doc: Doc, paths: Mapping[str, Path]):
+        self.doc, self.paths = doc, paths
+
+    def __getitem__(self, name: str) -> Span:
+        return self.doc.key_span(self.paths[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
 
 
 def _layout(text: str, start: int, end: int, value: str, line: int, column: int
@@ -426,7 +450,8 @@ def _read_events(loader: Any, doc: Doc, positions: bool) -> tuple[Any, bool]:
             elif event.tag is not None:
                 value = _scalar(event, path, doc, Span(file, *place), loader)
             spans[path] = place
-            written[path] = text
+            if value is not text:  # text is its own writing (Doc.source)
+                written[path] = text
             if event.style:
                 styles[path] = event.style
             if positions or value is text:
@@ -494,23 +519,24 @@ def _key(event: Any, frame: _Frame, doc: Doc) -> str:
     """A mapping key: a plain name, once per mapping."""
     import yaml
 
-    span = _mark_span(doc.file, event.start_mark, event.end_mark)
-    if not isinstance(event, yaml.ScalarEvent):
+    place = _place(event.start_mark, event.end_mark)
+    if type(event) is not yaml.ScalarEvent:
         what = "an alias" if isinstance(event, yaml.AliasEvent) else "a list or a mapping"
-        raise InputError(f"a key must be a plain name, not {what}", span,
+        raise InputError(f"a key must be a plain name, not {what}", Span(doc.file, *place),
                          "write `name: value`; lists, mappings and aliases cannot be keys")
     key: str = event.value
-    if event.tag in (None, "!") and event.implicit[0] and key == "<<":
-        raise InputError("merge keys (<<) are not supported", span, "write the keys out")
-    if event.tag not in (None, "!") and event.tag not in _PLAIN_TAGS:
-        raise _tag_error(event.tag, span)
+    tag = event.tag
+    if key == "<<" and tag in (None, "!") and event.implicit[0]:
+        raise InputError("merge keys (<<) are not supported", Span(doc.file, *place), "write the keys out")
+    if tag is not None and tag != "!" and tag not in _PLAIN_TAGS:
+        raise _tag_error(tag, Span(doc.file, *place))
     path = frame.path + (key,)
     if key in frame.container:
         first = doc.key_spans.get(path)
         where = f" (first on line {first[0]})" if first else ""
-        raise InputError(f"duplicate key {quoted(key)}{where}", span,
+        raise InputError(f"duplicate key {quoted(key)}{where}", Span(doc.file, *place),
                          "each name may appear once; remove or rename one of them")
-    doc.key_spans[path] = _place(event.start_mark, event.end_mark)
+    doc.key_spans[path] = place
     return key
 
 
