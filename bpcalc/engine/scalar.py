@@ -23,7 +23,7 @@ import itertools
 import math
 import operator
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ..errors import MathError
@@ -148,6 +148,12 @@ class Solution:
             names, node_of_root = self.graph.names, self.graph.node_of_root
             self._unrounded = {names[node_of_root[t]]: v for t, v in self._raw.items() if t in node_of_root}
         return self._unrounded
+
+    @property
+    def partials(self) -> Sequence[Sequence[float] | None]:
+        """node number -> ∂line/∂u for each u in graph.uses[node] (None for a leaf; empty when the
+        solve went forward only): `local` by node number, without a dict of every line."""
+        return self._partials if self._partials is not None else ()
 
     @property
     def local(self) -> dict[str, list[tuple[str, float]]]:

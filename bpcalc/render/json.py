@@ -26,7 +26,7 @@ def as_data(trace: Trace, local: bool = True) -> dict[str, Any]:
         data["gradients"] = r.gradients
         data["local"] = [{"of": loc.of, "wrt": loc.wrt,
                           "formula": to_text(loc.formula) if loc.formula is not None else None,
-                          "value": loc.value} for loc in r.locals] if local else _Written(_locals(r.locals, "  "))
+                          "value": loc.value} for loc in r.locals] if local else _Locals(r.locals)
     if r.updated is not None:
         data["updated"] = r.updated
         data["loss_after"] = r.loss_after
@@ -52,27 +52,11 @@ def as_data(trace: Trace, local: bool = True) -> dict[str, Any]:
 
 def render(trace: Trace, options: Options) -> str:
     # the `local` list, the longest part, is written straight from the trace's Local records
-    return dumps(as_data(trace, local=False)) + "\n"
+    return dumps(as_data(trace, local=False), end="\n")
 
 
-class _Written(str):
-    """JSON text already written."""
-
-
-def _locals(locals_: tuple[Any, ...], indent: str) -> str:
-    """The `local` list of as_data(), written from the Local records."""
-    if not locals_:
-        return "[]"
-    inner, field = indent + "  ", indent + "    "
-    rows = []
-    for loc in locals_:
-        e = loc.formula
-        formula = "null" if e is None else _text(e.id if type(e) is Name else to_text(e))
-        value = _number(loc.value)
-        rows.append(f'{inner}{{\n{field}"of": {_text(loc.of)},\n{field}"wrt": {_text(loc.wrt)},\n'
-                    f'{field}"formula": {formula},\n{field}"value": {value if value is not None else "null"}\n'
-                    f"{inner}}}")
-    return "[\n" + ",\n".join(rows) + "\n" + indent + "]"
+class _Locals(tuple):  # type: ignore[type-arg]
+    """The Local records of as_data()'s `local` list, for the writer to write itself."""
 
 
 # --- writing: what json.dumps(data, indent=2, ensure_ascii=False) writes, faster ------------------------
@@ -80,7 +64,9 @@ def _locals(locals_: tuple[Any, ...], indent: str) -> str:
 # With `indent` the standard library encodes in pure Python, one call per value; a 100,000-line
 # file's solution has about a million.  The solution's shape is known — a mapping of numbers,
 # texts, mappings of names to numbers, lists of flat mappings — so those are written here with
-# the C string encoder and float repr, line by line, and anything else goes to json.dumps.
+# the C string encoder and float repr, line by line, and anything else goes to json.dumps.  Every
+# part is a piece of one list, joined once: the text of a large solution is made once, not copied
+# into each enclosing bracket.
 
 _text = json.encoder.encode_basestring
 
@@ -97,51 +83,92 @@ def _number(x: Any) -> str | None:
     return None
 
 
-def _value(x: Any, indent: str) -> str:
-    if isinstance(x, _Written):
-        return str.__str__(x)
+def _value(x: Any, indent: str, out: list[str]) -> None:
     if isinstance(x, str):
-        return str(_text(x))
+        out.append(_text(x))
+        return
     shown = _number(x)
     if shown is not None:
-        return shown
-    if x is None:
-        return "null"
-    if x is True or x is False:
-        return "true" if x else "false"
-    if isinstance(x, Mapping):
-        return _mapping(x, indent)
-    if isinstance(x, (list, tuple)):
-        return _list(x, indent)
-    return json.dumps(x, indent=2, ensure_ascii=False).replace("\n", "\n" + indent)
+        out.append(shown)
+    elif x is None:
+        out.append("null")
+    elif x is True or x is False:
+        out.append("true" if x else "false")
+    elif isinstance(x, _Locals):
+        _locals(x, indent, out)
+    elif isinstance(x, Mapping):
+        _mapping(x, indent, out)
+    elif isinstance(x, (list, tuple)):
+        _list(x, indent, out)
+    else:
+        out.append(json.dumps(x, indent=2, ensure_ascii=False).replace("\n", "\n" + indent))
 
 
-def _mapping(d: Mapping[str, Any], indent: str) -> str:
+def _locals(locals_: tuple[Any, ...], indent: str, out: list[str]) -> None:
+    """The `local` list of as_data(), written from the Local records."""
+    if not locals_:
+        out.append("[]")
+        return
+    inner, field = indent + "  ", indent + "    "
+    push = out.append
+    push("[\n")
+    texts: dict[Any, str] = {None: "null"}  # each formula written once (1, a, x recur down a chain)
+    sep = ""
+    for of, wrt, e, _, value, _, _ in locals_:
+        formula = texts.get(e)
+        if formula is None:
+            formula = texts[e] = _text(e.id if type(e) is Name else to_text(e))
+        shown = float.__repr__(value) if type(value) is float and value - value == 0.0 else _number(value)
+        push(f'{sep}{inner}{{\n{field}"of": {_text(of)},\n{field}"wrt": {_text(wrt)},\n'
+             f'{field}"formula": {formula},\n{field}"value": {shown if shown is not None else "null"}\n'
+             f"{inner}}}")
+        sep = ",\n"
+    push("\n" + indent + "]")
+
+
+def _mapping(d: Mapping[str, Any], indent: str, out: list[str]) -> None:
     if not d:
-        return "{}"
+        out.append("{}")
+        return
     inner = indent + "  "
     values = list(d.values())
     total = sum(values) if all(type(v) is float for v in values) else None
     if total is not None and total - total == 0.0:  # names to finite floats: values, gradients, updated
         pairs = zip(map(_text, d), map(float.__repr__, values))
-        return "{\n" + ",\n".join([f"{inner}{k}: {v}" for k, v in pairs]) + "\n" + indent + "}"
-    items = []
+        out.append("{\n" + ",\n".join([f"{inner}{k}: {v}" for k, v in pairs]) + "\n" + indent + "}")
+        return
+    out.append("{\n")
+    sep = ""
     for k, v in d.items():
+        out.append(f"{sep}{inner}{_text(k)}: ")
+        sep = ",\n"
         shown = _number(v)
-        items.append(f"{inner}{_text(k)}: {shown if shown is not None else _value(v, inner)}")
-    return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+        if shown is not None:
+            out.append(shown)
+        else:
+            _value(v, inner, out)
+    out.append("\n" + indent + "}")
 
 
-def _list(xs: list[Any] | tuple[Any, ...], indent: str) -> str:
+def _list(xs: list[Any] | tuple[Any, ...], indent: str, out: list[str]) -> None:
     if not xs:
-        return "[]"
+        out.append("[]")
+        return
     inner = indent + "  "
-    return "[\n" + ",\n".join(inner + _value(x, inner) for x in xs) + "\n" + indent + "]"
+    out.append("[\n")
+    for i, x in enumerate(xs):
+        out.append(",\n" + inner if i else inner)
+        _value(x, inner, out)
+    out.append("\n" + indent + "]")
 
 
-def dumps(data: Mapping[str, Any]) -> str:
-    """`data` as json.dumps(data, indent=2, ensure_ascii=False) writes it (tests/test_json_speed.py)."""
-    return _mapping(data, "")
+def dumps(data: Mapping[str, Any], end: str = "") -> str:
+    """`data` as json.dumps(data, indent=2, ensure_ascii=False) writes it (tests/test_json_speed.py),
+    followed by `end`."""
+    out: list[str] = []
+    _mapping(data, "", out)
+    out.append(end)
+    return "".join(out)
 
 
 def training_data(trace: Trace) -> dict[str, Any]:

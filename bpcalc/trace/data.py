@@ -185,29 +185,34 @@ class Locals:
         # formulas alone (JSON): the sums of products straight from the graph, in one pass
         sol = self.solution
         graph = sol.graph
-        local = sol.local
-        index, partners, wrapper, start = graph.index, graph.partners, graph.wrapper, graph.start
+        partials = sol.partials
+        if not partials:
+            return ()
+        index, partners, wrapper, start, uses = graph.index, graph.partners, graph.wrapper, graph.start, graph.uses
         one, roots, names, op, const = len(graph.op), graph.node_of_root, graph.names, graph.op, graph.const
         out: list[Local] = []
         append = out.append
+        named: dict[int, Name] = {}  # a root's name as a formula, made once (a chain's factor recurs)
+        made = tuple.__new__  # a Local of all seven fields, without NamedTuple's __new__ (300,000 of them)
         for line in sol.problem.lines:
             name = line.name
             node = index[name]
-            parts = local.get(name, ())
             factors = partners[node]
             if factors is None or wrapper[node] >= 0:
-                out.extend(self.get(name, wrt) for wrt, _ in parts)
+                out.extend(self.get(name, names[u]) for u in uses[node])
                 continue
             first = start[node]
-            for (wrt, value), factor in zip(parts, factors):  # as _factor() finds it
+            for u, value, factor in zip(uses[node], partials[node] or (), factors):  # as _factor() finds it
                 if factor >= one:
-                    append(Local(name, wrt, _ONE, None, value))
+                    formula: Expr = _ONE
                 elif factor < first and factor in roots:
-                    append(Local(name, wrt, Name(names[roots[factor]]), None, value))
+                    formula = named.get(factor) or named.setdefault(factor, Name(names[roots[factor]]))
                 elif op[factor] == CONST:
-                    append(Local(name, wrt, Num(const[factor]), None, value))
+                    formula = Num(const[factor])
                 else:
-                    append(self.get(name, wrt))
+                    append(self.get(name, names[u]))
+                    continue
+                append(made(Local, (name, names[u], formula, None, value, (), None)))
         return tuple(out)
 
 
