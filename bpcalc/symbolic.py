@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-from .expr.tree import Bin, Call, Expr, Name, Neg, Num, children, primitive, substitute_names
+from .expr.tree import Bin, Call, Expr, Name, Neg, Num, children, fold, name_positions, primitive, substitute_names
 from .numbers import round_half_up
 from .ops import FORWARD, ROUNDED, lookup, partial
 from .ops.formulas import params
@@ -85,25 +85,13 @@ class _Wide:
         self.expr, self.chain, self.items, self.ops = expr, chain, items, ops
         where: dict[str, list[int]] = {}
         for i, item in enumerate(items):
-            for name in _names_below(item):
+            for name in name_positions(item):
                 where.setdefault(name, []).append(i)
         self.where = where
 
 
 #: id of a node -> (the node, kept alive so the id stays its own; its index, or None: not wide)
 _wide_nodes: dict[int, tuple[Expr, _Wide | None]] = {}
-
-
-def _names_below(e: Expr) -> set[str]:
-    found: set[str] = set()
-    stack = [e]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Name):
-            found.add(node.id)
-        else:
-            stack.extend(children(node))
-    return found
 
 
 def _wide(e: Expr) -> _Wide | None:
@@ -296,27 +284,13 @@ def simplify(e: Expr) -> Expr:
     Bottom-up with a stack of its own: each node is simplified from its simplified operands, and
     once — a derivative shares the subexpressions of the line (the other factor of a product),
     and simplifying each occurrence again would cost the square of the line's length."""
-    done: list[Expr] = []
     seen: dict[int, Expr] = {}  # id of a node (alive in `e`) -> its simplified form
-    stack: list[tuple[Expr, bool]] = [(e, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if isinstance(node, (Num, Name)):
-            done.append(node)
-        elif not expanded:
-            known = seen.get(id(node))
-            if known is not None:
-                done.append(known)
-                continue
-            stack.append((node, True))
-            stack.extend((c, False) for c in reversed(children(node)))
-        else:
-            n = len(children(node))
-            kids = done[len(done) - n:]
-            del done[len(done) - n:]
-            made = seen[id(node)] = _simplified(node, kids)
-            done.append(made)
-    return done[0]
+
+    def once(node: Expr, kids: list[Expr]) -> Expr:
+        made = seen[id(node)] = _simplified(node, kids)  # type: ignore[arg-type]
+        return made
+
+    return fold(e, lambda node: node if isinstance(node, (Num, Name)) else seen.get(id(node)), once)
 
 
 def _simplified(e: Neg | Bin | Call, kids: list[Expr]) -> Expr:

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from ..engine import Config, Solution, solve
 from ..errors import BpcalcError
-from ..expr.tree import Bin, Expr, Name, Num, substitute_names, to_text
+from ..expr.tree import Bin, Call, Expr, Name, Num, name_positions, subexpressions, substitute_names, to_text
 from ..ops import ROUNDED, TABLE, lookup
 from ..ops.formulas import partial
 from ..problem import Line, Problem
@@ -64,7 +64,7 @@ def _mistakes(problem: Problem, textbook: Solution, round: int | None, lr: float
         yield from _loss_mistakes(problem, textbook, with_config)
 
     # an activation's derivative left out, or taken at net instead of out
-    used = {e for line in problem.lines for e in _functions(line.expr)}
+    used = {e.fn for line in problem.lines for e in subexpressions(line.expr) if isinstance(e, Call)}
     activations = [p for p in TABLE if p.activation and p.kind == "function" and p.name in used]
     for p in activations:
         symbol = "σ" if p.name == "sigmoid" else p.name
@@ -193,42 +193,13 @@ def _replace_lines(problem: Problem, exprs: dict[str, Expr]) -> Problem:
     return dataclasses.replace(problem, lines=lines)
 
 
-def _functions(e: Expr) -> Iterator[str]:
-    stack = [e]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Bin):
-            stack.extend((node.a, node.b))
-        elif hasattr(node, "fn"):
-            yield node.fn  # type: ignore[union-attr]
-            stack.extend(node.args)  # type: ignore[union-attr]
-        elif hasattr(node, "x"):
-            stack.append(node.x)  # type: ignore[union-attr]
-
-
 def _at_net(name: str) -> str | None:
     """The table's partial with `out` written as the argument: σ′ = out(1 − out) → x(1 − x)."""
     p = lookup(name)
     formula = partial(p, 0, len(p.params))
-    if not _mentions(formula, "out"):
+    if "out" not in name_positions(formula):
         return None
     return to_text(substitute_names(formula, {"out": Name(p.params[0])}))
-
-
-def _mentions(e: Expr, name: str) -> bool:
-    stack = [e]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Name):
-            if node.id == name:
-                return True
-        elif isinstance(node, Bin):
-            stack.extend((node.a, node.b))
-        elif hasattr(node, "args"):
-            stack.extend(node.args)  # type: ignore[union-attr]
-        elif hasattr(node, "x"):
-            stack.append(node.x)  # type: ignore[union-attr]
-    return False
 
 
 def _transposed(problem: Problem) -> Problem | None:

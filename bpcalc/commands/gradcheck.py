@@ -162,7 +162,7 @@ def _kink_sides(graph: Graph) -> Callable[[list[float]], tuple[float, ...]]:
     every case helper — step, sign, ismax … — in its partial formulas).  Two forward passes with
     different cases straddle a kink."""
     from ..engine.codes import NAMES, VECTOR_CODES
-    from ..expr.tree import Call, children
+    from ..expr.tree import Call, subexpressions
     from ..ops import lookup, partial
     from ..ops.formulas import params
     from ..ops.kernels import Kernel, formula_kernel
@@ -176,14 +176,8 @@ def _kink_sides(graph: Graph) -> Callable[[list[float]], tuple[float, ...]]:
         kernels = found.get((code, n))
         if kernels is None:
             p = lookup(NAMES[code])
-            helpers = []
-            for i in range(n):
-                stack = [partial(p, i, n)]
-                while stack:
-                    e = stack.pop()
-                    if isinstance(e, Call) and lookup(e.fn).case is not None:
-                        helpers.append(e)
-                    stack.extend(children(e))
+            helpers = [e for i in range(n) for e in subexpressions(partial(p, i, n))
+                       if isinstance(e, Call) and lookup(e.fn).case is not None]
             kernels = found[(code, n)] = [formula_kernel(e, (*params(p, n), "out")) for e in helpers]
         probes.extend((t, graph.args[t], k) for k in kernels)
 

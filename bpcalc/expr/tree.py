@@ -6,6 +6,7 @@ tree (a long chain of + written on one line) never reaches Python's recursion li
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 from ..numbers import format_number
@@ -73,6 +74,17 @@ def rebuild(e: Expr, kids: list[Expr] | tuple[Expr, ...]) -> Expr:
     return e
 
 
+def subexpressions(expr: Expr) -> list[Expr]:
+    """Every node of `expr`, each before its children (the last child's subtree first)."""
+    out: list[Expr] = []
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(children(node))
+    return out
+
+
 def names_in(expr: Expr) -> list[str]:
     """Names used by an expression, in order of first appearance."""
     return list(name_positions(expr))
@@ -111,22 +123,30 @@ def census(expr: Expr) -> tuple[int, dict[str, int]]:
 
 def substitute_names(e: Expr, mapping: dict[str, Expr]) -> Expr:
     """`e` with each name in `mapping` replaced by its expression (iteratively)."""
+    return fold(e, lambda node: mapping.get(node.id, node) if type(node) is Name else None)
+
+
+def fold(e: Expr, leaf: Callable[[Expr], Expr | None],
+         combine: Callable[[Expr, list[Expr]], Expr] = rebuild) -> Expr:
+    """`e` rebuilt bottom-up with a stack of its own (a deep sum does not reach Python's recursion
+    limit): a node for which `leaf` gives an expression becomes it, its children unvisited; any
+    other becomes `combine(node, its children rebuilt)` — by default the node with those children."""
     done: list[Expr] = []
     stack: list[tuple[Expr, bool]] = [(e, False)]
     while stack:
         node, expanded = stack.pop()
-        if isinstance(node, Name):
-            done.append(mapping.get(node.id, node))
-        elif isinstance(node, Num):
-            done.append(node)
-        elif not expanded:
+        if not expanded:
+            made = leaf(node)
+            if made is not None:
+                done.append(made)
+                continue
             stack.append((node, True))
             stack.extend((c, False) for c in reversed(children(node)))
         else:
             n = len(children(node))
             kids = done[len(done) - n:]
             del done[len(done) - n:]
-            done.append(rebuild(node, kids))
+            done.append(combine(node, kids))
     return done[0]
 
 

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from ..engine import Graph, Solution
 from ..engine.codes import CONST
-from ..expr.tree import Bin, Call, Expr, Name, Num, children, rebuild
+from ..expr.tree import Bin, Call, Expr, Name, Num, fold, subexpressions
 from ..ops import TABLE
 from ..problem import Line
 from ..symbolic import derivative, evaluate, softmax_names
@@ -93,40 +93,21 @@ CASE_FUNCTIONS = frozenset(p.name for p in TABLE if p.case is not None)
 def substitute(e: Expr, values: dict[str, float], round_digits: int | None = None) -> Expr:
     """The formula with every name replaced by its value, and each derivative-only case function
     (relu′'s step, …) by the number it takes.  Iterative: deep sums do not recurse."""
-    done: list[Expr] = []
-    stack: list[tuple[Expr, bool]] = [(e, False)]
-    while stack:
-        node, expanded = stack.pop()
+    def leaf(node: Expr) -> Expr | None:
         if isinstance(node, Num):
-            done.append(node)
-        elif isinstance(node, Name):
-            done.append(Num(values[node.id]))
-        elif isinstance(node, Call) and node.fn in CASE_FUNCTIONS:
-            done.append(Num(evaluate(node, values, round_digits)))
-        elif not expanded:
-            stack.append((node, True))
-            stack.extend((c, False) for c in reversed(children(node)))
-        else:
-            n = len(children(node))
-            kids = done[len(done) - n:]
-            del done[len(done) - n:]
-            done.append(rebuild(node, kids))
-    return done[0]
+            return node
+        if isinstance(node, Name):
+            return Num(values[node.id])
+        if isinstance(node, Call) and node.fn in CASE_FUNCTIONS:
+            return Num(evaluate(node, values, round_digits))
+        return None
 
-
-def _subexpressions(e: Expr) -> list[Expr]:
-    out: list[Expr] = []
-    stack = [e]
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        stack.extend(children(node))
-    return out
+    return fold(e, leaf)
 
 
 def _cases(formula: Expr, values: dict[str, float], round_digits: int | None) -> tuple[Case, ...]:
     cases = []
-    for node in _subexpressions(formula):
+    for node in subexpressions(formula):
         if isinstance(node, Call) and node.fn in CASE_FUNCTIONS:
             at = tuple(evaluate(a, values, round_digits) for a in node.args)
             cases.append(Case(node.fn, node.args, at, node.pick, evaluate(node, values, round_digits)))
