@@ -92,30 +92,9 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
         for u, _ in solution.local.get(line.name, ()):
             consumers.setdefault(u, []).append(line.name)
 
-    # paths[u]: how many paths lead from the output down to u; factors[u]: their total length
-    paths: dict[str, int] = {output: 1}
-    factors: dict[str, int] = {output: 0}
-    for line in reversed(lines):
-        p = paths.get(line.name, 0)
-        if p == 0:
-            continue
-        f = factors[line.name]
-        for u, _ in solution.local.get(line.name, ()):
-            paths[u] = paths.get(u, 0) + p
-            factors[u] = factors.get(u, 0) + f + p
+    paths, factors = _path_counts(solution, output, live=False)
     reaching = {u: [c for c in cs if paths.get(c, 0) > 0] for u, cs in consumers.items()}
-    # the same counts over the paths without a factor that is exactly 0 (those are left out)
-    live_paths: dict[str, int] = {output: 1}
-    live_factors: dict[str, int] = {output: 0}
-    for line in reversed(lines):
-        p = live_paths.get(line.name, 0)
-        if p == 0:
-            continue
-        f = live_factors[line.name]
-        for u, d in solution.local.get(line.name, ()):
-            if d != 0.0:
-                live_paths[u] = live_paths.get(u, 0) + p
-                live_factors[u] = live_factors.get(u, 0) + f + p
+    live_paths, live_factors = _path_counts(solution, output, live=True)
 
     shown_backward: set[str] | None = None
     shown_forward: set[str] | None = None
@@ -229,6 +208,23 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
 
 # --- momentum and Adam: the optimiser's worked update lines ------------------------------------------
 
+
+
+def _path_counts(solution: Solution, output: str, live: bool) -> tuple[dict[str, int], dict[str, int]]:
+    """paths[u]: how many paths lead from the output down to u; factors[u]: their total length.
+    `live`: only the paths without a factor that is exactly 0 (those are left out)."""
+    paths: dict[str, int] = {output: 1}
+    factors: dict[str, int] = {output: 0}
+    for line in reversed(solution.problem.lines):
+        p = paths.get(line.name, 0)
+        if p == 0:
+            continue
+        f = factors[line.name]
+        for u, d in solution.local.get(line.name, ()):
+            if d != 0.0 or not live:
+                paths[u] = paths.get(u, 0) + p
+                factors[u] = factors.get(u, 0) + f + p
+    return paths, factors
 
 def optimiser_step(solution: Solution, only: list[str] | None = None) -> Momentum | Adam:
     """The update step of a solve whose optimiser is momentum or Adam (engine/optim.py)."""
