@@ -60,7 +60,8 @@ def run(invocation: Invocation) -> int:
     solution = solve(problem, round=v["round"])
     view = graph_view(solution, only=v["only"], backward=bool(v["backward"]))
     if fmt in ("text", "rich"):
-        from ..render.tree import coloured, draw, plain
+        from ..render.rich import coloured
+        from ..render.tree import draw, plain
 
         lines = draw(view, width=line_width(v["width"]), digits=v["digits"], ascii=bool(v["ascii"]))
         text = coloured(lines) if fmt == "rich" else plain(lines)

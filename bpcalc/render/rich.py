@@ -6,28 +6,34 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterable
 
 from ..trace.steps import Trace
 from . import Options
 from .layout import layout
 from .printers import printer_for
-from .text import lines
+from .text import Span, lines
 
 STYLES = {"heading": "bold", "value": "cyan", "gradient": "magenta", "local": "yellow",
           "update": "bold green", "note": "dim"}
 
 
 def render(trace: Trace, options: Options) -> str:
+    sections = layout(trace, printer_for("rich", options.digits, options.ascii, options.lang))
+    return coloured(lines(sections, options.ascii, options.width, options.lang))
+
+
+def coloured(rows: Iterable[list[Span]]) -> str:
+    """Rows of the text layout (text, style) in colour (NO_COLOR: none); `bpcalc graph` uses it too."""
     from rich.console import Console
     from rich.text import Text
 
-    sections = layout(trace, printer_for("rich", options.digits, options.ascii, options.lang))
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, no_color=bool(os.environ.get("NO_COLOR")),
                       highlight=False, markup=False, emoji=False, soft_wrap=True, width=100_000)
-    for line in lines(sections, options.ascii, options.width, options.lang):
+    for row in rows:
         text = Text()
-        for chunk, style in line:
+        for chunk, style in row:
             text.append(chunk, style=STYLES.get(style or "", ""))
         text.rstrip()
         console.print(text)

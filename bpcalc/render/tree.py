@@ -168,25 +168,3 @@ def _rows(view: GraphView, by_name: dict[str, GraphNode], max_depth: int) -> tup
 
 def plain(lines: list[list[Span]]) -> str:
     return "".join("".join(text for text, _ in line).rstrip() + "\n" for line in lines)
-
-
-def coloured(lines: list[list[Span]]) -> str:
-    """The same lines in the rich renderer's colours (NO_COLOR: none)."""
-    import io
-    import os
-
-    from rich.console import Console
-    from rich.text import Text
-
-    from .rich import STYLES
-
-    buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=True, no_color=bool(os.environ.get("NO_COLOR")),
-                      highlight=False, markup=False, emoji=False, soft_wrap=True, width=100_000)
-    for line in lines:
-        text = Text()
-        for chunk, style in line:
-            text.append(chunk, style=STYLES.get(style or "", ""))
-        text.rstrip()
-        console.print(text)
-    return buffer.getvalue()
