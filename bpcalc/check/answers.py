@@ -62,14 +62,15 @@ def agrees(true: float, answer: Answer, tolerance: float | None = None) -> bool:
     return abs(true - answer.value) <= tol * (1 + 1e-9) + 1e-300
 
 
-def load_answers(path: str, problem: Problem, text: str | None = None) -> list[Answer]:
-    """Every answer in an answers file, with where it is written; a name the problem does not
-    have is an InputError with a "did you mean"."""
-    if text is None:
-        text, shown = read_text(path)
-    else:
-        shown = path
-    doc = parse_yaml(text, shown)
+def load_answers(path: str, problem: Problem) -> list[Answer]:
+    """Every answer in an answers file (answers_in)."""
+    text, shown = read_text(path)
+    return answers_in(parse_yaml(text, shown), problem)
+
+
+def answers_in(doc: Doc, problem: Problem) -> list[Answer]:
+    """Every answer in an answers file read as `doc`, with where it is written; a name the problem
+    does not have is an InputError with a "did you mean"."""
     if not isinstance(doc.data, dict):
         raise InputError("an answers file is a mapping: `gradients: {w5: 0.0822}` or `∂E/∂w5: 0.0822`",
                          doc.span(()), "see `bpcalc check --help` for both shapes")

@@ -21,6 +21,7 @@ from ..errors import BpcalcError, InputError, Span, did_you_mean, escaped
 if TYPE_CHECKING:
     from ..check.grade import Checker
     from ..problem import Problem
+    from ..spec.yamldoc import Doc
     from ..trace.steps import Grading
 
 #: what a folder of answers holds
@@ -85,14 +86,11 @@ class Checkers:
             self._made[variant] = self._make(load(self.variants[variant]))
         return self._made[variant]
 
-    def for_answers(self, path: str, text: str) -> tuple[Checker, str | None]:
-        """The checker of the variant an answers file answers: its `variant:` key, else the
-        variant folder it sits in."""
+    def for_answers(self, path: str, doc: Doc) -> tuple[Checker, str | None]:
+        """The checker of the variant an answers file (read as `doc`) answers: its `variant:` key,
+        else the variant folder it sits in."""
         if not self.variants:
             return self.first, None
-        from ..spec.yamldoc import parse_yaml
-
-        doc = parse_yaml(text, path)
         named = doc.data.get("variant") if isinstance(doc.data, dict) else None
         if named is None:
             folder = os.path.basename(os.path.dirname(os.path.abspath(path)))
@@ -122,17 +120,18 @@ def _variant_name(named: str, variants: dict[str, str]) -> str | None:
 def grade_files(checkers: Checkers, files: list[str]) -> list[Grading]:
     """Each file graded.  With several files, one that cannot be used is reported in its row and
     the others are graded; with one, it is the error."""
-    from ..check.answers import load_answers
+    from ..check.answers import answers_in
     from ..cli.exits import format_error
-    from ..spec.yamldoc import read_text
+    from ..spec.yamldoc import parse_yaml, read_text
     from ..trace.steps import Grading
 
     gradings = []
     for path in files:
         try:
-            text, _ = read_text(path)
-            checker, variant = checkers.for_answers(path, text)
-            grading = checker.grade(path, load_answers(path, checker.problem, text))
+            text, shown = read_text(path)
+            doc = parse_yaml(text, shown)
+            checker, variant = checkers.for_answers(path, doc)
+            grading = checker.grade(path, answers_in(doc, checker.problem))
             gradings.append(grading._replace(variant=variant))
         except BpcalcError as err:
             if len(files) == 1:
