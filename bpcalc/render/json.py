@@ -114,14 +114,16 @@ def _locals(locals_: tuple[Any, ...], indent: str, out: list[str]) -> None:
     push("[\n")
     texts: dict[Any, str] = {None: "null"}  # each formula written once (1, a, x recur down a chain)
     sep = ""
+    last, of_text = None, ""
     for of, wrt, e, _, value, _, _ in locals_:
+        if of is not last:  # a line's partials come one after another
+            last, of_text = of, f'{inner}{{\n{field}"of": {_text(of)},\n{field}"wrt": '
         formula = texts.get(e)
         if formula is None:
             formula = texts[e] = _text(e.id if type(e) is Name else to_text(e))
         shown = float.__repr__(value) if type(value) is float and value - value == 0.0 else _number(value)
-        push(f'{sep}{inner}{{\n{field}"of": {_text(of)},\n{field}"wrt": {_text(wrt)},\n'
-             f'{field}"formula": {formula},\n{field}"value": {shown if shown is not None else "null"}\n'
-             f"{inner}}}")
+        push(f'{sep}{of_text}{_text(wrt)},\n{field}"formula": {formula},\n'
+             f'{field}"value": {shown if shown is not None else "null"}\n{inner}}}')
         sep = ",\n"
     push("\n" + indent + "]")
 

@@ -441,11 +441,15 @@ def _read_events(loader: Any, doc: Doc, positions: bool) -> tuple[Any, bool]:
             text = event.value
             value: Any = text
             if event.tag is None and event.implicit[0]:  # plain: the commonest forms read here directly
-                if decimal_int(text):
+                first = text[:1]
+                if first.isalpha() or first == "_":  # a word is text, but for YAML's (yes, null, …)
+                    if text in words:
+                        value = _scalar(event, path, doc, Span(file, *place), loader)
+                elif decimal_int(text):
                     value = _whole(text, path, doc)
                 elif decimal_float(text):
                     value = float(text)
-                elif not (text[:1].isalpha() or text[:1] == "_") or text in words:
+                else:
                     value = _scalar(event, path, doc, Span(file, *place), loader)
             elif event.tag is not None:
                 value = _scalar(event, path, doc, Span(file, *place), loader)
