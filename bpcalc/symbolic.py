@@ -429,25 +429,17 @@ def _assemble(coef: float, factors: list[Expr], dens: list[Expr]) -> Expr:
 def evaluate(e: Expr, values: dict[str, float], round_digits: int | None = None) -> float:
     """The value of a formula at these values, from the op table's value functions, rounding
     activations as the engine does."""
-    done: list[float] = []
-    stack: list[tuple[Expr, bool]] = [(e, False)]
-    while stack:
-        node, expanded = stack.pop()
+    def leaf(node: Expr) -> float | None:
         if isinstance(node, Num):
-            done.append(node.value)
-        elif isinstance(node, Name):
-            done.append(values[node.id])
-        elif not expanded:
-            stack.append((node, True))
-            stack.extend((c, False) for c in reversed(children(node)))
-        else:
-            n = len(children(node))
-            args = done[len(done) - n:]
-            del done[len(done) - n:]
-            fn = primitive(node)
-            value = FORWARD[fn]
-            v = value(node.pick, *args) if isinstance(node, Call) and lookup(fn).indexed else value(*args)
-            if round_digits is not None and fn in ROUNDED:
-                v = round_half_up(v, round_digits)
-            done.append(float(v))
-    return done[0]
+            return node.value
+        return values[node.id] if isinstance(node, Name) else None
+
+    def combine(node: Expr, args: list[float]) -> float:
+        fn = primitive(node)  # type: ignore[arg-type]
+        value = FORWARD[fn]
+        v = value(node.pick, *args) if isinstance(node, Call) and lookup(fn).indexed else value(*args)
+        if round_digits is not None and fn in ROUNDED:
+            v = round_half_up(v, round_digits)
+        return float(v)
+
+    return fold(e, leaf, combine)

@@ -26,6 +26,15 @@ HIDDEN_NAMES = ("h", "j", "k", "m", "n", "p")
 _COMMENT_WIDTH = 88
 
 
+def _header(title: str, target: str, parts: str) -> list[str]:
+    """A written file's first lines: what it is, how to run it, what may be changed."""
+    from .. import shipped
+
+    return [shipped.modeline(), f"# {title}",
+            f"# It runs as it is: bpcalc step {target} (forward, backward and one SGD step, worked out).",
+            f"# Change any {parts}; each key is explained above it (bpcalc schema lists them all).", ""]
+
+
 def _comment(doc: str, indent: str = "") -> list[str]:
     return textwrap.wrap(doc, _COMMENT_WIDTH, initial_indent=indent + "# ", subsequent_indent=indent + "# ",
                          break_on_hyphens=False)
@@ -107,7 +116,6 @@ class _Numbers:
 
 def network_starter(sizes: list[int], activation: str, output_activation: str, loss: str, seed: int | None,
                     command: str, target: str) -> str:
-    from .. import shipped
     from ..spec.schema import LAYER, NETWORK_BLOCK, NETWORK_FORM, SAMPLE
 
     numbers = _Numbers(seed)
@@ -115,11 +123,7 @@ def network_starter(sizes: list[int], activation: str, output_activation: str, l
     hidden = HIDDEN_NAMES[:len(sizes) - 2]
     names = [*hidden, "o"]
     inputs = [f"i{k + 1}" for k in range(sizes[0])]
-    out = [shipped.modeline(),
-           f"# A {shape} network, written by `{command}`.",
-           f"# It runs as it is: bpcalc step {target} (forward, backward and one SGD step, worked out).",
-           "# Change any number or name; each key is explained above it (bpcalc schema lists them all).",
-           ""]
+    out = _header(f"A {shape} network, written by `{command}`.", target, "number or name")
     out += _comment(NETWORK_FORM["network"].doc)
     out.append("network:")
     out += _comment(NETWORK_BLOCK["inputs"].doc, "  ")
@@ -188,7 +192,6 @@ _EXPRESSION_LOSSES = {
 
 def expression_starter(activation: str, output_activation: str, loss: str, seed: int | None, command: str,
                        target: str) -> str:
-    from .. import shipped
     from ..ops import ACTIVATIONS
     from ..spec.schema import EXPRESSION_FORM
 
@@ -211,11 +214,8 @@ def expression_starter(activation: str, output_activation: str, loss: str, seed:
     params = ({"w_h": 0.2, "b_h": 0.1, "w_o": 0.3, "b_o": 0.2} if rng is None else
               {k: rng.choice([-1, 1]) * rng.randint(5, 100) / 100 for k in ("w_h", "b_h", "w_o", "b_o")})
     doc = EXPRESSION_FORM
-    out = [shipped.modeline(),
-           f"# A 1-1-1 network written as a graph (seed 003's), by `{command}`.",
-           f"# It runs as it is: bpcalc step {target} (forward, backward and one SGD step, worked out).",
-           "# Change any number, name or line; each key is explained above it (bpcalc schema lists them all).",
-           ""]
+    out = _header(f"A 1-1-1 network written as a graph (seed 003's), by `{command}`.", target,
+                  "number, name or line")
     out += _comment(doc["inputs"].doc)
     out.append("inputs: {" + ", ".join(f"{k}: {_number(v)}" for k, v in given.items()) + "}")
     out += _comment(doc["params"].doc)

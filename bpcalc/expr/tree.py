@@ -7,7 +7,7 @@ tree (a long chain of + written on one line) never reaches Python's recursion li
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from ..numbers import format_number
 
@@ -42,6 +42,7 @@ class Call(NamedTuple):
 
 
 Expr = Num | Name | Neg | Bin | Call
+T = TypeVar("T")
 
 
 def children(e: Expr) -> tuple[Expr, ...]:
@@ -123,15 +124,14 @@ def census(expr: Expr) -> tuple[int, dict[str, int]]:
 
 def substitute_names(e: Expr, mapping: dict[str, Expr]) -> Expr:
     """`e` with each name in `mapping` replaced by its expression (iteratively)."""
-    return fold(e, lambda node: mapping.get(node.id, node) if type(node) is Name else None)
+    return fold(e, lambda node: mapping.get(node.id, node) if type(node) is Name else None, rebuild)
 
 
-def fold(e: Expr, leaf: Callable[[Expr], Expr | None],
-         combine: Callable[[Expr, list[Expr]], Expr] = rebuild) -> Expr:
-    """`e` rebuilt bottom-up with a stack of its own (a deep sum does not reach Python's recursion
-    limit): a node for which `leaf` gives an expression becomes it, its children unvisited; any
-    other becomes `combine(node, its children rebuilt)` — by default the node with those children."""
-    done: list[Expr] = []
+def fold(e: Expr, leaf: Callable[[Expr], T | None], combine: Callable[[Expr, list[T]], T]) -> T:
+    """`e` folded bottom-up with a stack of its own (a deep sum does not reach Python's recursion
+    limit): a node for which `leaf` gives a result has it, its children unvisited; any other has
+    `combine(node, its children's results)` — `rebuild` makes the node anew from rebuilt children."""
+    done: list[T] = []
     stack: list[tuple[Expr, bool]] = [(e, False)]
     while stack:
         node, expanded = stack.pop()

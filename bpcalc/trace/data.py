@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from ..engine import Graph, Solution
 from ..engine.codes import CONST
-from ..expr.tree import Bin, Call, Expr, Name, Num, fold, subexpressions
+from ..expr.tree import Bin, Call, Expr, Name, Num, fold, rebuild, subexpressions
 from ..ops import TABLE
 from ..problem import Line
 from ..symbolic import derivative, evaluate, softmax_names
@@ -102,7 +102,7 @@ def substitute(e: Expr, values: dict[str, float], round_digits: int | None = Non
             return Num(evaluate(node, values, round_digits))
         return None
 
-    return fold(e, leaf)
+    return fold(e, leaf, rebuild)
 
 
 def _cases(formula: Expr, values: dict[str, float], round_digits: int | None) -> tuple[Case, ...]:
