@@ -133,3 +133,38 @@ def test_the_files_that_must_be_refused_are():
         done = subprocess.run([sys.executable, "-m", "bpcalc", "grad", "-"], input=text.encode(),
                               capture_output=True, timeout=120, cwd=ROOT)
         assert done.returncode == 2, name
+
+
+def test_a_worked_solution_leaves_no_cycle_for_the_garbage_collector():
+    """The console script collects the oldest generation rarely (cli/main.py): what bpcalc makes
+    is freed by reference counting.  A reference cycle (two nested functions calling each other,
+    say) would be found here by the collector bpcalc leaves mostly idle."""
+    import gc
+
+    import bpcalc
+    from bpcalc.expr.parser import parse
+    from bpcalc.ops import USER
+    from bpcalc.render import Options, render
+    from bpcalc.trace import build
+    from bpcalc.trace.data import data_trace
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+
+    def work(round_: int) -> None:
+        for name in ("seed002_network", "seed003_expression", "seed000_apples", "bce_one_neuron"):
+            sol = bpcalc.solve(bpcalc.load(str(examples / f"{name}.yaml")), step=True)
+            for fmt in ("text", "rich", "latex", "html", "markdown", "csv"):
+                render(build(sol, "step"), fmt, Options())
+            render(data_trace(sol, "step"), "json", Options())
+        for k in range(50):  # a new shape each time: its recipe is made
+            parse(f"v{k} * {round_}.{k}5 + w{'*x' * (k % 3)}", USER)
+
+    work(0)  # imports and caches made once
+    gc.collect()
+    gc.disable()
+    try:
+        work(1)
+        found = gc.collect()
+    finally:
+        gc.enable()
+    assert found == 0

@@ -264,7 +264,10 @@ def parse(src: str, vocabulary: Vocabulary, span: Span | None = None) -> Expr:
     parts = _VARIABLE.split(src)  # text, name, text, name, …, text
     key = (id(vocabulary), "\0".join(parts[0::2]))
     recipe = _SHAPES.get(key)
-    if recipe is not None and ("__" not in src or not any(n.startswith("__") for n in parts[1::2])):
+    # (a name starting with __ is refused by the parser; a NUL, which no expression holds, is
+    # the key's own separator: both go to the parser)
+    if recipe is not None and "\0" not in src and ("__" not in src or
+                                                  not any(n.startswith("__") for n in parts[1::2])):
         return _made(recipe, parts)
     expr = _Parser(src, span or Span("<expression>", 1, 1), vocabulary).parse()
     _check_depth(expr, span or Span("<expression>", 1, 1))
@@ -293,33 +296,34 @@ _SHAPES: dict[tuple[int, str], Recipe] = {}
 def _recipe(expr: Expr, ends: list[int]) -> Recipe:
     """`ends[i]`: where piece i of the split source starts."""
     out: Recipe = []
-    k = 0
-
-    def walk(e: Expr) -> None:  # a left-to-right walk meets the names in the order they are written
-        nonlocal k
-        if type(e) is Name:
-            out.append((_NAME, None, 2 * k + 1, 0))
-            k += 1
-        elif type(e) is Bin:
-            walk(e.a)
-            at = 2 * k  # an operator's text comes after its left side's names
-            walk(e.b)
-            out.append((_BIN, e.op, at, e.pos - ends[at]))
-        elif type(e) is Num:
-            out.append((_NUM, e.value, 2 * k, e.pos - ends[2 * k]))
-        elif type(e) is Neg:
-            at = 2 * k
-            walk(e.x)
-            out.append((_NEG, None, at, e.pos - ends[at]))
-        else:
-            assert type(e) is Call
-            at = 2 * k
-            for a in e.args:
-                walk(a)
-            out.append((_CALL, (e.fn, len(e.args), e.pick), at, e.pos - ends[at]))
-
-    walk(expr)  # as deep as the parser allows (_MAX_DEPTH), far within Python's recursion limit
+    _walk(expr, ends, out, 0)  # as deep as the parser allows (_MAX_DEPTH), far within the recursion limit
     return out
+
+
+def _walk(e: Expr, ends: list[int], out: Recipe, k: int) -> int:
+    """Append `e`'s recipe, k names coming before it; returns the names before what follows it.
+    A left-to-right walk meets the names in the order they are written."""
+    if type(e) is Name:
+        out.append((_NAME, None, 2 * k + 1, 0))
+        return k + 1
+    if type(e) is Bin:
+        k = _walk(e.a, ends, out, k)
+        at = 2 * k  # an operator's text comes after its left side's names
+        k = _walk(e.b, ends, out, k)
+        out.append((_BIN, e.op, at, e.pos - ends[at]))
+        return k
+    at = 2 * k
+    if type(e) is Num:
+        out.append((_NUM, e.value, at, e.pos - ends[at]))
+    elif type(e) is Neg:
+        k = _walk(e.x, ends, out, k)
+        out.append((_NEG, None, at, e.pos - ends[at]))
+    else:
+        assert type(e) is Call
+        for arg in e.args:
+            k = _walk(arg, ends, out, k)
+        out.append((_CALL, (e.fn, len(e.args), e.pick), at, e.pos - ends[at]))
+    return k
 
 
 def _made(recipe: Recipe, parts: list[str]) -> Expr:

@@ -51,44 +51,48 @@ def width(s: str) -> float:
     r"""The printed width of LaTeX math, estimated in digits (5pt): a digit is 1, a letter 1.2, a
     binary operator with its spacing about 2.4, a script 0.85 of its content, \frac the wider of
     its two lines.  Measured against pdflatex on bpcalc's own formulas, it errs on the wide side."""
-    tokens = _TOKEN.findall(_plain(s))
-    position = 0
+    return _Widths(_TOKEN.findall(_plain(s))).sequence(None)
 
-    def group() -> float:  # the width of one argument: {…} or a single token
-        nonlocal position
-        if position < len(tokens) and tokens[position] == "{":
-            position += 1
-            total = sequence("}")
-            position += 1
+
+class _Widths:
+    """A reading of LaTeX tokens, left to right (methods, not nested functions: those would refer
+    to each other in a cycle that only the garbage collector frees)."""
+
+    __slots__ = ("tokens", "position")
+
+    def __init__(self, tokens: list[str]):
+        self.tokens, self.position = tokens, 0
+
+    def group(self) -> float:  # the width of one argument: {…} or a single token
+        if self.position < len(self.tokens) and self.tokens[self.position] == "{":
+            self.position += 1
+            total = self.sequence("}")
+            self.position += 1
             return total
-        return item()
+        return self.item()
 
-    def item() -> float:
-        nonlocal position
-        token = tokens[position]
-        position += 1
+    def item(self) -> float:
+        token = self.tokens[self.position]
+        self.position += 1
         if token == r"\frac":
-            return max(group(), group())
+            return max(self.group(), self.group())
         if token in _WORD_COMMANDS:
-            return group()
+            return self.group()
         if token in ("_", "^"):
-            return 0.85 * group()
+            return 0.85 * self.group()
         if token == "{":
-            total = sequence("}")
-            position += 1
+            total = self.sequence("}")
+            self.position += 1
             return total
         if token in _WIDE:
             return _WIDE[token]
         return 1.2 if token.isalpha() or token == r"\partial" else 1.0
 
-    def sequence(end: str | None) -> float:
-        nonlocal position
+    def sequence(self, end: str | None) -> float:
         total = 0.0
-        while position < len(tokens) and tokens[position] != end:
-            total += item()
+        while self.position < len(self.tokens) and self.tokens[self.position] != end:
+            total += self.item()
         return total
-
-    return sequence(None)
 
 
 def _rows(row: Eq, room: float) -> list[str]:
