@@ -95,8 +95,8 @@ class Doc:
         extent = self.extents.get(path)
         if place is None or extent is None:
             return self.span(path)
-        if extent[1] - extent[0] == place[2] and path not in self.styles:
-            return Span(self.file, *place)  # plain, on one line: the text is the value
+        if extent[1] - extent[0] == place[2] and path not in self.styles and self.text[extent[0]] not in "&!":
+            return Span(self.file, *place)  # plain, on one line, no &anchor or !tag before it: the text is the value
         line, column, length = place
         value = self.data_at(path)
         if not isinstance(value, str):
@@ -107,7 +107,8 @@ class Doc:
             start, end, inside = start + 1, end - 1, column + 1
         if self.text[start:end] == value:
             return Span(self.file, line, inside, length)
-        return Span(self.file, line, column, length, _layout(self.text, start, end, value, line, inside))
+        layout = _layout(self.text, start, end, value, line, inside, self.styles.get(path) == '"')
+        return Span(self.file, line, column, length, layout)
 
     def data_at(self, path: Path) -> Any:
         value = self.data
@@ -135,10 +136,11 @@ class KeySpans(Mapping[str, Span]):
         return len(self.paths)
 
 
-def _layout(text: str, start: int, end: int, value: str, line: int, column: int
+def _layout(text: str, start: int, end: int, value: str, line: int, column: int, escapes: bool = False
             ) -> tuple[tuple[int, int], ...] | None:
     """(line, column) in `text` of each character of `value`, the scalar's content between
-    `start` and `end` after YAML folded its lines and resolved its escapes; None if it cannot tell."""
+    `start` and `end` after YAML folded its lines and resolved its escapes (`escapes`: a
+    double-quoted scalar, where `\\0` or `\\x41` writes one character); None if it cannot tell."""
     if start < end and text[start] in "|>":  # a block scalar: the content starts on the next line
         while start < end and text[start] != "\n":
             start += 1
@@ -146,16 +148,45 @@ def _layout(text: str, start: int, end: int, value: str, line: int, column: int
     out = []
     j = start
     for ch in value:
+        size = 1
         while j < end and text[j] != ch and not (ch == " " and text[j] == "\n"):
+            if escapes and text[j] == "\\":
+                written = _escape(text, j)
+                if written is not None and written[0] == ch:
+                    size = written[1]
+                    break
             line, column = (line + 1, 1) if text[j] == "\n" else (line, column + 1)
             j += 1
         if j >= end:
             return None
+        if escapes and text[j] == "\\" and size == 1:  # a backslash written as two
+            size = (_escape(text, j) or ("", 1))[1]
         out.append((line, column))
-        line, column = (line + 1, 1) if text[j] == "\n" else (line, column + 1)
-        j += 1
+        line, column = (line + 1, 1) if text[j] == "\n" else (line, column + size)
+        j += size
     out.append((line, column))  # the end: "ends too early" points just after the last character
     return tuple(out)
+
+
+#: YAML's escapes in double quotes: the letter after the backslash -> the character it writes
+_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v", "f": "\f",
+            "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85", "_": "\xa0",
+            "L": "\u2028", "P": "\u2029"}
+_HEX_DIGITS = {"x": 2, "u": 4, "U": 8}
+
+
+def _escape(text: str, j: int) -> tuple[str, int] | None:
+    """The character the escape at text[j] (a backslash) writes, and the escape's length."""
+    letter = text[j + 1:j + 2]
+    if letter in _ESCAPES:
+        return _ESCAPES[letter], 2
+    digits = _HEX_DIGITS.get(letter)
+    if digits is None:
+        return None
+    try:
+        return chr(int(text[j + 2:j + 2 + digits], 16)), 2 + digits
+    except ValueError:
+        return None
 
 
 def _place(start: Any, end: Any) -> tuple[int, int, int]:
