@@ -136,9 +136,10 @@ def test_the_files_that_must_be_refused_are():
 
 
 def test_a_worked_solution_leaves_no_cycle_for_the_garbage_collector():
-    """The console script collects the oldest generation rarely (cli/main.py): what bpcalc makes
-    is freed by reference counting.  A reference cycle (two nested functions calling each other,
-    say) would be found here by the collector bpcalc leaves mostly idle."""
+    """grad, step and forward run with the cycle collector off (commands/solve.py), and the console
+    script collects the oldest generation rarely (cli/main.py): what bpcalc makes is freed by
+    reference counting.  A reference cycle (two nested functions calling each other, say) would be
+    found here."""
     import gc
 
     import bpcalc
@@ -156,6 +157,9 @@ def test_a_worked_solution_leaves_no_cycle_for_the_garbage_collector():
             for fmt in ("text", "rich", "latex", "html", "markdown", "csv"):
                 render(build(sol, "step"), fmt, Options())
             render(data_trace(sol, "step"), "json", Options())
+            if sol.problem.kind == "network":  # the course's notations
+                render(build(sol, "step", notation="delta"), "text", Options())
+                render(build(sol, "grad", notation="matrix"), "latex", Options())
         for k in range(50):  # a new shape each time: its recipe is made
             parse(f"v{k} * {round_}.{k}5 + w{'*x' * (k % 3)}", USER)
 

@@ -70,6 +70,10 @@ def run(invocation: Invocation) -> int:
         from ..writeback import Target
 
         target = Target(str(output), file)
+    import gc
+
+    collecting = gc.isenabled()
+    gc.disable()  # a worked solution makes no reference cycle (tests/test_resources.py): nothing to collect
     try:
         problem = load(file)
         sign = -1 if v["delta_sign"] == "minus" else 1
@@ -117,6 +121,8 @@ def run(invocation: Invocation) -> int:
         if target is not None:  # written before anything is printed: a failure leaves no half-run
             target.write(problem, updated)
     finally:
+        if collecting:
+            gc.enable()
         if target is not None:
             target.close()
     sys.stdout.write(shown)
