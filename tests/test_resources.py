@@ -172,3 +172,29 @@ def test_a_worked_solution_leaves_no_cycle_for_the_garbage_collector():
     finally:
         gc.enable()
     assert found == 0
+
+
+def test_the_console_script_ends_at_once_with_its_whole_output(tmp_path, capsys):
+    """grad, step and forward leave their results to the end of the process, which ends with
+    os._exit (cli/exits.end): the whole output is written and flushed, with the job's exit code."""
+    import json
+
+    n = 3000
+    lines = "\n".join(f"  v{i}: v{i - 1} * a + b" for i in range(1, n + 1))
+    chain = tmp_path / "chain.yaml"
+    chain.write_text(f"inputs: {{v0: 1}}\nparams: {{a: 0.5, b: 0.5}}\ndefine:\n{lines}\n")
+    done = subprocess.run([sys.executable, "-m", "bpcalc", "grad", str(chain), "--format", "json"],
+                          capture_output=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == b""
+    data = json.loads(done.stdout)
+    assert len(data["local"]) == 3 * n
+    # v_k = 0.5·v_(k−1) + 0.5 stays 1; ∂v_n/∂b = Σ 0.5^k = 2(1 − 0.5^n), which is 2.0 in floats
+    assert data["gradients"]["b"] == 2.0 and data["values"][f"v{n}"] == 1.0
+    # the worked step as text, to its last line: as main() run in this process prints it (no os._exit)
+    done = subprocess.run([sys.executable, "-m", "bpcalc", "step", str(chain), "--format", "text"],
+                          capture_output=True, timeout=120)
+    from bpcalc.cli.main import main
+
+    assert main(["step", str(chain), "--format", "text"]) == 0
+    assert done.returncode == 0 and done.stdout.decode() == capsys.readouterr().out
+    assert "Loss after the step" in done.stdout.decode()

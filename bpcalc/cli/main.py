@@ -20,7 +20,7 @@ import sys
 
 from .. import _end_on_ctrl_c
 from .execute import execute
-from .exits import Exit, guarded, interrupted, report_closed_output
+from .exits import Exit, end, guarded, interrupted, keeping, report_closed_output
 from .options import Invocation, parse
 
 
@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     if program:
         signal.signal(signal.SIGINT, signal.default_int_handler)  # the job's Ctrl-C: KeyboardInterrupt
         _collect_rarely()
+        keeping()
     try:
         code = _run(args)
     except KeyboardInterrupt:  # outside the guarded job
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         if program:
             signal.signal(signal.SIGINT, _end_on_ctrl_c)
     if program:
-        raise SystemExit(code)
+        end(code)
     return code
 
 

@@ -130,4 +130,7 @@ def run(invocation: Invocation) -> int:
         from ..errors import escaped
 
         sys.stderr.write(f"wrote {escaped(str(output))}\n")
+    from ..cli.exits import keep_to_the_end
+
+    keep_to_the_end(problem, solutions, traces, trace, shown)
     return 0
