@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import bpcalc
 from bpcalc import engine, writeback
 from bpcalc.cli import exits
 from bpcalc.cli.main import main
@@ -343,3 +344,14 @@ def test_no_command_modifies_a_good_input(good: Path, tmp_path: Path, capsys):
         code, _, _ = run(argv, capsys)
         assert code == 0
     assert digest(good) == before
+
+
+def test_each_declared_name_knows_where_its_key_is():
+    """Problem.spans: the key that declares each name (an overflowing update points there), kept
+    as places once the document is freed."""
+    for w in ("0.5", "*h"):  # without aliases, and with one (each key then looked up through them)
+        text = f"inputs: {{x: 1, t: &h 0.5}}\nparams:\n  w: {w}\n  b: 0.1\ndefine:\n  z: w*x + b\n  e: (z - t)**2\n"
+        p = bpcalc.loads(text, "f.yaml")
+        where = {name: (p.spans[name].file, p.spans[name].line, p.spans[name].column) for name in p.spans}
+        assert where == {"x": ("f.yaml", 1, 10), "t": ("f.yaml", 1, 16), "w": ("f.yaml", 3, 3),
+                         "b": ("f.yaml", 4, 3), "z": ("f.yaml", 6, 3), "e": ("f.yaml", 7, 3)}, w

@@ -118,22 +118,27 @@ class Doc:
 
 
 class KeySpans(Mapping[str, Span]):
-    """name -> where the key that declares it is, for `paths` (name -> its path), each looked
-    up only when an error asks for it (a file may declare 100,000 names and have no error)."""
+    """name -> where the key that declares it is, for `paths` (name -> its path in `doc`).  Holds
+    the places alone, each made a Span only when an error asks for it (a file may declare 100,000
+    names and have no error), so the document itself is freed once the problem is read."""
 
-    __slots__ = ("doc", "paths")
+    __slots__ = ("file", "places")
 
     def __init__(self, doc: Doc, paths: Mapping[str, Path]):
-        self.doc, self.paths = doc, paths
+        self.file = doc.file
+        found = doc.key_spans if not doc.aliases else {}
+        self.places: dict[str, tuple[int, int, int] | Span] = {
+            name: found.get(path) or doc.key_span(path) for name, path in paths.items()}
 
     def __getitem__(self, name: str) -> Span:
-        return self.doc.key_span(self.paths[name])
+        place = self.places[name]
+        return place if isinstance(place, Span) else Span(self.file, *place)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.paths)
+        return iter(self.places)
 
     def __len__(self) -> int:
-        return len(self.paths)
+        return len(self.places)
 
 
 def _layout(text: str, start: int, end: int, value: str, line: int, column: int, escapes: bool = False
