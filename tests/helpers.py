@@ -97,3 +97,18 @@ def as_written(value: float) -> float:
         if abs(candidate - value) <= 4 * math.ulp(value):
             return candidate
     return value
+
+
+def record_messages(monkeypatch) -> set[str]:
+    """The msgids the renderers ask the message catalogue for from now on (the set fills as they do)."""
+    from bpcalc.render import words
+
+    asked: set[str] = set()
+    real = words.translate
+
+    def recording(lang: str, msgid: str, **params: object) -> str:
+        asked.add(msgid)
+        return real(lang, msgid, **params)
+
+    monkeypatch.setattr(words, "translate", recording)
+    return asked

@@ -21,7 +21,7 @@ from bpcalc.render.words import ZH
 from bpcalc.trace import build
 from bpcalc.trace.steps import DeltaBackward, Factored
 
-from helpers import EXAMPLES
+from helpers import EXAMPLES, record_messages
 from test_networks import network
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -208,14 +208,7 @@ def test_the_chinese_catalogue_has_every_message_the_renderers_use(monkeypatch):
     assert len(static) > 40
     assert static - set(ZH) == set()
     # and the messages made at run time (a case's reason, an identity's name, the loss words)
-    asked: set[str] = set()
-    real = words_module.translate
-
-    def recording(lang: str, msgid: str, **params: object) -> str:
-        asked.add(msgid)
-        return real(lang, msgid, **params)
-
-    monkeypatch.setattr(words_module, "translate", recording)
+    asked = record_messages(monkeypatch)
     for path in sorted(EXAMPLES.glob("*.yaml")):
         for notation in ("paths", "delta"):
             problem = bpcalc.load(str(path))

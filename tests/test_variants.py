@@ -19,7 +19,7 @@ from bpcalc.cli.main import main
 from bpcalc.course.template import read_template
 from bpcalc.render import words as words_module
 
-from helpers import EXAMPLES, published
+from helpers import EXAMPLES, published, record_messages
 
 TEMPLATE = shipped.path("templates/seed002_homework")
 WEIGHTS = [f"w{k}" for k in range(1, 9)]
@@ -431,14 +431,7 @@ def test_several_outputs_are_refused(tmp_path, capsys):
 
 
 def test_a_chinese_sheet_and_key_have_every_sentence_translated(tmp_path, capsys, monkeypatch):
-    asked: set[str] = set()
-    real = words_module.translate
-
-    def recording(lang: str, msgid: str, **params: object) -> str:
-        asked.add(msgid)
-        return real(lang, msgid, **params)
-
-    monkeypatch.setattr(words_module, "translate", recording)
+    asked = record_messages(monkeypatch)
     kit = make(capsys, tmp_path / "k", "--count", "1", "--lang", "zh", "--ask", "loss,values,gradients,updated")
     assert asked - set(words_module.ZH) == set()
     sheet = (kit / "v01" / "sheet.md").read_text(encoding="utf-8")
