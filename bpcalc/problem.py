@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .errors import InputError, Span
 from .expr.tree import Expr
+
+if TYPE_CHECKING:
+    from .expr.parser import Shape
 
 
 @dataclass(slots=True)
@@ -17,6 +21,10 @@ class Line:
     expr: Expr
     source: str  # the expression as written (or generated, for a network)
     span: Span | None = None  # where `source` starts in the file
+    # the lines of one shape (`v2: v1 * a + b`, `v3: v2 * a + b`) share it, and the engine compiles
+    # it once (None: not known); written_names are this line's names in the order written
+    shape: Shape | None = None
+    written_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

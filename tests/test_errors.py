@@ -305,8 +305,9 @@ def test_bad_input_still_exits_2_with_debug(tmp_path: Path, capsys):
 
 
 def test_the_package_calls_exec_in_one_place_only():
-    # ops/kernels.py compiles source made from the op table; that source is checked to hold nothing
-    # a user wrote in tests/test_ops_table.py.  Nothing else may eval, exec or compile anything.
+    # codegen.py compiles source bpcalc writes (the op table's kernels, line shapes); that source is
+    # checked to hold nothing a user wrote in tests/test_ops_table.py.  Nothing else may eval, exec
+    # or compile anything.
     calls = re.compile(r"(?<![\w.])(eval|exec|compile|__import__)\s*\(")
     found = []
     for source in (ROOT / "bpcalc").rglob("*.py"):
@@ -314,8 +315,7 @@ def test_the_package_calls_exec_in_one_place_only():
             code = line.split("#", 1)[0]
             if calls.search(code):
                 found.append((source.relative_to(ROOT).as_posix(), code.strip()))
-    assert found == [("bpcalc/ops/kernels.py",
-                      'exec(compile(source, f"<bpcalc.ops.kernels {len(SOURCES)}>", "exec"), scope)')]
+    assert found == [("bpcalc/codegen.py", 'exec(compile(source, f"<bpcalc {label} {len(SOURCES)}>", "exec"), scope)')]
 
 
 def test_yaml_is_never_loaded_with_a_full_loader():

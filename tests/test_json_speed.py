@@ -4,16 +4,21 @@ shape against bpcalc's parser run on each line."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import bpcalc
+from bpcalc import codegen
+from bpcalc.engine import graph as graph_module
+from bpcalc.engine.graph import compile_problem
 from bpcalc.errors import InputError, Span
-from bpcalc.expr.parser import _SHAPES, _VARIABLE, _Parser, parse
+from bpcalc.expr.parser import _SHAPES, _VARIABLE, _Parser, parse, parse_line
 from bpcalc.expr.tree import Bin, Name, Neg, Num, census, to_text
 from bpcalc.ops import USER
 from bpcalc.render import Options, render
@@ -112,14 +117,21 @@ def _formulas() -> st.SearchStrategy[str]:
 @settings(max_examples=300, deadline=None)
 @given(_formulas(), st.lists(st.sampled_from(["a", "bb", "long_name_7", "x", "e5"]), min_size=12, max_size=12))
 def test_a_line_of_a_known_shape_is_the_tree_the_parser_makes(src, names):
-    """The second line of a shape is built from the first's recipe: with other names, of other
-    lengths, every node and position is what bpcalc's parser makes of that line."""
+    """The next lines of a shape are built from the first's recipe — by _made, then, once the
+    shape is used enough, by the recipe written out as code: with other names, of other lengths,
+    every node and position is what bpcalc's parser makes of that line, and so is its census."""
     _SHAPES.clear()
     first = parse(src, USER)
     assert first == _Parser(src, Span("<expression>", 1, 1), USER).parse()
-    renamed = iter(names)
-    other = _VARIABLE.sub(lambda m: next(renamed, "z"), src)
-    assert parse(other, USER) == _Parser(other, Span("<expression>", 1, 1), USER).parse(), other
+    with mock.patch.object(codegen, "REUSED_ENOUGH", 3):
+        for k in range(3):  # the second line by _made, the third and fourth by the generated code
+            renamed = iter(names[k:] + names[:k])
+            other = _VARIABLE.sub(lambda m: next(renamed, "z"), src)
+            tree = _Parser(other, Span("<expression>", 1, 1), USER).parse()
+            line = parse_line(other, USER)
+            assert (line.expr, line.operations, line.first_uses) == (tree, *census(tree)), other
+            assert line.names == tuple(m.group(1) for m in _VARIABLE.finditer(other))
+    assert line.shape is not None and line.shape.build is not None
 
 
 def _operations(e) -> int:  # written out: each operator once, a call once per argument
@@ -143,3 +155,50 @@ def test_census_counts_operations_and_finds_each_names_first_use(src):
     for m in _VARIABLE.finditer(src):
         written.setdefault(m.group(1), m.start())
     assert first == written
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_formulas(), min_size=1, max_size=3), st.randoms(use_true_random=False))
+def test_lines_compiled_from_their_shapes_template_are_the_tape_of_compiling_each(sources, rng):
+    """The engine compiles a shape once and copies it for the shape's other lines: the graph is
+    field for field the one compiling every line on its own makes — names repeated in a line (x * x),
+    lines that are a name alone, numbers, calls, and closed forms (v * a + b) or none."""
+    leaves = ["x", "w1", "bias", "e", "_t"]
+    names = list(leaves)
+    lines = []
+    for i in range(12):
+        src = rng.choice(sources + ["p", "p * q + r"])
+        lines.append((f"v{i}", _VARIABLE.sub(lambda m: rng.choice(names[-4:] + names), src)))
+        names.append(f"v{i}")
+    text = "inputs: {x: 0.5, e: 2}\nparams: {w1: -1.5, bias: 0.25, _t: 3}\ndefine:\n" + "".join(
+        f"  {name}: {src}\n" for name, src in lines)
+    problem = bpcalc.loads(text)
+    with mock.patch.object(codegen, "REUSED_ENOUGH", 1):  # a template from each shape's first line
+        shaped = compile_problem(problem)
+    each = compile_problem(dataclasses.replace(
+        problem, lines=[dataclasses.replace(line, shape=None) for line in problem.lines]))
+    for field in dataclasses.fields(shaped):
+        assert getattr(shaped, field.name) == getattr(each, field.name), (field.name, text)
+
+
+def test_a_chain_of_one_shape_is_copied_and_keeps_its_closed_forms():
+    n = codegen.REUSED_ENOUGH + 50
+    text = "inputs: {x: 1}\nparams: {a: 0.5, b: 0.25}\ndefine:\n" + "".join(
+        f"  v{i}: {'x' if i == 1 else f'v{i - 1}'} * a + b\n" for i in range(1, n)) + f"  s: v{n - 1} * v{n - 1} + b\n"
+    problem = bpcalc.loads(text)
+    assert len({id(line.shape) for line in problem.lines[:-1]}) == 1
+    with mock.patch.object(graph_module, "_compiled", wraps=graph_module._compiled) as compiled:
+        graph = compile_problem(problem)
+    # the shape's first REUSED_ENOUGH lines are compiled, then a template copies the others; and s
+    assert compiled.call_count == codegen.REUSED_ENOUGH + 1
+    a, b = graph.index["a"], graph.index["b"]
+    for i in range(2, n):  # ∂v/∂(v_prev, a, b) = a, v_prev, 1 — the factors' tape indexes
+        node = graph.index[f"v{i}"]
+        prev = graph.index[f"v{i - 1}"]
+        assert graph.uses[node] == (prev, a, b)
+        assert graph.partners[node] == (graph.root[a], graph.root[prev], len(graph.op))
+        assert graph.args[graph.root[node]] == (graph.root[node] - 1, graph.root[b])
+    assert graph.partners[graph.index["s"]] is None  # v twice: no closed form
+    sol = bpcalc.solve(problem)
+    # ds/dx = 2·v · a^(n-1), exact in binary
+    assert sol.gradients["x"] == 0.5 ** (n - 1) * 2 * sol.values[f"v{n - 1}"] != 0.0

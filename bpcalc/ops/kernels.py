@@ -7,8 +7,8 @@ its formulas, parsed by bpcalc's own parser, its argument names and its function
 a user writes ever reaches `compile` — a problem's names and numbers live in the engine's lists,
 never in source text (tests/test_ops_table.py checks every generated source against that rule).
 
-`python(formula, names)` is the one translation from a formula to Python; `SOURCES` keeps every
-source compiled in this process, for inspection (`python -m bpcalc.ops.kernels` prints them).
+`python(formula, names)` is the one translation from a formula to Python; `codegen.SOURCES` keeps
+every source compiled in this process, for inspection (`python -m bpcalc.ops.kernels` prints them).
 """
 
 from __future__ import annotations
@@ -18,12 +18,10 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from ..codegen import SOURCES, compiled
 from ..expr.tree import Bin, Expr, Name, Neg, Num
 from .formulas import lookup, params, partial, value_formula
 from .table import TABLE, DomainError, Primitive, cancelled
-
-#: every piece of source compiled here, in order
-SOURCES: list[str] = []
 
 Kernel = Callable[..., float]
 
@@ -77,10 +75,7 @@ def compile_source(source: str, name: str, ns: dict[str, Any] | None = None,
     """Compile generated source and return the object it defines as `name`; `ns` adds to what
     the source may refer to (the table's functions and errors); `values` gives the function a
     primitive's name stands for (default: its checked scalar value function)."""
-    SOURCES.append(source)
-    scope = {**namespace(source, values), **(ns or {})}
-    exec(compile(source, f"<bpcalc.ops.kernels {len(SOURCES)}>", "exec"), scope)  # noqa: S102 - table source only
-    return scope[name]
+    return compiled(source, {**namespace(source, values), **(ns or {})}, "ops.kernels")[name]
 
 
 def value(p: Primitive) -> Kernel:

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..errors import InputError, did_you_mean, quoted
 from ..expr.parser import parse as parse_with
+from ..expr.parser import parse_line
 from ..expr.tree import Expr, Num, census, names_in
 from ..ops import USER
 from ..problem import Line, Problem
@@ -66,11 +67,11 @@ def expression_problem(doc: Doc, unshown: bool = False) -> Problem:
                              doc.span(path), "write the formula after the colon")
         span = doc.expression_span(path)
         if isinstance(source, str):
-            expr = parse(source, span)
+            expr, cost, positions, shape, as_written = parse_line(source, USER, span)
         else:
             expr = Num(number(doc, path, source, f"'{name}'"))
             source = str(source)
-        cost, positions = census(expr)
+            (cost, positions), shape, as_written = census(expr), None, ()
         budget.spend(cost, path, "the line", name)
         for used in positions:
             if used in taken:
@@ -94,7 +95,7 @@ def expression_problem(doc: Doc, unshown: bool = False) -> Problem:
                 hint = "e^x is written exp(x); e itself is exp(1)"
             raise InputError(f"{quoted(used)} is not defined", where, hint)
         taken[name] = path
-        lines.append(Line(name, expr, source, span))
+        lines.append(Line(name, expr, source, span, shape, as_written))
 
     outputs = _outputs(doc, data.get("output", lines[-1].name), taken)
 
