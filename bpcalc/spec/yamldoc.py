@@ -90,13 +90,16 @@ class Doc:
     def expression_span(self, path: Path) -> Span:
         """Where an expression string's first character is, and, when the string spans lines or
         has escapes, where each of its characters is (so errors inside it point at the right place)."""
-        path = self.origin(path)
+        if self.aliases:
+            path = self.origin(path)
         place = self.spans.get(path)
         extent = self.extents.get(path)
         if place is None or extent is None:
             return self.span(path)
         if extent[1] - extent[0] == place[2] and path not in self.styles and self.text[extent[0]] not in "&!":
-            return Span(self.file, *place)  # plain, on one line, no &anchor or !tag before it: the text is the value
+            # plain, on one line, no &anchor or !tag before it: the text is the value (a Span made
+            # without NamedTuple's __new__, a Python call: a file may have 100,000 lines)
+            return _new_span(Span, (self.file, *place, None))
         line, column, length = place
         value = self.data_at(path)
         if not isinstance(value, str):
@@ -115,6 +118,9 @@ class Doc:
         for key in path:
             value = value[key]
         return value
+
+
+_new_span = tuple.__new__
 
 
 class KeySpans(Mapping[str, Span]):
@@ -362,13 +368,14 @@ def _shown_tag(tag: str) -> str:
 class _Frame:
     """An open mapping or sequence while its events arrive."""
 
-    __slots__ = ("container", "mapping", "path", "key", "start", "anchor", "count0")
+    __slots__ = ("container", "mapping", "path", "key", "key_path", "start", "anchor", "count0")
 
     def __init__(self, container: Any, path: Path, start: Any, anchor: str | None, count0: int):
         self.container = container
         self.mapping = isinstance(container, dict)
         self.path = path
         self.key: Any = _NO_KEY
+        self.key_path: Path = path  # the path of the value under `key`
         self.start = start
         self.anchor = anchor
         self.count0 = count0
@@ -418,7 +425,7 @@ def _read_events(loader: Any, doc: Doc, positions: bool) -> tuple[Any, bool]:
     import yaml
 
     file = doc.file
-    spans, styles, extents, written = doc.spans, doc.styles, doc.extents, doc.written
+    spans, styles, extents, written, key_spans = doc.spans, doc.styles, doc.extents, doc.written, doc.key_spans
     stack: list[_Frame] = []
     anchors: dict[str, _Anchor] = {}
     root: list[Any] = []
@@ -461,9 +468,17 @@ def _read_events(loader: Any, doc: Doc, positions: bool) -> tuple[Any, bool]:
             path: Path = ()
         elif top.mapping:
             if top.key is _NO_KEY:
-                top.key = _key(event, top, doc)
+                key = event.value if kind is scalar_event and event.tag is None else None
+                if key is None or key == "<<" or key in top.container:  # checked, and refused, there
+                    top.key_path = _key(event, top, doc)
+                else:  # a plain name, new in its mapping: the commonest key, placed here directly
+                    top.key_path = path = top.path + (key,)
+                    start, end = event.start_mark, event.end_mark
+                    key_spans[path] = (start.line + 1, start.column + 1,
+                                       (end.index - start.index if end.line == start.line else 1) or 1)
+                top.key = top.key_path[-1]
                 continue
-            path = top.path + (top.key,)
+            path = top.key_path
         else:
             path = top.path + (len(top.container),)
         start, end = event.start_mark, event.end_mark
@@ -555,8 +570,8 @@ def _read_events(loader: Any, doc: Doc, positions: bool) -> tuple[Any, bool]:
     return (root[0] if root else None), bool(root)
 
 
-def _key(event: Any, frame: _Frame, doc: Doc) -> str:
-    """A mapping key: a plain name, once per mapping."""
+def _key(event: Any, frame: _Frame, doc: Doc) -> Path:
+    """A mapping key: a plain name, once per mapping.  Returns the path of its value."""
     import yaml
 
     place = _place(event.start_mark, event.end_mark)
@@ -577,7 +592,7 @@ def _key(event: Any, frame: _Frame, doc: Doc) -> str:
         raise InputError(f"duplicate key {quoted(key)}{where}", Span(doc.file, *place),
                          "each name may appear once; remove or rename one of them")
     doc.key_spans[path] = place
-    return key
+    return path
 
 
 def _scalar(event: Any, path: Path, doc: Doc, span: Span, loader: Any) -> Any:
