@@ -24,7 +24,7 @@ from bpcalc.ops import USER
 from bpcalc.render import Options, render
 from bpcalc.render.json import as_data, dumps
 from bpcalc.symbolic import derivative, softmax_names
-from bpcalc.trace.data import data_trace
+from bpcalc.trace.data import Locals, data_trace
 
 from helpers import EXAMPLES
 
@@ -202,3 +202,20 @@ def test_a_chain_of_one_shape_is_copied_and_keeps_its_closed_forms():
     sol = bpcalc.solve(problem)
     # ds/dx = 2·v · a^(n-1), exact in binary
     assert sol.gradients["x"] == 0.5 ** (n - 1) * 2 * sol.values[f"v{n - 1}"] != 0.0
+
+
+@pytest.mark.parametrize("text", [
+    "inputs: {x: 1}\ndefine:\n  y: 3\n",  # no local derivative at all
+    "inputs: {x: 0.5}\nparams: {w: -2, b: 0.25}\ndefine:\n  z: w * x + b\n  y: sigmoid(z) * z\n  l: (y - 1) ** 2\n",
+])
+def test_the_json_records_are_read_as_the_worked_solution_finds_them(text):
+    """data_trace's records are made as they are read; read as a sequence they are the records
+    of the worked solution (its Locals), without their numbers, and the JSON has them all."""
+    sol = bpcalc.solve(bpcalc.loads(text))
+    records = data_trace(sol, "grad").result.locals
+    worked = Locals(sol).every()
+    assert len(records) == len(worked) and list(records) == [loc._replace(numbers=None, cases=(), gate=None)
+                                                             for loc in worked]
+    assert [records[i] for i in range(len(records))] == list(records)
+    written = json.loads(render(data_trace(sol, "grad"), "json", Options()))["local"]
+    assert [(d["of"], d["wrt"], d["value"]) for d in written] == [(loc.of, loc.wrt, loc.value) for loc in worked]

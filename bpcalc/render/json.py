@@ -4,11 +4,11 @@ for display; the `local` formulas are the trace's own, written as plain text."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..expr.tree import Name, to_text
-from ..trace.data import Trace
+from ..expr.tree import Expr, Name, to_text
+from ..trace.data import Local, LocalRecords, Trace
 from ..trace.steps import ClassGrading, Grading
 from . import Options
 
@@ -55,8 +55,20 @@ def render(trace: Trace, options: Options) -> str:
     return dumps(as_data(trace, local=False), end="\n")
 
 
-class _Locals(tuple):  # type: ignore[type-arg]
+class _Locals:
     """The Local records of as_data()'s `local` list, for the writer to write itself."""
+
+    __slots__ = ("records",)
+
+    def __init__(self, records: Sequence[Local]):
+        self.records = records
+
+    def rows(self) -> Iterable[tuple[str, str, Expr | None, float]]:
+        """(of, wrt, formula, value) of each record (LocalRecords makes them without a record)."""
+        records = self.records
+        if isinstance(records, LocalRecords):
+            return records.rows()
+        return ((loc.of, loc.wrt, loc.formula, loc.value) for loc in records)
 
 
 # --- writing: what json.dumps(data, indent=2, ensure_ascii=False) writes, faster ------------------------
@@ -104,28 +116,30 @@ def _value(x: Any, indent: str, out: list[str]) -> None:
         out.append(json.dumps(x, indent=2, ensure_ascii=False).replace("\n", "\n" + indent))
 
 
-def _locals(locals_: tuple[Any, ...], indent: str, out: list[str]) -> None:
+def _locals(locals_: _Locals, indent: str, out: list[str]) -> None:
     """The `local` list of as_data(), written from the Local records."""
-    if not locals_:
-        out.append("[]")
-        return
     inner, field = indent + "  ", indent + "    "
     push = out.append
+    opened = len(out)
     push("[\n")
     texts: dict[Any, str] = {None: "null"}  # each formula written once (1, a, x recur down a chain)
     sep = ""
     last, of_text = None, ""
-    for of, wrt, e, _, value, _, _ in locals_:
+    for of, wrt, e, value in locals_.rows():
         if of is not last:  # a line's partials come one after another
             last, of_text = of, f'{inner}{{\n{field}"of": {_text(of)},\n{field}"wrt": '
         formula = texts.get(e)
         if formula is None:
+            assert e is not None  # (texts has None)
             formula = texts[e] = _text(e.id if type(e) is Name else to_text(e))
         shown = float.__repr__(value) if type(value) is float and value - value == 0.0 else _number(value)
         push(f'{sep}{of_text}{_text(wrt)},\n{field}"formula": {formula},\n'
              f'{field}"value": {shown if shown is not None else "null"}\n{inner}}}')
         sep = ",\n"
-    push("\n" + indent + "]")
+    if sep:
+        push("\n" + indent + "]")
+    else:  # no records
+        out[opened] = "[]"
 
 
 def _mapping(d: Mapping[str, Any], indent: str, out: list[str]) -> None:

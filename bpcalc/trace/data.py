@@ -6,10 +6,10 @@ line's local derivatives as formula = numbers = value.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 from ..engine import Graph, Solution
 from ..engine.codes import CONST
@@ -69,7 +69,7 @@ class Result(NamedTuple):
     lr: float
     round: int | None
     gradients: Mapping[str, float] | None = None  # not from `forward`
-    locals: tuple[Local, ...] = ()  # every line's derivative with respect to each name it uses
+    locals: Sequence[Local] = ()  # every line's derivative with respect to each name it uses
     unrounded: Mapping[str, float] = MappingProxyType({})
     updated: Mapping[str, float] | None = None  # `step` only
     loss_after: float | None = None
@@ -160,27 +160,41 @@ class Locals:
 
     def every(self) -> tuple[Local, ...]:
         """Each line's derivative with respect to each name it uses, the lines in order."""
-        if self.with_numbers:
-            return tuple(self.get(line.name, wrt) for line in self.solution.problem.lines
-                         for wrt, _ in self.solution.local.get(line.name, ()))
-        # formulas alone (JSON): the sums of products straight from the graph, in one pass
-        sol = self.solution
+        return tuple(self.get(line.name, wrt) for line in self.solution.problem.lines
+                     for wrt, _ in self.solution.local.get(line.name, ()))
+
+
+class LocalRecords(Sequence[Local]):
+    """Every line's Local records without their numbers (what `--format json` writes), made as
+    they are read: a 100,000-line file has 300,000 of them, and the JSON writer reads each once,
+    as a plain row (`rows`).  The records of a plain sum of products (`v*a + b`) are read off the
+    engine's closed form (graph._affine_partners), the others differentiated (Locals.get)."""
+
+    __slots__ = ("locals", "_all")
+
+    def __init__(self, solution: Solution):
+        self.locals = Locals(solution, with_numbers=False)
+        self._all: tuple[Local, ...] | None = None
+
+    def rows(self) -> Iterator[tuple[str, str, Expr | None, float]]:
+        """(of, wrt, formula, value) of each record, the lines in order."""
+        sol = self.locals.solution
         graph = sol.graph
         partials = sol.partials
         if not partials:
-            return ()
+            return
         index, partners, wrapper, start, uses = graph.index, graph.partners, graph.wrapper, graph.start, graph.uses
         one, roots, names, op, const = len(graph.op), graph.node_of_root, graph.names, graph.op, graph.const
-        out: list[Local] = []
-        append = out.append
+        get = self.locals.get
         named: dict[int, Name] = {}  # a root's name as a formula, made once (a chain's factor recurs)
-        made = tuple.__new__  # a Local of all seven fields, without NamedTuple's __new__ (300,000 of them)
         for line in sol.problem.lines:
             name = line.name
             node = index[name]
             factors = partners[node]
             if factors is None or wrapper[node] >= 0:
-                out.extend(self.get(name, names[u]) for u in uses[node])
+                for u in uses[node]:
+                    made = get(name, names[u])
+                    yield name, made.wrt, made.formula, made.value
                 continue
             first = start[node]
             for u, value, factor in zip(uses[node], partials[node] or (), factors):  # as _factor() finds it
@@ -191,10 +205,31 @@ class Locals:
                 elif op[factor] == CONST:
                     formula = Num(const[factor])
                 else:
-                    append(self.get(name, names[u]))
+                    made = get(name, names[u])
+                    yield name, made.wrt, made.formula, made.value
                     continue
-                append(made(Local, (name, names[u], formula, None, value, (), None)))
-        return tuple(out)
+                yield name, names[u], formula, value
+
+    def __iter__(self) -> Iterator[Local]:
+        for of, wrt, formula, value in self.rows():
+            yield Local(of, wrt, formula, None, value)
+
+    def _every(self) -> tuple[Local, ...]:
+        if self._all is None:
+            self._all = tuple(iter(self))  # (tuple(self) would ask len(self) first)
+        return self._all
+
+    def __len__(self) -> int:
+        return len(self._every())
+
+    @overload
+    def __getitem__(self, i: int) -> Local: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> tuple[Local, ...]: ...
+
+    def __getitem__(self, i: int | slice) -> Local | tuple[Local, ...]:
+        return self._every()[i]
 
 
 def affine_partial(solution: Solution, of: str, wrt: str) -> Expr | None:
@@ -226,7 +261,7 @@ def _factor(graph: Graph, factor: int, first: int) -> Expr | None:
 _ONE = Num(1.0)
 
 
-def result_of(solution: Solution, command: str, locals_: tuple[Local, ...] = ()) -> Result:
+def result_of(solution: Solution, command: str, locals_: Sequence[Local] = ()) -> Result:
     stepped = command == "step" and solution.updated is not None
     several = len(solution.outputs) > 1 and command != "forward"
     return Result(solution.output, solution.loss, solution.values, solution.lr, solution.round,
@@ -238,5 +273,5 @@ def result_of(solution: Solution, command: str, locals_: tuple[Local, ...] = ())
 
 def data_trace(solution: Solution, command: str) -> Trace:
     """The solution as data alone (no steps; local derivatives without their numbers)."""
-    with_formulas = Locals(solution, with_numbers=False).every() if command != "forward" else ()
+    with_formulas = LocalRecords(solution) if command != "forward" else ()
     return Trace(command, solution.output, solution.problem.file, (), result_of(solution, command, with_formulas))
