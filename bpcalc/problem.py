@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import InputError, Span
 from .expr.tree import Expr
@@ -13,8 +13,7 @@ if TYPE_CHECKING:
     from .expr.parser import Shape
 
 
-@dataclass(slots=True)
-class Line:
+class Line(NamedTuple):
     """One named node: `name: expression`."""
 
     name: str

@@ -176,7 +176,7 @@ def test_lines_compiled_from_their_shapes_template_are_the_tape_of_compiling_eac
     with mock.patch.object(codegen, "REUSED_ENOUGH", 1):  # a template from each shape's first line
         shaped = compile_problem(problem)
     each = compile_problem(dataclasses.replace(
-        problem, lines=[dataclasses.replace(line, shape=None) for line in problem.lines]))
+        problem, lines=[line._replace(shape=None) for line in problem.lines]))
     for field in dataclasses.fields(shaped):
         assert getattr(shaped, field.name) == getattr(each, field.name), (field.name, text)
 

@@ -21,6 +21,9 @@ def parse(source: str, span: Any = None) -> Expr:
     return parse_with(source, USER, span)
 
 
+new_line = tuple.__new__  # a Line with every field given, without NamedTuple's __new__ (a Python call)
+
+
 def expression_problem(doc: Doc, unshown: bool = False) -> Problem:
     data = doc.data
     if "define" not in data:
@@ -73,29 +76,30 @@ def expression_problem(doc: Doc, unshown: bool = False) -> Problem:
             source = str(source)
             (cost, positions), shape, as_written = census(expr), None, ()
         budget.spend(cost, path, "the line", name)
-        for used in positions:
-            if used in taken:
-                continue
-            where = span.shifted(positions[used], len(used))
-            if used == name:
-                raise InputError(f"'{name}' uses itself: a cycle", where,
-                                 "a line can only use names defined above it")
-            if used in order and order[used] > order[name]:
-                cycle = _cycle_through(name, block, order)
-                if cycle:
-                    raise InputError("cycle: " + " → ".join(cycle), where,
-                                     "a computation graph cannot feed a node back into itself")
-                raise InputError(f"'{used}' is used in '{name}' before it is defined", where,
-                                 f"move '{name}' below '{used}'")
-            if used in USER.functions:
-                raise InputError(f"'{used}' is a function; call it as {used}(…)", where)
-            hint = did_you_mean(used, list(taken)) or "declare it under `inputs:` or `params:`, or define it above"
-            after = source[positions[used] + len(used):].lstrip() if isinstance(source, str) else ""
-            if used == "e" and after.startswith(("^", "**")):  # e^x, as the worked examples write it
-                hint = "e^x is written exp(x); e itself is exp(1)"
-            raise InputError(f"{quoted(used)} is not defined", where, hint)
+        if not positions.keys() <= taken.keys():  # a name used that is not declared above it
+            for used in positions:
+                if used in taken:
+                    continue
+                where = span.shifted(positions[used], len(used))
+                if used == name:
+                    raise InputError(f"'{name}' uses itself: a cycle", where,
+                                     "a line can only use names defined above it")
+                if used in order and order[used] > order[name]:
+                    cycle = _cycle_through(name, block, order)
+                    if cycle:
+                        raise InputError("cycle: " + " → ".join(cycle), where,
+                                         "a computation graph cannot feed a node back into itself")
+                    raise InputError(f"'{used}' is used in '{name}' before it is defined", where,
+                                     f"move '{name}' below '{used}'")
+                if used in USER.functions:
+                    raise InputError(f"'{used}' is a function; call it as {used}(…)", where)
+                hint = did_you_mean(used, list(taken)) or "declare it under `inputs:` or `params:`, or define it above"
+                after = source[positions[used] + len(used):].lstrip() if isinstance(source, str) else ""
+                if used == "e" and after.startswith(("^", "**")):  # e^x, as the worked examples write it
+                    hint = "e^x is written exp(x); e itself is exp(1)"
+                raise InputError(f"{quoted(used)} is not defined", where, hint)
         taken[name] = path
-        lines.append(Line(name, expr, source, span, shape, as_written))
+        lines.append(new_line(Line, (name, expr, source, span, shape, as_written)))
 
     outputs = _outputs(doc, data.get("output", lines[-1].name), taken)
 
