@@ -461,7 +461,10 @@ def _builder(recipe: Recipe, parts: list[str]) -> Callable[[list[str]], tuple[Ex
         made.append(node)
     written = "".join(n + ", " for n in names)
     places = "".join(f"e{2 * j + 1}, " for j in range(count))
-    lines.append(f"    return {made[0]}, ({written}), first_uses(({written}), ({places}))")
+    uses = ", ".join(f"n{j}: e{2 * j + 1}" for j in range(count))
+    lines += [f"    first = {{{uses}}}",  # a name used twice keeps the place of its last use here: redone
+              f"    if len(first) < {count}:", f"        first = first_uses(({written}), ({places}))",
+              f"    return {made[0]}, ({written}), first"]
     return codegen.compiled("\n".join(lines) + "\n", scope, "expr.parser")["build"]  # type: ignore[no-any-return]
 
 def _check_depth(expr: Expr, span: Span) -> None:

@@ -148,7 +148,7 @@ def _mapping(d: Mapping[str, Any], indent: str, out: list[str]) -> None:
         return
     inner = indent + "  "
     values = list(d.values())
-    total = sum(values) if all(type(v) is float for v in values) else None
+    total = sum(values) if set(map(type, values)) == {float} else None
     if total is not None and total - total == 0.0:  # names to finite floats: values, gradients, updated
         pairs = zip(map(_text, d), map(float.__repr__, values))
         out.append("{\n" + ",\n".join([f"{inner}{k}: {v}" for k, v in pairs]) + "\n" + indent + "}")

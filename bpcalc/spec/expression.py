@@ -10,7 +10,7 @@ from ..expr.parser import parse_line
 from ..expr.tree import Expr, Num, census, names_in
 from ..ops import USER
 from ..problem import Line, Problem
-from .common import Budget, check_keys, check_name, frozen_names, leaves, lr_and_round, number
+from .common import NAME, Budget, check_keys, check_name, frozen_names, leaves, lr_and_round, number
 from .schema import EXPRESSION_KEYS
 from .training import optimizer_spec
 from .yamldoc import Doc, KeySpans, Path
@@ -22,6 +22,7 @@ def parse(source: str, span: Any = None) -> Expr:
 
 
 new_line = tuple.__new__  # a Line with every field given, without NamedTuple's __new__ (a Python call)
+plain_name = NAME.match
 
 
 def expression_problem(doc: Doc, unshown: bool = False) -> Problem:
@@ -61,7 +62,8 @@ def expression_problem(doc: Doc, unshown: bool = False) -> Problem:
     lines: list[Line] = []
     for name, source in block.items():
         path: Path = ("define", name)
-        check_name(doc, path, name, "the name")
+        if type(name) is not str or not plain_name(name) or name.startswith("__"):
+            check_name(doc, path, name, "the name")  # (which says what is wrong)
         if name in taken:
             raise InputError(f"'{name}' is declared twice: in `{taken[name][0]}` and in `define`",
                              doc.key_span(path), "give the defined node another name")
