@@ -270,6 +270,7 @@ def _closed_form(op: list[int], args: list[tuple[int, ...]], first: int, last: i
         return found[0], UNIT
     return found
 
+
 def _affine_partners(op: list[int], args: list[tuple[int, ...]], first: int, last: int,
                      node_of_root: dict[int, int], uses: tuple[int, ...], one: int
                      ) -> tuple[tuple[int, ...], int] | None:
