@@ -61,6 +61,8 @@ def compile_problem(problem: Problem) -> Graph:
     op: list[int] = []
     args: list[tuple[int, ...]] = []
     const: list[float] = []
+    # The forward program: (code, tape index, first argument, second argument) of every primitive.
+    program: list[tuple[int, int, int, int]] = []
 
     for name in problem.leaves:
         index[name] = len(names)
@@ -83,12 +85,12 @@ def compile_problem(problem: Problem) -> Graph:
         first = len(op)
         shape = line.shape
         template = templates.get(shape) if shape is not None else None
-        used = template[0](line.written_names, index, root, op, args, const) if template is not None else None
+        used = template[0](line.written_names, index, root, op, args, const, program) if template else None
         if template is not None and used is not None:
             copied.append(template[1])
         else:
             copied.append(None)
-            used = _compiled(line, index, root, op, args, const)
+            used = _compiled(line, index, root, op, args, const, program)
             if shape is not None and template is None:
                 seen[shape] = seen.get(shape, 0) + 1
                 if seen[shape] >= codegen.REUSED_ENOUGH:
@@ -102,8 +104,6 @@ def compile_problem(problem: Problem) -> Graph:
         uses.append(used)
 
     node_of_root = {r: n for n, r in enumerate(root)}
-    program = [(code, t, a[0], a[1] if len(a) > 1 else -1)
-               for t, (code, a) in enumerate(zip(op, args)) if code >= 0]
     partners: list[tuple[int, ...] | None] = [None] * n_leaves
     wrapper = [-1] * n_leaves
     one = len(op)
@@ -121,8 +121,9 @@ def compile_problem(problem: Problem) -> Graph:
 
 
 def _compiled(line: Line, index: dict[str, int], root: list[int], op: list[int], args: list[tuple[int, ...]],
-              const: list[float]) -> tuple[int, ...]:
-    """Append a line's run of the tape; returns the nodes it uses, in order of first use."""
+              const: list[float], program: list[tuple[int, int, int, int]]) -> tuple[int, ...]:
+    """Append a line's run of the tape (and its primitives to the program); returns the nodes it
+    uses, in order of first use."""
     codes = CODES
     first = len(op)
     used: dict[int, None] = {}
@@ -165,12 +166,15 @@ def _compiled(line: Line, index: dict[str, int], root: list[int], op: list[int],
             code, k = codes.get(e.fn, LEAF), float(e.pick)
             if code == LEAF:
                 raise KeyError(f"no primitive {e.fn!r} in the op table")
+        if code >= 0:
+            program.append((code, len(op), a[0], a[1] if len(a) > 1 else -1))
         out.append(len(op))
         op.append(code)
         args.append(a)
         const.append(k)
     # A line that is just a name (`a: b`) still owns a node of its own.
     if len(op) == first:
+        program.append((ID, len(op), out[-1], -1))
         op.append(ID)
         args.append((out[-1],))
         const.append(0.0)
@@ -229,13 +233,16 @@ def _generated(run: _Run) -> tuple[Callable[..., Any], Callable[..., Any]]:
     def argument(k: int) -> str:
         return ("f" if k == 0 else f"f + {k}") if k >= 0 else f"root[n{-1 - k}]"
 
+    steps = [f"({code}, {argument(t)}, {argument(a[0])}, {argument(a[1]) if len(a) > 1 else -1})"
+             for t, (code, a) in enumerate(zip(run.ops, run.arguments)) if code >= 0]
+
     def factor(k: int) -> str:
         return "one" if k == _ONE else (("f" if k == 0 else f"f + {k}") if k >= 0 else f"root[used[{-2 - k}]]")
 
     def tuple_of(items: list[str]) -> str:
         return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
 
-    lines = ["def copy(written, index, root, op, args, const):"]
+    lines = ["def copy(written, index, root, op, args, const, program):"]
     if names:
         lines += [f"    {tuple_of(names)} = written", "    try:"]
         lines += [f"        {n} = index[{n}]" for n in names]
@@ -244,6 +251,7 @@ def _generated(run: _Run) -> tuple[Callable[..., Any], Callable[..., Any]]:
         lines += [f"    if len({{{', '.join(names)}}}) < {len(names)}:", "        return None"]
     lines += ["    f = len(op)", "    op += OPS", "    const += CONSTS",
               f"    args += {tuple_of([tuple_of([argument(k) for k in a]) if a else '()' for a in run.arguments])}",
+              f"    program += {tuple_of(steps)}" if steps else "",
               f"    return {tuple_of(names) if names else '()'}", "",
               "def partners(f, used, root, one):"]
     if run.factors is None:

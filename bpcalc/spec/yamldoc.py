@@ -46,7 +46,8 @@ class Doc:
     spans: dict[Path, tuple[int, int, int]] = field(default_factory=dict)  # value at path: line, column, length
     key_spans: dict[Path, tuple[int, int, int]] = field(default_factory=dict)  # the key that names path
     styles: dict[Path, str] = field(default_factory=dict)  # quoted and block scalars: ' " | >
-    # start and end index in the text: of text scalars, and with positions=True of every value
+    # start and end index in the text: of text scalars not written plainly on one line (with
+    # positions=True, of every value)
     extents: dict[Path, tuple[int, int]] = field(default_factory=dict)
     written: dict[Path, str] = field(default_factory=dict)  # scalars not read as text, as written (0.5930, yes)
     aliases: dict[Path, Path] = field(default_factory=dict)  # where an alias stands -> what it repeats
@@ -93,12 +94,13 @@ class Doc:
         if self.aliases:
             path = self.origin(path)
         place = self.spans.get(path)
-        extent = self.extents.get(path)
-        if place is None or extent is None:
+        if place is None:
             return self.span(path)
-        if extent[1] - extent[0] == place[2] and path not in self.styles and self.text[extent[0]] not in "&!":
-            # plain, on one line, no &anchor or !tag before it: the text is the value (a Span made
-            # without NamedTuple's __new__, a Python call: a file may have 100,000 lines)
+        extent = self.extents.get(path)
+        if extent is None or (extent[1] - extent[0] == place[2] and path not in self.styles
+                              and self.text[extent[0]] not in "&!"):
+            # plain, on one line, no &anchor or !tag before it (or not text): the text is the value
+            # (a Span made without NamedTuple's __new__, a Python call: a file may have 100,000 lines)
             return _new_span(Span, (self.file, *place, None))
         line, column, length = place
         value = self.data_at(path)
@@ -509,7 +511,10 @@ def _read_events(loader: Any, doc: Doc, positions: bool) -> tuple[Any, bool]:
                 written[path] = text
             if event.style:
                 styles[path] = event.style
-            if positions or value is text:
+            # text written plainly on one line, with no &anchor or !tag, is its own value in the file:
+            # expression_span needs no extent for it
+            if positions or value is text and not (end.line == start.line and not event.style
+                                                   and event.anchor is None and event.tag is None):
                 extents[path] = (start.index, end.index)
         elif kind is alias_event:
             anchor = anchors.get(event.anchor)
