@@ -21,7 +21,8 @@ class Line(NamedTuple):
     source: str  # the expression as written (or generated, for a network)
     span: Span | None = None  # where `source` starts in the file
     # the lines of one shape (`v2: v1 * a + b`, `v3: v2 * a + b`) share it, and the engine compiles
-    # it once (None: not known); written_names are this line's names in the order written
+    # it once (None: not known); written_names are this line's names in the order written.  Both
+    # describe `expr` as the loader parsed it: a line given another expr leaves them out.
     shape: Shape | None = None
     written_names: tuple[str, ...] = ()
 
