@@ -122,16 +122,20 @@ def _locals(locals_: _Locals, indent: str, out: list[str]) -> None:
     push = out.append
     opened = len(out)
     push("[\n")
-    texts: dict[Any, str] = {None: "null"}  # each formula written once (1, a, x recur down a chain)
+    texts: dict[Any, str] = {None: "null"}  # each formula but a name written once (1, 2*x recur)
     sep = ""
     last, of_text = None, ""
     for of, wrt, e, value in locals_.rows():
         if of is not last:  # a line's partials come one after another
             last, of_text = of, f'{inner}{{\n{field}"of": {_text(of)},\n{field}"wrt": '
-        formula = texts.get(e)
-        if formula is None:
-            assert e is not None  # (texts has None)
-            formula = texts[e] = _text(e.id if type(e) is Name else to_text(e))
+        if type(e) is Name:  # a name: written at once (most are used once, and a dict of them only grows)
+            formula = _text(e.id)
+        else:
+            known = texts.get(e)
+            if known is None:
+                assert e is not None  # (texts has None)
+                known = texts[e] = _text(to_text(e))
+            formula = known
         shown = float.__repr__(value) if type(value) is float and value - value == 0.0 else _number(value)
         push(f'{sep}{of_text}{_text(wrt)},\n{field}"formula": {formula},\n'
              f'{field}"value": {shown if shown is not None else "null"}\n{inner}}}')

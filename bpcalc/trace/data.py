@@ -183,13 +183,12 @@ class LocalRecords(Sequence[Local]):
         partials = sol.partials
         if not partials:
             return
-        index, partners, wrapper, start, uses = graph.index, graph.partners, graph.wrapper, graph.start, graph.uses
+        partners, wrapper, start, uses = graph.partners, graph.wrapper, graph.start, graph.uses
         one, roots, names, op, const = len(graph.op), graph.node_of_root, graph.names, graph.op, graph.const
         get = self.locals.get
-        named: dict[int, Name] = {}  # a root's name as a formula, made once (a chain's factor recurs)
-        for line in sol.problem.lines:
+        new = tuple.__new__  # a Name without NamedTuple's __new__ (300,000 of them in a large file)
+        for node, line in enumerate(sol.problem.lines, graph.n_leaves):  # (lines are numbered after the leaves)
             name = line.name
-            node = index[name]
             factors = partners[node]
             if factors is None or wrapper[node] >= 0:
                 for u in uses[node]:
@@ -201,7 +200,7 @@ class LocalRecords(Sequence[Local]):
                 if factor >= one:
                     formula: Expr = _ONE
                 elif factor < first and factor in roots:
-                    formula = named.get(factor) or named.setdefault(factor, Name(names[roots[factor]]))
+                    formula = new(Name, (names[roots[factor]], 0))
                 elif op[factor] == CONST:
                     formula = Num(const[factor])
                 else:
