@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from .errors import InputError, Span
 from .expr.tree import Expr
@@ -13,18 +13,18 @@ if TYPE_CHECKING:
     from .expr.parser import Shape
 
 
-class Line(NamedTuple):
+@dataclass(slots=True)
+class Line:
     """One named node: `name: expression`."""
 
     name: str
     expr: Expr
     source: str  # the expression as written (or generated, for a network)
     span: Span | None = None  # where `source` starts in the file
-    # the lines of one shape (`v2: v1 * a + b`, `v3: v2 * a + b`) share it, and the engine compiles
-    # it once (None: not known); written_names are this line's names in the order written.  Both
-    # describe `expr` as the loader parsed it: a line given another expr leaves them out.
-    shape: Shape | None = None
-    written_names: tuple[str, ...] = ()
+    # (the line's shape, its names in the order written, the tree they describe): the lines of one
+    # shape (`v2: v1 * a + b`, `v3: v2 * a + b`) share it, and the engine compiles it once — for
+    # a line whose `expr` is still that tree (a line made with another expr is compiled as written)
+    shape: tuple[Shape, tuple[str, ...], Expr] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import random
 from unittest import mock
 
@@ -176,7 +177,7 @@ def test_lines_compiled_from_their_shapes_template_are_the_tape_of_compiling_eac
     with mock.patch.object(codegen, "REUSED_ENOUGH", 1):  # a template from each shape's first line
         shaped = compile_problem(problem)
     each = compile_problem(dataclasses.replace(
-        problem, lines=[line._replace(shape=None) for line in problem.lines]))
+        problem, lines=[dataclasses.replace(line, shape=None) for line in problem.lines]))
     for field in dataclasses.fields(shaped):
         assert getattr(shaped, field.name) == getattr(each, field.name), (field.name, text)
 
@@ -186,7 +187,7 @@ def test_a_chain_of_one_shape_is_copied_and_keeps_its_closed_forms():
     text = "inputs: {x: 1}\nparams: {a: 0.5, b: 0.25}\ndefine:\n" + "".join(
         f"  v{i}: {'x' if i == 1 else f'v{i - 1}'} * a + b\n" for i in range(1, n)) + f"  s: v{n - 1} * v{n - 1} + b\n"
     problem = bpcalc.loads(text)
-    assert len({id(line.shape) for line in problem.lines[:-1]}) == 1
+    assert len({id(line.shape[0]) for line in problem.lines[:-1]}) == 1
     with mock.patch.object(graph_module, "_compiled", wraps=graph_module._compiled) as compiled:
         graph = compile_problem(problem)
     # the shape's first REUSED_ENOUGH lines are compiled, then a template copies the others; and s
@@ -219,3 +220,28 @@ def test_the_json_records_are_read_as_the_worked_solution_finds_them(text):
     assert [records[i] for i in range(len(records))] == list(records)
     written = json.loads(render(data_trace(sol, "grad"), "json", Options()))["local"]
     assert [(d["of"], d["wrt"], d["value"]) for d in written] == [(loc.of, loc.wrt, loc.value) for loc in worked]
+
+
+def test_shapes_that_differ_only_by_the_sign_of_a_zero_are_two_shapes():
+    """-0 and 0 are equal floats; a line of `x * -0` is still -0.0, also once a `x * 0` shape's
+    code exists (the generated code is looked up by its constants' bits)."""
+    n = codegen.REUSED_ENOUGH + 1
+    text = "inputs: {x: 2}\ndefine:\n" + "".join(f"  u{i}: x * 0\n" for i in range(n)) + "".join(
+        f"  v{i}: x * -0\n" for i in range(n)) + f"output: v{n - 1}\n"
+    values = bpcalc.solve(bpcalc.loads(text)).values
+    assert all(math.copysign(1.0, values[f"u{i}"]) == 1.0 for i in range(n))
+    assert all(math.copysign(1.0, values[f"v{i}"]) == -1.0 for i in range(n))
+
+
+def test_a_line_given_another_formula_through_the_api_is_compiled_as_written():
+    """A loaded line's shape describes the tree the loader made; a line given another expr
+    (dataclasses.replace) is compiled as it now reads, not as its old shape."""
+    n = codegen.REUSED_ENOUGH + 50
+    text = "inputs: {x: 0.5}\nparams: {w: 0.7, b: 0.1}\ndefine:\n" + "".join(
+        f"  v{i}: tanh({'x' if i == 1 else f'v{i - 1}'} * w + b)\n" for i in range(1, n))
+    problem = bpcalc.loads(text)
+    last = problem.lines[-1]
+    changed = dataclasses.replace(last, expr=parse(f"v{n - 2} * 2", USER), source=f"v{n - 2} * 2")
+    sol = bpcalc.solve(dataclasses.replace(problem, lines=[*problem.lines[:-1], changed]))
+    assert sol.values[f"v{n - 1}"] == 2 * sol.values[f"v{n - 2}"]
+    assert changed == dataclasses.replace(changed, shape=None)  # the shape is not part of a line's value

@@ -83,9 +83,10 @@ def compile_problem(problem: Problem) -> Graph:
     copied: list[Callable[..., tuple[tuple[int, ...] | None, int]] | None] = [None] * n_leaves
     for line in problem.lines:
         first = len(op)
-        shape = line.shape
+        shaped = line.shape
+        shape, written = (shaped[0], shaped[1]) if shaped is not None and shaped[2] is line.expr else (None, ())
         template = templates.get(shape) if shape is not None else None
-        used = template[0](line.written_names, index, root, op, args, const, program) if template else None
+        used = template[0](written, index, root, op, args, const, program) if template else None
         if template is not None and used is not None:
             copied.append(template[1])
         else:
@@ -94,7 +95,7 @@ def compile_problem(problem: Problem) -> Graph:
             if shape is not None and template is None:
                 seen[shape] = seen.get(shape, 0) + 1
                 if seen[shape] >= codegen.REUSED_ENOUGH:
-                    made = _template(line.written_names, first, used, index, root, op, args, const)
+                    made = _template(written, first, used, index, root, op, args, const)
                     if made is not None:
                         templates[shape] = made
         index[line.name] = len(names)
@@ -219,13 +220,15 @@ class _Run(NamedTuple):
 
 
 _ONE = -1  # a factor of 1 in a run's closed form, and the `one` it is found with
-_GENERATED: dict[_Run, tuple[Callable[..., Any], Callable[..., Any]]] = {}  # the same run in another problem
+#: the same run in another problem (keyed with its constants' bits too)
+_GENERATED: dict[tuple[_Run, tuple[str, ...]], tuple[Callable[..., Any], Callable[..., Any]]] = {}
 
 
 def _generated(run: _Run) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """The copy and partners functions of a run, written out: no loop, no lookup of what each
     argument is (a third of the time of compiling a line on its own)."""
-    made = _GENERATED.get(run)
+    key = (run, tuple(map(float.hex, run.consts)))  # bit for bit: 0.0 == -0.0, but they differ
+    made = _GENERATED.get(key)
     if made is not None:
         return made
     names = [f"n{j}" for j in range(run.names)]
@@ -262,7 +265,7 @@ def _generated(run: _Run) -> tuple[Callable[..., Any], Callable[..., Any]]:
     scope = codegen.compiled("\n".join(lines) + "\n", {"OPS": run.ops, "CONSTS": run.consts}, "engine.graph")
     if len(_GENERATED) >= 4096:
         _GENERATED.clear()
-    made = _GENERATED[run] = (scope["copy"], scope["partners"])
+    made = _GENERATED[key] = (scope["copy"], scope["partners"])
     return made
 
 

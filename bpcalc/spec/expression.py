@@ -21,7 +21,6 @@ def parse(source: str, span: Any = None) -> Expr:
     return parse_with(source, USER, span)
 
 
-new_line = tuple.__new__  # a Line with every field given, without NamedTuple's __new__ (a Python call)
 plain_name = NAME.match
 
 
@@ -101,7 +100,7 @@ def expression_problem(doc: Doc, unshown: bool = False) -> Problem:
                     hint = "e^x is written exp(x); e itself is exp(1)"
                 raise InputError(f"{quoted(used)} is not defined", where, hint)
         taken[name] = path
-        lines.append(new_line(Line, (name, expr, source, span, shape, as_written)))
+        lines.append(Line(name, expr, source, span, (shape, as_written, expr) if shape is not None else None))
 
     outputs = _outputs(doc, data.get("output", lines[-1].name), taken)
 
