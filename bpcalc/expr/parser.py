@@ -419,7 +419,26 @@ def _builder(recipe: Recipe, parts: list[str]) -> Callable[[list[str]], tuple[Ex
     _made's nodes, the line's names and their first uses, with no loop and no lookup of what comes
     next.  The text between names, the same in every line of the shape, is folded into the
     places; what the nodes hold besides names and places (operators, numbers, functions) is in the
-    function's scope, not its source."""
+    function's scope, not its source.  For `v1 * a + b` (k7, k8: the operators * and +):
+
+        def build(p):
+            _, n0, _, n1, _, n2, _, = p
+            e1 = 0
+            e2 = e1 + len(n0)
+            e3 = e2 + 3
+            e4 = e3 + len(n1)
+            e5 = e4 + 3
+            e6 = e5 + len(n2)
+            t8 = new(Name, (n0, e1))
+            t9 = new(Name, (n1, e3))
+            t10 = new(Bin, (k7, t8, t9, e2 + 1))
+            t11 = new(Name, (n2, e5))
+            t12 = new(Bin, (k8, t10, t11, e4 + 1))
+            first = {n0: e1, n1: e3, n2: e5}
+            if len(first) < 3:
+                first = first_uses((n0, n1, n2, ), (e1, e3, e5, ))
+            return t12, (n0, n1, n2, ), first
+    """
     count = len(parts) // 2
     names = [f"n{j}" for j in range(count)]
     lines = ["def build(p):", "    " + "".join(f"_, {n}, " for n in names) + "_, = p"]
