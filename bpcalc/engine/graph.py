@@ -61,8 +61,7 @@ def compile_problem(problem: Problem) -> Graph:
     op: list[int] = []
     args: list[tuple[int, ...]] = []
     const: list[float] = []
-    # The forward program: (code, tape index, first argument, second argument) of every primitive.
-    program: list[tuple[int, int, int, int]] = []
+    program: list[tuple[int, int, int, int]] = []  # Graph.program, made as the tape is
 
     for name in problem.leaves:
         index[name] = len(names)

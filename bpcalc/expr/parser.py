@@ -413,7 +413,6 @@ def _made(recipe: Recipe, parts: list[str], ends: list[int]) -> Expr:
     return made[0]
 
 
-
 def _builder(recipe: Recipe, parts: list[str]) -> Callable[[list[str]], tuple[Expr, tuple[str, ...], dict[str, int]]]:
     """A shape's recipe written out as a function of a line's split text (`parts`, as split here):
     _made's nodes, the line's names and their first uses, with no loop and no lookup of what comes
@@ -485,6 +484,7 @@ def _builder(recipe: Recipe, parts: list[str]) -> Callable[[list[str]], tuple[Ex
               f"    if len(first) < {count}:", f"        first = first_uses(({written}), ({places}))",
               f"    return {made[0]}, ({written}), first"]
     return codegen.compiled("\n".join(lines) + "\n", scope, "expr.parser")["build"]  # type: ignore[no-any-return]
+
 
 def _check_depth(expr: Expr, span: Span) -> None:
     """A long chain like `x + x + … + x` makes a tree as deep as it is long; the derivative and the

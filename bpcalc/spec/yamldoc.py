@@ -464,6 +464,8 @@ def _read_events(loader: Any, doc: Doc, positions: bool) -> tuple[Any, bool]:
                                      "in a file of its own")
             continue
 
+        start, end = event.start_mark, event.end_mark
+        place = (start.line + 1, start.column + 1, (end.index - start.index if end.line == start.line else 1) or 1)
         # where the value goes: a key of the open mapping, a value in it, the next item, the root
         top = stack[-1] if stack else None
         if top is None:
@@ -475,16 +477,12 @@ def _read_events(loader: Any, doc: Doc, positions: bool) -> tuple[Any, bool]:
                     top.key_path = _key(event, top, doc)
                 else:  # a plain name, new in its mapping: the commonest key, placed here directly
                     top.key_path = path = top.path + (key,)
-                    start, end = event.start_mark, event.end_mark
-                    key_spans[path] = (start.line + 1, start.column + 1,
-                                       (end.index - start.index if end.line == start.line else 1) or 1)
+                    key_spans[path] = place
                 top.key = top.key_path[-1]
                 continue
             path = top.key_path
         else:
             path = top.path + (len(top.container),)
-        start, end = event.start_mark, event.end_mark
-        place = (start.line + 1, start.column + 1, (end.index - start.index if end.line == start.line else 1) or 1)
 
         if kind is scalar_event:
             count += 1
