@@ -52,13 +52,13 @@ if TYPE_CHECKING:
     from .engine import Config, Solution, solve
     from .errors import BpcalcError, InputError, MathError
     from .problem import Line, Problem
-    from .spec import load
+    from .reading import load
     from .trace import Trace
 
 _LAZY = {
     "Config": ".engine", "Solution": ".engine", "solve": ".engine",
     "BpcalcError": ".errors", "InputError": ".errors", "MathError": ".errors",
-    "Line": ".problem", "Problem": ".problem", "load": ".spec", "Trace": ".trace",
+    "Line": ".problem", "Problem": ".problem", "load": ".reading", "Trace": ".trace",
 }
 
 
@@ -74,7 +74,7 @@ def __getattr__(name: str) -> Any:
 def loads(text: str, name: str = "<string>", *, unshown: bool = False) -> Problem:
     """Load a problem from YAML text; `name` is what error messages call it.  `unshown=True`: a
     problem not to be worked step by step (training), allowed up to 200,000 operations."""
-    from .spec import load
+    from .reading import load
 
     return load(name, text=text, unshown=unshown)
 

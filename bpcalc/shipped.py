@@ -1,6 +1,6 @@
 """The examples shipped inside the package (`bpcalc/examples/`), so that they are there after a
 plain `pip install`: their names, one-line descriptions and text.  `example:NAME` names one
-wherever a FILE goes (`spec.yamldoc.read_text` reads it through `read`).
+wherever a FILE goes (`reading.yamldoc.read_text` reads it through `read`).
 
 A file's description is its first comment line after the `yaml-language-server` modeline; a
 problem file is one with a top-level `define:` or `network:` (other YAML there, such as a sample

@@ -1,6 +1,6 @@
 """`step -o`: the same file with each updated param written where its old number stood.
 
-The file is read again by the very reader that read it (`spec.yamldoc`, with the place of every
+The file is read again by the very reader that read it (`reading.yamldoc`, with the place of every
 value), and each new number replaces the text of the old one: comments, layout, quoting and key
 order are the user's, untouched.  Where a number is shared through YAML aliases (`&row` …
 `*row`), each alias that must now say something else is written out in its place, so no param's
@@ -44,7 +44,7 @@ _KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character de
 
 def updated_text(problem: Problem, updated: dict[str, float]) -> str:
     """The problem's text with each updated param's number replaced, checked by reading it back."""
-    from .spec.yamldoc import parse_yaml
+    from .reading.yamldoc import parse_yaml
 
     doc = parse_yaml(problem.text, problem.file, positions=True)
     updated = {name: as_shown(value) for name, value in updated.items()}
@@ -134,7 +134,7 @@ def _flow(value: Any, path: Path, new: dict[Path, float]) -> str:
 
 
 def _text(s: str) -> str:
-    from .spec.yamldoc import _WORDS
+    from .reading.yamldoc import _WORDS
 
     if _NAME.match(s) and s not in _WORDS:
         return s
@@ -143,8 +143,8 @@ def _text(s: str) -> str:
 
 def _check_round_trip(problem: Problem, data: Any, written: str, updated: dict[str, float]) -> None:
     """The written text must read back as the same document with exactly the new values."""
-    from .spec import problem_from_doc
-    from .spec.yamldoc import SOURCES, parse_yaml
+    from .reading import problem_from_doc
+    from .reading.yamldoc import SOURCES, parse_yaml
 
     expected = json.loads(json.dumps(data))  # a copy in which nothing is shared
     for name, value in updated.items():

@@ -1,5 +1,5 @@
 """The command line, in process through `bpcalc.cli.main` (and once through `python -m bpcalc`):
-exit codes (SPEC §8), the JSON contract (SPEC §5), stdin, --lr, --round, --help, --version."""
+exit codes (docs/errors.md), the JSON contract (docs/output-formats.md), stdin, --lr, --round, --help, --version."""
 
 from __future__ import annotations
 

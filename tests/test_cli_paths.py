@@ -86,16 +86,16 @@ def test_errors_read_the_same_on_both_paths(capsys, args):
 
 
 def test_a_user_error_is_reported_without_running_the_job_again(monkeypatch, capsys, tmp_path):
-    import bpcalc.spec
+    import bpcalc.reading
 
     calls = []
-    real = bpcalc.spec.load
+    real = bpcalc.reading.load
 
     def counting(*a, **k):
         calls.append(a)
         return real(*a, **k)
 
-    monkeypatch.setattr(bpcalc.spec, "load", counting)
+    monkeypatch.setattr(bpcalc.reading, "load", counting)
     bad = tmp_path / "bad.yaml"
     bad.write_text("inputs: {x: 1}\ndefine:\n  y: sigmod(x)\n")
     assert main(["grad", str(bad)]) == 2

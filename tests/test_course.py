@@ -21,8 +21,8 @@ from bpcalc.cli import options
 from bpcalc.cli.main import main
 from bpcalc.commands.schema import schema_text
 from bpcalc.errors import InputError
-from bpcalc.spec import expression, network, schema
-from bpcalc.spec.yamldoc import parse_yaml
+from bpcalc.reading import expression, network, schema
+from bpcalc.reading.yamldoc import parse_yaml
 
 from helpers import EXAMPLES, published
 
@@ -135,8 +135,8 @@ def test_a_real_file_named_like_an_example_is_read_as_the_file(tmp_path, capsys,
 
 def test_the_loader_checks_keys_with_the_lists_the_schema_is_made_from():
     """One source: the loader's key lists are the schema module's (a training file's `data:`
-    keys, spec/training.py's), and the schema's properties are exactly those keys."""
-    from bpcalc.spec import training
+    keys, reading/training.py's), and the schema's properties are exactly those keys."""
+    from bpcalc.reading import training
 
     assert tuple(schema.DATA) == training.DATA_KEYS
     assert schema.json_schema()["definitions"]["optimizer"]["anyOf"][0]["enum"] == list(training.OPTIMIZERS)
@@ -441,7 +441,7 @@ def test_each_commands_example_runs(folder, capsys, command):
     if ">" in argv:  # a shell redirection
         argv = argv[:argv.index(">")]
     code, out, err = run(capsys, *argv)
-    # check's example grades a sample sheet with wrong answers in it: exit 1 says so (SPEC §8)
+    # check's example grades a sample sheet with wrong answers in it: exit 1 says so (docs/errors.md)
     assert code == (1 if command.name == "check" else 0), err
     assert (out or os.listdir(folder)) and "error" not in err  # printed, or written to a file
 

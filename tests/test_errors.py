@@ -1,5 +1,5 @@
 """Bad input that is not a file's content (missing, a folder, unreadable, `-o` targets, options),
-the safety guarantees, and the exit codes for Ctrl-C and internal errors (SPEC §7, §8)."""
+the safety guarantees, and the exit codes for Ctrl-C and internal errors (docs/errors.md)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from bpcalc import engine, writeback
 from bpcalc.cli import exits
 from bpcalc.cli.main import main
 from bpcalc.errors import InputError, Span
-from bpcalc.spec import yamldoc
+from bpcalc.reading import yamldoc
 
 ROOT = Path(__file__).parent.parent
 GOOD = """\

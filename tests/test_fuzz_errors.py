@@ -1,5 +1,5 @@
 """Fuzzing the whole command line: whatever the input, bpcalc exits 0 or 2, never with a traceback
-or an internal error (70), and never hangs (SPEC §7, §8)."""
+or an internal error (70), and never hangs (docs/errors.md)."""
 
 from __future__ import annotations
 

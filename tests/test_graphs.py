@@ -231,7 +231,7 @@ def network_text(n_in, layers, loss, samples, reduction):
 
 
 def expression_text(n_in, layers, loss, samples, reduction):
-    """The same network lowered by hand: param names follow SPEC §3 (w_<to>_<from>, b_<neuron>)."""
+    """The same network lowered by hand: param names follow docs/file-formats.md (w_<to>_<from>, b_<neuron>)."""
     params, lines, inputs = {}, [], {}
     neuron_names = []
     for layer in layers:

@@ -29,7 +29,7 @@ from bpcalc.errors import MathError
 from bpcalc.expr import to_text
 from bpcalc.numbers import round_half_up
 from bpcalc.ops import CANCELLED, cancelled
-from bpcalc.spec import network, yamldoc
+from bpcalc.reading import network, yamldoc
 
 from helpers import EXAMPLES, as_written, central_difference, fd_close
 
@@ -374,7 +374,7 @@ sys.meta_path.insert(0, Hook())
 
 
 @pytest.mark.parametrize("module", ["bpcalc.cli", "bpcalc.cli.main", "bpcalc.errors", "bpcalc.cli.options",
-                                    "bpcalc.spec.yamldoc", "bpcalc.engine.scalar", "bpcalc.render.text"])
+                                    "bpcalc.reading.yamldoc", "bpcalc.engine.scalar", "bpcalc.render.text"])
 def test_ctrl_c_while_modules_load_is_130_and_one_line(tmp_path, module):
     (tmp_path / "sitecustomize.py").write_text(INTERRUPT_HOOK)
     env = {**os.environ, "PYTHONPATH": str(tmp_path), "BPCALC_INTERRUPT_AT": module}

@@ -286,7 +286,7 @@ def test_formula_values_equal_engine_values(example, round_):
 
 
 def P(src: str):
-    from bpcalc.spec.expression import parse
+    from bpcalc.reading.expression import parse
     return parse(src)
 
 

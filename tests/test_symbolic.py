@@ -1,5 +1,5 @@
 """The printed formulas: each evaluates to the engine's local derivative, and reads as a person
-writes it (the seeds' own formulas, SPEC §2)."""
+writes it (the seeds' own formulas, docs/file-formats.md)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from hypothesis import given, settings
 
 import bpcalc
 from bpcalc.expr import to_text
+from bpcalc.reading.expression import parse
 from bpcalc.render.json import as_data
-from bpcalc.spec.expression import parse
 from bpcalc.symbolic import derivative, evaluate
 from bpcalc.trace import build as build_trace
 

@@ -121,7 +121,7 @@ def test_each_answer_key_is_the_solution_of_its_own_variant(kit):
         problem, params, inputs, targets = variant_numbers(folder)
         loss, grads, updated, _ = seed002_by_hand(params, inputs, targets, problem["lr"])
         key = yaml.safe_load((folder / "answers.yaml").read_text(encoding="utf-8"))
-        assert set(key) == {"variant", "loss", "gradients", "updated"}  # SPEC §6's keys, and which variant
+        assert set(key) == {"variant", "loss", "gradients", "updated"}  # docs/checking.md's keys, and which variant
         assert key["variant"] == folder.name
         assert key["loss"] == pytest.approx(loss, rel=1e-12)
         assert list(key["gradients"]) == WEIGHTS and list(key["updated"]) == WEIGHTS  # b1, b2 are frozen

@@ -2,7 +2,7 @@
 
 Two shapes, mixed freely:
 
-    loss: 0.298371109                      # the shape of the JSON output (SPEC §6)
+    loss: 0.298371109                      # the shape of the JSON output (docs/checking.md)
     values:    {out_h1: 0.593269992}
     gradients: {w5: 0.082167041}
     updated:   {w5: 0.35891648}
@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 
 from ..errors import InputError, Span, did_you_mean
 from ..problem import Problem
-from ..spec.yamldoc import Doc, Path, parse_yaml, read_text
+from ..reading.yamldoc import Doc, Path, parse_yaml, read_text
 
 KINDS = ("loss", "values", "gradients", "updated", "loss_after", "local")
 _PARTIAL = re.compile(r"(?:∂|d)\s*([A-Za-z_][\w\[\]]*)\s*/\s*(?:∂|d)\s*([A-Za-z_][\w\[\]]*)\Z")

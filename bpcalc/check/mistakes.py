@@ -7,7 +7,7 @@ downstream of the mistake is what a student who made it would get.
 
     variants(problem) -> [Variant(code, words, solution), …]
 
-The codes are SPEC §6's (sign, factor_2, mean_1_over_n, missing_activation_derivative,
+The codes are docs/checking.md's (sign, factor_2, mean_1_over_n, missing_activation_derivative,
 derivative_at_net, missing_path, update_added, missing_lr, updated_weights_used,
 rounded_intermediates) and three more: transposed_weights, bias_not_updated, wrong_input.
 """

@@ -1,4 +1,4 @@
-"""Exit codes (SPEC §8), and the one place exceptions become exit codes and messages.
+"""Exit codes (docs/errors.md), and the one place exceptions become exit codes and messages.
 
 0 success · 1 a wrong answer / a mismatch · 2 unusable input or usage · 70 an internal error
 (a bug in bpcalc) · 130 interrupted (Ctrl-C).
@@ -187,7 +187,7 @@ def _width(text: str) -> int:
 
 
 def _source_line(file: str, line: int | None) -> str | None:
-    from ..spec.yamldoc import SOURCES
+    from ..reading.yamldoc import SOURCES
 
     text = SOURCES.get(file)
     if line is None or text is None:

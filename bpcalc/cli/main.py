@@ -61,7 +61,7 @@ def _collect_rarely() -> None:
 def _run(args: list[str]) -> int:
     if sys.stdout is None:  # >&- : nothing can be printed, so nothing is done
         return report_closed_output()
-    from ..spec.yamldoc import SOURCES
+    from ..reading.yamldoc import SOURCES
 
     SOURCES.clear()
     debug = "--debug" in args

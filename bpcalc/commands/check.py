@@ -21,7 +21,7 @@ from ..errors import BpcalcError, InputError, Span, did_you_mean, escaped
 if TYPE_CHECKING:
     from ..check.grade import Checker
     from ..problem import Problem
-    from ..spec.yamldoc import Doc
+    from ..reading.yamldoc import Doc
     from ..trace.steps import Grading
 
 #: what a folder of answers holds
@@ -56,7 +56,7 @@ class Checkers:
     graded against, each solved once for the whole class."""
 
     def __init__(self, file: str, **options: object):
-        from ..spec import load
+        from ..reading import load
 
         self.options = options
         self.variants: dict[str, str] = {}  # a variant's name -> its problem file
@@ -81,7 +81,7 @@ class Checkers:
 
     def get(self, variant: str) -> Checker:
         if variant not in self._made:
-            from ..spec import load
+            from ..reading import load
 
             self._made[variant] = self._make(load(self.variants[variant]))
         return self._made[variant]
@@ -122,7 +122,7 @@ def grade_files(checkers: Checkers, files: list[str]) -> list[Grading]:
     the others are graded; with one, it is the error."""
     from ..check.answers import answers_in
     from ..cli.exits import format_error
-    from ..spec.yamldoc import parse_yaml, read_text
+    from ..reading.yamldoc import parse_yaml, read_text
     from ..trace.steps import Grading
 
     gradings = []

@@ -10,9 +10,9 @@ from ..cli.options import Invocation, UsageError
 
 def run(invocation: Invocation) -> int:
     from ..engine import solve
+    from ..reading import load
     from ..render import Options, render
     from ..render.words import default_language
-    from ..spec import load
     from ..trace.explain import explain, split
     from .solve import format_name, line_width, refuse_meaningless
 

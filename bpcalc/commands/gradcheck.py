@@ -37,8 +37,8 @@ BUDGET = 4_000_000
 
 
 def run(invocation: Invocation) -> int:
+    from ..reading import load
     from ..render import Options, render
-    from ..spec import load
     from ..trace.data import Trace, result_of
     from .solve import format_name, line_width, refuse_meaningless
 

@@ -53,8 +53,8 @@ def run(invocation: Invocation) -> int:
         check_target(str(target), file)
 
     from ..engine import solve
+    from ..reading import load
     from ..render.graphview import graph_view
-    from ..spec import load
 
     problem = load(file)
     solution = solve(problem, round=v["round"])

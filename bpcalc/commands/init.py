@@ -1,5 +1,5 @@
 """`bpcalc init [FILE]`: a starter problem that runs as written, every key explained by a comment
-(the words of `spec/schema.py`, which the loader and the JSON Schema read too).
+(the words of `reading/schema.py`, which the loader and the JSON Schema read too).
 
 `--network 2-2-2` writes a network file of those layer sizes, inputs first; without `--seed` its
 numbers follow seed 002 (so 2-2-2 is seed 002's network, a bias per neuron), with `--seed N` they
@@ -72,7 +72,7 @@ def _activation(flag: str, name: str | None, default: str) -> str:
 
 def _loss(name: str | None) -> str:
     from ..errors import did_you_mean
-    from ..spec.schema import LOSSES
+    from ..reading.schema import LOSSES
 
     if name is None:
         return "half_sse"
@@ -116,7 +116,7 @@ class _Numbers:
 
 def network_starter(sizes: list[int], activation: str, output_activation: str, loss: str, seed: int | None,
                     command: str, target: str) -> str:
-    from ..spec.schema import LAYER, NETWORK_BLOCK, NETWORK_FORM, SAMPLE
+    from ..reading.schema import LAYER, NETWORK_BLOCK, NETWORK_FORM, SAMPLE
 
     numbers = _Numbers(seed)
     shape = "-".join(map(str, sizes))
@@ -193,7 +193,7 @@ _EXPRESSION_LOSSES = {
 def expression_starter(activation: str, output_activation: str, loss: str, seed: int | None, command: str,
                        target: str) -> str:
     from ..ops import ACTIVATIONS
-    from ..spec.schema import EXPRESSION_FORM
+    from ..reading.schema import EXPRESSION_FORM
 
     if loss not in _EXPRESSION_LOSSES:
         raise UsageError(f"--expression writes one output; --loss {loss} needs a softmax layer", None,

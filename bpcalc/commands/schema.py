@@ -1,5 +1,5 @@
 """`bpcalc schema`: the JSON Schema of both file forms (draft-07), made from the description the
-loader checks keys with (`spec/schema.py`).  The package ships it as `examples/bpcalc.schema.json`,
+loader checks keys with (`reading/schema.py`).  The package ships it as `examples/bpcalc.schema.json`,
 which the shipped examples and `bpcalc init`'s starters name in their `yaml-language-server` line."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from ..cli.options import Invocation
 
 
 def schema_text(ranges: bool = False) -> str:
-    from ..spec.schema import json_schema
+    from ..reading.schema import json_schema
 
     return json.dumps(json_schema(ranges), indent=2, ensure_ascii=False) + "\n"
 

@@ -51,8 +51,8 @@ def refuse_meaningless(fmt: str, values: dict[str, object]) -> None:
 
 def run(invocation: Invocation) -> int:
     from ..engine import solve
+    from ..reading import load
     from ..render import Options, render
-    from ..spec import load
 
     v = invocation.values
     command = invocation.command.name

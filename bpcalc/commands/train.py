@@ -21,8 +21,8 @@ PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 def run(invocation: Invocation) -> int:
+    from ..reading import load
     from ..render import Options, render
-    from ..spec import load
 
     v = invocation.values
     file = str(v["file"])

@@ -1,6 +1,6 @@
 """Variants of a teacher's problem: drawn from the template's ranges, redrawn when uninteresting,
 each with its questions answered by the engine — and, made from those, a student's sheet, an
-answer key (the worked solution) and an answers file in the shape `bpcalc check` reads (SPEC §6).
+answer key (the worked solution) and an answers file in the shape `bpcalc check` reads (docs/checking.md).
 
 Variant k's numbers come from a random stream of its own, seeded by (seed, k): the same seed gives
 the same files, and variant 3 is the same whether 10 or 30 are made.  A draw is redrawn when it
@@ -143,7 +143,7 @@ def uninteresting(solution: Solution, questions: tuple[Asked, ...], settings: Se
 
 def make(template: Template, settings: Settings) -> Kit:
     """`settings.size` interesting variants of the template (InputError when one cannot be found)."""
-    from ..spec import load
+    from ..reading import load
 
     if not template.ranges and settings.size > 1:
         raise InputError(f"{template.file} marks no numbers to draw, so every variant would be the same",
@@ -219,7 +219,7 @@ def key(variant: Variant, places: int) -> Trace:
 
 
 def answers_file(variant: Variant, title: str, label: str | None = None) -> str:
-    """The answers in the shape `bpcalc check` reads (SPEC §6): loss, values, gradients, updated;
+    """The answers in the shape `bpcalc check` reads (docs/checking.md): loss, values, gradients, updated;
     `variant:` names the variant, so a class folder is graded against the folder of variants."""
     out = [f"# {title}: the answers, full precision (bpcalc check problem.yaml answers.yaml)"]
     if label is not None:

@@ -8,7 +8,7 @@ The loader never sees a range: each variant is the template's text with every ra
 the number drawn for it, character for character, everything else (comments, layout, other
 numbers) kept — and a range written over several lines is replaced by the number and as many
 line breaks, so every other line keeps its number and the loader's messages about a variant
-point at the template's lines.  The ranges' keys are `spec/schema.py`'s RANGE.
+point at the template's lines.  The ranges' keys are `reading/schema.py`'s RANGE.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from ..errors import InputError
-from ..spec.common import check_keys, number
-from ..spec.schema import RANGE_KEYS
-from ..spec.yamldoc import Doc, Path, parse_yaml, read_text
+from ..reading.common import check_keys, number
+from ..reading.schema import RANGE_KEYS
+from ..reading.yamldoc import Doc, Path, parse_yaml, read_text
 
 MAX_DECIMALS = 6
 DEFAULT_DECIMALS = 2

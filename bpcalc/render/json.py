@@ -1,4 +1,4 @@
-"""`--format json`: the trace's solution as data (SPEC §5).  Full float precision, never rounded
+"""`--format json`: the trace's solution as data (docs/output-formats.md).  Full float precision, never rounded
 for display; the `local` formulas are the trace's own, written as plain text."""
 
 from __future__ import annotations
@@ -193,7 +193,7 @@ def dumps(data: Mapping[str, Any], end: str = "") -> str:
 
 def training_data(trace: Trace) -> dict[str, Any]:
     """`train`'s report as data: the loss before and after, the params reached, the loss every K
-    steps, and how the run was made (SPEC §5: train's final state)."""
+    steps, and how the run was made (docs/output-formats.md: train's final state)."""
     from ..trace.steps import History, Training
 
     r = trace.result

@@ -1,7 +1,7 @@
 """`--format text`: plain Unicode lines (ASCII with `--ascii`), no escape codes ever, laid out to
 a width (the terminal's, or 80 when piped).
 
-Within a step the `=` signs line up in columns (lhs = formula = numbers = value), as in SPEC §4.
+Within a step the `=` signs line up in columns (lhs = formula = numbers = value), as in docs/output-formats.md.
 A row too wide for the line puts each `= part` on a line of its own, under the first `=`; a part
 still too wide is broken before a top-level operator (+, −, ×, ·: the printer's BREAK marks) with
 its continuation indented under the part — never inside a number or a name.  Sentences wrap at

@@ -1,6 +1,6 @@
 """Building the trace: the one place a worked solution is made from an engine `Solution`.
 
-`build(solution, command)` gives the steps of SPEC §4 (trace/steps.py) and the solution as data.
+`build(solution, command)` gives the steps of docs/output-formats.md (trace/steps.py) and the solution as data.
 Every value and gradient comes from the Solution.  The trace adds only what is needed to print
 them: the symbolic formulas (from `symbolic.derivative`), the same formulas with numbers
 substituted, and, for the chain rule, the product of each path's factors (a sum of those

@@ -1,4 +1,4 @@
-"""The solution as data (SPEC §5) — what `--format json` prints, and what the steps share: each
+"""The solution as data (docs/output-formats.md) — what `--format json` prints, and what the steps share: each
 line's local derivatives as formula = numbers = value.
 
 `data_trace(solution, command)` is a trace without steps: the cheap one, for JSON.
@@ -61,7 +61,7 @@ def jacobian_of(solution: Solution) -> Jacobian:
 
 
 class Result(NamedTuple):
-    """The solution as data (SPEC §5): what `--format json` prints, full precision."""
+    """The solution as data (docs/output-formats.md): what `--format json` prints, full precision."""
 
     output: str
     loss: float

@@ -1,4 +1,4 @@
-"""The steps of a worked solution (SPEC §4), each a typed record:
+"""The steps of a worked solution (docs/output-formats.md), each a typed record:
 
     Given → Forward → Loss → Backward (seed 001's grad_table) → ChainRule → SGD → LossAfter
 
@@ -66,7 +66,7 @@ class Seed(NamedTuple):
 
 
 class Shortcut(NamedTuple):
-    """The textbook identity the sum collapses to: ∂L/∂net = scale·(out − t) (SPEC: out − t)."""
+    """The textbook identity the sum collapses to: ∂L/∂net = scale·(out − t) (out − t)."""
 
     out: str
     target: str
@@ -396,7 +396,7 @@ class ErrorSplit(NamedTuple):
 class Mistake(NamedTuple):
     """A common mistake that reproduces a student's number: the problem solved again with it made."""
 
-    code: str  # SPEC §6: sign, factor_2, missing_path, …
+    code: str  # docs/checking.md: sign, factor_2, missing_path, …
     words: str  # what the student did
     value: float  # the number the mistake gives
 
@@ -631,7 +631,7 @@ class Statement(NamedTuple):
 
 
 class Asked(NamedTuple):
-    """One question of a sheet: a quantity by the answers file's kind (SPEC §6) and name."""
+    """One question of a sheet: a quantity by the answers file's kind (docs/checking.md) and name."""
 
     kind: str  # "loss", "values", "gradients" or "updated"
     name: str

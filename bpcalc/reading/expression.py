@@ -1,4 +1,4 @@
-"""Expression files: named lines, in order, over declared leaves (SPEC §2)."""
+"""Expression files: named lines, in order, over declared leaves (docs/file-formats.md)."""
 
 from __future__ import annotations
 

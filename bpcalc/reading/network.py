@@ -186,7 +186,7 @@ class _Lowering:
 
     def check_size(self, structure: list[Any], sizes: list[int], samples: list[tuple[Path, Any]]) -> None:
         """Refuse, before building it, a network whose samples would make more operations than
-        the file may (spec.common.Budget): the layers' sizes say how many each sample makes."""
+        the file may (reading.common.Budget): the layers' sizes say how many each sample makes."""
         per_sample = 0
         for li, (_, neurons, act, _, bias) in enumerate(structure):
             n_in = sizes[li]

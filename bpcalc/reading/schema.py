@@ -117,7 +117,7 @@ NETWORK_FORM: dict[str, Key] = {
                 "[columns], targets: [columns]}", _ref("data")),
 }
 
-#: `data:` (spec/training.py reads it): what each of its keys holds
+#: `data:` (reading/training.py reads it): what each of its keys holds
 DATA: dict[str, Key] = {
     "csv": Key("the CSV file, relative to the problem file", {"type": "string", "minLength": 1}),
     "inputs": Key("the columns of the inputs, in the order of network.inputs", _one_or_list({"type": "string"})),
@@ -168,7 +168,7 @@ def _activation() -> dict[str, Any]:
 
 def _optimizer() -> dict[str, Any]:
     """An optimiser's name, or {kind: NAME, setting: number, …} with that optimiser's settings and
-    their bounds: spec/training.py's OPTIMIZERS."""
+    their bounds: reading/training.py's OPTIMIZERS."""
     kinds: list[dict[str, Any]] = []
     for kind, settings in OPTIMIZERS.items():
         properties: dict[str, Any] = {"kind": {"const": kind}}
