@@ -301,7 +301,7 @@ def startup(reps: int) -> None:
     import shutil
 
     cmd = bpcalc_command()
-    ex = "examples/seed003_expression.yaml"
+    ex = "examples/slides_1_1_1.yaml"
     runs = {
         "python": run_cli([sys.executable, "-c", "pass"]),
         "text": run_cli(cmd + ["step", ex, "--format", "text"]),
@@ -425,7 +425,7 @@ def hand_step(p: dict[str, float]) -> tuple[float, dict[str, float], float]:
 
 def tiny_network(reps: int) -> None:
     print("4. tiny network (one step of seed 002, Python API)", flush=True)
-    problem = bpcalc.load(str(ROOT / "examples/seed002_network.yaml"))
+    problem = bpcalc.load(str(ROOT / "examples/blog_2_2_2.yaml"))
     sol = solve(problem, step=True)
     e, new, e_after = hand_step(problem.params)
     assert math.isclose(sol.loss, e, rel_tol=1e-12) and math.isclose(sol.loss_after or 0, e_after, rel_tol=1e-12)
@@ -461,8 +461,8 @@ def rendering(reps: int, sizes: tuple[int, int], tmp: Path) -> None:
     small, large = sizes
     fns = {
         "python": run_cli([sys.executable, "-c", "pass"]),
-        "startup": run_cli(cmd + ["step", "examples/seed003_expression.yaml", "--format", "text"]),
-        "seed002": run_cli(cmd + ["step", "examples/seed002_network.yaml", "--format", "text"]),
+        "startup": run_cli(cmd + ["step", "examples/slides_1_1_1.yaml", "--format", "text"]),
+        "seed002": run_cli(cmd + ["step", "examples/blog_2_2_2.yaml", "--format", "text"]),
     }
     for n in sizes:
         path = tmp / f"ladder{n}.yaml"

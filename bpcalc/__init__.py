@@ -1,7 +1,7 @@
 """bpcalc — a backprop calculator that shows its work.
 
     >>> import bpcalc
-    >>> problem = bpcalc.load("examples/seed003_expression.yaml")
+    >>> problem = bpcalc.load("examples/slides_1_1_1.yaml")
     >>> solution = bpcalc.solve(problem, round=2, step=True)
     >>> solution.gradients["w_o"], solution.updated["w_o"]
 

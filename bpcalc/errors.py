@@ -6,6 +6,7 @@ these into text on standard error and exit code 2; the library just raises them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
 
@@ -52,15 +53,22 @@ class MathError(BpcalcError):
     """A value cannot be computed: division by zero, log of a non-positive number, overflow."""
 
 
-def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str | None:
-    """'did you mean 'x'?' for the closest choice, or None when nothing is close."""
+def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str],
+                 aliases: Mapping[str, str] | None = None) -> str | None:
+    """'did you mean 'x'?' for the closest choice, or None when nothing is close.  `aliases`: other
+    words for some choices (a former name -> the name now): one close to an alias suggests its choice."""
     import difflib
 
-    by_case = {c.lower(): c for c in sorted(choices, reverse=True)}
+    aliases = aliases or {}
+    by_case = {c.lower(): c for c in sorted([*choices, *aliases], reverse=True)}
     if word.lower() in by_case:  # MSE for mse: the same word in other capitals
-        return f"did you mean {quoted(by_case[word.lower()])}?"
-    close = difflib.get_close_matches(word.lower(), list(by_case), n=1, cutoff=0.6)
-    return f"did you mean {quoted(by_case[close[0]])}?" if close else None
+        found = by_case[word.lower()]
+    else:
+        close = difflib.get_close_matches(word.lower(), list(by_case), n=1, cutoff=0.6)
+        if not close:
+            return None
+        found = by_case[close[0]]
+    return f"did you mean {quoted(aliases.get(found, found))}?"
 
 
 # --- text from a file, safe to show on a terminal -------------------------------------------------------

@@ -24,6 +24,17 @@ SCHEMA_FILE = FOLDER / "bpcalc.schema.json"
 TEMPLATE_SCHEMA_FILE = FOLDER / "bpcalc-template.schema.json"
 TEMPLATES = "templates"
 
+#: names the examples were once shipped under: they still work, unlisted
+FORMER_NAMES = {
+    "seed000_apples": "apples",
+    "seed002_network": "blog_2_2_2",
+    "seed002_expression": "blog_2_2_2_graph",
+    "seed003_expression": "slides_1_1_1",
+    "seed003_network": "slides_1_1_1_network",
+    "answers/seed002_student": "answers/blog_2_2_2_student",
+    "templates/seed002_homework": "templates/blog_homework",
+}
+
 _PROBLEM = re.compile(r"^(define|network)[ \t]*:", re.M)
 _MODELINE = "# yaml-language-server:"
 
@@ -67,12 +78,13 @@ def templates() -> list[str]:
 
 
 def path(name: str) -> Path:
-    """The file of a shipped example (`seed002_network`, `example:seed002_network` or with
+    """The file of a shipped example (`blog_2_2_2`, `example:blog_2_2_2` or with
     `.yaml`), or a clear error naming the examples there are."""
     bare = name.removeprefix(PREFIX).removesuffix(".yaml")
+    bare = FORMER_NAMES.get(bare, bare)
     every = names(problems_only=False)
     if bare not in every:
-        hint = did_you_mean(bare, every) or "the examples: " + ", ".join(names())
+        hint = did_you_mean(bare, every, FORMER_NAMES) or "the examples: " + ", ".join(names())
         raise InputError(f"no shipped example named {bare!r}", Span(PREFIX + bare), hint + " (bpcalc examples)")
     return FOLDER / f"{bare}.yaml"
 

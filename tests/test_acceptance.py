@@ -25,7 +25,7 @@ def squeeze(out: str) -> str:
 def test_only_a_param_still_shows_the_forward_pass_it_needs():
     # --only w_h in seed 003: ∂loss/∂w_h needs z_h, y_h, z_o, y_o; none of them may be missing
     # from the forward pass, and the inputs their numbers come from are given.
-    solution = bpcalc.solve(bpcalc.load(str(EXAMPLES / "seed003_expression.yaml")), round=2)
+    solution = bpcalc.solve(bpcalc.load(str(EXAMPLES / "slides_1_1_1.yaml")), round=2)
     out = squeeze(rendered("text", solution, "grad", digits=12, only=["w_h"], max_paths=16,
                               ascii=False, standalone=False))
     forward = out.split("Step 2")[1].split("Step 3")[0]

@@ -10,7 +10,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def test_readme_api_walkthrough():
-    problem = bpcalc.load(str(EXAMPLES / "seed003_expression.yaml"))
+    problem = bpcalc.load(str(EXAMPLES / "slides_1_1_1.yaml"))
     solution = bpcalc.solve(problem, round=2, lr=0.5, step=True)
     assert solution.values["y_o"] == 0.59
     assert solution.gradients["w_o"] == pytest.approx(-0.02895543, abs=1e-15)
@@ -28,7 +28,7 @@ def test_loads_names_the_source_in_errors():
 
 
 def test_trace_holds_the_steps_of_each_command():
-    problem = bpcalc.load(str(EXAMPLES / "seed003_expression.yaml"))
+    problem = bpcalc.load(str(EXAMPLES / "slides_1_1_1.yaml"))
     solution = bpcalc.solve(problem, round=2, step=True)
     kinds = [type(s).__name__ for s in bpcalc.trace_of(solution, "step").steps]
     assert kinds == ["Given", "Forward", "Loss", "Backward", "ChainRule", "SGD", "LossAfter"]
@@ -37,7 +37,7 @@ def test_trace_holds_the_steps_of_each_command():
 
 
 def test_trace_chain_rule_is_the_slides_product():
-    solution = bpcalc.solve(bpcalc.load(str(EXAMPLES / "seed003_expression.yaml")), round=2)
+    solution = bpcalc.solve(bpcalc.load(str(EXAMPLES / "slides_1_1_1.yaml")), round=2)
     chain = next(s for s in bpcalc.trace_of(solution, "grad").steps if type(s).__name__ == "ChainRule")
     w_o = next(e for e in chain.entries if e.target == "w_o")
     (path,) = w_o.paths

@@ -28,8 +28,8 @@ from bpcalc.trace.data import Trace, result_of
 from bpcalc.trace.explain import explain, split
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED002 = str(ROOT / "examples" / "seed002_network.yaml")
-SEED003 = str(ROOT / "examples" / "seed003_network.yaml")
+SEED002 = str(ROOT / "examples" / "blog_2_2_2.yaml")
+SEED003 = str(ROOT / "examples" / "slides_1_1_1_network.yaml")
 TWO_SAMPLES = str(ROOT / "examples" / "linear_two_samples.yaml")
 
 
@@ -460,13 +460,13 @@ def readme_block(command: str) -> str:
 
 def test_readme_check_and_explain_are_what_they_print():
     env = {**__import__("os").environ, "COLUMNS": "80"}
-    command = "bpcalc check examples/seed002_network.yaml examples/answers/seed002_student.yaml"
+    command = "bpcalc check examples/blog_2_2_2.yaml examples/answers/blog_2_2_2_student.yaml"
     r = subprocess.run([sys.executable, "-m", "bpcalc", *command.split()[1:]], cwd=ROOT, capture_output=True,
                        text=True, timeout=60, env=env)
     shown = readme_block(command)
     assert r.returncode == 1 and shown.endswith("…\n")
     assert r.stdout.startswith(shown[: -len("…\n")])
-    command = "bpcalc explain examples/seed002_network.yaml w5"
+    command = "bpcalc explain examples/blog_2_2_2.yaml w5"
     r = subprocess.run([sys.executable, "-m", "bpcalc", *command.split()[1:]], cwd=ROOT, capture_output=True,
                        text=True, timeout=60, env=env)
     assert r.returncode == 0 and r.stdout == readme_block(command)
@@ -486,7 +486,7 @@ def test_follow_on_update_from_a_wrong_gradient(tmp_path):
 
 
 def test_a_class_graded_against_its_variants(tmp_path):
-    made = cli("variants", "example:templates/seed002_homework", "--count", "3", "--seed", "4", "-o",
+    made = cli("variants", "example:templates/blog_homework", "--count", "3", "--seed", "4", "-o",
                str(tmp_path / "hw"))
     assert made.returncode == 0, made.stderr
     folder = tmp_path / "class"

@@ -15,8 +15,8 @@ from bpcalc.cli.main import main
 
 from helpers import EXAMPLES, published
 
-SEED003 = str(EXAMPLES / "seed003_expression.yaml")
-SEED002 = str(EXAMPLES / "seed002_network.yaml")
+SEED003 = str(EXAMPLES / "slides_1_1_1.yaml")
+SEED002 = str(EXAMPLES / "blog_2_2_2.yaml")
 
 
 def run(capsys, *args):

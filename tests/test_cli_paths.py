@@ -76,7 +76,7 @@ def test_a_bad_value_gets_one_plain_message_on_both_paths(capsys, args, message)
 @pytest.mark.parametrize("args", [
     ["step", "no/such/file.yaml"],
     ["grad", str(EXAMPLES.parent / "pyproject.toml")],
-    ["step", str(EXAMPLES / "seed003_expression.yaml"), "--lr", "1e400"],
+    ["step", str(EXAMPLES / "slides_1_1_1.yaml"), "--lr", "1e400"],
     ["--debug", "step", "no/such/file.yaml", "--format", "json"],
 ])
 def test_errors_read_the_same_on_both_paths(capsys, args):

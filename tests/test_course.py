@@ -58,7 +58,7 @@ def test_the_examples_live_once_inside_the_package():
     assert EXAMPLES.resolve() == shipped.FOLDER
     assert shipped.FOLDER.parent == Path(bpcalc.__file__).resolve().parent
     problems = shipped.names()
-    assert len(problems) >= 7 and "seed002_network" in problems
+    assert len(problems) >= 7 and "blog_2_2_2" in problems
     assert sorted(p.stem for p in shipped.FOLDER.glob("*.yaml")) == [n for n in problems if "/" not in n]
 
 
@@ -99,21 +99,22 @@ def test_examples_lists_each_with_its_line_within_80_columns(capsys):
 
 
 def test_examples_show_prints_the_file_with_the_installed_schema(capsys):
-    code, out, _ = run(capsys, "examples", "show", "seed002_network")
+    code, out, _ = run(capsys, "examples", "show", "blog_2_2_2")
     assert code == 0
-    text = (shipped.FOLDER / "seed002_network.yaml").read_text(encoding="utf-8")
+    text = (shipped.FOLDER / "blog_2_2_2.yaml").read_text(encoding="utf-8")
     assert out.splitlines()[1:] == text.splitlines()[1:]
     assert out.splitlines()[0] == "# yaml-language-server: $schema=" + shipped.SCHEMA_FILE.as_uri()
-    assert run(capsys, "examples", "seed002_network")[1] == out  # `show` may be left out
-    code, out, _ = run(capsys, "examples", "show", "templates/seed002_homework")
+    assert run(capsys, "examples", "blog_2_2_2")[1] == out  # `show` may be left out
+    code, out, _ = run(capsys, "examples", "show", "templates/blog_homework")
     assert code == 0 and out.splitlines()[0].endswith(shipped.TEMPLATE_SCHEMA_FILE.as_uri())
 
 
 @pytest.mark.parametrize("args,message,hint", [
     (["examples", "show", "seed02_network"], "no shipped example named 'seed02_network'",
-     "did you mean 'seed002_network'?"),
+     "did you mean 'blog_2_2_2'?"),
     (["grad", "example:seed003_expresion"], "no shipped example named 'seed003_expresion'",
-     "did you mean 'seed003_expression'?"),
+     "did you mean 'slides_1_1_1'?"),
+    (["grad", "example:slides_1_1"], "no shipped example named 'slides_1_1'", "did you mean 'slides_1_1_1'?"),
     (["examples", "show"], "bpcalc examples show needs the NAME of an example", "bpcalc examples lists them"),
     (["examples", "list", "all"], "bpcalc examples takes show NAME, not list all", "bpcalc examples show"),
 ])
@@ -174,8 +175,8 @@ def test_a_template_is_valid_only_under_the_template_schema(name):
         bpcalc.loads(text)
 
 
-SEED002 = (EXAMPLES / "seed002_network.yaml").read_text(encoding="utf-8")
-SEED003 = (EXAMPLES / "seed003_expression.yaml").read_text(encoding="utf-8")
+SEED002 = (EXAMPLES / "blog_2_2_2.yaml").read_text(encoding="utf-8")
+SEED003 = (EXAMPLES / "slides_1_1_1.yaml").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("text,unexpected", [
@@ -337,7 +338,7 @@ def test_without_a_problem_file_here_it_shows_the_two_ways_to_start(folder, caps
 
 @pytest.mark.parametrize("args", [["step", "--lr", "0.5"], ["grad", "--only", "w_o"], ["variants", "--count", "1"]])
 def test_the_one_problem_file_here_is_used_and_said(folder, capsys, args):
-    shutil.copy(EXAMPLES / "seed003_expression.yaml", folder / "hw.yaml")
+    shutil.copy(EXAMPLES / "slides_1_1_1.yaml", folder / "hw.yaml")
     (folder / "notes.yaml").write_text("gradients: {w1: 0.5}\n")
     code, out, err = run(capsys, *args, *(["--format", "json"] if args[0] == "step" else []))
     assert code == 0, err
@@ -347,14 +348,14 @@ def test_the_one_problem_file_here_is_used_and_said(folder, capsys, args):
 
 
 def test_a_command_that_needs_more_than_file_says_what_it_needs(folder, capsys):
-    shutil.copy(EXAMPLES / "seed003_expression.yaml", folder / "hw.yaml")
+    shutil.copy(EXAMPLES / "slides_1_1_1.yaml", folder / "hw.yaml")
     code, out, err = run(capsys, "check")
     assert code == 2 and out == "" and "bpcalc check needs FILE and ANSWERS" in err
-    assert "for example: bpcalc check example:seed002_network" in err and "Missing argument" not in err
+    assert "for example: bpcalc check example:blog_2_2_2" in err and "Missing argument" not in err
 
 
 def test_bpcalc_alone_runs_step_on_the_problem_file_here(folder, capsys):
-    shutil.copy(EXAMPLES / "seed003_expression.yaml", folder / "hw.yaml")
+    shutil.copy(EXAMPLES / "slides_1_1_1.yaml", folder / "hw.yaml")
     code, out, err = run(capsys)
     assert code == 0 and "running bpcalc step hw.yaml" in err
     assert out == run(capsys, "step", "hw.yaml")[1]
@@ -363,11 +364,11 @@ def test_bpcalc_alone_runs_step_on_the_problem_file_here(folder, capsys):
 
 
 def test_net_yaml_is_the_problem_file_among_several(folder, capsys):
-    shutil.copy(EXAMPLES / "seed003_expression.yaml", folder / "a.yaml")
-    shutil.copy(EXAMPLES / "seed000_apples.yaml", folder / "b.yml")
+    shutil.copy(EXAMPLES / "slides_1_1_1.yaml", folder / "a.yaml")
+    shutil.copy(EXAMPLES / "apples.yaml", folder / "b.yml")
     code, _, err = run(capsys, "grad")
     assert code == 2 and "this folder has several: a.yaml, b.yml" in err and "name one: bpcalc grad a.yaml" in err
-    shutil.copy(EXAMPLES / "seed002_network.yaml", folder / "net.yaml")
+    shutil.copy(EXAMPLES / "blog_2_2_2.yaml", folder / "net.yaml")
     code, out, err = run(capsys, "grad", "--format", "json")
     assert code == 0 and "using net.yaml" in err and "w5" in json.loads(out)["gradients"]
 
@@ -377,7 +378,7 @@ def test_the_typer_app_takes_a_missing_file_the_same_way(folder, capsys):
 
     assert run_app(["grad", "--format", "json"], False) == 2
     assert "and this folder has none" in capsys.readouterr().err
-    shutil.copy(EXAMPLES / "seed000_apples.yaml", folder / "shop.yaml")
+    shutil.copy(EXAMPLES / "apples.yaml", folder / "shop.yaml")
     assert run_app(["grad", "--format", "json"], False) == 0
     out, err = capsys.readouterr()
     assert json.loads(out)["gradients"]["tax"] == 65 and "using shop.yaml" in err
@@ -457,7 +458,7 @@ def readme_block(after: str) -> str:
 @pytest.mark.parametrize("command", [
     "bpcalc step net.yaml --only w5 --digits 6",
     "bpcalc examples",
-    "bpcalc variants example:templates/seed002_homework --count 30 --seed 1 -o hw",
+    "bpcalc variants example:templates/blog_homework --count 30 --seed 1 -o hw",
 ])
 def test_the_readme_shows_what_the_quick_start_prints(folder, capsys, monkeypatch, command):
     monkeypatch.setenv("COLUMNS", "80")

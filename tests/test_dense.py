@@ -200,7 +200,7 @@ def seed002_by_hand(steps: int) -> tuple[float, dict[str, float], float]:
 
 
 def test_seed002_after_10000_steps():
-    problem = bpcalc.load(str(EXAMPLES / "seed002_network.yaml"))
+    problem = bpcalc.load(str(EXAMPLES / "blog_2_2_2.yaml"))
     run = train(problem, steps=10_000)
     loss, params, o1 = seed002_by_hand(10_000)
     assert f"{run.loss_after:.4e}" == "3.5102e-05"

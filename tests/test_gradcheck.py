@@ -25,8 +25,8 @@ from bpcalc.trace.data import Trace, result_of
 from helpers import EXAMPLES, published
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
-SEED003 = str(EXAMPLES / "seed003_expression.yaml")
-SEED000 = str(EXAMPLES / "seed000_apples.yaml")
+SEED003 = str(EXAMPLES / "slides_1_1_1.yaml")
+SEED000 = str(EXAMPLES / "apples.yaml")
 SIGMA_AT_NET = bpcalc.Config(partials={"sigmoid": ("x*(1 - x)",)})
 
 
@@ -188,7 +188,7 @@ def test_every_format(fmt):
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed (.ci/run installs it)")
 def test_latex_report_compiles(capsys, tmp_path):
-    code, out, _ = run(capsys, "gradcheck", str(EXAMPLES / "seed002_network.yaml"), "--format", "latex",
+    code, out, _ = run(capsys, "gradcheck", str(EXAMPLES / "blog_2_2_2.yaml"), "--format", "latex",
                        "--standalone")
     (tmp_path / "doc.tex").write_text(out, encoding="utf-8")
     r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path,

@@ -31,8 +31,8 @@ from helpers import EXAMPLES
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
-SEED000 = str(EXAMPLES / "seed000_apples.yaml")
-SEED002 = str(EXAMPLES / "seed002_network.yaml")
+SEED000 = str(EXAMPLES / "apples.yaml")
+SEED002 = str(EXAMPLES / "blog_2_2_2.yaml")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 NO_DOT = "Graphviz's dot is not installed (apt-get install graphviz; .ci/run installs it)"
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason=NO_DOT)
@@ -246,7 +246,7 @@ def test_missing_dot_is_one_message_before_any_work(tmp_path):
     bare.mkdir()
     env = {**os.environ, "PATH": str(bare)}
     target = tmp_path / "g.svg"
-    for file in ("examples/seed000_apples.yaml", "no/such/file.yaml"):
+    for file in ("examples/apples.yaml", "no/such/file.yaml"):
         r = subprocess.run([sys.executable, "-m", "bpcalc", "graph", file, "-o", str(target)], cwd=ROOT, env=env,
                            capture_output=True, text=True, timeout=60)
         assert r.returncode == 2 and r.stdout == ""
@@ -258,7 +258,7 @@ def test_missing_dot_is_one_message_before_any_work(tmp_path):
                         "choco install graphviz", "conda install -c conda-forge graphviz", "--format dot"):
             assert command in hint, command
         assert "Traceback" not in r.stderr and not target.exists()
-    r = subprocess.run([sys.executable, "-m", "bpcalc", "graph", "examples/seed000_apples.yaml", "--format", "dot"],
+    r = subprocess.run([sys.executable, "-m", "bpcalc", "graph", "examples/apples.yaml", "--format", "dot"],
                        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and "digraph" in r.stdout  # DOT itself needs no Graphviz
 
@@ -400,8 +400,8 @@ def test_several_outputs(capsys, tmp_path):
 
 
 @pytest.mark.parametrize("command", [
-    "bpcalc graph examples/seed000_apples.yaml",
-    "bpcalc gradcheck examples/seed003_expression.yaml --round 2 --only w_o,y_o,y",
+    "bpcalc graph examples/apples.yaml",
+    "bpcalc gradcheck examples/slides_1_1_1.yaml --round 2 --only w_o,y_o,y",
 ])
 def test_readme_shows_what_the_command_prints(command):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -34,7 +34,7 @@ from bpcalc.reading import network, yamldoc
 from helpers import EXAMPLES, as_written, central_difference, fd_close
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED003 = EXAMPLES / "seed003_expression.yaml"
+SEED003 = EXAMPLES / "slides_1_1_1.yaml"
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:

@@ -60,16 +60,16 @@ def test_the_wheel_holds_the_examples_and_the_schemas(installed):
 def test_examples_show_works_from_the_installed_package(installed, tmp_path):
     where = in_folder(tmp_path, installed.parent / "python", "-c", "import bpcalc; print(bpcalc.__file__)")
     assert where.stdout.strip().startswith(str(installed.parent.parent)), where  # not this checkout
-    r = in_folder(tmp_path, installed, "examples", "show", "seed002_network")
+    r = in_folder(tmp_path, installed, "examples", "show", "blog_2_2_2")
     assert r.returncode == 0, r.stderr
-    text = (shipped.FOLDER / "seed002_network.yaml").read_text(encoding="utf-8")
+    text = (shipped.FOLDER / "blog_2_2_2.yaml").read_text(encoding="utf-8")
     assert r.stdout.splitlines()[1:] == text.splitlines()[1:]
     schema = r.stdout.splitlines()[0].split("$schema=file://")[1]
     assert schema.startswith(str(installed.parent.parent)) and Path(schema).is_file()
-    r = in_folder(tmp_path, installed, "grad", "example:seed000_apples", "--format", "json")
+    r = in_folder(tmp_path, installed, "grad", "example:apples", "--format", "json")
     assert r.returncode == 0 and json.loads(r.stdout)["gradients"]["tax"] == 65
     r = in_folder(tmp_path, installed, "examples")
-    assert r.returncode == 0 and "templates/seed002_homework" in r.stdout
+    assert r.returncode == 0 and "templates/blog_homework" in r.stdout
 
 
 def test_the_quick_start_from_an_empty_folder(installed, tmp_path):
@@ -80,7 +80,7 @@ def test_the_quick_start_from_an_empty_folder(installed, tmp_path):
     assert r.returncode == 0 and "Backward pass" in r.stdout
     r = in_folder(tmp_path, installed, "step", "--format", "json")
     assert r.returncode == 0 and "using net.yaml" in r.stderr and "updated" in json.loads(r.stdout)
-    r = in_folder(tmp_path, installed, "variants", "example:templates/seed002_homework", "--count", "2", "-o", "hw")
+    r = in_folder(tmp_path, installed, "variants", "example:templates/blog_homework", "--count", "2", "-o", "hw")
     assert r.returncode == 0, r.stderr
     assert sorted(os.listdir(tmp_path / "hw")) == ["answers.csv", "moodle.xml", "v01", "v02"]
     shutil.rmtree(tmp_path / "hw")

@@ -159,7 +159,7 @@ def test_json_has_the_jacobian_with_names(capsys, two):
 
 
 def test_single_output_json_is_unchanged(capsys):
-    code, out, _ = run(capsys, "grad", "examples/seed003_expression.yaml", "--format", "json")
+    code, out, _ = run(capsys, "grad", "examples/slides_1_1_1.yaml", "--format", "json")
     data = json.loads(out)
     assert code == 0 and data["output"] == "loss" and "jacobian" not in data
     assert isinstance(data["gradients"]["w_o"], float)

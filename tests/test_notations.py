@@ -46,7 +46,7 @@ def random_network(seed: int) -> str:
     return network(layers, samples, rng.choice(["half_sse", "sse", "mse"]))
 
 
-@pytest.mark.parametrize("source", ["seed002_network.yaml", "seed003_network.yaml", *range(25)])
+@pytest.mark.parametrize("source", ["blog_2_2_2.yaml", "slides_1_1_1_network.yaml", *range(25)])
 def test_every_delta_is_the_engines_gradient_of_its_net(source):
     text = (EXAMPLES / source).read_text() if isinstance(source, str) else random_network(source)
     sol = bpcalc.solve(bpcalc.loads(text))
@@ -67,7 +67,7 @@ def test_every_delta_is_the_engines_gradient_of_its_net(source):
 
 def test_seed002_deltas_by_hand():
     # the blog's numbers: δ_o1 = (out_o1 − t_o1)·out_o1(1 − out_o1), δ_h1 = σ′·(w5 δ_o1 + w7 δ_o2)
-    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "seed002_network.yaml")))
+    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "blog_2_2_2.yaml")))
     v = sol.values
     d_o1 = (v["out_o1"] - 0.01) * v["out_o1"] * (1 - v["out_o1"])
     d_o2 = (v["out_o2"] - 0.99) * v["out_o2"] * (1 - v["out_o2"])
@@ -83,7 +83,7 @@ def test_seed002_deltas_by_hand():
 
 
 def test_the_minus_convention_flips_the_deltas_and_no_gradient():
-    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "seed002_network.yaml")), step=True)
+    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "blog_2_2_2.yaml")), step=True)
     plus, minus = delta_step(sol, 1), delta_step(sol, -1)
     for (_, a), (_, b) in zip(plus.layers, minus.layers):
         for x, y in zip(a, b):
@@ -102,7 +102,7 @@ def test_the_minus_convention_flips_the_deltas_and_no_gradient():
 
 
 def test_the_factored_form_of_w1_sums_the_two_outputs():
-    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "seed002_network.yaml")))
+    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "blog_2_2_2.yaml")))
     factored = next(s for s in build(sol, "grad", notation="delta").steps if isinstance(s, Factored))
     (use,), value = next((uses, v) for p, uses, v in factored.per_param if p == "w1")
     assert [s.net for s in use.spread] == ["net_o1", "net_o2"]
@@ -117,12 +117,12 @@ def test_the_factored_form_of_w1_sums_the_two_outputs():
 
 
 def test_the_delta_form_needs_a_network(capsys):
-    assert main(["grad", str(EXAMPLES / "seed003_expression.yaml"), "--notation", "delta"]) == 2
+    assert main(["grad", str(EXAMPLES / "slides_1_1_1.yaml"), "--notation", "delta"]) == 2
     assert "needs a network file" in capsys.readouterr().err
 
 
 def test_the_loss_convention_is_stated():
-    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "seed002_network.yaml")))
+    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "blog_2_2_2.yaml")))
     text = render(build(sol, "grad"), "text", Options(width=200))
     assert "loss convention: E = Σ ½(t − out)², over the outputs (half the sum of squared errors)" in text
     sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "linear_two_samples.yaml")))
@@ -152,7 +152,7 @@ def two_steps_by_hand():
 
 def test_two_worked_steps_of_seed002(capsys):
     weights, losses = two_steps_by_hand()
-    assert main(["step", str(EXAMPLES / "seed002_network.yaml"), "--steps", "2", "--format", "text",
+    assert main(["step", str(EXAMPLES / "blog_2_2_2.yaml"), "--steps", "2", "--format", "text",
                  "--width", "200"]) == 0
     out = capsys.readouterr().out
     assert "Iteration 1 of 2" in out and "Iteration 2 of 2" in out
@@ -167,7 +167,7 @@ def test_two_worked_steps_of_seed002(capsys):
 def test_several_steps_write_the_last_params(tmp_path, capsys):
     weights, _ = two_steps_by_hand()
     target = tmp_path / "next.yaml"
-    assert main(["step", str(EXAMPLES / "seed002_network.yaml"), "--steps", "2", "-o", str(target)]) == 0
+    assert main(["step", str(EXAMPLES / "blog_2_2_2.yaml"), "--steps", "2", "-o", str(target)]) == 0
     written = bpcalc.load(str(target))
     for name, value in zip(["w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8"], weights):
         assert written.params[name] == pytest.approx(value, rel=1e-12)
@@ -176,7 +176,7 @@ def test_several_steps_write_the_last_params(tmp_path, capsys):
 
 def test_several_steps_as_data(capsys):
     weights, losses = two_steps_by_hand()
-    assert main(["step", str(EXAMPLES / "seed002_network.yaml"), "--steps", "2", "--format", "json"]) == 0
+    assert main(["step", str(EXAMPLES / "blog_2_2_2.yaml"), "--steps", "2", "--format", "json"]) == 0
     import json
 
     data = json.loads(capsys.readouterr().out)
@@ -214,7 +214,7 @@ def test_the_chinese_catalogue_has_every_message_the_renderers_use(monkeypatch):
             problem = bpcalc.load(str(path))
             if notation == "delta" and problem.kind != "network":
                 continue
-            sol = bpcalc.solve(problem, step=True, round=2 if "seed003" in path.name else None)
+            sol = bpcalc.solve(problem, step=True, round=2 if "slides_1_1_1" in path.name else None)
             render(build(sol, "step", notation=notation, max_paths=1), "text", Options(lang="zh"))
     maxed = bpcalc.solve(bpcalc.loads("inputs: {x: 2, y: -3, a: 1}\ndefine:\n  m: max(a*x, abs(y))\n"))
     render(build(maxed, "grad"), "text", Options(lang="zh"))
@@ -222,7 +222,7 @@ def test_the_chinese_catalogue_has_every_message_the_renderers_use(monkeypatch):
 
 
 def test_chinese_output_of_seed003_uses_the_slides_words():
-    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "seed003_expression.yaml")), round=2, step=True)
+    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "slides_1_1_1.yaml")), round=2, step=True)
     text = render(build(sol, "step"), "text", Options(lang="zh"))
     for heading in ("Step1: 设置模型参数初始值", "Step2: 正向计算预测值", "Step3: 计算误差", "Step4: 误差反向传播",
                     "链式求导法则", "梯度下降更新（迭代公式）"):
@@ -235,10 +235,10 @@ def test_chinese_output_of_seed003_uses_the_slides_words():
                                         ("C.UTF-8", "en")])
 def test_the_language_follows_the_locale(monkeypatch, capsys, value, lang):
     monkeypatch.setenv("LANG", value)
-    assert main(["forward", str(EXAMPLES / "seed000_apples.yaml"), "--format", "text"]) == 0
+    assert main(["forward", str(EXAMPLES / "apples.yaml"), "--format", "text"]) == 0
     out = capsys.readouterr().out
     assert ("设置模型参数初始值" in out) == (lang == "zh")
-    assert main(["forward", str(EXAMPLES / "seed000_apples.yaml"), "--format", "text", "--lang", "en"]) == 0
+    assert main(["forward", str(EXAMPLES / "apples.yaml"), "--format", "text", "--lang", "en"]) == 0
     assert "Given" in capsys.readouterr().out
     assert os.environ["LANG"] == value
 
@@ -246,9 +246,9 @@ def test_the_language_follows_the_locale(monkeypatch, capsys, value, lang):
 # --- golden files: read line by line against the worked examples ----------------------------------------
 
 GOLDEN_CASES = [
-    ("seed002_network_grad_delta", "seed002_network.yaml", {"notation": "delta"}, None, "en"),
-    ("seed003_step_round2_zh", "seed003_expression.yaml", {}, 2, "zh"),
-    ("seed002_network_grad_matrix", "seed002_network.yaml", {"notation": "matrix"}, None, "en"),
+    ("blog_2_2_2_grad_delta", "blog_2_2_2.yaml", {"notation": "delta"}, None, "en"),
+    ("slides_1_1_1_step_round2_zh", "slides_1_1_1.yaml", {}, 2, "zh"),
+    ("blog_2_2_2_grad_matrix", "blog_2_2_2.yaml", {"notation": "matrix"}, None, "en"),
 ]
 
 
@@ -305,7 +305,7 @@ def _check_against_the_scalar_engine(sol, backward) -> int:
     return checked
 
 
-@pytest.mark.parametrize("example", ["seed002_network.yaml", "seed003_network.yaml", "bce_one_neuron.yaml"])
+@pytest.mark.parametrize("example", ["blog_2_2_2.yaml", "slides_1_1_1_network.yaml", "bce_one_neuron.yaml"])
 def test_the_matrix_form_is_the_scalar_engines(example):
     problem = bpcalc.load(str(EXAMPLES / example))
     sol, backward = _matrix_layers(problem)
@@ -331,7 +331,7 @@ def test_the_matrix_form_of_random_networks():
 def test_the_matrix_form_of_seed002_by_hand():
     # BP1 for o1 by hand: (out_o1 − t_o1)·out_o1(1 − out_o1) = 0.138498562 (the blog's δ_o1); BP4's
     # entry for w5 is δ_o1·out_h1 = 0.082167041
-    _, backward = _matrix_layers(bpcalc.load(str(EXAMPLES / "seed002_network.yaml")))
+    _, backward = _matrix_layers(bpcalc.load(str(EXAMPLES / "blog_2_2_2.yaml")))
     hidden, output = backward.layers
     assert round(output.delta[0], 9) == 0.138498562
     assert round(output.grad_w[0][0], 9) == 0.082167041
@@ -340,16 +340,16 @@ def test_the_matrix_form_of_seed002_by_hand():
 
 
 def test_the_matrix_form_is_refused_where_it_means_nothing(capsys):
-    code = main(["grad", str(EXAMPLES / "seed003_expression.yaml"), "--notation", "matrix"])
+    code = main(["grad", str(EXAMPLES / "slides_1_1_1.yaml"), "--notation", "matrix"])
     assert code == 2 and "needs a network file" in capsys.readouterr().err
     code = main(["grad", str(EXAMPLES / "linear_two_samples.yaml"), "--notation", "matrix"])
     assert code == 2 and "one sample" in capsys.readouterr().err
-    code = main(["grad", str(EXAMPLES / "seed002_network.yaml"), "--notation", "matrix", "--only", "w1"])
+    code = main(["grad", str(EXAMPLES / "blog_2_2_2.yaml"), "--notation", "matrix", "--only", "w1"])
     assert code == 2 and "every layer whole" in capsys.readouterr().err
 
 
 def test_the_matrix_form_as_json(capsys):
-    code = main(["grad", str(EXAMPLES / "seed002_network.yaml"), "--notation", "matrix", "--format", "json"])
+    code = main(["grad", str(EXAMPLES / "blog_2_2_2.yaml"), "--notation", "matrix", "--format", "json"])
     data = json.loads(capsys.readouterr().out)
     assert code == 0
     hidden, output = data["matrices"]
@@ -358,7 +358,7 @@ def test_the_matrix_form_as_json(capsys):
 
 
 def test_the_matrix_form_in_every_format():
-    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "seed002_network.yaml")), step=True)
+    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "blog_2_2_2.yaml")), step=True)
     trace = build(sol, "step", notation="matrix")
     assert "⎡0.15  0.2⎤" in render(trace, "text", Options())
     assert r"\begin{bmatrix}0.15 & 0.2 \\ 0.25 & 0.3\end{bmatrix}" in render(trace, "latex", Options())
@@ -370,7 +370,7 @@ def test_the_matrix_form_in_every_format():
 
 def test_the_readme_excerpt_of_the_matrix_form_is_printed():
     readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
-    shown = readme.split("$ bpcalc grad examples/seed002_network.yaml --notation matrix\n", 1)[1].split("```")[0]
+    shown = readme.split("$ bpcalc grad examples/blog_2_2_2.yaml --notation matrix\n", 1)[1].split("```")[0]
     excerpt = shown.strip("\n").removeprefix("…\n").removesuffix("\n…")
-    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "seed002_network.yaml")))
+    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "blog_2_2_2.yaml")))
     assert excerpt in render(build(sol, "grad", notation="matrix"), "text", Options(width=80))

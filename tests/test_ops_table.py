@@ -154,7 +154,7 @@ def test_the_json_formula_of_each_activation_is_the_tables(fn, formula):
 # --- the engine configuration ---------------------------------------------------------------------------
 
 
-SEED002 = EXAMPLES / "seed002_network.yaml"
+SEED002 = EXAMPLES / "blog_2_2_2.yaml"
 
 
 def test_a_replaced_partial_changes_every_gradient_below_it():

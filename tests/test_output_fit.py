@@ -52,7 +52,7 @@ def test_every_line_fits_the_width_and_every_number_is_kept(path, command, width
 
 
 def test_a_long_chain_rule_line_breaks_between_factors_never_inside_a_number():
-    sol = solved(EXAMPLES / "seed002_network.yaml", "grad")
+    sol = solved(EXAMPLES / "blog_2_2_2.yaml", "grad")
     out = rendered("text", sol, "grad", width=60)
     row = out[out.index("  path 1 = ∂E_total/∂out_o1"):].splitlines()[:5]
     assert row[0].startswith("  path 1 = ") and row[1].startswith("             · ")
@@ -63,7 +63,7 @@ def test_a_long_chain_rule_line_breaks_between_factors_never_inside_a_number():
 
 
 def test_the_command_line_lays_out_to_columns_or_width(capsys, monkeypatch):
-    example = str(EXAMPLES / "seed003_expression.yaml")
+    example = str(EXAMPLES / "slides_1_1_1.yaml")
     monkeypatch.setenv("COLUMNS", "60")
     assert main(["step", example, "--format", "text"]) == 0
     assert max(columns(line) for line in capsys.readouterr().out.splitlines()) <= 60
@@ -92,7 +92,7 @@ def chromium(tmp_path: Path, *args: str) -> str:
 @needs_chromium
 @pytest.mark.parametrize("window", [1200, 700])
 def test_the_page_fits_the_window(tmp_path, window):
-    sol = solved(EXAMPLES / "seed002_network.yaml", "step")
+    sol = solved(EXAMPLES / "blog_2_2_2.yaml", "step")
     page = rendered("html", sol, "step")
     probe = tmp_path / "probe.html"  # the page is script-free; the test adds one to measure it
     probe.write_text(page.replace("</body>", "<script>document.title = document.documentElement.scrollWidth"
@@ -106,7 +106,7 @@ def test_the_page_fits_the_window(tmp_path, window):
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="no pdftotext (Debian: poppler-utils)")
 @pytest.mark.parametrize("paper", ["A4", "letter"])
 def test_the_printed_page_holds_every_number_the_text_shows(tmp_path, paper):
-    sol = solved(EXAMPLES / "seed002_network.yaml", "step")
+    sol = solved(EXAMPLES / "blog_2_2_2.yaml", "step")
     page = tmp_path / "page.html"
     page.write_text(rendered("html", sol, "step").replace("</style>", f"@page {{ size: {paper}; }}</style>"),
                     encoding="utf-8")
@@ -120,7 +120,7 @@ def test_the_printed_page_holds_every_number_the_text_shows(tmp_path, paper):
 
 
 def test_the_page_is_mathml_and_self_contained():
-    page = rendered("html", solved(EXAMPLES / "seed003_expression.yaml", "step"), "step")
+    page = rendered("html", solved(EXAMPLES / "slides_1_1_1.yaml", "step"), "step")
     assert page.count("<math>") > 50 and "<mfrac>" in page and "<script" not in page
     assert "http" not in page.replace('lang="en"', "") and "\ue000" not in page and "\ue002" not in page
     assert "white-space: nowrap; }" in page and "@media print" in page
@@ -134,7 +134,7 @@ needs_latex = pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.whic
 
 
 @needs_latex
-@pytest.mark.parametrize("path", [EXAMPLES / "seed002_network.yaml", EXAMPLES / "bce_one_neuron.yaml"],
+@pytest.mark.parametrize("path", [EXAMPLES / "blog_2_2_2.yaml", EXAMPLES / "bce_one_neuron.yaml"],
                          ids=lambda p: p.stem)
 def test_the_fragment_fits_a_default_article_page(tmp_path, path):
     sol = solved(path, "step")
@@ -166,25 +166,25 @@ def text_of(path: Path, command: str, **options) -> str:
 
 
 def test_a_computation_that_is_not_a_loss_ends_in_its_output():
-    out = text_of(EXAMPLES / "seed000_apples.yaml", "grad")
+    out = text_of(EXAMPLES / "apples.yaml", "grad")
     assert "Step 3  Output" in out and "Loss" not in out
-    assert "Step 3  Loss" in text_of(EXAMPLES / "seed003_expression.yaml", "grad")
+    assert "Step 3  Loss" in text_of(EXAMPLES / "slides_1_1_1.yaml", "grad")
 
 
 @pytest.mark.parametrize("command", ["forward", "grad"])
 def test_the_learning_rate_appears_only_where_an_update_is_made(command):
-    assert "learning rate" not in text_of(EXAMPLES / "seed003_expression.yaml", command)
-    assert "learning rate η = 0.5" in text_of(EXAMPLES / "seed003_expression.yaml", "step")
+    assert "learning rate" not in text_of(EXAMPLES / "slides_1_1_1.yaml", command)
+    assert "learning rate η = 0.5" in text_of(EXAMPLES / "slides_1_1_1.yaml", "step")
 
 
 def test_a_problem_without_params_says_there_is_nothing_to_update():
-    out = text_of(EXAMPLES / "seed000_apples.yaml", "step")
+    out = text_of(EXAMPLES / "apples.yaml", "step")
     assert "nothing to update: the problem has no params" in out
     assert "Loss after" not in out and "updated parameters" not in out and "learning rate" not in out
 
 
 def test_the_labels_gradient_comes_after_what_a_student_is_asked_for():
-    out = text_of(EXAMPLES / "seed003_expression.yaml", "grad")
+    out = text_of(EXAMPLES / "slides_1_1_1.yaml", "grad")
     backward = out[out.index("Step 4"):out.index("Step 5")].splitlines()
     rows = [line.split("=")[0].strip() for line in backward if line.startswith("  ∂loss/∂")]
     assert rows[:3] == ["∂loss/∂loss", "∂loss/∂y_o", "∂loss/∂z_o"]
@@ -194,7 +194,7 @@ def test_the_labels_gradient_comes_after_what_a_student_is_asked_for():
 
 
 def test_ties_follow_the_file():
-    out = text_of(EXAMPLES / "seed002_network.yaml", "grad")
+    out = text_of(EXAMPLES / "blog_2_2_2.yaml", "grad")
     backward = out[out.index("Step 4"):out.index("Step 5")]
     order = [m.group(1) for m in re.finditer(r"^  ∂E_total/∂(\w+) ", backward, re.M)]
     assert order.index("out_o1") < order.index("out_o2") < order.index("net_o1") < order.index("net_o2")
@@ -232,10 +232,10 @@ def test_paths_through_a_zero_factor_are_left_out_and_counted():
 
 
 def test_rounding_that_zeroes_every_gradient_says_so():
-    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "seed003_expression.yaml")), round=0)
+    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "slides_1_1_1.yaml")), round=0)
     assert all(sol.gradients[p] == 0 for p in sol.problem.trainable)
     assert "every param's gradient is exactly 0" in rendered("text", sol, "grad")
-    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "seed003_expression.yaml")), round=2)
+    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "slides_1_1_1.yaml")), round=2)
     assert "exactly 0" not in rendered("text", sol, "grad")
 
 
@@ -264,19 +264,19 @@ def test_messages_that_say_how_to_write_it(tmp_path, capsys, text, message, hint
     (["--format", "pdf"], "--format must be one of rich, text, markdown, latex, json, html, not 'pdf'"),
 ])
 def test_options_without_meaning_in_a_format_are_refused_with_a_reason(capsys, args, message):
-    assert main(["grad", str(EXAMPLES / "seed003_expression.yaml"), *args]) == 2
+    assert main(["grad", str(EXAMPLES / "slides_1_1_1.yaml"), *args]) == 2
     err = capsys.readouterr().err
     assert message in err and "Value error" not in err and "Input should" not in err
 
 
 @pytest.mark.parametrize("alias,fmt", [("md", "markdown"), ("tex", "latex")])
 def test_short_format_names(capsys, alias, fmt):
-    assert main(["grad", str(EXAMPLES / "seed000_apples.yaml"), "--format", alias]) == 0
-    assert capsys.readouterr().out == rendered(fmt, solved(EXAMPLES / "seed000_apples.yaml", "grad"), "grad")
+    assert main(["grad", str(EXAMPLES / "apples.yaml"), "--format", alias]) == 0
+    assert capsys.readouterr().out == rendered(fmt, solved(EXAMPLES / "apples.yaml", "grad"), "grad")
 
 
 def test_rich_output_is_the_text_layout_coloured(monkeypatch):
-    sol = solved(EXAMPLES / "seed002_network.yaml", "step")
+    sol = solved(EXAMPLES / "blog_2_2_2.yaml", "step")
     monkeypatch.delenv("NO_COLOR", raising=False)
     coloured = rendered("rich", sol, "step", width=70)
     plain = re.sub(r"\x1b\[[0-9;]*m", "", coloured)
@@ -294,7 +294,7 @@ def test_step_o_writes_the_numbers_as_shown(tmp_path):
     b_o = 0.2 - 0.5 * (-(0.8 - 0.59) * (0.59 * (1 - 0.59)))
     assert b_o != 0.2253995 and abs(b_o - 0.2253995) < 1e-15
     src = tmp_path / "s3.yaml"
-    src.write_text((EXAMPLES / "seed003_expression.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    src.write_text((EXAMPLES / "slides_1_1_1.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     src.chmod(0o640)
     r = subprocess.run([sys.executable, "-m", "bpcalc", "step", str(src), "--round", "2", "-o", "next.yaml"],
                        cwd=tmp_path, capture_output=True, text=True, timeout=60)
@@ -308,7 +308,7 @@ def test_step_o_writes_the_numbers_as_shown(tmp_path):
 
 
 def test_the_readme_shows_what_step_prints():
-    command = "bpcalc step examples/seed003_expression.yaml --round 2 --format text"
+    command = "bpcalc step examples/slides_1_1_1.yaml --round 2 --format text"
     readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
     first, whole = [part.split("```", 1)[0] for part in readme.split(f"$ {command}\n")[1:3]]
     r = subprocess.run([sys.executable, "-m", "bpcalc", *command.split()[1:]], cwd=EXAMPLES.parent,

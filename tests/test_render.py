@@ -52,9 +52,9 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 # (golden name, example, command, --round)
 CASES = [
-    ("seed003_step_round2", "seed003_expression.yaml", "step", 2),
-    ("seed002_network_grad", "seed002_network.yaml", "grad", None),
-    ("seed000_apples_grad", "seed000_apples.yaml", "grad", None),
+    ("slides_1_1_1_step_round2", "slides_1_1_1.yaml", "step", 2),
+    ("blog_2_2_2_grad", "blog_2_2_2.yaml", "grad", None),
+    ("apples_grad", "apples.yaml", "grad", None),
 ]
 FORMATS = {"text": "txt", "markdown": "md", "latex": "tex", "html": "html"}
 RENDERERS = ("text", "rich", "markdown", "latex", "html")
@@ -94,7 +94,7 @@ def squeeze(s: str) -> str:
 
 
 def test_seed003_reads_like_the_slides():
-    out = squeeze(rendered("text", solve("seed003_expression.yaml", "step", 2), "step"))
+    out = squeeze(rendered("text", solve("slides_1_1_1.yaml", "step", 2), "step"))
     for line in [
         "y_h = σ(z_h) = 1/(1 + e^−0.3) = 0.57 (0.574442516812 rounded to 2 places)",
         "loss = 0.5·(y − y_o)² = 0.5 × (0.8 − 0.59)² = 0.02205",
@@ -111,7 +111,7 @@ def test_seed003_reads_like_the_slides():
 
 
 def test_seed002_shows_both_paths_of_w1():
-    out = squeeze(rendered("text", solve("seed002_network.yaml"), "grad", only=["w1"]))
+    out = squeeze(rendered("text", solve("blog_2_2_2.yaml"), "grad", only=["w1"]))
     assert "w1 reaches E_total by 2 paths" in out
     # ∂E/∂out_o1 = out_o1 − t_o1, σ′ = out(1 − out), ∂net_o1/∂out_h1 = w5, ∂net_o2/∂out_h1 = w7
     assert "path 1 = ∂E_total/∂out_o1 · ∂out_o1/∂net_o1 · ∂net_o1/∂out_h1 · ∂out_h1/∂net_h1 · ∂net_h1/∂w1" in out
@@ -121,7 +121,7 @@ def test_seed002_shows_both_paths_of_w1():
 
 
 def test_seed000_gate_rules():
-    out = squeeze(rendered("text", solve("seed000_apples.yaml"), "grad"))
+    out = squeeze(rendered("text", solve("apples.yaml"), "grad"))
     assert "∂subtotal/∂apple_total = 1 (+ passes the upstream gradient through)" in out
     assert "∂apple_total/∂apple = apple_count = 2 (× multiplies it by the other input)" in out
     for name, value in [("apple", "2.2"), ("apple_count", "11"), ("orange", "3.3"),
@@ -141,7 +141,7 @@ def test_layout_handles_every_kind():
 def test_every_step_kind_rendered(fmt):
     # two worked steps of seed 002: the first per node and by paths (w1: 2 paths written out; b1: 4
     # paths, past --max-paths 2, in the δ fallback), the second in the δ form
-    sol = solve("seed002_network.yaml", "step")
+    sol = solve("blog_2_2_2.yaml", "step")
     nxt = dataclasses.replace(sol.problem, params={**sol.problem.params, **sol.updated})
     sol2 = bpcalc.solve(nxt, step=True)
     trace = iterations([build(sol, "step", max_paths=2), build(sol2, "step", notation="delta")], [sol, sol2])
@@ -174,29 +174,29 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 
 
 def test_piped_output_is_plain_text():
-    r = run_cli("step", "examples/seed003_expression.yaml", "--round", "2")
+    r = run_cli("step", "examples/slides_1_1_1.yaml", "--round", "2")
     assert r.returncode == 0, r.stderr
     assert "\x1b" not in r.stdout
     assert "Step 4  Backward pass" in r.stdout
 
 
 def test_no_color():
-    r = run_cli("grad", "examples/seed000_apples.yaml", "--format", "rich", env={"NO_COLOR": "1"})
+    r = run_cli("grad", "examples/apples.yaml", "--format", "rich", env={"NO_COLOR": "1"})
     assert r.returncode == 0, r.stderr
     assert not re.search(r"\x1b\[[0-9;]*3[0-9]m", r.stdout)  # no foreground colour
-    r = run_cli("grad", "examples/seed000_apples.yaml", "--format", "text", env={"NO_COLOR": "1"})
+    r = run_cli("grad", "examples/apples.yaml", "--format", "text", env={"NO_COLOR": "1"})
     assert "\x1b" not in r.stdout
 
 
 def test_rich_is_the_text_layout_in_colour():
-    sol = solve("seed003_expression.yaml", "step", 2)
+    sol = solve("slides_1_1_1.yaml", "step", 2)
     coloured = rendered("rich", sol, "step")
     assert "\x1b[" in coloured
     assert ANSI.sub("", coloured) == rendered("text", sol, "step")
 
 
 def test_ascii():
-    out = rendered("text", solve("seed003_expression.yaml", "step", 2), "step", ascii=True)
+    out = rendered("text", solve("slides_1_1_1.yaml", "step", 2), "step", ascii=True)
     assert out.isascii()
     assert "dloss/dy_o = -(y - y_o)" in squeeze(out)
     assert "sigmoid(z_h)" in out
@@ -219,7 +219,7 @@ def test_latex_standalone_compiles(tmp_path, name, example, command, round_):
 
 
 def test_latex_fragment_is_align_rows():
-    out = rendered("latex", solve("seed003_expression.yaml", "step", 2), "step")
+    out = rendered("latex", solve("slides_1_1_1.yaml", "step", 2), "step")
     rows = [line for line in out.splitlines() if not line.startswith("%")]
     assert not any(r"\begin{" in line or r"\documentclass" in line for line in rows)
     assert r"\frac{\partial \mathit{loss}}{\partial y_{o}} &= -\left(y - y_{o}\right)" in out

@@ -152,7 +152,7 @@ def test_a_worked_solution_leaves_no_cycle_for_the_garbage_collector():
     examples = Path(__file__).resolve().parent.parent / "examples"
 
     def work(round_: int) -> None:
-        for name in ("seed002_network", "seed003_expression", "seed000_apples", "bce_one_neuron"):
+        for name in ("blog_2_2_2", "slides_1_1_1", "apples", "bce_one_neuron"):
             sol = bpcalc.solve(bpcalc.load(str(examples / f"{name}.yaml")), step=True)
             for fmt in ("text", "rich", "latex", "html", "markdown", "csv"):
                 render(build(sol, "step"), fmt, Options())

@@ -16,7 +16,7 @@ def close(a: float, b: float, places: int = 12) -> bool:
     return abs(a - b) <= 10 ** -places * max(1.0, abs(b))
 
 
-@pytest.mark.parametrize("file", ["seed003_expression.yaml", "seed003_network.yaml"])
+@pytest.mark.parametrize("file", ["slides_1_1_1.yaml", "slides_1_1_1_network.yaml"])
 def test_seed003_rounded_step(file):
     sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / file)), round=2, step=True)
     v, g, u = sol.values, sol.gradients, sol.updated
@@ -34,8 +34,8 @@ def test_seed003_rounded_step(file):
     assert round(u["b_h"], 9) == 0.101867625
 
 
-def test_seed000_apples():
-    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "seed000_apples.yaml")))
+def test_apples():
+    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "apples.yaml")))
     g = sol.gradients
     assert close(sol.loss, 71.5)
     assert close(g["apple"], 2.2)
@@ -47,7 +47,7 @@ def test_seed000_apples():
 
 # --- seed 002: the 2-2-2 network of the blog post ----------------------------------------------------
 
-SEED002 = ["seed002_network.yaml", "seed002_expression.yaml"]
+SEED002 = ["blog_2_2_2.yaml", "blog_2_2_2_graph.yaml"]
 SEED002_PUBLISHED = {"out_h1": "0.593269992", "out_o1": "0.75136507", "E_total": "0.298371109"}
 
 
@@ -93,8 +93,8 @@ def test_seed002_frozen_biases_stay(file):
     assert moved.loss == sol.loss_after < sol.loss
 
 
-@pytest.mark.parametrize("file", ["seed003_expression.yaml", "seed003_network.yaml",
-                                  "seed000_apples.yaml"])
+@pytest.mark.parametrize("file", ["slides_1_1_1.yaml", "slides_1_1_1_network.yaml",
+                                  "apples.yaml"])
 def test_unrounded_seeds_gradients_equal_central_differences(file):
     assert_gradients_match_fd(bpcalc.load(str(EXAMPLES / file)))
 
@@ -102,7 +102,7 @@ def test_unrounded_seeds_gradients_equal_central_differences(file):
 def test_seed003_both_forms_agree_with_and_without_rounding():
     for places in (None, 2, 3):
         expr, net = (bpcalc.solve(bpcalc.load(str(EXAMPLES / f)), round=places, step=True)
-                     for f in ("seed003_expression.yaml", "seed003_network.yaml"))
+                     for f in ("slides_1_1_1.yaml", "slides_1_1_1_network.yaml"))
         assert net.loss == expr.loss
         for p in ("w_h", "b_h", "w_o", "b_o"):
             assert net.gradients[p] == expr.gradients[p]
@@ -115,14 +115,14 @@ def test_seed003_by_hand_unrounded():
     y_h = s(0.2 * 1 + 0.1)
     y_o = s(0.3 * y_h + 0.2)
     d_zo = -(0.8 - y_o) * y_o * (1 - y_o)
-    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "seed003_expression.yaml")))
+    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "slides_1_1_1.yaml")))
     assert sol.loss == pytest.approx(0.5 * (0.8 - y_o) ** 2, rel=1e-14)
     assert sol.gradients["w_o"] == pytest.approx(d_zo * y_h, rel=1e-13)
     assert sol.gradients["w_h"] == pytest.approx(d_zo * 0.3 * y_h * (1 - y_h) * 1, rel=1e-13)
 
 
 def test_seed000_intermediate_gradients():
-    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "seed000_apples.yaml")))
+    sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "apples.yaml")))
     v, g = sol.values, sol.gradients
     assert (v["apple_total"], v["orange_total"], v["subtotal"]) == (20, 45, 65)
     # + passes 1.1 through to both totals; the output's own gradient is 1

@@ -67,7 +67,7 @@ def formulas(sol):
 
 
 def test_seed003_formulas_as_in_the_slides():
-    f = formulas(bpcalc.solve(bpcalc.load(str(EXAMPLES / "seed003_expression.yaml")), round=2))
+    f = formulas(bpcalc.solve(bpcalc.load(str(EXAMPLES / "slides_1_1_1.yaml")), round=2))
     assert f["y_o", "z_o"] == "y_o*(1 - y_o)"
     assert f["y_h", "z_h"] == "y_h*(1 - y_h)"
     assert f["loss", "y_o"] == "-(y - y_o)"
@@ -78,7 +78,7 @@ def test_seed003_formulas_as_in_the_slides():
 
 
 def test_seed002_formulas_as_in_the_blog_post():
-    f = formulas(bpcalc.solve(bpcalc.load(str(EXAMPLES / "seed002_network.yaml"))))
+    f = formulas(bpcalc.solve(bpcalc.load(str(EXAMPLES / "blog_2_2_2.yaml"))))
     assert f["net_o1", "w5"] == "out_h1"
     assert f["net_o1", "out_h1"] == "w5"
     assert f["out_o1", "net_o1"] == "out_o1*(1 - out_o1)"

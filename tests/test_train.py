@@ -28,8 +28,8 @@ from bpcalc.trace.training import train_trace
 from helpers import EXAMPLES
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED002 = str(EXAMPLES / "seed002_network.yaml")
-SEED003 = str(EXAMPLES / "seed003_expression.yaml")
+SEED002 = str(EXAMPLES / "blog_2_2_2.yaml")
+SEED003 = str(EXAMPLES / "slides_1_1_1.yaml")
 IRIS = str(EXAMPLES / "train" / "iris.yaml")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 

@@ -21,7 +21,7 @@ from bpcalc.render import words as words_module
 
 from helpers import EXAMPLES, published, record_messages
 
-TEMPLATE = shipped.path("templates/seed002_homework")
+TEMPLATE = shipped.path("templates/blog_homework")
 WEIGHTS = [f"w{k}" for k in range(1, 9)]
 
 
@@ -99,7 +99,7 @@ def test_every_variant_keeps_to_the_teachers_ranges_and_the_rest_of_the_file(kit
     drawn = set()
     for folder in variant_folders(kit):
         text = (folder / "problem.yaml").read_text(encoding="utf-8").splitlines()
-        assert text[0].startswith(f"# seed002_homework, variant {folder.name[1:]}, drawn by bpcalc variants")
+        assert text[0].startswith(f"# blog_homework, variant {folder.name[1:]}, drawn by bpcalc variants")
         assert text[1] == shipped.modeline()  # a plain problem file: the plain schema
         for ours, theirs in zip(text[2:], template[1:], strict=True):  # every other line as written
             if "between" not in theirs and "one_of" not in theirs:
@@ -161,7 +161,7 @@ def test_the_sheet_gives_the_numbers_and_asks_without_answering(kit):
     _, params, inputs, _ = variant_numbers(folder)
     sheet = (folder / "sheet.md").read_text(encoding="utf-8")
     key = yaml.safe_load((folder / "answers.yaml").read_text(encoding="utf-8"))
-    assert sheet.startswith("## seed002\\_homework, variant 01\n")
+    assert sheet.startswith("## blog\\_homework, variant 01\n")
     assert f"$w_{{1}} = {params['w1']:g}$" in sheet and f"$i_{{1}} = {inputs[0]:g}$" in sheet
     assert "\\mathit{net}_{h1} = w_{1} \\cdot i_{1} + w_{2} \\cdot i_{2} + b_{1}" in sheet  # the computation
     assert sheet.count("| after one SGD step |") == 8 and sheet.count("| a gradient |") == 8
@@ -236,7 +236,7 @@ def test_the_moodle_quiz_holds_one_question_per_variant_per_quantity(kit):
     root = ET.parse(kit / "moodle.xml").getroot()
     assert root.tag == "quiz"
     categories = [q.findtext("category/text") for q in root if q.get("type") == "category"]
-    assert categories == [f"$course$/seed002_homework/variant {k:02d}" for k in range(1, 9)]
+    assert categories == [f"$course$/blog_homework/variant {k:02d}" for k in range(1, 9)]
     questions = [q for q in root if q.get("type") == "numerical"]
     assert len(questions) == 8 * 17
     by_name = {q.findtext("name/text"): q for q in questions}
@@ -248,7 +248,7 @@ def test_the_moodle_quiz_holds_one_question_per_variant_per_quantity(kit):
         expected.update({f"Q{1 + i}: ∂loss/∂{n}": grads[n] for i, n in enumerate(WEIGHTS, start=1)})
         expected.update({f"Q{9 + i}: {n} after one SGD step": updated[n] for i, n in enumerate(WEIGHTS, start=1)})
         for question, value in expected.items():
-            q = by_name[f"seed002_homework variant {k:02d} {question}"]
+            q = by_name[f"blog_homework variant {k:02d} {question}"]
             answer = q.find("answer")
             assert answer.get("fraction") == "100"
             assert float(answer.findtext("text")) == pytest.approx(value, rel=1e-10, abs=1e-15)
@@ -257,7 +257,7 @@ def test_the_moodle_quiz_holds_one_question_per_variant_per_quantity(kit):
             assert f"<mn>{abs(params['w1']):g}</mn>" in text  # its own variant's numbers
             assert q.find("questiontext").get("format") == "html"
         # each question's text asks that question alone
-        assert by_name[f"seed002_homework variant {k:02d} Q2: ∂loss/∂w1"].findtext("questiontext/text").count(
+        assert by_name[f"blog_homework variant {k:02d} Q2: ∂loss/∂w1"].findtext("questiontext/text").count(
             "<td>1.</td>") == 1
 
 
@@ -343,7 +343,7 @@ def test_a_saturated_sigmoid_is_redrawn(tmp_path, capsys):
 
 def test_seed_003_through_a_template_gives_the_slides_numbers(tmp_path, capsys):
     """Ranges of one value each: the one variant is seed 003, rounded as its file says."""
-    text = (EXAMPLES / "seed003_expression.yaml").read_text(encoding="utf-8")
+    text = (EXAMPLES / "slides_1_1_1.yaml").read_text(encoding="utf-8")
     text = text.replace("params:  {w_h: 0.2, b_h: 0.1, w_o: 0.3, b_o: 0.2}",
                         "params:  {w_h: {one_of: [0.2]}, b_h: 0.1, w_o: {between: [0.3, 0.3], decimals: 1}, b_o: 0.2}")
     template = tmp_path / "s3.yaml"
@@ -413,9 +413,9 @@ def test_a_kit_is_not_written_over_without_force(tmp_path, capsys):
 
 
 def test_a_template_without_ranges_makes_one_variant_only(tmp_path, capsys):
-    code, _, err = run(capsys, "variants", "example:seed002_network", "--count", "2", "-o", str(tmp_path / "a"))
+    code, _, err = run(capsys, "variants", "example:blog_2_2_2", "--count", "2", "-o", str(tmp_path / "a"))
     assert code == 2 and "marks no numbers to draw" in err and "between" in err
-    kit = make(capsys, tmp_path / "b", "--count", "1", template="example:seed002_network")
+    kit = make(capsys, tmp_path / "b", "--count", "1", template="example:blog_2_2_2")
     key = yaml.safe_load((kit / "v01" / "answers.yaml").read_text())
     assert published(key["gradients"]["w5"], "0.082167041")
 

@@ -39,8 +39,8 @@ def step_to(capsys, source, target, *extra):
     return json.loads(out)
 
 
-@pytest.mark.parametrize("example", ["seed002_network.yaml", "seed002_expression.yaml",
-                                     "seed003_expression.yaml", "seed003_network.yaml"])
+@pytest.mark.parametrize("example", ["blog_2_2_2.yaml", "blog_2_2_2_graph.yaml",
+                                     "slides_1_1_1.yaml", "slides_1_1_1_network.yaml"])
 def test_step_output_file(tmp_path, capsys, example):
     source = tmp_path / example
     shutil.copy(EXAMPLES / example, source)
@@ -70,7 +70,7 @@ def test_step_output_file(tmp_path, capsys, example):
 
 def test_frozen_biases_unchanged_in_the_written_file(tmp_path, capsys):
     target = tmp_path / "next.yaml"
-    data = step_to(capsys, EXAMPLES / "seed002_network.yaml", target)
+    data = step_to(capsys, EXAMPLES / "blog_2_2_2.yaml", target)
     again = bpcalc.load(str(target))
     assert again.params["b1"] == 0.35 and again.params["b2"] == 0.60
     assert again.params["w5"] == as_written(data["updated"]["w5"]) != 0.40
@@ -93,7 +93,7 @@ def test_numbers_inside_weights_are_updated_in_place(tmp_path, capsys):
 
 def test_lr_and_round_options_apply_to_the_written_step(tmp_path, capsys):
     target = tmp_path / "next.yaml"
-    data = step_to(capsys, EXAMPLES / "seed003_expression.yaml", target, "--round", "2", "--lr", "0.1")
+    data = step_to(capsys, EXAMPLES / "slides_1_1_1.yaml", target, "--round", "2", "--lr", "0.1")
     again = bpcalc.load(str(target))
     assert again.params["w_o"] == as_written(data["updated"]["w_o"]) == pytest.approx(0.3 + 0.1 * 0.02895543)
     assert again.lr == 0.5  # the file's own settings are not rewritten
@@ -101,7 +101,7 @@ def test_lr_and_round_options_apply_to_the_written_step(tmp_path, capsys):
 
 def test_refuses_to_overwrite_its_input(tmp_path, capsys):
     source = tmp_path / "p.yaml"
-    shutil.copy(EXAMPLES / "seed003_expression.yaml", source)
+    shutil.copy(EXAMPLES / "slides_1_1_1.yaml", source)
     before = source.read_bytes()
     code = main(["step", str(source), "-o", str(source)])
     _, err = capsys.readouterr()
@@ -109,13 +109,13 @@ def test_refuses_to_overwrite_its_input(tmp_path, capsys):
 
 
 def test_missing_folder_is_exit_2(tmp_path, capsys):
-    code = main(["step", str(EXAMPLES / "seed003_expression.yaml"), "-o", str(tmp_path / "no" / "x.yaml")])
+    code = main(["step", str(EXAMPLES / "slides_1_1_1.yaml"), "-o", str(tmp_path / "no" / "x.yaml")])
     _, err = capsys.readouterr()
     assert code == 2 and "does not exist" in err
     assert list(tmp_path.iterdir()) == []  # no temporary file left behind
 
 
-@pytest.mark.parametrize("example", ["seed002_network.yaml", "seed003_network.yaml"])
+@pytest.mark.parametrize("example", ["blog_2_2_2.yaml", "slides_1_1_1_network.yaml"])
 def test_layout_is_kept_only_param_lines_change(tmp_path, capsys, example):
     """Indentation of nested keys and of `- ` items is the user's: only lines holding a param differ."""
     source = tmp_path / example

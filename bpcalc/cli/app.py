@@ -48,7 +48,7 @@ def build_app(debug: bool = False) -> typer.Typer:
         "\b\nStart:\n  bpcalc init       a starter net.yaml, every key explained\n"
         "  bpcalc step       the worked solution of the problem file in this folder\n"
         "  bpcalc examples   the shipped examples, to run as example:NAME\n\n"
-        "\b\nExample:\n  bpcalc step example:seed003_expression --round 2\n\n"
+        "\b\nExample:\n  bpcalc step example:slides_1_1_1 --round 2\n\n"
         "Each command's --help shows its options and an example.",
         add_completion=True,
         no_args_is_help=True,

@@ -82,5 +82,5 @@ def bare() -> list[str] | None:
 
 _WAYS_ON = ("two ways to start:\n"
             "  bpcalc init       writes net.yaml, a starter with every key explained; then: bpcalc step\n"
-            "  bpcalc examples   lists the shipped examples; then: bpcalc step example:seed003_expression\n"
+            "  bpcalc examples   lists the shipped examples; then: bpcalc step example:slides_1_1_1\n"
             "  (bpcalc --help lists every command)")

@@ -120,7 +120,7 @@ STANDALONE = Option(("--standalone",), "standalone", "latex/html: a whole docume
 WIDTH = Option(("--width",), "width", "the width to lay text out to (default: the terminal's; 80 when "
                "piped)", "N", whole(20, 1000, "the width of the lines"))
 NOTATION = Option(("--notation",), "notation", "paths (per node, every path) or, for network files, delta "
-                  "(δ_j for each neuron, seed 002's factored form) or matrix (z = W a + b layer by layer, "
+                  "(δ_j for each neuron, the blog's factored form) or matrix (z = W a + b layer by layer, "
                   "BP1–BP4 with the numbers as matrices)", "NOTATION",
                   choice(("paths", "delta", "matrix"), {"δ": "delta", "matrices": "matrix"}), "paths", "paths")
 DELTA_SIGN = Option(("--delta-sign",), "delta_sign", "the δ convention: plus (δ_j = ∂E/∂net_j) or minus "
@@ -159,20 +159,20 @@ OPTIMIZER = Option(("--optimizer",), "optimizer", "the update rule: sgd, momentu
 COMMANDS: tuple[Command, ...] = (
     Command("forward", "The forward pass and the loss, step by step. Every node's value as formula = numbers "
             "= value.",
-            "bpcalc forward example:seed000_apples", "bpcalc.commands.solve:run", (FILE,),
+            "bpcalc forward example:apples", "bpcalc.commands.solve:run", (FILE,),
             SOLUTION_OPTIONS),
     Command("grad", "The forward and backward pass, step by step. Every local derivative, chain-rule product "
             "and gradient; with several outputs, the Jacobian.",
-            "bpcalc grad example:seed002_network --format markdown", "bpcalc.commands.solve:run", (FILE,),
+            "bpcalc grad example:blog_2_2_2 --format markdown", "bpcalc.commands.solve:run", (FILE,),
             SOLUTION_OPTIONS),
     Command("step", "Forward, backward and one SGD update, step by step. θ ← θ − η·∂L/∂θ for every param, "
             "then the loss after it; -o writes the problem again with the new params.",
-            "bpcalc step example:seed003_expression --round 2 -o next.yaml", "bpcalc.commands.solve:run",
+            "bpcalc step example:slides_1_1_1 --round 2 -o next.yaml", "bpcalc.commands.solve:run",
             (FILE,), (*SOLUTION_OPTIONS, STEPS, OUTPUT, OPTIMIZER)),
     # --- the graph drawn, and the gradients checked ---
     Command("graph", "The computational graph, every value and gradient on it. Drawn in the terminal, as "
             "Graphviz DOT, or as an image made by Graphviz's dot (svg, png, pdf).",
-            "bpcalc graph example:seed002_network --format svg -o graph.svg", "bpcalc.commands.graph:run",
+            "bpcalc graph example:blog_2_2_2 --format svg -o graph.svg", "bpcalc.commands.graph:run",
             (FILE,), (
                 Option(("--format", "-f"), "format", "text (default when piped), rich (default on a terminal), "
                        "dot (Graphviz source), or svg, png, pdf (drawn by Graphviz's dot; need -o)", "FORMAT",
@@ -190,7 +190,7 @@ COMMANDS: tuple[Command, ...] = (
             )),
     Command("gradcheck", "Each gradient beside its finite-difference estimate. The central difference "
             "(f(x + h) − f(x − h)) / 2h from the forward pass alone; exit 1 when one disagrees.",
-            "bpcalc gradcheck example:seed003_expression --eps 1e-6 --tol 1e-5", "bpcalc.commands.gradcheck:run",
+            "bpcalc gradcheck example:slides_1_1_1 --eps 1e-6 --tol 1e-5", "bpcalc.commands.gradcheck:run",
             (FILE,), (
                 FORMAT,
                 Option(("--eps",), "eps", "the step h = ε·max(1, |x|) of the estimate", "ε",
@@ -207,7 +207,7 @@ COMMANDS: tuple[Command, ...] = (
             "follow-on (right from the student's own earlier numbers), every wrong one with the common mistakes "
             "that give it, the first wrong step, and the worked lines of each.  Several files, or a folder, grade "
             "a class.",
-            "bpcalc check example:seed002_network example:answers/seed002_student",
+            "bpcalc check example:blog_2_2_2 example:answers/blog_2_2_2_student",
             "bpcalc.commands.check:run",
             (CHECK_FILE, Argument("answers", "ANSWERS", "the answers: YAML or JSON files, or folders of them "
                             "(`gradients: {w5: 0.0822}` or `∂E/∂w5: 0.0822`; see the README)", many=True)), (
@@ -224,13 +224,13 @@ COMMANDS: tuple[Command, ...] = (
                 ASCII, STANDALONE, WIDTH, LANG,
             )),
     Command("explain", "Everything about one gradient. Every path from the output to NAME as a product of named "
-            "factors with their numbers, and their sum; for a network's param also the δ form and seed 002's "
-            "factored derivation.  --split: seed 003's proportional error split beside the true gradient.",
-            "bpcalc explain example:seed002_network w1", "bpcalc.commands.explain:run",
+            "factors with their numbers, and their sum; for a network's param also the δ form and the blog's "
+            "factored derivation.  --split: the slides' proportional error split beside the true gradient.",
+            "bpcalc explain example:blog_2_2_2 w1", "bpcalc.commands.explain:run",
             (FILE, Argument("name", "NAME", "the param, input or line whose gradient to explain", optional=True)), (
                 FORMAT_NO_JSON,
                 Option(("--split",), "split", "a network's hidden neurons: the error shared out in proportion to the "
-                       "weights (seed 003's picture) beside the true back-propagated gradient", default=False),
+                       "weights (the slides' picture) beside the true back-propagated gradient", default=False),
                 ROUND, MAX_PATHS, DIGITS, DELTA_SIGN, ASCII, STANDALONE, WIDTH, LANG,
             )),
     # --- a start, the shipped examples, the file forms' schema, and a course's variants ---
@@ -250,12 +250,12 @@ COMMANDS: tuple[Command, ...] = (
                        "(default: softmax for cross_entropy, sigmoid for bce, else as --activation)", "NAME"),
                 Option(("--loss",), "loss", "half_sse (default), sse, mse, bce or cross_entropy", "NAME"),
                 Option(("--seed",), "seed", "draw the weights and the sample at random from this seed "
-                       "(default: fixed numbers, seed 002's for 2-2-2)", "N",
+                       "(default: fixed numbers, the published blog's for 2-2-2)", "N",
                        whole(0, None, "the seed the numbers are drawn from")),
                 Option(("--force",), "force", "write over FILE if it exists", default=False),
             )),
     Command("examples", "List the shipped examples, or print one. Each runs wherever a FILE goes as "
-            "example:NAME.", "bpcalc examples show seed003_expression", "bpcalc.commands.examples:run",
+            "example:NAME.", "bpcalc examples show slides_1_1_1", "bpcalc.commands.examples:run",
             (Argument("show", "show", "print the example NAME (left out: the list of examples)", optional=True),
              Argument("name", "NAME", "an example's name, as the list shows it", optional=True))),
     Command("schema", "Print the JSON Schema of both file forms. Point an editor's YAML support at it to "
@@ -268,7 +268,7 @@ COMMANDS: tuple[Command, ...] = (
             "drawn from the ranges marked in FILE ({between: [low, high], decimals: N}); each variant gets its "
             "problem file, a student sheet, an answer key and an answers file, and all of them together a Moodle "
             "XML quiz.",
-            "bpcalc variants example:templates/seed002_homework --count 30 --seed 1 -o hw",
+            "bpcalc variants example:templates/blog_homework --count 30 --seed 1 -o hw",
             "bpcalc.commands.variants:run",
             (FILE,), (
                 Option(("--count", "-n"), "count", "how many variants", "N",
@@ -301,7 +301,7 @@ COMMANDS: tuple[Command, ...] = (
 TRAIN = Command(
     "train", "Many optimiser steps, with a progress bar. The loss every K steps, the loss curve, the final "
     "params.",
-    "bpcalc train example:seed002_network --steps 10000 --every 1000", "bpcalc.commands.train:run", (FILE,),
+    "bpcalc train example:blog_2_2_2 --steps 10000 --every 1000", "bpcalc.commands.train:run", (FILE,),
     (Option(("--steps", "-n"), "steps", "how many steps", "N", whole(1, None, "how many steps to take"), 1000, "1000"),
      Option(("--every",), "every", "show the loss every K steps (default: a tenth of the steps)", "K",
             whole(1, None, "how often the loss is shown")),

@@ -36,11 +36,11 @@ def run(invocation: Invocation) -> int:
     if show != "show":
         if name is not None:
             raise UsageError(f"bpcalc examples takes show NAME, not {printable(show)} {printable(name)}", None,
-                             "for example: bpcalc examples show seed002_network")
+                             "for example: bpcalc examples show blog_2_2_2")
         name = show  # `bpcalc examples NAME` shows it too
     elif name is None:
         raise UsageError("bpcalc examples show needs the NAME of an example", None,
-                         "for example: bpcalc examples show seed002_network (bpcalc examples lists them)")
+                         "for example: bpcalc examples show blog_2_2_2 (bpcalc examples lists them)")
     text, _ = shipped.read(name)
     sys.stdout.write(shipped.with_modeline(text, name))
     return 0

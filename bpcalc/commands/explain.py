@@ -1,4 +1,4 @@
-"""`explain FILE NAME`: one gradient, every way it is written; `explain FILE --split`: seed 003's
+"""`explain FILE NAME`: one gradient, every way it is written; `explain FILE --split`: the slides'
 proportional error split beside the true gradient."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def run(invocation: Invocation) -> int:
     name, splitting = v["name"], v["split"]
     if name is None and not splitting:
         raise UsageError("explain needs a NAME, or --split", None,
-                         "for example: bpcalc explain example:seed002_network w1")
+                         "for example: bpcalc explain example:blog_2_2_2 w1")
     if name is not None and splitting:
         raise UsageError("--split explains every hidden neuron at once: leave out NAME", None,
                          "bpcalc explain FILE --split")

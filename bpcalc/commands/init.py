@@ -2,8 +2,8 @@
 (the words of `reading/schema.py`, which the loader and the JSON Schema read too).
 
 `--network 2-2-2` writes a network file of those layer sizes, inputs first; without `--seed` its
-numbers follow seed 002 (so 2-2-2 is seed 002's network, a bias per neuron), with `--seed N` they
-are drawn at random.  `--expression` writes seed 003's 1-1-1 network as an expression file.
+numbers follow the published blog's (so 2-2-2 is the blog's network, a bias per neuron), with `--seed N` they
+are drawn at random.  `--expression` writes the slides' 1-1-1 network as an expression file.
 FILE is `net.yaml` when left out (the file `bpcalc` with no FILE uses); `-` prints the starter.
 An existing FILE is never written over without `--force`.
 """
@@ -83,7 +83,7 @@ def _loss(name: str | None) -> str:
 
 
 class _Numbers:
-    """The starter's numbers: seed 002's pattern, or drawn from --seed."""
+    """The starter's numbers: the published blog's pattern, or drawn from --seed."""
 
     def __init__(self, seed: int | None):
         self.rng = random.Random(seed) if seed is not None else None
@@ -91,12 +91,12 @@ class _Numbers:
     def weight(self, layer: int, k: int) -> float:
         if self.rng is not None:
             return self.rng.choice([-1, 1]) * self.rng.randint(5, 100) / 100
-        return 0.15 + 0.25 * (layer % 3) + 0.05 * (k % 8)  # seed 002: w1…w4 0.15…0.30, w5…w8 0.40…0.55
+        return 0.15 + 0.25 * (layer % 3) + 0.05 * (k % 8)  # the blog's: w1…w4 0.15…0.30, w5…w8 0.40…0.55
 
     def bias(self, layer: int) -> float:
         if self.rng is not None:
             return self.rng.randint(-50, 50) / 100
-        return 0.35 + 0.25 * (layer % 3)  # seed 002: 0.35, then 0.60
+        return 0.35 + 0.25 * (layer % 3)  # the blog's: 0.35, then 0.60
 
     def inputs(self, n: int) -> list[float]:
         if self.rng is not None:
@@ -214,7 +214,7 @@ def expression_starter(activation: str, output_activation: str, loss: str, seed:
     params = ({"w_h": 0.2, "b_h": 0.1, "w_o": 0.3, "b_o": 0.2} if rng is None else
               {k: rng.choice([-1, 1]) * rng.randint(5, 100) / 100 for k in ("w_h", "b_h", "w_o", "b_o")})
     doc = EXPRESSION_FORM
-    out = _header(f"A 1-1-1 network written as a graph (seed 003's), by `{command}`.", target,
+    out = _header(f"The slides' 1-1-1 network written as a graph, by `{command}`.", target,
                   "number, name or line")
     out += _comment(doc["inputs"].doc)
     out.append("inputs: {" + ", ".join(f"{k}: {_number(v)}" for k, v in given.items()) + "}")

@@ -1,6 +1,6 @@
 """The scalar engine: forward, backward and the parameter update over a compiled tape.
 
-The backward pass is seed 001's grad_table, at the level of named nodes:
+The backward pass is the grad_table algorithm, at the level of named nodes:
 
     grad[u_j] = Σ over the lines u_i that use u_j of  grad[u_i] · ∂u_i/∂u_j
 
@@ -646,7 +646,7 @@ def _solve_at(problem: Problem, graph: Graph, leaf_values: list[float], round_di
 def _grad_table(graph: Graph, parts: list[list[float] | None], seed: int,
                 grad_pins: dict[int, float]) -> list[float]:
     """Another output's backward pass over the local partials already found: grad[seed] = 1,
-    then each node once, last to first, as the pass above (seed 001's grad_table)."""
+    then each node once, last to first, as the pass above (the grad_table algorithm)."""
     grad = [0.0] * len(graph.names)
     grad[seed] = 1.0
     uses = graph.uses

@@ -83,7 +83,7 @@ class _Lowering:
         net = data["network"]
         if not isinstance(net, dict):
             raise self.fail("`network` must be a mapping with `inputs` and `layers`", ("network",),
-                            "bpcalc examples show seed002_network shows one")
+                            "bpcalc examples show blog_2_2_2 shows one")
         check_keys(doc, ("network",), net, NETWORK_BLOCK_KEYS, "`network`")
         self.params = leaves(doc, data, "params", self.taken)
         for name in self.params:

@@ -110,7 +110,7 @@ def _ranks(solution: Solution) -> dict[str, int]:
 
 def _backward_order(solution: Solution) -> dict[str, int]:
     """name -> when the backward pass (of the first output) writes its gradient: the order of the
-    worked solution's backward step, which is seed 001's grad_table order."""
+    worked solution's backward step, which is the grad_table algorithm order."""
     from ..trace import build
     from ..trace.steps import Backward, NodeGradient, Seed
 

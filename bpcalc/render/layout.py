@@ -372,7 +372,7 @@ def _factored(step: Factored, p: Printer) -> tuple[list[Segment], list[Row]]:
                 pairs.append((u.out_grad, u.derivative, u.local))
         symbols = (p.brk + p.binary("+")).join(products)
         rows.append(Eq(lhs, [symbols, p.expr(_sum_of_products(pairs), numeric=True), p.num(value)], "gradient"))
-    return [p.tr("Chain rule, factored per parameter (seed 002's derivation)")], rows
+    return [p.tr("Chain rule, factored per parameter (the blog's derivation)")], rows
 
 
 # --- several worked steps -------------------------------------------------------------------------
@@ -937,7 +937,7 @@ def _part(step: Part, p: Printer) -> tuple[list[Segment], list[Row]]:
 _STEPS.update({Grading: _grading, ClassGrading: _class_grading, Part: _part})
 
 
-# --- seed 003's proportional error split ------------------------------------------------------------
+# --- the slides' proportional error split ------------------------------------------------------------
 
 
 def _plus(terms: list[Expr]) -> Expr:
@@ -983,7 +983,8 @@ def _error_split(step: ErrorSplit, p: Printer) -> tuple[list[Segment], list[Row]
                           "not its share w_jl/Σ_k w_kl of the weights into l, and then multiplies by the activation's "
                           "slope φ′(net_j) at this neuron: the picture says where the error comes from, the gradient "
                           "says how much a change of each weight changes {output}", output=out)]))
-    return [p.tr("The error shared out in proportion to the weights (seed 003), beside the true gradient")], rows
+    return [p.tr("The error shared out in proportion to the weights (as the slides draw it), beside the true "
+                 "gradient")], rows
 
 
 _STEPS[ErrorSplit] = _error_split

@@ -2,9 +2,9 @@
 
 The English text is the key (as gettext's msgid), so English needs no catalogue; another
 language maps each key to its own wording, with the same `{placeholders}`.  The Chinese wording
-follows the seeds where they have it: seed 003's "Step1: 设置模型参数初始值", "正向计算预测值",
-"计算误差", "误差反向传播", "迭代公式"; seed 001's 计算图 and 链式法则; seeds 002 and 004's 误差
-δ and 学习率.  tests/test_notations.py fails when a catalogue lacks a key the renderers use.
+follows the Chinese teaching texts the examples come from: the slides' "Step1: 设置模型参数初始值",
+"正向计算预测值", "计算误差", "误差反向传播", "迭代公式"; 计算图 and 链式法则; the blog's and the neuron
+notation's 误差 δ and 学习率.  tests/test_notations.py fails when a catalogue lacks a key the renderers use.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ ZH: dict[str, str] = {
         "链式求导法则：对每个叶节点，写出从输出出发的每条路径（各因子之积）",
     "Chain rule, per name: every path from the output, as a product of its factors":
         "链式求导法则：对所选的每个节点，写出从输出出发的每条路径（各因子之积）",
-    "Chain rule, factored per parameter (seed 002's derivation)": "链式求导法则：逐个参数写成三个因子之积",
+    "Chain rule, factored per parameter (the blog's derivation)": "链式求导法则：逐个参数写成三个因子之积",
     "SGD update": "梯度下降更新（迭代公式）",
     "Loss after the step": "更新后的误差",
     "Iteration {k} of {n}": "第 {k} 次迭代（共 {n} 次）",
@@ -182,9 +182,9 @@ ZH: dict[str, str] = {
     "commonest mistake": "最常见的错误",
     "per question, in the order of the computation (follow-on work counts as right):":
         "按计算顺序逐题统计（后续正确计为正确）：",
-    # explain --split: seed 003's proportional error split
-    "The error shared out in proportion to the weights (seed 003), beside the true gradient":
-        "误差按权重比例分配（seed 003 的直观图示）与真实梯度对照",
+    # explain --split: the slides' proportional error split
+    "The error shared out in proportion to the weights (as the slides draw it), beside the true gradient":
+        "误差按权重比例分配（讲义中的直观图示）与真实梯度对照",
     "the slides' picture: each neuron's error shared out over the neurons before it in proportion to the weights, ":
         "课件的直观图示：每个神经元的误差按权重比例分配给前一层的神经元，",
     ", starting from the output neurons' errors ": "，从输出层神经元的误差开始 ",

@@ -67,7 +67,7 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
     """The trace of `command` (forward, grad or step).  With `steps=False`, the solution as data
     alone (what `--format json` prints): no steps, and local derivatives without their numbers.
     `notation` "delta" writes a network's backward pass in δ form (δ_j = `delta_sign`·∂E/∂net_j)
-    and the chain rule as seed 002's factored derivation."""
+    and the chain rule as the blog's factored derivation."""
     if not steps:
         return data_trace(solution, command)
     if len(solution.outputs) > 1:

@@ -39,7 +39,7 @@ class Local(NamedTuple):
     numbers: Expr | None
     value: float
     cases: tuple[Case, ...] = ()
-    gate: str | None = None  # "add" or "mul": seed 000's gate rules for a single + or × node
+    gate: str | None = None  # "add" or "mul": the gate rules for a single + or × node
 
 
 class Jacobian(NamedTuple):
@@ -115,7 +115,7 @@ def _cases(formula: Expr, values: dict[str, float], round_digits: int | None) ->
 
 
 def _gate(line: Line, wrt: str) -> str | None:
-    """Seed 000's gate rules apply to a line that is one + or × of two different operands."""
+    """The gate rules apply to a line that is one + or × of two different operands."""
     e = line.expr
     if not (isinstance(e, Bin) and e.op in ("+", "*")):
         return None

@@ -1,4 +1,4 @@
-"""The δ form of a layered network's backward pass (seed 004, Rumelhart, Mitchell) and seed 002's
+"""The δ form of a layered network's backward pass (Rumelhart, Mitchell) and the blog's
 factored derivation, read off a solved network: every number is the engine's.
 
     δ_j = ∂E/∂net_j;   output neuron: δ_j = ∂E/∂out_j · φ′(net_j)
@@ -24,7 +24,7 @@ def require_layers(problem: Problem, notation: str) -> None:
         raise InputError(f"--notation {notation} needs a network file: its layers and neurons are what the "
                          f"{notation} form is written in", None,
                          "an expression file has lines, not layers: use --notation paths (the default), or "
-                         "write the problem as a network file (bpcalc examples show seed002_network)")
+                         "write the problem as a network file (bpcalc examples show blog_2_2_2)")
 
 
 def weights_of(expr: Expr) -> dict[str, str | None]:

@@ -1,9 +1,9 @@
-"""`explain`: everything about one gradient on one screen, and seed 003's proportional error split.
+"""`explain`: everything about one gradient on one screen, and the slides' proportional error split.
 
     explain(solution, name)   every path from the output to the name, each a product of named
                               factors, and their sum; for a network's param the same gradient in
                               the δ form (∂E/∂w = δ_j · input, with each δ written out) and as
-                              seed 002's factored derivation.  Past the path cap, the δ form alone.
+                              the blog's factored derivation.  Past the path cap, the δ form alone.
     split(solution)           per hidden neuron, the slides' picture — each neuron's error shared
                               out in proportion to the weights, Loss_j = Σ_l w_jl/(Σ_k w_kl)·Loss_l
                               — beside the true ∂E/∂out_j = Σ_l w_jl·δ_l and δ_j = φ′(net_j)·∂E/∂out_j.
@@ -76,7 +76,7 @@ def _only_param(step: DeltaBackward, param: str) -> DeltaBackward:
 
 
 def split(solution: Solution) -> Trace:
-    """Seed 003's proportional split of the error over a network's hidden neurons, beside the
+    """The slides' proportional split of the error over a network's hidden neurons, beside the
     true back-propagated gradient."""
     problem = solution.problem
     require_layers(problem, "split")

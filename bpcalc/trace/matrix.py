@@ -24,7 +24,7 @@ def matrix_steps(solution: Solution) -> tuple[MatrixForward, MatrixBackward]:
     if net is None or not problem.layer_of:
         raise InputError("--notation matrix needs a network file: its layers are the matrices", None,
                          "an expression file has lines, not layers: use --notation paths (the default), or write "
-                         "the problem as a network file (bpcalc examples show seed002_network)")
+                         "the problem as a network file (bpcalc examples show blog_2_2_2)")
     if len(net.samples) != 1:
         raise InputError(f"--notation matrix writes one sample's vectors, and this file has {len(net.samples)} "
                          "samples", None, "keep one sample (`sample:`), or use --notation delta or paths")

@@ -1,6 +1,6 @@
 """The steps of a worked solution (docs/output-formats.md), each a typed record:
 
-    Given → Forward → Loss → Backward (seed 001's grad_table) → ChainRule → SGD → LossAfter
+    Given → Forward → Loss → Backward (the grad_table algorithm) → ChainRule → SGD → LossAfter
 
 Every renderer formats a Trace and computes nothing; `builder.py` makes it from an engine Solution.
 The solution as data (Result, and the Local derivatives both use) is in `data.py`.
@@ -45,7 +45,7 @@ class Forward(NamedTuple):
 
 class Loss(NamedTuple):
     """The output's line: a loss when there is something to learn (params, a network), else the
-    computation's output (seed 000's pay)."""
+    computation's output (the apples graph's pay)."""
 
     line: Computed
     is_loss: bool = True
@@ -150,7 +150,7 @@ class LossAfter(NamedTuple):
     value: float
 
 
-# --- the δ form (seed 004; --notation delta) ---------------------------------------------------------
+# --- the δ form (neuron notation; --notation delta) ---------------------------------------------------------
 
 
 class WeightedDelta(NamedTuple):
@@ -216,7 +216,7 @@ class FactoredUse(NamedTuple):
 
 
 class Factored(NamedTuple):
-    """Seed 002's derivation, per param: a product of three factors, the first one a sum for a
+    """The blog's derivation, per param: a product of three factors, the first one a sum for a
     hidden neuron."""
 
     output: str
@@ -246,7 +246,7 @@ class Summary(NamedTuple):
 
 class JacobianMatrix(NamedTuple):
     """Several outputs: the matrix ∂(output i)/∂(input or param k), each entry the last line of
-    output i's backward pass for that name (seed 001's Jacobian)."""
+    output i's backward pass for that name (the chain rule's Jacobian)."""
 
     jacobian: Jacobian
     values: tuple[float, ...]  # each output's value
@@ -353,7 +353,7 @@ class MatrixBackward(NamedTuple):
         return {"matrices": [layer.as_data() for layer in self.layers]}
 
 
-# --- the proportional error split (seed 003; explain --split) ---------------------------------------
+# --- the proportional error split (the slides'; explain --split) ---------------------------------------
 
 
 class Share(NamedTuple):
@@ -382,7 +382,7 @@ class SplitNeuron(NamedTuple):
 
 
 class ErrorSplit(NamedTuple):
-    """Seed 003's slides: the output error shared out in proportion to the weights, layer by layer
+    """The slides: the output error shared out in proportion to the weights, layer by layer
     back, beside the back-propagated gradient."""
 
     output: str
