@@ -450,26 +450,26 @@ def test_split_needs_a_hidden_layer(tmp_path):
     assert r.returncode == 2 and "hidden" in r.stderr
 
 
-# --- the README shows what the commands print ---------------------------------------------------------
+# --- the docs show what the commands print -----------------------------------------------------------
 
 
-def readme_block(command: str) -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    return readme.split(f"$ {command}\n", 1)[1].split("```", 1)[0]
+def docs_block(doc: str, command: str) -> str:
+    text = (ROOT / "docs" / doc).read_text(encoding="utf-8")
+    return text.split(f"$ {command}\n", 1)[1].split("```", 1)[0]
 
 
-def test_readme_check_and_explain_are_what_they_print():
+def test_the_docs_check_and_explain_are_what_they_print():
     env = {**__import__("os").environ, "COLUMNS": "80"}
     command = "bpcalc check examples/blog_2_2_2.yaml examples/answers/blog_2_2_2_student.yaml"
     r = subprocess.run([sys.executable, "-m", "bpcalc", *command.split()[1:]], cwd=ROOT, capture_output=True,
                        text=True, timeout=60, env=env)
-    shown = readme_block(command)
+    shown = docs_block("checking.md", command)
     assert r.returncode == 1 and shown.endswith("…\n")
     assert r.stdout.startswith(shown[: -len("…\n")])
     command = "bpcalc explain examples/blog_2_2_2.yaml w5"
     r = subprocess.run([sys.executable, "-m", "bpcalc", *command.split()[1:]], cwd=ROOT, capture_output=True,
                        text=True, timeout=60, env=env)
-    assert r.returncode == 0 and r.stdout == readme_block(command)
+    assert r.returncode == 0 and r.stdout == docs_block("commands.md", command)
 
 
 def test_follow_on_update_from_a_wrong_gradient(tmp_path):

@@ -447,25 +447,25 @@ def test_each_commands_example_runs(folder, capsys, command):
     assert (out or os.listdir(folder)) and "error" not in err  # printed, or written to a file
 
 
-# --- the README's quick start, as it is shown --------------------------------------------------------------
+# --- the README's quick start and the docs, as they are shown ---------------------------------------------
 
 
-def readme_block(after: str) -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    return readme.split(f"$ {after}\n", 1)[1].split("```", 1)[0]
+def shown_block(doc: str, after: str) -> str:
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    return text.split(f"$ {after}\n", 1)[1].split("```", 1)[0]
 
 
-@pytest.mark.parametrize("command", [
-    "bpcalc step net.yaml --only w5 --digits 6",
-    "bpcalc examples",
-    "bpcalc variants example:templates/blog_homework --count 30 --seed 1 -o hw",
+@pytest.mark.parametrize(("doc", "command"), [
+    ("README.md", "bpcalc step net.yaml --only w5 --digits 6"),
+    ("docs/commands.md", "bpcalc examples"),
+    ("docs/course-kit.md", "bpcalc variants example:templates/blog_homework --count 30 --seed 1 -o hw"),
 ])
-def test_the_readme_shows_what_the_quick_start_prints(folder, capsys, monkeypatch, command):
+def test_the_docs_show_what_the_quick_start_prints(folder, capsys, monkeypatch, doc, command):
     monkeypatch.setenv("COLUMNS", "80")
     assert run(capsys, "init")[0] == 0
     code, out, err = run(capsys, *shlex.split(command)[1:])
     assert code == 0, err
-    assert out == readme_block(command)
+    assert out == shown_block(doc, command)
 
 
 def test_the_readme_quick_start_runs_in_an_empty_folder(folder, capsys):

@@ -403,9 +403,9 @@ def test_several_outputs(capsys, tmp_path):
     "bpcalc graph examples/apples.yaml",
     "bpcalc gradcheck examples/slides_1_1_1.yaml --round 2 --only w_o,y_o,y",
 ])
-def test_readme_shows_what_the_command_prints(command):
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    shown = readme.split(f"$ {command}\n", 1)[1].split("```", 1)[0]
+def test_the_docs_show_what_the_command_prints(command):
+    commands = (ROOT / "docs" / "commands.md").read_text(encoding="utf-8")
+    shown = commands.split(f"$ {command}\n", 1)[1].split("```", 1)[0]
     r = subprocess.run([sys.executable, "-m", "bpcalc", *command.split()[1:]], cwd=ROOT, capture_output=True,
                        text=True, timeout=60, env={**os.environ, "COLUMNS": "80"})
     assert r.returncode == 0 and r.stdout == shown

@@ -599,16 +599,16 @@ def test_params_made_from_numbers_can_be_frozen(tmp_path, capsys):
     assert code == 2 and "frozen name 'b_oo' is not a param" in err and "did you mean 'b_o'?" in err
 
 
-def test_the_cancellation_rule_is_the_one_the_readme_states():
-    readme = (ROOT / "README.md").read_text()
-    assert "at most 8·2⁻⁵² times the larger operand's (between 8 and 16 units in its last place)" in readme
+def test_the_cancellation_rule_is_the_one_the_docs_state():
+    design = (ROOT / "docs" / "design.md").read_text(encoding="utf-8")
+    assert "at most 8·2⁻⁵² times the larger operand's (between 8 and 16 units in its last place)" in design
     assert CANCELLED == 8 * 2.0**-52
     for a in (1.0, 1.5, 1.9375, 0.6, 0.1):
         ulp = math.ulp(a)
         limit = 8 * 2.0**-52 * a
         assert cancelled(limit, a, -a) == 0.0  # at the limit: round-off, zero
         assert cancelled(math.nextafter(limit, 1.0), a, -a) != 0.0  # past it: kept
-        assert 8 <= limit / ulp < 16  # 8 to 16 units in the last place, as the README says
+        assert 8 <= limit / ulp < 16  # 8 to 16 units in the last place, as docs/design.md says
     assert cancelled(12 * math.ulp(1.9), 1.9, -1.9) == 0.0  # 12 ulps of 1.9: within the rule
 
 

@@ -368,9 +368,9 @@ def test_the_matrix_form_in_every_format():
     assert "(BP4)" in render(trace, "text", Options(ascii=True))
 
 
-def test_the_readme_excerpt_of_the_matrix_form_is_printed():
-    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
-    shown = readme.split("$ bpcalc grad examples/blog_2_2_2.yaml --notation matrix\n", 1)[1].split("```")[0]
+def test_the_docs_excerpt_of_the_matrix_form_is_printed():
+    commands = (EXAMPLES.parent / "docs" / "commands.md").read_text(encoding="utf-8")
+    shown = commands.split("$ bpcalc grad examples/blog_2_2_2.yaml --notation matrix\n", 1)[1].split("```")[0]
     excerpt = shown.strip("\n").removeprefix("…\n").removesuffix("\n…")
     sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "blog_2_2_2.yaml")))
     assert excerpt in render(build(sol, "grad", notation="matrix"), "text", Options(width=80))

@@ -307,10 +307,12 @@ def test_step_o_writes_the_numbers_as_shown(tmp_path):
     assert piped.returncode == 0 and piped.stdout == written and piped.stderr == ""
 
 
-def test_the_readme_shows_what_step_prints():
+def test_the_readme_and_the_docs_show_what_step_prints():
     command = "bpcalc step examples/slides_1_1_1.yaml --round 2 --format text"
     readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
-    first, whole = [part.split("```", 1)[0] for part in readme.split(f"$ {command}\n")[1:3]]
+    formats = (EXAMPLES.parent / "docs" / "output-formats.md").read_text(encoding="utf-8")
+    first = readme.split(f"$ {command}\n", 1)[1].split("```", 1)[0]
+    whole = formats.split(f"$ {command}\n", 1)[1].split("```", 1)[0]
     r = subprocess.run([sys.executable, "-m", "bpcalc", *command.split()[1:]], cwd=EXAMPLES.parent,
                        capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "80"})
     assert r.returncode == 0 and r.stdout == whole
