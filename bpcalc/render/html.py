@@ -48,8 +48,10 @@ def _segments(segs: list[Segment]) -> str:
     return "".join(_math(s.text) if isinstance(s, Math) else html.escape(s) for s in segs)
 
 
-def _eq(row: Eq, p: MathMLPrinter) -> str:
-    """lhs = part = … = value: each piece of each part an inline block, so the row wraps there."""
+def _eq(row: Eq, p: MathMLPrinter, tagged: bool = False) -> str:
+    """lhs = part = … = value: each piece of each part an inline block, so the row wraps there.
+    `tagged`: the row says which node it works out, in which phase (data-node, data-phase), for
+    `--format page`'s walk through the solution."""
     relation = p.binary("←" if row.relation != "=" else "=")
     out = [f'<span class="piece">{_math(row.lhs)}</span>']
     for i, part in enumerate(row.parts):
@@ -60,7 +62,8 @@ def _eq(row: Eq, p: MathMLPrinter) -> str:
             out.append(f'<span class="{cls}">{_math(head + piece)}</span>')
     if row.note:
         out.append(f'<span class="note">{_segments(row.note)}</span>')
-    return '<p class="eq">' + " ".join(out) + "</p>"
+    tags = f' data-node="{html.escape(row.node)}" data-phase="{row.phase}"' if tagged and row.node else ""
+    return f'<p class="eq"{tags}>' + " ".join(out) + "</p>"
 
 
 def _matrix_eq(row: MatrixEq, p: MathMLPrinter) -> str:

@@ -77,6 +77,8 @@ class Eq:
     kind: str  # "value", "gradient", "local" or "update": what the value is (for colour)
     note: list[Segment] = field(default_factory=list)
     relation: str = "="
+    node: str | None = None  # the graph node the row works out (--format page walks through them) …
+    phase: str | None = None  # … in the "forward" pass, the "backward" pass or the "update"
 
 
 @dataclass(slots=True)
@@ -210,7 +212,7 @@ def _computed_row(c: Computed, p: Printer) -> Eq:
     note: list[Segment] = []
     if c.unrounded is not None:
         note = [p.tr("("), Math(p.num(c.unrounded)), p.tr(" rounded to {n} places)", n=c.places)]
-    return Eq(p.name(c.name), parts, "value", note)
+    return Eq(p.name(c.name), parts, "value", note, node=c.name, phase="forward")
 
 
 def _forward(step: Forward, p: Printer) -> tuple[list[Segment], list[Row]]:
@@ -263,7 +265,8 @@ def _sgd(step: SGD, p: Printer) -> tuple[list[Segment], list[Row]]:
     for u in step.updates:
         formula = f"{p.name(u.name)} {p.minus} {p.eta}{p.chain_dot}{p.partial(step.output, u.name)}"
         numbers = p.expr(Bin("-", Num(u.old), Bin("*", Num(step.lr), Num(u.gradient))), numeric=True)
-        rows.append(Eq(p.name(u.name), [formula, numbers, p.num(u.new)], "update", relation=p.arrow))
+        rows.append(Eq(p.name(u.name), [formula, numbers, p.num(u.new)], "update", relation=p.arrow, node=u.name,
+                       phase="update"))
     if step.nothing == "no params":
         rows.append(Say([p.tr("nothing to update: the problem has no params (the leaves a step learns are "
                               "declared under `params:`)")]))
@@ -310,7 +313,7 @@ def _delta_rows(d: Delta, output: str, minus: str, p: Printer) -> list[Row]:
     if d.node is not None:  # softmax: every output depends on net_j
         rows.extend(_node(d.node, output, p))
         rows.append(Eq(lhs, [minus + p.partial(output, d.net), p.num(d.value)], "gradient"))
-        return rows
+        return _at(rows, d.net, "backward")
     assert d.derivative is not None
     rows.append(_local_row(d.derivative, p))
     phi = p.partial(d.out, d.net)
@@ -320,7 +323,7 @@ def _delta_rows(d: Delta, output: str, minus: str, p: Printer) -> list[Row]:
         numbers = p.expr(Bin("*", Num(d.derivative.value), _sum_of_products([(u.w, u.delta) for u in d.upstream])),
                          numeric=True)
         rows.append(Eq(lhs, [symbols, numbers, p.num(d.value)], "gradient"))
-        return rows
+        return _at(rows, d.net, "backward")
     loss_grad = p.partial(output, d.out)
     if d.loss_grad is not None:
         row = _local_row(d.loss_grad, p)
@@ -331,7 +334,7 @@ def _delta_rows(d: Delta, output: str, minus: str, p: Printer) -> list[Row]:
     signed = minus + loss_grad
     numbers = p.expr(_sum_of_products([((-1 if minus else 1) * d.loss_grad_value, d.derivative.value)]), numeric=True)
     rows.append(Eq(lhs, [signed + p.brk + p.chain_dot + phi, numbers, p.num(d.value)], "gradient"))
-    return rows
+    return _at(rows, d.net, "backward")
 
 
 def _weight_row(w: WeightGradient, output: str, minus: str, p: Printer) -> Eq:
@@ -345,7 +348,8 @@ def _weight_row(w: WeightGradient, output: str, minus: str, p: Printer) -> Eq:
     numbers = p.expr(_sum_of_products(pairs), numeric=True)
     if minus and len(pairs) > 1:
         numbers = p.minus + p.paren(numbers)
-    return Eq(p.partial(output, w.param), [symbols, numbers, p.num(w.value)], "gradient")
+    return Eq(p.partial(output, w.param), [symbols, numbers, p.num(w.value)], "gradient", node=w.param,
+              phase="backward")
 
 
 def _factored(step: Factored, p: Printer) -> tuple[list[Segment], list[Row]]:
@@ -431,10 +435,12 @@ def _momentum(step: Momentum, p: Printer) -> tuple[list[Segment], list[Row]]:
                    "zzth": p.name(u.name), "zzeta": p.eta, "zzmu": mu}
         velocity = _symbolic(p, Bin("+", Bin("*", m, v), g), written)
         numbers = p.expr(Bin("+", Bin("*", Num(step.momentum), Num(u.velocity_before)), Num(u.gradient)), numeric=True)
-        rows.append(Eq(written["zzv"], [velocity, numbers, p.num(u.velocity)], "update", relation=arrow))
+        rows.append(Eq(written["zzv"], [velocity, numbers, p.num(u.velocity)], "update", relation=arrow, node=u.name,
+                       phase="update"))
         theta = _symbolic(p, Bin("-", th, Bin("*", eta, v)), written)
         numbers = p.expr(Bin("-", Num(u.old), Bin("*", Num(step.lr), Num(u.velocity))), numeric=True)
-        rows.append(Eq(written["zzth"], [theta, numbers, p.num(u.new)], "update", relation=arrow))
+        rows.append(Eq(written["zzth"], [theta, numbers, p.num(u.new)], "update", relation=arrow, node=u.name,
+                       phase="update"))
     if len(rows) == 1:
         rows.append(Say(["(no trainable parameters)"]))
     return ["Momentum update  ", Math(rules[0]), ",  ", Math(rules[1])], rows
@@ -479,7 +485,7 @@ def _adam(step: Adam, p: Printer) -> tuple[list[Segment], list[Row]]:
         ]
         for lhs, formula, numbers, value, relation in lines:
             rows.append(Eq(written[lhs], [_symbolic(p, formula, written), p.expr(numbers, numeric=True),
-                                          p.num(value)], "update", relation=relation))
+                                          p.num(value)], "update", relation=relation, node=u.name, phase="update"))
     if len(rows) == 1:
         rows.append(Say(["(no trainable parameters)"]))
     return ["Adam update  ", Math(rule)], rows
@@ -599,17 +605,27 @@ def _case_note(case: Case, p: Printer) -> list[Segment]:
 
 
 def _seed(entry: Seed, output: str, p: Printer) -> list[Row]:
-    return [Eq(p.partial(output, output), [p.num(1.0)], "gradient", [p.tr("(start: the output's own gradient)")])]
+    return [Eq(p.partial(output, output), [p.num(1.0)], "gradient", [p.tr("(start: the output's own gradient)")],
+               node=output, phase="backward")]
+
+
+def _at(rows: list[Row], node: str, phase: str) -> list[Row]:
+    """The rows, each marked as working out `node` in `phase` (Eq.node, Eq.phase)."""
+    for row in rows:
+        if isinstance(row, Eq):
+            row.node, row.phase = node, phase
+    return rows
 
 
 def _node(entry: NodeGradient, output: str, p: Printer) -> list[Row]:
     lhs = p.partial(output, entry.name)
     if not entry.terms:
-        return [Eq(lhs, [p.num(entry.value)], "gradient", [p.tr("(does not lead to the output)")])]
+        return _at([Eq(lhs, [p.num(entry.value)], "gradient", [p.tr("(does not lead to the output)")])],
+                   entry.name, "backward")
     if len(entry.terms) == 1 and entry.terms[0].consumer == output:
         row = _local_row(entry.terms[0].local, p)
         row.lhs, row.kind = lhs, "gradient"
-        return [row]
+        return _at([row], entry.name, "backward")
     local_rows = [_local_row(t.local, p) for t in entry.terms]
     total = _gradient_row(entry, output, p)
     for t, row in zip(entry.terms, local_rows):
@@ -622,7 +638,7 @@ def _node(entry: NodeGradient, output: str, p: Printer) -> list[Row]:
         s = entry.shortcut
         rows.append(Eq(lhs, [p.expr(s.formula), p.expr(s.numbers, numeric=True), p.num(s.value)],
                        "gradient", [p.tr("(the same sum, by the identity of {what})", what=p.tr(s.what))]))
-    return rows
+    return _at(rows, entry.name, "backward")
 
 
 #: a gradient summed over more consumers than this shows the first and last terms and a count
