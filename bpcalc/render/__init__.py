@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ..trace.steps import Trace
 
 #: --format's choices, one module each
-FORMATS = ("rich", "text", "markdown", "latex", "json", "html")
+FORMATS = ("rich", "text", "markdown", "latex", "json", "html", "page")
 
 
 class Options(NamedTuple):
