@@ -1,5 +1,5 @@
 """A layered drawing of a graph, computed here in pure Python so that it comes out the same on every
-machine and needs no system program (the `--format page` graph; README, Output formats).
+machine and needs no system program (the `--format page` graph; docs/output-formats.md).
 
     layout = layered(names, edges, sizes)      boxes and edge routes, top to bottom (or left to right)
     spots = place_labels(layout, label_sizes)  each edge's label on its edge, clear of the rest

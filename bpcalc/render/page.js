@@ -1,4 +1,4 @@
-// bpcalc --format page (README, Output formats): walk through the worked solution node by node.
+// bpcalc --format page (docs/output-formats.md): walk through the worked solution node by node.
 // The steps and each node's numbers come from the page's JSON (written by bpcalc); nothing is computed here.
 "use strict";
 (() => {

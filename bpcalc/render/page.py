@@ -1,5 +1,5 @@
 """`--format page`: one HTML file that works offline — the graph beside the worked solution, and a
-walk through it node by node (README, Output formats).
+walk through it node by node (docs/output-formats.md).
 
     bpcalc step example:blog_2_2_2 --format page > page.html
 
@@ -109,7 +109,7 @@ def render(trace: Trace, options: Options) -> str:
     if view.nodes:
         graph_label = html.escape(words["graph_label"].format(output=trace.output))
         out += [f'<section class="graph-pane" aria-label="{html.escape(words["Computational graph"])}">',
-                _svg(view, answers, grading, graph_label),
+                _svg(view, answers, grading, graph_label, words),
                 f'<p class="legend">{_legend(view, trace.output, words)}</p>',
                 f'<section id="details" class="details" aria-label="{html.escape(words["Details"])}" tabindex="-1">'
                 f'<p class="hint">{html.escape(words["hint"])}</p></section>',
@@ -164,7 +164,10 @@ def view_of(trace: Trace) -> GraphView:
             computed.update((c.name, c) for c in step.lines if c.name not in computed)
         elif isinstance(step, Loss):
             computed.setdefault(step.line.name, step.line)
-    names = [n for n in result.values if n in roles or n in computed]
+    # every named node, or with --only those the worked lines show (the matrix form writes no
+    # line of its own: there, every node)
+    matrix = not any(isinstance(step, Forward) for step in trace.steps)
+    names = [n for n in result.values if n in roles or n in computed or matrix]
     shown = set(names)
     uses: dict[str, list[tuple[str, float]]] = {n: [] for n in names}
     if result.locals:
@@ -244,6 +247,7 @@ def _details(view: GraphView, trace: Trace, stops: list[Stop], answers: dict[tup
     derivatives on its edges in and out, its gradient's terms, its paths from the output (what
     `explain` prints), its update, a check's answers on it, and its stops."""
     p = Printer(options.digits)
+    words = _words(options.lang)
     out = trace.output
     used_by: dict[str, list[tuple[str, float]]] = {}
     for node in view.nodes:
@@ -291,7 +295,7 @@ def _details(view: GraphView, trace: Trace, stops: list[Stop], answers: dict[tup
             shown["update"] = [p.num(updates[name][0]), p.num(updates[name][1])]
         marks = [g for key, gs in answers.items() if key[1] == name for g in gs]
         if marks:
-            shown["answers"] = [[_answer_label(g, out), printable(g.written), p.num(g.computed), g.status]
+            shown["answers"] = [[_answer_label(g, out, words), printable(g.written), p.num(g.computed), g.status]
                                 for g in marks]
         details[name] = shown
     return details
@@ -368,7 +372,7 @@ def _answers(grading: Grading, output: str) -> dict[tuple[str, str], list[Graded
     return out
 
 
-def _answer_label(g: Graded, output: str) -> str:
+def _answer_label(g: Graded, output: str, words: dict[str, str]) -> str:
     p = Printer(GRAPH_DIGITS)
     if g.kind == "gradients":
         return p.partial(output, g.name)
@@ -378,7 +382,7 @@ def _answer_label(g: Graded, output: str) -> str:
     if g.kind == "updated":
         return g.name + " ←"
     if g.kind == "loss_after":
-        return output + " (after)"
+        return f"{output} ({words['after the step']})"
     return g.name
 
 
@@ -401,7 +405,7 @@ def _answer_row(g: Graded, output: str, first: bool, words: dict[str, str], p: P
     marks = f" ({', '.join(dict.fromkeys(m.code for m in g.mistakes))})" if g.mistakes else ""
     flag = f' <strong class="first">{html.escape(words["first wrong step"])}</strong>' if first else ""
     return (f'<p class="answer {g.status}"><span class="mark" aria-hidden="true">{_MARKS.get(g.status, "")}</span> '
-            f"{html.escape(words['your answer'])} {html.escape(_answer_label(g, output))} = "
+            f"{html.escape(words['your answer'])} {html.escape(_answer_label(g, output, words))} = "
             f"<b>{html.escape(printable(g.written))}</b>: {html.escape(words[g.status])}{html.escape(marks)}; "
             f"{html.escape(words['computed'])} {html.escape(p.num(g.computed))}{flag}</p>")
 
@@ -456,7 +460,7 @@ ENLARGED = 1.25
 
 
 def _svg(view: GraphView, answers: dict[tuple[str, str], list[Graded]], grading: Grading | None,
-         label: str) -> str:
+         label: str, words: dict[str, str]) -> str:
     p = Printer(GRAPH_DIGITS)
     lines: dict[str, list[str]] = {}
     sizes: dict[str, tuple[float, float]] = {}
@@ -491,7 +495,7 @@ def _svg(view: GraphView, answers: dict[tuple[str, str], list[Graded]], grading:
             out.append(f'<text class="elabel" id="l{i}" x="{spot[0]:.1f}" y="{spot[1]:.1f}">{html.escape(text)}</text>')
     out.append('</g><g class="nodes">')
     for node in view.nodes:
-        out.append(_svg_node(node, drawn, lines[node.name], answers, first, view.outputs[0]))
+        out.append(_svg_node(node, drawn, lines[node.name], answers, first, view.outputs[0], words))
     out.append("</g></svg>")
     return "\n".join(out)
 
@@ -507,7 +511,7 @@ def _pt(point: tuple[float, float]) -> str:
 
 
 def _svg_node(node: GraphNode, drawn: Layout, texts: list[str], answers: dict[tuple[str, str], list[Graded]],
-              first: Graded | None, output: str) -> str:
+              first: Graded | None, output: str, words: dict[str, str]) -> str:
     box = drawn.boxes[node.name]
     name = html.escape(node.name)
     classes = ["node", "output" if node.output else node.kind]
@@ -526,7 +530,7 @@ def _svg_node(node: GraphNode, drawn: Layout, texts: list[str], answers: dict[tu
         out.append(f'<text class="{cls}" x="{PAD_X:.0f}" y="{y:.1f}">{html.escape(text)}</text>')
     for k, g in enumerate(marks):  # each answer's status, at the top right corner
         out.append(f'<g class="badge {g.status}" transform="translate({box.width - 6 - 15 * k:.0f} -4)">'
-                   f"<title>{html.escape(_answer_label(g, output))}: {html.escape(printable(g.written))} "
+                   f"<title>{html.escape(_answer_label(g, output, words))}: {html.escape(printable(g.written))} "
                    f"({html.escape(g.status.replace('_', '-'))})</title>"
                    f'<circle r="7"/><text y="3.5">{_MARKS.get(g.status, "?")}</text></g>')
     out.append("</g>")
@@ -578,7 +582,7 @@ _EN = {
     "paths": "paths from the output", "more_paths": "… {n} paths in all; the first {k} shown",
     "update": "update", "your answer": "your answer", "computed": "computed",
     "right": "right", "wrong": "wrong", "follow_on": "follow-on (right from your own earlier numbers)",
-    "first wrong step": "first wrong step", "go": "its step:",
+    "first wrong step": "first wrong step", "go": "its step:", "after the step": "after the step",
     "input": "input", "param": "param", "frozen": "frozen param", "line": "line", "output": "output",
     "Computational graph": "Computational graph", "Worked solution": "Worked solution", "Details": "Node details",
     "graph_label": "Computational graph: each node with its value (=) and its gradient ∂{output}/∂node (∂), each "
@@ -597,7 +601,7 @@ _ZH = {
     "paths": "从输出出发的路径", "more_paths": "……共 {n} 条路径，这里列出前 {k} 条",
     "update": "更新", "your answer": "你的答案", "computed": "正确值",
     "right": "正确", "wrong": "错误", "follow_on": "后续正确（由你自己前面的数得出）",
-    "first wrong step": "第一个错误的步骤", "go": "它的步骤：",
+    "first wrong step": "第一个错误的步骤", "go": "它的步骤：", "after the step": "更新后",
     "input": "输入", "param": "参数", "frozen": "固定参数", "line": "计算节点", "output": "输出",
     "Computational graph": "计算图", "Worked solution": "解题步骤", "Details": "节点详情",
     "graph_label": "计算图：每个节点标出它的值（=）和梯度 ∂{output}/∂节点（∂），每条边标出局部导数",
