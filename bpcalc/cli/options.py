@@ -102,7 +102,8 @@ class Command(NamedTuple):
 
 
 FORMAT = Option(("--format", "-f"), "format", "rich (default on a terminal), text (default when piped), "
-                "markdown, latex, json or html", "FORMAT", choice(FORMATS, {"md": "markdown", "tex": "latex"}))
+                "markdown, latex, json, html, or page (the graph beside the solution, to step through)", "FORMAT",
+                choice(FORMATS, {"md": "markdown", "tex": "latex"}))
 ROUND = Option(("--round",), "round", "round activation outputs to N decimal places as they are computed, "
                "as worked examples do by hand", "N", whole(0, 15, "the decimal places activation outputs are "
                                                            "rounded to"))
@@ -212,7 +213,7 @@ COMMANDS: tuple[Command, ...] = (
             (CHECK_FILE, Argument("answers", "ANSWERS", "the answers: YAML or JSON files, or folders of them "
                             "(`gradients: {w5: 0.0822}` or `∂E/∂w5: 0.0822`; see the README)", many=True)), (
                 Option(("--format", "-f"), "format", "rich (default on a terminal), text (default when piped), "
-                       "markdown, latex, json, html, or csv (a gradebook row per file)", "FORMAT",
+                       "markdown, latex, json, html, page, or csv (a gradebook row per file)", "FORMAT",
                        choice(CHECK_FORMATS, {"md": "markdown", "tex": "latex"})),
                 Option(("--tol",), "tol", "an answer is right within this absolute difference (instead of the "
                        "precision it is written with)", "X", positive("the absolute tolerance", "1e-4")),
