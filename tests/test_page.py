@@ -387,6 +387,22 @@ def test_a_check_on_the_page(browser, tmp_path):
     browser.save_screenshot(str(SHOTS / "bpcalc-page-check.png"))
 
 
+def test_several_outputs_walk_the_first_outputs_backward_pass(browser, tmp_path):
+    problem = tmp_path / "two.yaml"
+    problem.write_text("inputs: {x: 2, y: 3}\ndefine:\n  a: x*y\n  o1: a + x\n  o2: sin(a)*y\noutput: [o1, o2]\n",
+                       encoding="utf-8")
+    opened(browser, made(tmp_path, "grad", str(problem)))
+    walk = [("forward", "a"), ("forward", "o1"), ("forward", "o2"), ("backward", "o1"), ("backward", "a"),
+            ("backward", "x"), ("backward", "y")]
+    for phase, node in walk:
+        browser.find_element("id", "next").click()
+        state = browser.execute_script(STATE)
+        assert [n for n, _ in state["nodes"]] == [node] and {(r[0], r[1]) for r in state["rows"]} == {(node, phase)}
+        if (phase, node) == ("backward", "a"):  # ∂o1/∂a flows back from o1 alone, not from o2
+            assert state["edges"] == [["a", "o1"]]
+    assert browser.find_element("id", "next").get_attribute("disabled")
+
+
 # --- made quickly, small, and safe, without a browser --------------------------------------------------------
 
 

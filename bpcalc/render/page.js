@@ -8,14 +8,10 @@
   const prev = $("prev"), next = $("next"), slider = $("slider"), counter = $("counter");
   const status = $("status"), details = $("details"), graphPane = document.querySelector(".graph-pane");
   const hint = details.firstElementChild;
-  const nodeOf = new Map(), into = new Map(), outOf = new Map();
+  const nodeOf = new Map(), edgeOf = new Map();  // edges by "tail head"
   for (const g of document.querySelectorAll("#graph g.node")) nodeOf.set(g.dataset.node, g);
   for (const e of document.querySelectorAll("#graph path.edge")) {
-    const pair = [e, $("l" + e.id.slice(1))];
-    for (const [map, key] of [[into, e.dataset.head], [outOf, e.dataset.tail]]) {
-      if (!map.has(key)) map.set(key, []);
-      map.get(key).push(pair);
-    }
+    edgeOf.set(e.dataset.tail + " " + e.dataset.head, [e, $("l" + e.id.slice(1))]);
   }
   let at = 0, lit = [];
   const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, k) => values[k]);
@@ -39,13 +35,15 @@
       details.replaceChildren(hint);
       return;
     }
-    const [phase, node, section, said] = steps[k - 1];
-    status.textContent = fill(words.step_of, { k: k, n: steps.length }) + ". " + said;
+    const [phase, node, section, said, flows] = steps[k - 1];
+    status.textContent = fill(words.step_of, { k: k, n: steps.length }) + words[". "] + said;
     const g = nodeOf.get(node);
     light(g);
     if (g) g.setAttribute("aria-current", "step");
-    // a value flows in along the edges into its node, a gradient back along the edges out of it
-    for (const [edge, label] of (phase === "forward" ? into : phase === "backward" ? outOf : new Map()).get(node) || []) {
+    // a value flows in along the edges from the nodes it uses, a gradient back along the edges
+    // from the nodes that use it
+    for (const other of flows) {
+      const [edge, label] = edgeOf.get(phase === "forward" ? other + " " + node : node + " " + other) || [];
       light(edge);
       light(label);
     }

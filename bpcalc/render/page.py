@@ -120,7 +120,9 @@ def render(trace: Trace, options: Options) -> str:
             "</section>",
             "</main>"]
     if view.nodes:
-        data = {"steps": [[s.phase, s.node, s.section, _said(s, view, trace, words)] for s in stops],
+        flows = _flows(trace, view)
+        data = {"steps": [[s.phase, s.node, s.section, _said(s, view, trace, words), flows.get((s.phase, s.node), [])]
+                          for s in stops],
                 "nodes": _details(view, trace, stops, answers, options),
                 "words": {k: words[k] for k in _SCRIPT_WORDS},
                 "output": trace.output,
@@ -217,17 +219,30 @@ def stops_of(trace: Trace) -> list[Stop]:
     return unique
 
 
+def _flows(trace: Trace, view: GraphView) -> dict[tuple[str, str], list[str]]:
+    """The other end of each edge a stop's number flows along: in the forward pass the nodes a line
+    uses; in the backward pass the nodes whose gradients its gradient sums (its entry's terms: the
+    consumers that lead to the output)."""
+    flows = {("forward", n.name): [u for u, _ in n.uses] for n in view.nodes}
+    for step in trace.steps:
+        if isinstance(step, Backward):
+            for e in (*step.entries, *step.given):
+                if isinstance(e, NodeGradient):
+                    flows.setdefault(("backward", e.name), [t.consumer for t in e.terms])
+    return flows
+
+
 def _said(stop: Stop, view: GraphView, trace: Trace, words: dict[str, str]) -> str:
     """What the status line says at a stop: `Forward pass: net_h1 = 0.3775`."""
     p = Printer(GRAPH_DIGITS)
     node = next(n for n in view.nodes if n.name == stop.node)
     if stop.phase == "forward":
-        return f"{words['Forward pass']}: {node.name} = {p.num(node.value)}"
+        return f"{words['Forward pass']}{words[': ']}{node.name} = {p.num(node.value)}"
     if stop.phase == "backward":
         grad = f" = {p.num(node.gradients[0])}" if node.gradients else ""
-        return f"{words['Backward pass']}: {p.partial(trace.output, node.name)}{grad}"
+        return f"{words['Backward pass']}{words[': ']}{p.partial(trace.output, node.name)}{grad}"
     new = _updates(trace).get(node.name)
-    return f"{words['Update']}: {node.name} ← {p.num(new[1])}" if new else f"{words['Update']}: {node.name}"
+    return f"{words['Update']}{words[': ']}{node.name}" + (f" ← {p.num(new[1])}" if new else "")
 
 
 def _updates(trace: Trace) -> dict[str, tuple[float, float]]:
@@ -583,6 +598,7 @@ _EN = {
     "update": "update", "your answer": "your answer", "computed": "computed",
     "right": "right", "wrong": "wrong", "follow_on": "follow-on (right from your own earlier numbers)",
     "first wrong step": "first wrong step", "go": "its step:", "after the step": "after the step",
+    ": ": ": ", ". ": ". ",
     "input": "input", "param": "param", "frozen": "frozen param", "line": "line", "output": "output",
     "Computational graph": "Computational graph", "Worked solution": "Worked solution", "Details": "Node details",
     "graph_label": "Computational graph: each node with its value (=) and its gradient ∂{output}/∂node (∂), each "
@@ -602,6 +618,7 @@ _ZH = {
     "update": "更新", "your answer": "你的答案", "computed": "正确值",
     "right": "正确", "wrong": "错误", "follow_on": "后续正确（由你自己前面的数得出）",
     "first wrong step": "第一个错误的步骤", "go": "它的步骤：", "after the step": "更新后",
+    ": ": "：", ". ": "。",
     "input": "输入", "param": "参数", "frozen": "固定参数", "line": "计算节点", "output": "输出",
     "Computational graph": "计算图", "Worked solution": "解题步骤", "Details": "节点详情",
     "graph_label": "计算图：每个节点标出它的值（=）和梯度 ∂{output}/∂节点（∂），每条边标出局部导数",
@@ -609,7 +626,7 @@ _ZH = {
     "hint": "← 和 →（或按钮）逐步演示，Home 和 End 跳到首尾；点击节点（或用 Tab 选中后按 Enter）查看它的全部信息。",
 }
 #: the words the script shows
-_SCRIPT_WORDS = ("step_of", "overview", "Forward pass", "Backward pass", "Update", "value", "gradient",
+_SCRIPT_WORDS = ("step_of", ". ", "overview", "Forward pass", "Backward pass", "Update", "value", "gradient",
                  "before rounding", "uses", "usedBy", "terms", "paths", "more_paths", "update", "your answer",
                  "computed", "right", "wrong", "follow_on", "go", "input", "param", "frozen", "line", "output")
 
