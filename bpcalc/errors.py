@@ -53,6 +53,11 @@ class MathError(BpcalcError):
     """A value cannot be computed: division by zero, log of a non-positive number, overflow."""
 
 
+class UsageError(BpcalcError):
+    """An option's value is not one it can take, or options that cannot go together (exit 2, with a
+    hint)."""
+
+
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str],
                  aliases: Mapping[str, str] | None = None) -> str | None:
     """'did you mean 'x'?' for the closest choice, or None when nothing is close.  `aliases`: other

@@ -423,6 +423,16 @@ def replace_file(target: str, write: Callable[[str], None]) -> None:
         out.close()
 
 
+def replace_text(target: str, text: str) -> None:
+    """`text` written to `target` as replace_file writes (`graph -o` of DOT or a terminal drawing)."""
+
+    def write(path: str) -> None:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+
+    replace_file(target, write)
+
+
 def write_updated(problem: Problem, updated: dict[str, float], target: str, source: str) -> None:
     """`problem` with the `updated` params written to `target` at once: the checks, the temporary
     file and the renaming of `Target`, for a command that has its results before it writes."""

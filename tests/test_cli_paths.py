@@ -7,8 +7,8 @@ import pytest
 
 from bpcalc.cli import options
 from bpcalc.cli.app import run_app
+from bpcalc.cli.environment import current, width_of
 from bpcalc.cli.main import main
-from bpcalc.commands.solve import format_name
 
 from helpers import EXAMPLES
 
@@ -61,7 +61,7 @@ def test_what_is_not_a_plain_invocation_goes_to_the_typer_app(args):
     (["step", "f.yaml", "--lr", "nan"], "--lr must be a positive number, not nan"),
     (["step", "f.yaml", "--digits", "0"], "--digits must be a whole number from 1 to 17, not 0"),
     (["step", "f.yaml", "--format", "pdf"], "--format must be one of rich, text, markdown, latex, json, html, "
-                                            "not 'pdf'"),
+                                            "page, not 'pdf'"),
     (["step", "f.yaml", "--max-paths", "0"], "--max-paths must be a whole number from 1 to 100, not 0"),
     (["step", "f.yaml", "--max-paths", "1048576"], "--max-paths must be a whole number from 1 to 100, not 1048576"),
 ])
@@ -111,5 +111,22 @@ def test_default_format_is_rich_on_a_terminal_and_text_otherwise(monkeypatch, tt
         monkeypatch.delenv("NO_COLOR", raising=False)
     else:
         monkeypatch.setenv("NO_COLOR", no_color)
-    assert format_name(None) == ("rich" if tty and not no_color else "text")
-    assert format_name("json") == "json"
+    env = current()
+    assert env.format(None) == ("rich" if tty and not no_color else "text")
+    assert env.format("json") == "json"
+
+
+@pytest.mark.parametrize("columns,width", [("100", 100), ("20", 20), ("1000", 1000), ("19", None), ("1001", None),
+                                           ("²", None), ("99999999999999999999999", None), ("1000000000", None),
+                                           ("", None), (" 80", None), ("-5", None), ("٨٠", None)])
+def test_columns_is_a_width_only_as_width_would_take_it(columns, width):
+    assert width_of(columns) == width
+
+
+@pytest.mark.parametrize("columns", ["²", "99999999999999999999999", "1000000000", "abc"])
+def test_a_columns_that_is_no_width_leaves_the_default(monkeypatch, capsys, columns):
+    monkeypatch.setenv("COLUMNS", columns)
+    for command in (["graph", "example:blog_2_2_2"], ["grad", "example:apples"]):
+        assert main([*command, "--format", "text"]) == 0
+        out = capsys.readouterr().out
+        assert max(map(len, out.splitlines())) <= 80

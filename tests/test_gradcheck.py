@@ -17,8 +17,8 @@ import pytest
 
 import bpcalc
 from bpcalc.cli.main import main
-from bpcalc.commands import gradcheck
-from bpcalc.commands.gradcheck import gradient_checks
+from bpcalc.engine import gradcheck
+from bpcalc.engine.gradcheck import gradient_checks
 from bpcalc.render import Options, render
 from bpcalc.trace.data import Trace, result_of
 

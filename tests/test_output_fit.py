@@ -261,7 +261,7 @@ def test_messages_that_say_how_to_write_it(tmp_path, capsys, text, message, hint
     (["--format", "json", "--ascii"], "--ascii applies to --format text and rich, not json"),
     (["--format", "markdown", "--standalone"], "--standalone applies to --format latex and html"),
     (["--format", "json", "--only", "w_o"], "--only chooses the lines of a worked solution"),
-    (["--format", "pdf"], "--format must be one of rich, text, markdown, latex, json, html, not 'pdf'"),
+    (["--format", "pdf"], "--format must be one of rich, text, markdown, latex, json, html, page, not 'pdf'"),
 ])
 def test_options_without_meaning_in_a_format_are_refused_with_a_reason(capsys, args, message):
     assert main(["grad", str(EXAMPLES / "slides_1_1_1.yaml"), *args]) == 2

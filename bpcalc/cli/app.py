@@ -119,7 +119,9 @@ def _function(command: Command, debug: bool) -> Any:
                 from .firstrun import problem_here
 
                 values[FILE.key] = problem_here(command.name)
-            return execute(Invocation(command, values, debug))
+            from .environment import current
+
+            return execute(Invocation(command, values, debug, current()))
 
         code = guarded(job, debug)
         if code != Exit.OK:

@@ -13,13 +13,10 @@ import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from ..errors import BpcalcError, did_you_mean
-from ..render import FORMATS
-
-
-class UsageError(BpcalcError):
-    """An option's value is not one it can take (exit 2, with a hint)."""
-
+from .. import defaults
+from ..errors import UsageError, did_you_mean
+from ..render import FORMATS, Options
+from .environment import Environment
 
 # --- converting and checking values -------------------------------------------------------------------
 
@@ -101,25 +98,31 @@ class Command(NamedTuple):
     options: tuple[Option, ...] = ()
 
 
-FORMAT = Option(("--format", "-f"), "format", "rich (default on a terminal), text (default when piped), "
-                "markdown, latex, json, html, or page (the graph beside the solution, to step through)", "FORMAT",
-                choice(FORMATS, {"md": "markdown", "tex": "latex"}))
+def format_option(choices: tuple[str, ...], help: str) -> Option:
+    """--format, with the choices of one command (md and tex are markdown and latex)."""
+    return Option(("--format", "-f"), "format", help, "FORMAT",
+                  choice(choices, {k: v for k, v in {"md": "markdown", "tex": "latex"}.items() if v in choices}))
+
+
+_DEFAULT_FORMATS = "rich (default on a terminal), text (default when piped)"
+FORMAT = format_option(FORMATS, f"{_DEFAULT_FORMATS}, markdown, latex, json, html, or page (the graph "
+                       "beside the solution, to step through)")
 ROUND = Option(("--round",), "round", "round activation outputs to N decimal places as they are computed, "
                "as worked examples do by hand", "N", whole(0, 15, "the decimal places activation outputs are "
                                                            "rounded to"))
 DIGITS = Option(("--digits",), "digits", "significant digits to show (display only)", "N",
-                whole(1, 17, "the significant digits shown"), 12, "12")
+                whole(1, 17, "the significant digits shown"), defaults.DIGITS, str(defaults.DIGITS))
 LR = Option(("--lr",), "lr", "learning rate η (overrides the file's `lr`; default 0.5)", "X",
             positive("the learning rate η is a small positive number", "0.5"))
 ONLY = Option(("--only",), "only", "show only the lines that lead to these names", "NAME[,NAME…]", names)
 MAX_PATHS = Option(("--max-paths",), "max_paths", "above this many chain-rule paths to one name, show the "
                    "per-node (δ) form instead (at most 100: paths multiply with depth)", "N",
-                   whole(1, 100, "the paths written out per name"), 16, "16")
+                   whole(1, 100, "the paths written out per name"), defaults.MAX_PATHS, str(defaults.MAX_PATHS))
 ASCII = Option(("--ascii",), "ascii", "plain ASCII symbols: d for ∂, sigmoid for σ, * for ×", default=False)
 STANDALONE = Option(("--standalone",), "standalone", "latex/html: a whole document, not a fragment",
                     default=False)
 WIDTH = Option(("--width",), "width", "the width to lay text out to (default: the terminal's; 80 when "
-               "piped)", "N", whole(20, 1000, "the width of the lines"))
+               "piped)", "N", whole(*defaults.WIDTH_RANGE, "the width of the lines"))
 NOTATION = Option(("--notation",), "notation", "paths (per node, every path) or, for network files, delta "
                   "(δ_j for each neuron, the blog's factored form) or matrix (z = W a + b layer by layer, "
                   "BP1–BP4 with the numbers as matrices)", "NOTATION",
@@ -134,9 +137,8 @@ STEPS = Option(("--steps",), "steps", "N complete worked iterations, each from t
 OUTPUT = Option(("--output", "-o"), "output", "write the problem with the updated params to this file "
                 "(comments and key order kept; '-': print it instead of the solution)", "FILE")
 
-FORMAT_NO_JSON = Option(("--format", "-f"), "format", "rich (default on a terminal), text (default when piped), "
-                        "markdown, latex or html", "FORMAT",
-                        choice(tuple(f for f in FORMATS if f != "json"), {"md": "markdown", "tex": "latex"}))
+FORMAT_NO_JSON = format_option(tuple(f for f in FORMATS if f not in ("json", "page")),
+                               f"{_DEFAULT_FORMATS}, markdown, latex or html")
 #: left out (as the last argument), FILE is the one problem file in the current folder (firstrun.py)
 FILE = Argument("file", "FILE", "the problem, a YAML file: '-' reads standard input, example:NAME a shipped "
                 "example (bpcalc examples); left out, the one problem file in this folder", optional=True)
@@ -175,9 +177,8 @@ COMMANDS: tuple[Command, ...] = (
             "Graphviz DOT, or as an image made by Graphviz's dot (svg, png, pdf).",
             "bpcalc graph example:blog_2_2_2 --format svg -o graph.svg", "bpcalc.commands.graph:run",
             (FILE,), (
-                Option(("--format", "-f"), "format", "text (default when piped), rich (default on a terminal), "
-                       "dot (Graphviz source), or svg, png, pdf (drawn by Graphviz's dot; need -o)", "FORMAT",
-                       choice(GRAPH_FORMATS)),
+                format_option(GRAPH_FORMATS, "text (default when piped), rich (default on a terminal), dot "
+                              "(Graphviz source), or svg, png, pdf (drawn by Graphviz's dot; need -o)"),
                 Option(("--output", "-o"), "output", "write to this file (svg, png and pdf need it; the format "
                        "follows its extension unless --format says)", "FILE"),
                 Option(("--only",), "only", "draw only the nodes on the way from these names to the output",
@@ -185,8 +186,8 @@ COMMANDS: tuple[Command, ...] = (
                 Option(("--backward",), "backward", "number the nodes in the order the backward pass visits "
                        "them (1: the output)", default=False),
                 ROUND,
-                Option(("--digits",), "digits", "significant digits to show (display only)", "N",
-                       whole(1, 17, "the significant digits shown"), 6, "6"),
+                DIGITS._replace(help="significant digits on the nodes and edges (display only)",
+                                default=defaults.GRAPH_DIGITS, shown_default=str(defaults.GRAPH_DIGITS)),
                 ASCII, WIDTH,
             )),
     Command("gradcheck", "Each gradient beside its finite-difference estimate. The central difference "
@@ -199,9 +200,7 @@ COMMANDS: tuple[Command, ...] = (
                 Option(("--tol",), "tol", "the relative difference allowed between a gradient and its estimate",
                        "TOL", positive("the relative tolerance", "1e-5"), None, "1e-5"),
                 ROUND, ONLY,
-                Option(("--digits",), "digits", "significant digits to show (display only)", "N",
-                       whole(1, 17, "the significant digits shown"), 6, "6"),
-                ASCII, STANDALONE, WIDTH, LANG,
+                DIGITS._replace(default=6, shown_default="6"), ASCII, STANDALONE, WIDTH, LANG,
             )),
     # --- homework: answers checked, one gradient explained ---
     Command("check", "A student's answers checked against the worked solution. Each is marked right, wrong or "
@@ -212,16 +211,14 @@ COMMANDS: tuple[Command, ...] = (
             "bpcalc.commands.check:run",
             (CHECK_FILE, Argument("answers", "ANSWERS", "the answers: YAML or JSON files, or folders of them "
                             "(`gradients: {w5: 0.0822}` or `∂E/∂w5: 0.0822`; see the README)", many=True)), (
-                Option(("--format", "-f"), "format", "rich (default on a terminal), text (default when piped), "
-                       "markdown, latex, json, html, page, or csv (a gradebook row per file)", "FORMAT",
-                       choice(CHECK_FORMATS, {"md": "markdown", "tex": "latex"})),
+                format_option(CHECK_FORMATS, f"{_DEFAULT_FORMATS}, markdown, latex, json, html, page, or csv (a "
+                              "gradebook row per file)"),
                 Option(("--tol",), "tol", "an answer is right within this absolute difference (instead of the "
                        "precision it is written with)", "X", positive("the absolute tolerance", "1e-4")),
                 Option(("--rel",), "rel", "an answer is right within this share of the computed value", "X",
                        positive("the relative tolerance", "1e-3")),
                 ROUND, LR, MAX_PATHS,
-                Option(("--digits",), "digits", "significant digits of the computed values shown", "N",
-                       whole(1, 17, "the significant digits shown"), 9, "9"),
+                DIGITS._replace(default=9, shown_default="9"),
                 ASCII, STANDALONE, WIDTH, LANG,
             )),
     Command("explain", "Everything about one gradient. Every path from the output to NAME as a product of named "
@@ -338,11 +335,40 @@ def leavable(command: Command, argument: Argument) -> bool:
 
 
 class Invocation(NamedTuple):
-    """A parsed command line: the command and the value of every argument and option."""
+    """A parsed command line: the command, the value of every argument and option, and the
+    environment it runs in (read once, in cli/)."""
 
     command: Command
     values: dict[str, Any]
     debug: bool = False
+    env: Environment = Environment()
+
+    def output(self, digits: int | None = None, only_chooses_lines: bool = True,
+               fmt: str | None = None) -> tuple[str, Options]:
+        """The format asked for (or the environment's default; `fmt` when the command chose it) and
+        how to write it, after refusing options that mean nothing in that format.  `digits`: the
+        default when --digits is not an option of the command; `only_chooses_lines`: --only chooses
+        a worked solution's lines (not, as in gradcheck, what is computed)."""
+        v, env = self.values, self.env
+        fmt = fmt or env.format(v.get("format"))
+        refuse_meaningless(fmt, v if only_chooses_lines else {**v, "only": None})
+        return fmt, Options(digits=v.get("digits") or digits or defaults.DIGITS, ascii=bool(v.get("ascii")),
+                            standalone=bool(v.get("standalone")), width=env.width(v.get("width")),
+                            lang=env.language(v.get("lang")), colour=env.colour)
+
+
+def refuse_meaningless(fmt: str, values: dict[str, object]) -> None:
+    """--ascii, --standalone and --only where the format has nothing for them to do: said, not
+    silently ignored."""
+    if values.get("ascii") and fmt not in ("text", "rich"):
+        raise UsageError(f"--ascii applies to --format text and rich, not {fmt}", None,
+                         f"{fmt} output writes its symbols in its own notation; leave out --ascii")
+    if values.get("standalone") and fmt not in ("latex", "html"):
+        raise UsageError(f"--standalone applies to --format latex and html, not {fmt}", None,
+                         "it makes a whole document of the LaTeX rows (an HTML page always is one)")
+    if values.get("only") and fmt == "json":
+        raise UsageError("--only chooses the lines of a worked solution; --format json always has every "
+                         "value and gradient", None, "leave out --only, or choose another --format")
 
 
 def parse(args: list[str]) -> Invocation | None:
@@ -409,4 +435,6 @@ def parse(args: list[str]) -> Invocation | None:
         from .firstrun import problem_here
 
         values[FILE.key] = problem_here(command.name)
-    return Invocation(command, values, debug)
+    from .environment import current
+
+    return Invocation(command, values, debug, current())

@@ -26,8 +26,7 @@ def listing() -> str:
 
 def run(invocation: Invocation) -> int:
     from .. import shipped
-    from ..cli.options import UsageError
-    from ..errors import printable
+    from ..errors import UsageError, printable
 
     show, name = invocation.values["show"], invocation.values["name"]
     if show is None:

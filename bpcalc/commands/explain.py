@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import sys
 
-from ..cli.options import Invocation, UsageError
+from ..cli.options import Invocation
+from ..errors import UsageError
 
 
 def run(invocation: Invocation) -> int:
     from ..engine import solve
     from ..reading import load
-    from ..render import Options, render
-    from ..render.words import default_language
+    from ..render import render
     from ..trace.explain import explain, split
-    from .solve import format_name, line_width, refuse_meaningless
 
     v = invocation.values
-    fmt = format_name(v["format"])
-    refuse_meaningless(fmt, v)
+    fmt, options = invocation.output()
     name, splitting = v["name"], v["split"]
     if name is None and not splitting:
         raise UsageError("explain needs a NAME, or --split", None,
@@ -31,7 +29,5 @@ def run(invocation: Invocation) -> int:
     sign = -1 if v["delta_sign"] == "minus" else 1
     trace = split(solution) if splitting else explain(solution, str(name), max_paths=v["max_paths"],
                                                       delta_sign=sign)
-    options = Options(digits=v["digits"], ascii=v["ascii"], standalone=v["standalone"], width=line_width(v["width"]),
-                      lang=v["lang"] or default_language())
     sys.stdout.write(render(trace, fmt, options))
     return 0

@@ -3,64 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
 from typing import Any
 
 from ..cli.options import Invocation
 
 
-def format_name(chosen: object) -> str:
-    """The format of a run: the one chosen, else rich on a terminal and text when piped."""
-    if chosen is not None:
-        return str(chosen)
-    if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
-        return "rich"
-    return "text"
-
-
-def line_width(chosen: int | None) -> int:
-    """--width, else COLUMNS, else the terminal's width, else 80 (piped)."""
-    if chosen is not None:
-        return chosen
-    columns = os.environ.get("COLUMNS", "")
-    if columns.isdigit() and int(columns) >= 20:
-        return int(columns)
-    if sys.stdout.isatty():
-        import shutil
-
-        return max(20, shutil.get_terminal_size((80, 24)).columns)
-    return 80
-
-
-def refuse_meaningless(fmt: str, values: dict[str, object]) -> None:
-    """--ascii, --standalone and --only where the format has nothing for them to do: said, not
-    silently ignored."""
-    from ..cli.options import UsageError
-
-    if values.get("ascii") and fmt not in ("text", "rich"):
-        raise UsageError(f"--ascii applies to --format text and rich, not {fmt}", None,
-                         f"{fmt} output writes its symbols in its own notation; leave out --ascii")
-    if values.get("standalone") and fmt not in ("latex", "html"):
-        raise UsageError(f"--standalone applies to --format latex and html, not {fmt}", None,
-                         "it makes a whole document of the LaTeX rows (an HTML page always is one)")
-    if values.get("only") and fmt == "json":
-        raise UsageError("--only chooses the lines of a worked solution; --format json always has every "
-                         "value and gradient", None, "leave out --only, or choose another --format")
-
-
 def run(invocation: Invocation) -> int:
     from ..engine import solve
     from ..reading import load
-    from ..render import Options, render
+    from ..render import render
 
     v = invocation.values
     command = invocation.command.name
     file = str(v["file"])
-    fmt = format_name(v["format"])
-    refuse_meaningless(fmt, v)
+    fmt, options = invocation.output()
     if v["notation"] == "matrix" and (v["only"] or v["delta_sign"] == "minus"):
-        from ..cli.options import UsageError
+        from ..errors import UsageError
 
         raise UsageError("--notation matrix writes every layer whole, with δ^l = ∂C/∂z^l", None,
                          "leave out --only and --delta-sign minus, or use --notation delta")
@@ -107,10 +66,6 @@ def run(invocation: Invocation) -> int:
             trace = iterations(traces, solutions)
         else:
             trace = traces[0]
-        from ..render.words import default_language
-
-        options = Options(digits=v["digits"], ascii=v["ascii"], standalone=v["standalone"],
-                          width=line_width(v["width"]), lang=v["lang"] or default_language())
         updated = solutions[-1].updated or {}
         if output == "-":  # the updated problem is the output: a pipe to the next step
             from ..writeback import updated_text

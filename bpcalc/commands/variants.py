@@ -12,8 +12,8 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from ..cli.options import Invocation, UsageError
-from ..errors import InputError, Span, printable
+from ..cli.options import Invocation
+from ..errors import InputError, Span, UsageError, printable
 
 if TYPE_CHECKING:
     from ..course.kit import Settings
@@ -92,12 +92,11 @@ def run(invocation: Invocation) -> int:
     from ..course.moodle import quiz
     from ..course.template import read_template
     from ..render import Options, render
-    from ..render.words import default_language
 
     values = invocation.values
     settings = _settings(values)
     folder = str(values["output"])
-    lang = str(values["lang"] or default_language())
+    lang = invocation.env.language(values["lang"])
     tolerance = float(values["tol"]) if values["tol"] is not None else 10.0 ** -settings.places
     template = read_template(str(values["file"]))
     made = course.make(template, settings)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, NamedTuple
 
+from .. import defaults
+
 if TYPE_CHECKING:
     from ..trace.steps import Trace
 
@@ -22,11 +24,12 @@ class Options(NamedTuple):
     """How a trace is written: significant digits, ASCII symbols, a whole document, and the
     width of the terminal lines (text and rich)."""
 
-    digits: int = 12
+    digits: int = defaults.DIGITS
     ascii: bool = False
     standalone: bool = False
-    width: int = 80
-    lang: str = "en"  # en or zh: the language of headings and sentences
+    width: int = defaults.WIDTH
+    lang: str = defaults.LANG  # en or zh: the language of headings and sentences
+    colour: bool = True  # rich: in colour (the environment's NO_COLOR: without)
 
 
 def render(trace: Trace, fmt: str, options: Options | None = None) -> str:

@@ -120,3 +120,56 @@ def _label(node: GraphNode, outputs: tuple[str, ...], p: Printer) -> str:
 def _number(x: float, digits: int) -> str:
     s = format_number(x, digits)
     return "−" + s[1:] if s.startswith("-") else s
+
+
+# --- an image drawn by Graphviz's dot -------------------------------------------------------------------
+
+#: formats Graphviz's dot draws
+IMAGES = ("svg", "png", "pdf")
+#: seconds dot may take before bpcalc gives up on it
+DOT_TIMEOUT = 120
+
+INSTALL = ("install Graphviz — Debian/Ubuntu: sudo apt-get install graphviz · Fedora: sudo dnf install "
+           "graphviz · macOS: brew install graphviz · Windows: winget install graphviz (or choco install "
+           "graphviz) · conda: conda install -c conda-forge graphviz; or write the DOT text with --format dot "
+           "and draw it elsewhere")
+
+
+
+def find_dot(fmt: str) -> str:
+    """The path of Graphviz's `dot`, or one message with the install command."""
+    import shutil
+
+    from ..errors import BpcalcError
+
+    dot = shutil.which("dot")
+    if dot is None:
+        raise BpcalcError(f"--format {fmt} needs Graphviz's `dot` program, which is not installed "
+                          "(no `dot` on PATH)", None, INSTALL)
+    return dot
+
+
+def draw_image(dot: str, fmt: str, text: str, target: str) -> None:
+    """`dot -Tfmt` of the DOT text, written to `target` through a temporary file renamed into place."""
+    import subprocess
+
+    from ..errors import BpcalcError, printable
+
+    def run_dot(tmp: str) -> None:
+        try:
+            done = subprocess.run([dot, f"-T{fmt}", "-o", tmp], input=text.encode("utf-8"), capture_output=True,
+                                  timeout=DOT_TIMEOUT, check=False)
+        except subprocess.TimeoutExpired:
+            raise BpcalcError(f"Graphviz's dot took more than {DOT_TIMEOUT} s to draw the graph", None,
+                              "draw a part of it with --only NAME, or write the DOT text with --format dot") from None
+        except OSError as exc:
+            raise BpcalcError(f"Graphviz's dot could not be run: {exc.strerror}", None, INSTALL) from None
+        if done.returncode != 0:
+            said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise BpcalcError(f"Graphviz's dot failed (exit {done.returncode})"
+                              + (f": {printable(said[0])[:300]}" if said else ""), None,
+                              "write the DOT text with --format dot to see what it was given")
+
+    from ..writeback import replace_file
+
+    replace_file(target, run_dot)

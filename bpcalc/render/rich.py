@@ -5,7 +5,6 @@ re-wrapped, so a copied line pastes as the same text.  rich is imported only her
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterable
 
 from ..trace.steps import Trace
@@ -20,16 +19,17 @@ STYLES = {"heading": "bold", "value": "cyan", "gradient": "magenta", "local": "y
 
 def render(trace: Trace, options: Options) -> str:
     sections = layout(trace, printer_for("rich", options.digits, options.ascii, options.lang))
-    return coloured(lines(sections, options.ascii, options.width, options.lang))
+    return coloured(lines(sections, options.ascii, options.width, options.lang), options.colour)
 
 
-def coloured(rows: Iterable[list[Span]]) -> str:
-    """Rows of the text layout (text, style) in colour (NO_COLOR: none); `bpcalc graph` uses it too."""
+def coloured(rows: Iterable[list[Span]], colour: bool = True) -> str:
+    """Rows of the text layout (text, style), in colour unless `colour` is off (the environment's
+    NO_COLOR); `bpcalc graph` uses it too."""
     from rich.console import Console
     from rich.text import Text
 
     buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=True, no_color=bool(os.environ.get("NO_COLOR")),
+    console = Console(file=buffer, force_terminal=True, no_color=not colour,
                       highlight=False, markup=False, emoji=False, soft_wrap=True, width=100_000)
     for row in rows:
         text = Text()

@@ -9,8 +9,6 @@ notation's 误差 δ and 学习率.  tests/test_notations.py fails when a catalo
 
 from __future__ import annotations
 
-import os
-
 LANGUAGES = ("en", "zh")
 
 ZH: dict[str, str] = {
@@ -233,12 +231,3 @@ def translate(lang: str, msgid: str, **params: object) -> str:
     """The message in `lang` (English when the catalogue lacks it), placeholders filled."""
     text = CATALOGUES.get(lang, {}).get(msgid, msgid)
     return text.format(**params) if params else text
-
-
-def default_language() -> str:
-    """From LC_ALL, LC_MESSAGES or LANG: Chinese when it starts with zh, else English."""
-    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(variable, "")
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"

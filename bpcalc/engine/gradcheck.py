@@ -1,0 +1,164 @@
+"""Every gradient beside its central finite-difference estimate (`bpcalc gradcheck`).
+
+    estimate = (f(x + h) − f(x − h)) / 2h,   h = ε·max(1, |x|),   ε = 1e-6 unless --eps
+
+f is each output, computed by the forward pass alone: a leaf is changed to x ± h, an
+intermediate node's value is set to x ± h (the engine's `pins`), so the estimate knows nothing of
+the backward pass or of the op table's derivative formulas.  A gradient agrees when
+|gradient − estimate| ≤ tol·max(|gradient|, |estimate|) (tol = 1e-5 unless --tol), or when the
+difference is below the round-off the estimate itself carries, 64·2⁻⁵²·max(1, |f(x ± h)|)/h.
+
+An estimate proves nothing where x ± h crosses a kink (relu, abs, max at or near the point where
+their derivative jumps: found by the op table's case helpers — step, sign, ismax — taking another
+case at x + h or x − h than at x), where --round rounds a value between the name and the output
+(a change of h does not get through), or where the forward pass fails at x ± h; such a check is
+reported with its note and counts neither way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ..errors import BpcalcError, InputError, did_you_mean, printable
+from .config import TEXTBOOK, Config
+from .graph import Graph
+from .scalar import Solution, forward, solve
+
+if TYPE_CHECKING:
+    from ..problem import Problem
+    from ..trace.steps import GradCheck
+
+EPS = 1e-6
+TOL = 1e-5
+#: the estimate's own round-off, in units of 2⁻⁵² of |f|, divided by h
+ROUNDOFF_UNITS = 64
+#: forward-pass primitives evaluated in all before only the params are checked (2 passes a name)
+BUDGET = 4_000_000
+
+
+def gradient_checks(problem: Problem, *, eps: float | None = None, tol: float | None = None,
+                    round: int | None = None, only: list[str] | None = None,
+                    config: Config | None = None) -> tuple[Solution, GradCheck]:
+    """Solve (with `config`, the textbook computation by default) and check every gradient of
+    every output against its central difference."""
+    from ..trace.steps import GradCheck, GradientCheck
+
+    eps = EPS if eps is None else eps
+    tol = TOL if tol is None else tol
+    config = config or TEXTBOOK
+    solution = solve(problem, round=round, config=config)
+    graph = solution.graph
+    places = solution.round
+    values = solution.values
+    outputs = solution.outputs
+    roots = [graph.root[graph.index[o]] for o in outputs]
+    gradients = {o: solution.gradients_of(o) for o in outputs}
+
+    names, left_out = _names(solution, only)
+    behind = _behind_rounding(graph) if places is not None else set()
+    sides = _kink_sides(graph)
+    base_pins = {graph.root[graph.index[n]]: x for n, x in config.pins.items()}
+    leaf_values = [values[n] for n in graph.names[: graph.n_leaves]]
+    base = sides(solution.tape_values)
+
+    checks: list[GradientCheck] = []
+    for name in names:
+        node = graph.index[name]
+        x = values[name]
+        h = eps * max(1.0, abs(x))
+        ends: list[list[float]] = []
+        kink = False
+        for moved in (x + h, x - h):
+            leaves, pins = leaf_values, base_pins
+            if node < graph.n_leaves:
+                leaves = list(leaf_values)
+                leaves[node] = moved
+            else:
+                pins = {**base_pins, graph.root[node]: moved}
+            try:
+                vals, _ = forward(graph, problem, leaves, places, pins or None)
+            except BpcalcError:
+                break
+            kink = kink or sides(vals) != base
+            ends.append([vals[r] for r in roots])
+        for k, o in enumerate(outputs):
+            if o == name:
+                continue
+            g = gradients[o][name]
+            if len(ends) < 2:  # the forward pass fails at x ± h
+                checks.append(GradientCheck(o, name, g, float("nan"), h, float("nan"), float("nan"), None, "domain"))
+                continue
+            up, down = ends[0][k], ends[1][k]
+            estimate = (up - down) / ((x + h) - (x - h))
+            diff = abs(g - estimate)
+            scale = max(abs(g), abs(estimate))
+            rel = diff / scale if scale else 0.0
+            roundoff = ROUNDOFF_UNITS * 2.0**-52 * max(1.0, abs(up), abs(down)) / h
+            note = "kink" if kink else ("rounded" if name in behind else None)
+            ok = None if note else (diff <= tol * scale or diff <= roundoff)
+            checks.append(GradientCheck(o, name, g, estimate, h, diff, rel, ok, note))
+    checks.sort(key=lambda c: outputs.index(c.output))  # each output's column of the Jacobian together
+    return solution, GradCheck(outputs, eps, tol, tuple(checks), left_out)
+
+
+def _names(solution: Solution, only: list[str] | None) -> tuple[list[str], str | None]:
+    """The names to check: --only's, else every leaf and line (just the params when that would
+    take too long: two forward passes a name)."""
+    graph = solution.graph
+    if only:
+        for name in only:
+            if name not in graph.index:
+                raise InputError(f"--only: no name '{printable(name)}' in {printable(solution.problem.file)}",
+                            None, did_you_mean(name, graph.names) or "names: " + ", ".join(graph.names))
+        return list(dict.fromkeys(only)), None
+    names = list(graph.names)
+    if 2 * len(names) * len(graph.op) <= BUDGET:
+        return names, None
+    params = list(solution.problem.params)
+    shown = params if 2 * len(params) * len(graph.op) <= BUDGET else params[: max(1, BUDGET // (2 * len(graph.op)))]
+    return shown, (f"{len(names) - len(shown):,} of {len(names):,} names not checked (each takes two forward "
+                   "passes of the whole graph): --only NAME[,NAME…] checks the ones you choose")
+
+
+def _behind_rounding(graph: Graph) -> set[str]:
+    """The names from which a rounded primitive (what --round rounds) lies on the way to a line
+    that uses them: a change of h is lost in the rounding."""
+    from .codes import ROUNDED_CODES
+
+    behind: set[int] = set()
+    for node in range(len(graph.names) - 1, graph.n_leaves - 1, -1):
+        rounds = any(graph.op[t] in ROUNDED_CODES for t in range(graph.start[node], graph.root[node] + 1))
+        if rounds or node in behind:
+            behind.update(graph.uses[node])
+    return {graph.names[n] for n in behind}
+
+
+def _kink_sides(graph: Graph) -> Callable[[list[float]], tuple[float, ...]]:
+    """A function of the tape's values: which case each kinked primitive is in (the value of
+    every case helper — step, sign, ismax … — in its partial formulas).  Two forward passes with
+    different cases straddle a kink."""
+    from ..expr.tree import Call, subexpressions
+    from ..ops import lookup, partial
+    from ..ops.formulas import params
+    from ..ops.kernels import Kernel, formula_kernel
+    from .codes import NAMES, VECTOR_CODES
+
+    found: dict[tuple[int, int], list[Kernel]] = {}
+    probes: list[tuple[int, tuple[int, ...], Kernel]] = []
+    for t, code in enumerate(graph.op):
+        if code < 0 or code in VECTOR_CODES:  # a leaf or a constant; softmax has no kink
+            continue
+        n = len(graph.args[t])
+        kernels = found.get((code, n))
+        if kernels is None:
+            p = lookup(NAMES[code])
+            helpers = [e for i in range(n) for e in subexpressions(partial(p, i, n))
+                       if isinstance(e, Call) and lookup(e.fn).case is not None]
+            kernels = found[(code, n)] = [formula_kernel(e, (*params(p, n), "out")) for e in helpers]
+        probes.extend((t, graph.args[t], k) for k in kernels)
+
+    def sides(vals: list[float]) -> tuple[float, ...]:
+        return tuple(k(*[vals[a] for a in args], vals[t]) for t, args, k in probes)
+
+    return sides
