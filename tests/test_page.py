@@ -415,6 +415,21 @@ def test_the_network_page_is_small_and_quick():
     assert took < 1.0, took
 
 
+def test_a_long_chain_sharing_its_params_is_drawn_quickly():
+    # w and b feed every line: their edges reach over up to 200 layers, and routing each through
+    # every layer would make the page grow with the square of the chain
+    lines = "\n".join(f"  v{i}: sin(v{i - 1}) * w + b" for i in range(1, 200))
+    solution = bpcalc.solve(bpcalc.loads(f"inputs: {{v0: 0.5}}\nparams: {{w: 0.9, b: 0.1}}\ndefine:\n{lines}\n"),
+                            step=True)
+    trace = build(solution, "step")
+    started = time.perf_counter()
+    page = render(trace, "page", Options())
+    assert time.perf_counter() - started < 3.0
+    svg = page.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert svg.count(" C") <= 2 * 600 + 3 * 400  # edges, and a bounded number of points on the long ones
+    assert len(page.encode("utf-8")) < 3 * len(render(trace, "html", Options()).encode("utf-8"))
+
+
 class _Parsed(html.parser.HTMLParser):
     def __init__(self) -> None:
         super().__init__()

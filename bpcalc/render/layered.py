@@ -28,6 +28,8 @@ from typing import NamedTuple
 
 #: orderings tried: sweeps down and up, each followed by adjacent swaps
 SWEEPS = 12
+#: edge points (dummy nodes) at most: this many per node, and at least this many in all
+EDGE_POINTS_PER_NODE, EDGE_POINTS_MIN = 4, 400
 
 
 class Box(NamedTuple):
@@ -91,16 +93,19 @@ def layered(names: Sequence[str], edges: Sequence[tuple[str, str]], sizes: Mappi
             succs[t].append(h)
     layer = _layers(n, preds, succs)
 
-    # each edge over several layers gets a point (a dummy node) in each layer between
-    chains: list[list[int]] = []  # per edge: the nodes it passes, tail first
+    # each edge over several layers gets a point (a dummy node) in each layer between — the
+    # shortest such edges first, as long as the points stay within a few per node: past that (a
+    # param every line of a long chain uses) an edge is drawn straight from its tail to its head
+    pairs = list(dict.fromkeys((index[tail], index[head]) for tail, head in edges))
+    budget = max(EDGE_POINTS_MIN, EDGE_POINTS_PER_NODE * n)
     layer_of = list(layer)
     up: list[list[int]] = [[] for _ in range(n)]  # neighbours one layer before
     down: list[list[int]] = [[] for _ in range(n)]  # … one layer after
     made: dict[tuple[int, int], list[int]] = {}
-    for tail, head in edges:
-        t, h = index[tail], index[head]
-        if (t, h) in made:
-            chains.append(made[(t, h)])
+    for t, h in sorted(pairs, key=lambda pair: layer[pair[1]] - layer[pair[0]]):
+        span = layer[h] - layer[t]
+        if span > 1 and len(layer_of) - n + span - 1 > budget:
+            made[(t, h)] = [t, h]  # straight
             continue
         chain = [t]
         for k in range(layer[t] + 1, layer[h]):
@@ -113,7 +118,7 @@ def layered(names: Sequence[str], edges: Sequence[tuple[str, str]], sizes: Mappi
             down[a].append(b)
             up[b].append(a)
         made[(t, h)] = chain
-        chains.append(chain)
+    chains = [made[(index[tail], index[head])] for tail, head in edges]  # per edge: the nodes it passes
     total = len(layer_of)
     depth = max(layer_of, default=-1) + 1
     # first order: the names' own order, each edge point just after its tail's place
@@ -121,7 +126,9 @@ def layered(names: Sequence[str], edges: Sequence[tuple[str, str]], sizes: Mappi
     for chain in made.values():
         for k, d in enumerate(chain[1:-1], 1):
             rank[d] = chain[0] + k / (len(chain) + 1)
-    orders = [sorted((i for i in range(total) if layer_of[i] == k), key=rank.__getitem__) for k in range(depth)]
+    orders: list[list[int]] = [[] for _ in range(depth)]
+    for i in sorted(range(total), key=rank.__getitem__):
+        orders[layer_of[i]].append(i)
     orders = _order(orders, up, down)
     crossings = _crossings(orders, down)
     boxes, xs = _coordinates(orders, layer_of, up, down, [sizes[name] for name in names], n, layer_gap, node_gap,
@@ -339,7 +346,9 @@ def place_labels(layout: Layout, sizes: Sequence[tuple[float, float] | None], pa
     """The centre of each route's label (sizes[i] = its width and height, None: no label): on the
     route, at the first spot that overlaps no box and no label placed before; where every spot
     overlaps something, the spot that overlaps least."""
-    taken: list[Box] = list(layout.boxes.values())
+    taken = _Grid()
+    for box in layout.boxes.values():
+        taken.add(box)
     out: list[Point | None] = []
     for route, size in zip(layout.routes, sizes):
         if size is None:
@@ -353,8 +362,7 @@ def place_labels(layout: Layout, sizes: Sequence[tuple[float, float] | None], pa
                 continue
             for t in LABEL_SPOTS:
                 x, y = point_at(segment, t)
-                box = Box(x - w / 2 - pad, y - h / 2 - pad, w + 2 * pad, h + 2 * pad)
-                covered = sum(_overlap(box, other) for other in taken)
+                covered = taken.covered(Box(x - w / 2 - pad, y - h / 2 - pad, w + 2 * pad, h + 2 * pad))
                 if best is None or covered < best[0]:
                     best = (covered, (x, y))
                 if covered == 0:
@@ -365,9 +373,33 @@ def place_labels(layout: Layout, sizes: Sequence[tuple[float, float] | None], pa
             out.append(None)
             continue
         x, y = best[1]
-        taken.append(Box(x - w / 2, y - h / 2, w, h))
+        taken.add(Box(x - w / 2, y - h / 2, w, h))
         out.append(best[1])
     return out
+
+
+class _Grid:
+    """Boxes filed by the cells of a grid they touch, so that what a box overlaps is found among
+    its neighbours, not among every box drawn."""
+
+    CELL = 120.0
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[int, int], list[Box]] = {}
+
+    def _cells(self, b: Box) -> list[tuple[int, int]]:
+        c = self.CELL
+        return [(i, j) for i in range(int(b.x // c), int((b.x + b.width) // c) + 1)
+                for j in range(int(b.y // c), int((b.y + b.height) // c) + 1)]
+
+    def add(self, b: Box) -> None:
+        for cell in self._cells(b):
+            self.cells.setdefault(cell, []).append(b)
+
+    def covered(self, b: Box) -> float:
+        """The area of `b` the boxes filed cover (each box counted once)."""
+        near = {id(o): o for cell in self._cells(b) for o in self.cells.get(cell, ())}
+        return sum(_overlap(b, o) for o in near.values())
 
 
 def _overlap(a: Box, b: Box) -> float:

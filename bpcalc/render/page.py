@@ -121,8 +121,9 @@ def render(trace: Trace, options: Options) -> str:
             "</main>"]
     if view.nodes:
         flows = _flows(trace, view)
-        data = {"steps": [[s.phase, s.node, s.section, _said(s, view, trace, words), flows.get((s.phase, s.node), [])]
-                          for s in stops],
+        by_name, updates = {n.name: n for n in view.nodes}, _updates(trace)
+        data = {"steps": [[s.phase, s.node, s.section, _said(s, by_name[s.node], updates, trace.output, words),
+                           flows.get((s.phase, s.node), [])] for s in stops],
                 "nodes": _details(view, trace, stops, answers, options),
                 "words": {k: words[k] for k in _SCRIPT_WORDS},
                 "output": trace.output,
@@ -232,16 +233,16 @@ def _flows(trace: Trace, view: GraphView) -> dict[tuple[str, str], list[str]]:
     return flows
 
 
-def _said(stop: Stop, view: GraphView, trace: Trace, words: dict[str, str]) -> str:
+def _said(stop: Stop, node: GraphNode, updates: dict[str, tuple[float, float]], output: str,
+          words: dict[str, str]) -> str:
     """What the status line says at a stop: `Forward pass: net_h1 = 0.3775`."""
     p = Printer(GRAPH_DIGITS)
-    node = next(n for n in view.nodes if n.name == stop.node)
     if stop.phase == "forward":
         return f"{words['Forward pass']}{words[': ']}{node.name} = {p.num(node.value)}"
     if stop.phase == "backward":
         grad = f" = {p.num(node.gradients[0])}" if node.gradients else ""
-        return f"{words['Backward pass']}{words[': ']}{p.partial(trace.output, node.name)}{grad}"
-    new = _updates(trace).get(node.name)
+        return f"{words['Backward pass']}{words[': ']}{p.partial(output, node.name)}{grad}"
+    new = updates.get(node.name)
     return f"{words['Update']}{words[': ']}{node.name}" + (f" ← {p.num(new[1])}" if new else "")
 
 
@@ -282,6 +283,7 @@ def _details(view: GraphView, trace: Trace, stops: list[Stop], answers: dict[tup
     for i, s in enumerate(stops, 1):
         at.setdefault(s.node, {})[s.phase] = i
     local = {(node.name, u): x for node in view.nodes for u, x in node.uses}
+    counts = _path_counts(view, used_by)
     details: dict[str, dict[str, Any]] = {}
     for node in view.nodes:
         name = node.name
@@ -301,11 +303,11 @@ def _details(view: GraphView, trace: Trace, stops: list[Stop], answers: dict[tup
         if entry is not None and entry.terms:
             shown["terms"] = [[t.consumer, p.num(t.upstream), p.num(t.local.value)] for t in entry.terms]
         if node.gradients and not node.output:
-            paths, count = _paths(name, used_by, set(view.outputs[:1]))
+            paths = _paths(name, used_by, view.outputs[0]) if counts.get(name) else []
             if paths:
                 shown["paths"] = [[list(path), [p.num(local[(path[i], path[i + 1])]) for i in range(len(path) - 1)],
                                    p.num(products[path]) if path in products else None] for path in paths]
-                shown["pathCount"] = count
+                shown["pathCount"] = counts[name]
         if name in updates:
             shown["update"] = [p.num(updates[name][0]), p.num(updates[name][1])]
         marks = [g for key, gs in answers.items() if key[1] == name for g in gs]
@@ -321,32 +323,34 @@ def _number(x: float, p: Printer) -> list[str]:
     return [p.num(x), repr(x)]
 
 
-def _paths(name: str, used_by: dict[str, list[tuple[str, float]]],
-           outputs: set[str]) -> tuple[list[tuple[str, ...]], int]:
-    """The paths from the output down to `name` (output first), at most MAX_PATHS of them, and how
-    many there are in all (counted over the graph, not listed)."""
+def _path_counts(view: GraphView, used_by: dict[str, list[tuple[str, float]]]) -> dict[str, int]:
+    """How many paths lead from each node up to the first output (counted, not listed: the nodes
+    are in the file's order, each after the nodes it uses, so backwards each comes after its users)."""
     count: dict[str, int] = {}
+    for node in reversed(view.nodes):
+        count[node.name] = (node.name == view.outputs[0]) + sum(count.get(v, 0) for v, _ in used_by.get(node.name, ()))
+    return count
 
-    def paths_from(node: str) -> int:  # how many paths lead from node up to the output
-        if node not in count:
-            count[node] = 0  # (a graph has no cycle; this only guards the recursion)
-            count[node] = (1 if node in outputs else 0) + sum(paths_from(v) for v, _ in used_by.get(node, ()))
-        return count[node]
 
+def _paths(name: str, used_by: dict[str, list[tuple[str, float]]], output: str) -> list[tuple[str, ...]]:
+    """The first paths from the output down to `name` (output first): at most MAX_PATHS of them, with
+    at most 8 factors a path on average (as the chain-rule step's limit); none past that."""
     found: list[tuple[str, ...]] = []
+    factors = 0
     stack: list[tuple[str, tuple[str, ...]]] = [(name, (name,))]
     while stack and len(found) < MAX_PATHS:
         node, suffix = stack.pop()
-        if node in outputs:
+        if len(suffix) > 8 * MAX_PATHS:
+            return []
+        if node == output:
             found.append(tuple(reversed(suffix)))
+            factors += len(suffix) - 1
+            if factors > 8 * MAX_PATHS:
+                return []
             continue
         for v, _ in reversed(used_by.get(node, ())):
             stack.append((v, suffix + (v,)))
-    try:
-        total = paths_from(name)
-    except RecursionError:
-        total = len(found)
-    return found, total
+    return found
 
 
 # --- a check's answers on the page -----------------------------------------------------------------------------
