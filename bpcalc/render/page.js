@@ -32,11 +32,13 @@
     counter.textContent = k + " / " + steps.length;
     if (k === 0) {
       status.textContent = words.overview;
+      slider.setAttribute("aria-valuetext", words.overview);
       details.replaceChildren(hint);
       return;
     }
     const [phase, node, section, said, flows] = steps[k - 1];
     status.textContent = fill(words.step_of, { k: k, n: steps.length }) + words[". "] + said;
+    slider.setAttribute("aria-valuetext", status.textContent);
     const g = nodeOf.get(node);
     light(g);
     if (g) g.setAttribute("aria-current", "step");

@@ -506,8 +506,9 @@ def _svg(view: GraphView, answers: dict[tuple[str, str], list[Graded]], grading:
     for i, route in enumerate(drawn.routes):
         d = "M" + _pt(route.points[0]) + "".join(f" C{_pt(c1)} {_pt(c2)} {_pt(end)}"
                                                    for _, c1, c2, end in segments(route))
+        said = p.partial(route.head, route.tail) + (f" = {label_texts[i]}" if label_texts[i] is not None else "")
         out.append(f'<path class="edge" id="e{i}" d="{d}" data-tail="{html.escape(route.tail)}" '
-                   f'data-head="{html.escape(route.head)}"/>')
+                   f'data-head="{html.escape(route.head)}"><title>{html.escape(said)}</title></path>')
     out.append('</g><g class="labels">')
     for i, (text, spot) in enumerate(zip(label_texts, spots)):
         if text is not None and spot is not None:
