@@ -403,6 +403,13 @@ def test_several_outputs_walk_the_first_outputs_backward_pass(browser, tmp_path)
     assert browser.find_element("id", "next").get_attribute("disabled")
 
 
+def test_a_check_page_needs_the_problem_as_a_file():
+    problem = shipped.path(NETWORK).read_text(encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "bpcalc", "check", "-", "example:answers/seed002_student", "--format",
+                        "page"], input=problem, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 2 and "give it as a file, not '-'" in r.stderr and r.stdout == ""
+
+
 # --- made quickly, small, and safe, without a browser --------------------------------------------------------
 
 
@@ -450,7 +457,7 @@ class _Parsed(html.parser.HTMLParser):
 
 def test_file_names_are_escaped(tmp_path):
     weird = tmp_path / "a<b>&\u202e\x1b.yaml"
-    weird.write_text((ROOT / "examples" / "apples.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    weird.write_text(shipped.path("example:seed000_apples").read_text(encoding="utf-8"), encoding="utf-8")
     r = bpcalc_cli("grad", str(weird), "--format", "page")
     assert r.returncode == 0, r.stderr
     assert "\u202e" not in r.stdout and "\x1b" not in r.stdout and "<b>" not in r.stdout

@@ -360,7 +360,7 @@ def _checked(trace: Trace) -> tuple[Grading, Trace]:
     """A check's page: the Grading step, then the textbook solution the answers were graded against,
     worked out whole (the check trace holds only the lines of the answers marked wrong)."""
     grading = next(s for s in trace.steps if isinstance(s, Grading))
-    if trace.file == "-":
+    if trace.file in ("-", "<stdin>"):  # (read once, and gone)
         raise BpcalcError("--format page reads the problem again to draw its graph: give it as a file, not '-'",
                           None, "save the problem to a file and name it")
     from ..engine import solve
