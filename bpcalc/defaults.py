@@ -5,7 +5,7 @@ The learning rate is each optimiser's own (ops/optimizers.py); the rounding rule
 """
 
 #: significant digits shown (display only, never a value): what published worked examples print
-DIGITS = 12
+DIGITS = 9
 #: … on the nodes and edges of a drawn graph, where room is short
 GRAPH_DIGITS = 6
 #: chain-rule paths written out for one name before its δ (per-node) form is shown instead

@@ -175,7 +175,7 @@ def test_text_shows_the_multivariable_chain_rule(capsys, two):
     assert "∂o1/∂o2" not in flat  # o2 does not lead to o1: left out of o1's pass
     jacobian = out[out.index("Jacobian"):]
     assert re.search(r"^ +o1 +4 +2$", jacobian, re.M)
-    assert re.search(rf"^ +o2 +{re.escape(format(math.cos(6) * 9, '.12g'))} ", jacobian, re.M)
+    assert re.search(rf"^ +o2 +{re.escape(format(math.cos(6) * 9, '.9g'))} ", jacobian, re.M)
 
 
 def test_forward_with_several_outputs(capsys, two):

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import bpcalc
+from bpcalc import defaults
 from bpcalc.render import Options, layout, render
 from bpcalc.render.printers import AsciiPrinter, LatexPrinter, Printer
 from bpcalc.symbolic import evaluate
@@ -77,7 +78,7 @@ def test_golden(name, example, command, round_, fmt):
     solution = solve(example, command, round_)
     # the examples are loaded by relative path in the goldens' titles
     solution.problem.file = f"examples/{example}"
-    got = rendered(fmt, solution, command, digits=12, only=None, max_paths=16, ascii=False,
+    got = rendered(fmt, solution, command, digits=defaults.DIGITS, only=None, max_paths=16, ascii=False,
                    standalone=fmt == "latex", width=80)
     path = GOLDEN / f"{name}.{ext}"
     if os.environ.get("BPCALC_REGENERATE_GOLDEN"):

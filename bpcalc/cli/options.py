@@ -200,7 +200,7 @@ COMMANDS: tuple[Command, ...] = (
                 Option(("--tol",), "tol", "the relative difference allowed between a gradient and its estimate",
                        "TOL", positive("the relative tolerance", "1e-5"), None, "1e-5"),
                 ROUND, ONLY,
-                DIGITS._replace(default=6, shown_default="6"), ASCII, STANDALONE, WIDTH, LANG,
+                DIGITS, ASCII, STANDALONE, WIDTH, LANG,
             )),
     # --- homework: answers checked, one gradient explained ---
     Command("check", "A student's answers checked against the worked solution. Each is marked right, wrong or "
@@ -218,7 +218,7 @@ COMMANDS: tuple[Command, ...] = (
                 Option(("--rel",), "rel", "an answer is right within this share of the computed value", "X",
                        positive("the relative tolerance", "1e-3")),
                 ROUND, LR, MAX_PATHS,
-                DIGITS._replace(default=9, shown_default="9"),
+                DIGITS,
                 ASCII, STANDALONE, WIDTH, LANG,
             )),
     Command("explain", "Everything about one gradient. Every path from the output to NAME as a product of named "

@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import re
 
+from .. import defaults
 from ..expr.tree import Bin, Call, Expr, Name, Neg, Num
 from ..numbers import format_number
 from ..ops import BY_NAME, lookup
@@ -87,7 +88,7 @@ class Printer:
     theta = "θ"
     delta_symbol = "δ"
 
-    def __init__(self, digits: int = 12, breaks: bool = False, lang: str = "en"):
+    def __init__(self, digits: int = defaults.DIGITS, breaks: bool = False, lang: str = "en"):
         self.digits = digits
         self.breaks = breaks  # mark where a long formula may be broken (BREAK, BREAK2)
         self.lang = lang
@@ -604,7 +605,7 @@ class MathMLPrinter(Printer):
                f"{otherwise}{self.literal(other) if not other.startswith('<') else other}<mo>)</mo></mrow>"
 
 
-def printer_for(fmt: str, digits: int = 12, ascii: bool = False, lang: str = "en") -> Printer:
+def printer_for(fmt: str, digits: int = defaults.DIGITS, ascii: bool = False, lang: str = "en") -> Printer:
     """The printer of a format, marking where long formulas may break (its renderer breaks them
     there or removes the marks)."""
     if fmt in ("latex", "markdown"):
