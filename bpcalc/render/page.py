@@ -26,6 +26,7 @@ import json
 from importlib import resources
 from typing import Any, NamedTuple
 
+from .. import defaults
 from ..errors import BpcalcError, printable
 from ..expr.tree import names_in
 from ..trace.data import Result, Trace
@@ -56,9 +57,9 @@ from .printers import MathMLPrinter, Printer
 
 #: significant digits of the numbers drawn on the graph (the worked rows and the node details
 #: use --digits), as `bpcalc graph`
-GRAPH_DIGITS = 6
+GRAPH_DIGITS = defaults.GRAPH_DIGITS
 #: a node's paths to the output listed at most (as --max-paths' default)
-MAX_PATHS = 16
+MAX_PATHS = defaults.MAX_PATHS
 #: the commands whose trace is a worked solution the page walks through
 COMMANDS = ("forward", "grad", "step", "check")
 
