@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from .errors import InputError, Span
 from .expr.tree import Expr
-
-if TYPE_CHECKING:
-    from .expr.parser import Shape
 
 
 @dataclass(slots=True)
@@ -21,10 +17,6 @@ class Line:
     expr: Expr
     source: str  # the expression as written (or generated, for a network)
     span: Span | None = None  # where `source` starts in the file
-    # (the line's shape, its names in the order written, the tree they describe): the lines of one
-    # shape (`v2: v1 * a + b`, `v3: v2 * a + b`) share it, and the engine compiles it once — for
-    # a line whose `expr` is still that tree (a line made with another expr is compiled as written)
-    shape: tuple[Shape, tuple[str, ...], Expr] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

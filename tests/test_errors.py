@@ -305,7 +305,7 @@ def test_bad_input_still_exits_2_with_debug(tmp_path: Path, capsys):
 
 
 def test_the_package_calls_exec_in_one_place_only():
-    # codegen.py compiles source bpcalc writes (the op table's kernels, line shapes); that source is
+    # ops/kernels.py compiles source bpcalc writes (the op table's kernels, the engine's loops); that source is
     # checked to hold nothing a user wrote in tests/test_ops_table.py.  Nothing else may eval, exec
     # or compile anything.
     calls = re.compile(r"(?<![\w.])(eval|exec|compile|__import__)\s*\(")
@@ -315,7 +315,8 @@ def test_the_package_calls_exec_in_one_place_only():
             code = line.split("#", 1)[0]
             if calls.search(code):
                 found.append((source.relative_to(ROOT).as_posix(), code.strip()))
-    assert found == [("bpcalc/codegen.py", 'exec(compile(source, f"<bpcalc {label} {len(SOURCES)}>", "exec"), scope)')]
+    assert found == [("bpcalc/ops/kernels.py",
+                      'exec(compile(source, f"<bpcalc {label} {len(SOURCES)}>", "exec"), scope)')]
 
 
 def test_yaml_is_never_loaded_with_a_full_loader():

@@ -1,7 +1,7 @@
-"""The engine's fast paths (inline arithmetic, closed-form partials of sums of products, the
-unchecked forward loop, the reused graph) give the numbers of the general path: a reference reverse
-pass written here over each line's tree with the op table's values and partials only (ops.FORWARD,
-ops.partial_value), compared bit for bit, and central differences.  And a 100,000-node chain solves (no recursion)."""
+"""The engine (its generated loops with the table's arithmetic inlined, the reused graph) gives the
+numbers of a reference reverse pass written here over each line's tree with the op table's values
+and partials only (ops.FORWARD, ops.partial_value), bit for bit, and of central differences.  And a
+100,000-node chain solves (no recursion)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import weakref
 import pytest
 
 import bpcalc
-from bpcalc.engine import compile_problem
 from bpcalc.errors import InputError, MathError
 from bpcalc.expr import Bin, Call, Name, Neg, Num
 from bpcalc.numbers import round_half_up
@@ -110,8 +109,8 @@ def reference(problem: Problem, places=None):
     return env, local, grad
 
 
-@pytest.mark.parametrize("seed", range(300))
-def test_fast_paths_give_the_general_paths_numbers_bit_for_bit(seed):
+@pytest.mark.parametrize("seed", range(100))
+def test_the_engine_gives_the_reference_numbers_bit_for_bit(seed):
     problem = random_problem(seed)
     try:
         sol = bpcalc.solve(problem)
@@ -123,73 +122,7 @@ def test_fast_paths_give_the_general_paths_numbers_bit_for_bit(seed):
     assert repr(sol.gradients) == repr(grad)
 
 
-WRAPPERS = ["sigmoid", "tanh", "relu", "abs", "exp", "sin", "softplus", "leaky_relu", None, None]
-SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, -3.0, 1e-300]
-
-
-def sum_of_products_problem(seed: int) -> Problem:
-    """Lines of the engine's closed-form kind — sums of names, constants and products of two factors,
-    maybe inside one function — and near misses: a name twice, a product of products, zeros."""
-    rng = random.Random(seed)
-    params = {f"p{i}": rng.choice(SPECIAL) if rng.random() < 0.4 else round(rng.uniform(-2, 2), 3)
-              for i in range(rng.randint(1, 6))}
-    names = list(params)
-    lines = []
-    for i in range(rng.randint(1, 6)):
-        terms = []
-        for _ in range(rng.randint(1, 5)):
-            k = rng.random()
-            if k < 0.4:
-                terms.append(Bin("*", Name(rng.choice(names)), Name(rng.choice(names))))
-            elif k < 0.5:
-                terms.append(Bin("*", Num(rng.choice([0.0, 2.0, -1.5])), Name(rng.choice(names))))
-            elif k < 0.55:
-                terms.append(Bin("*", Name(rng.choice(names)), Num(0.25)))
-            elif k < 0.6:
-                terms.append(Num(1.5))
-            elif k < 0.65:
-                terms.append(Bin("*", Bin("*", Name(rng.choice(names)), Num(2.0)), Name(rng.choice(names))))
-            else:
-                terms.append(Name(rng.choice(names)))
-        if rng.random() < 0.2:  # a plain total of distinct names
-            terms = [Name(n) for n in rng.sample(names, rng.randint(1, len(names)))]
-        e = terms[0]
-        for t in terms[1:]:
-            e = Bin("+", e, t) if rng.random() < 0.7 else Bin("+", t, e)
-        wrapper = rng.choice(WRAPPERS)
-        if wrapper and len(terms) > 1:
-            e = Call(wrapper, (e,))
-        lines.append(Line(f"u{i}", e, f"u{i}"))
-        names.append(f"u{i}")
-    return Problem("<sums>", {}, params, lines, lines[-1].name)
-
-
-@pytest.mark.parametrize("places", [None, 2])
-@pytest.mark.parametrize("seed", range(200))
-def test_closed_form_partials_give_the_general_paths_numbers_bit_for_bit(seed, places):
-    problem = sum_of_products_problem(seed)
-    try:
-        sol = bpcalc.solve(problem, round=places)
-    except MathError:
-        pytest.skip("outside the domain")
-    values, local, grad = reference(problem, places)
-    assert repr(sol.values) == repr(values)
-    assert repr(sorted(sol.local.items())) == repr(sorted(local.items()))
-    assert repr(sol.gradients) == repr(grad)
-
-
-def test_the_closed_form_covers_the_usual_lines():
-    # the generator above must exercise both paths, else the bit-for-bit test proves little
-    graphs = [compile_problem(sum_of_products_problem(seed)) for seed in range(200)]
-    kinds = [(f is not None, len(f or ()), w) for g in graphs
-             for f, w in zip(g.partners[g.n_leaves:], g.wrapper[g.n_leaves:])]
-    assert sum(not closed for closed, _, _ in kinds) > 150
-    assert sum(closed and w >= 0 for closed, _, w in kinds) > 80  # inside a function
-    assert sum(closed and n == 3 for closed, n, _ in kinds) > 20
-    assert sum(closed and w == -2 for closed, _, w in kinds) > 10  # a plain sum of names
-
-
-@pytest.mark.parametrize("seed", range(0, 300, 3))
+@pytest.mark.parametrize("seed", range(0, 300, 6))
 def test_rounded_solves_give_the_references_numbers_bit_for_bit(seed):
     problem = random_problem(seed)
     try:

@@ -124,7 +124,7 @@ def _names(solution: Solution, only: list[str] | None) -> tuple[list[str], str |
 def _behind_rounding(graph: Graph) -> set[str]:
     """The names from which a rounded primitive (what --round rounds) lies on the way to a line
     that uses them: a change of h is lost in the rounding."""
-    from .codes import ROUNDED_CODES
+    from ..ops.codes import ROUNDED_CODES
 
     behind: set[int] = set()
     for node in range(len(graph.names) - 1, graph.n_leaves - 1, -1):
@@ -140,9 +140,9 @@ def _kink_sides(graph: Graph) -> Callable[[list[float]], tuple[float, ...]]:
     different cases straddle a kink."""
     from ..expr.tree import Call, subexpressions
     from ..ops import lookup, partial
+    from ..ops.codes import NAMES, VECTOR_CODES
     from ..ops.formulas import params
     from ..ops.kernels import Kernel, formula_kernel
-    from .codes import NAMES, VECTOR_CODES
 
     found: dict[tuple[int, int], list[Kernel]] = {}
     probes: list[tuple[int, tuple[int, ...], Kernel]] = []

@@ -5,10 +5,8 @@ The backward pass is the grad_table algorithm, at the level of named nodes:
     grad[u_j] = Σ over the lines u_i that use u_j of  grad[u_i] · ∂u_i/∂u_j
 
 where ∂u_i/∂u_j, the local derivative, comes from a small reverse pass over line i's own run of
-the tape — or, for the commonest lines (sums of products such as `w1*x1 + w2*x2 + b`, maybe
-inside sigmoid or relu), from a closed form that forms the very same products, so the same bits
-(graph._affine_partners).  Every partial comes from the op table's kernels (ops.kernels), through
-the solve's `Config`, so a replaced partial reaches every path.  Every node is visited once, in
+the tape.  Every partial comes from the op table's formulas (ops.kernels), through the solve's
+`Config`, so a replaced partial is the one used.  Every node is visited once, in
 reverse order; gradients live in a list indexed by node, so a name used twice (x*x) gets the sum,
 and running backward again gives the same numbers.  Nothing is recursive and there are no
 per-node closures.
@@ -29,13 +27,12 @@ from typing import Any
 from ..errors import MathError
 from ..numbers import format_number, round_half_up
 from ..ops import DomainError, lookup, partial_kernel, softmax_vector, value
-from ..ops.formulas import partial, value_formula
-from ..ops.kernels import Kernel, compile_source, partial_at, python
-from ..ops.table import CANCEL_BELOW, cancelled
+from ..ops.codes import CODES, CONST, INDEXED_CODES, NAMES, ROUNDED_CODES, VECTOR_CODES
+from ..ops.kernels import Kernel, adjoints, forward_loop, partial_at
+from ..ops.table import cancelled
 from ..problem import Optimizer, Problem
-from .codes import CODES, CONST, INDEXED_CODES, INLINE, NAMES, ROUNDED_CODES, VECTOR_CODES
 from .config import TEXTBOOK, Config
-from .graph import UNIT, Graph, compile_problem
+from .graph import Graph, compile_problem
 from .optim import Move, State
 
 
@@ -55,49 +52,7 @@ class _ByCode(dict[int, Any]):
 VALUE: dict[int, Kernel] = _ByCode(lambda code: value(lookup(NAMES[code])))
 
 
-# --- the forward loop, with the table's operators inlined ---------------------------------------------
-
-_LOOP = '''
-def run(program, vals, raw, places, args, const):
-    for code, t, x, y in program:
-{inline}
-        else:
-            a = args[t]
-            if code in INDEXED:
-                v = VALUE[code](int(const[t]), *[vals[i] for i in a])
-            elif y < 0:
-                v = VALUE[code](vals[x])
-            else:
-                v = VALUE[code](*[vals[i] for i in a])
-            if places is not None and code in ROUNDED:
-                raw[t] = v
-                v = round_half_up(v, places)
-            vals[t] = v
-'''
-
-
-def _inline_branches() -> str:
-    """One branch per inlined operator: its value formula from the table, on vals[x], vals[y];
-    a sum near zero goes through the cancellation rule (ops.table.cancelled)."""
-    out = []
-    for code in range(INLINE):
-        p = lookup(NAMES[code])
-        formula = value_formula(p)
-        assert formula is not None
-        src = python(formula, dict(zip(p.params, ("vals[x]", "vals[y]"))))
-        out.append(f"        {'if' if code == 0 else 'elif'} code == {code}:  # {p.name}")
-        if p.cancels:
-            out.append(f"            v = {src}")
-            out.append(f"            vals[t] = v if not {-CANCEL_BELOW!r} < v < {CANCEL_BELOW!r} "
-                       "else cancelled(v, vals[x], vals[y])")
-        else:
-            out.append(f"            vals[t] = {src}")
-    return "\n".join(out)
-
-
-_run_unchecked: Callable[..., None] = compile_source(
-    _LOOP.replace("{inline}", _inline_branches()), "run",
-    {"VALUE": VALUE, "INDEXED": INDEXED_CODES, "ROUNDED": ROUNDED_CODES, "round_half_up": round_half_up})
+_run_unchecked = forward_loop(VALUE)
 
 
 class Solution:
@@ -123,7 +78,7 @@ class Solution:
         self.after: Solution | None = None  # the forward pass at the updated parameters
         self.moves: dict[str, Move] | None = None  # a momentum or Adam step: each param's update
         self.optimizer: Optimizer | None = None  # … and that optimiser
-        self._vals = vals  # the tape's values (and ONE's 1.0 after them)
+        self._vals = vals  # the tape's values
         self._raw = raw  # tape index -> value before --round
         self._grad = grad  # node number -> gradient (None: forward only)
         self._partials = partials  # node number -> ∂line/∂u for u in graph.uses[node]
@@ -209,7 +164,7 @@ class Solution:
 
     @property
     def tape_values(self) -> list[float]:
-        return self._vals[: len(self.graph.op)]
+        return self._vals
 
     @property
     def output(self) -> str:
@@ -246,7 +201,7 @@ def _domain_failure(graph: Graph, problem: Problem, t: int, vals: list[float], w
 
 def forward(graph: Graph, problem: Problem, leaf_values: list[float], round_digits: int | None,
             pins: dict[int, float] | None = None) -> tuple[list[float], dict[int, float]]:
-    """Evaluate the tape.  Returns the values (then ONE's 1.0) and, for rounded primitives, the
+    """Evaluate the tape.  Returns the values and, for rounded primitives, the
     values before rounding.  `pins`: tape index of a node's root -> the value it is given.
 
     The generated loop checks nothing: a failure (a division by zero, a domain error, a value
@@ -257,7 +212,6 @@ def forward(graph: Graph, problem: Problem, leaf_values: list[float], round_digi
         raise ValueError(f"{len(leaf_values)} leaf values for {graph.n_leaves} leaves")
     if not pins:
         vals = list(graph.const)
-        vals.append(1.0)  # ONE: the factor of a bare name in the closed-form partials
         vals[: graph.n_leaves] = leaf_values  # leaves are the first tape entries
         raw: dict[int, float] = {}
         try:
@@ -275,7 +229,6 @@ def _forward_checked(graph: Graph, problem: Problem, leaf_values: list[float], r
     """forward(), checking every primitive: raises MathError naming the first that fails."""
     op, args, const = graph.op, graph.args, graph.const
     vals = list(const)  # constants in place; leaves and primitives are written below
-    vals.append(1.0)
     raw: dict[int, float] = {}
     root = graph.root
     for n in range(graph.n_leaves):
@@ -324,20 +277,8 @@ class Kernels:
                 return replaced[i]
         return _TABLE_KERNELS[code][i] if n == _ARITY[code] else partial_kernel(lookup(NAMES[code]), i, n)
 
-    def replaces_arithmetic(self) -> bool:
-        """Whether a replaced partial is one the closed forms assume (+ and ×)."""
-        return any(code < INLINE for code in self.replaced)
-
 
 TEXTBOOK_KERNELS = Kernels(TEXTBOOK)
-
-
-def _unary_kernel(code: int) -> Kernel:
-    return partial_kernel(lookup(NAMES[code]), 0, 1)
-
-
-#: code -> the table's kernel of a one-argument call: f′ of the function around a closed-form sum
-_UNARY: dict[int, Kernel] = _ByCode(_unary_kernel)
 
 
 def _table_kernels(code: int) -> tuple[Kernel, ...]:
@@ -366,63 +307,6 @@ def _partial(graph: Graph, problem: Problem, kernels: Kernels, node: int, t: int
             raise _domain_failure(graph, problem, t, vals, str(exc)) from None
 
 
-# The reverse pass over one line, with each fixed-arity primitive's partial formulas from the table
-# inlined (as the forward loop inlines the operators' values): no call per primitive.  It checks
-# nothing; a failure, or a primitive it has no branch for, sends the line to the general loop.
-_ADJOINTS = '''
-def adjoints(first, last, op, args, vals, found, node_of_root):
-    adj = [0.0] * (last - first + 1)
-    adj[-1] = 1.0
-    for t in range(last, first - 1, -1):
-        g = adj[t - first]
-        code = op[t]
-        if code == CONST or g == 0.0:
-            continue
-        a = args[t]
-        out = vals[t]
-{branches}
-        else:
-            return False
-    return True
-'''
-
-_ACCUMULATE = '''
-                if {i} >= first:
-                    adj[{i} - first] += g * d
-                else:  # a name used twice: its contributions cancel as by hand (1/a − a/a² is 0)
-                    u = node_of_root[{i}]
-                    before = found[u]
-                    share = g * d
-                    s = before + share
-                    found[u] = s if not {low} < s < {high} else cancelled(s, before, share)'''
-
-
-def _adjoint_branches(codes: frozenset[int]) -> str:
-    out: list[str] = []
-    for code, name in enumerate(NAMES):
-        p = lookup(name)
-        if code not in codes or p.variadic or not p.partials:
-            continue
-        indexes = [f"i{k}" for k in range(len(p.params))]
-        out.append(f"        {'elif' if out else 'if'} code == {code}:  # {name}")
-        out.append(f"            {', '.join(indexes)}{',' if len(indexes) == 1 else ''} = a")
-        names = {x: f"vals[{i}]" for x, i in zip(p.params, indexes)}
-        names["out"] = "out"
-        for k, i in enumerate(indexes):
-            out.append(f"            if {i} < first or op[{i}] != CONST:")
-            out.append(f"                d = {python(partial(p, k, len(p.params)), names)}")
-            out.append(_ACCUMULATE.format(i=i, low=-CANCEL_BELOW, high=CANCEL_BELOW).strip("\n"))
-    return "\n".join(out)
-
-
-@functools.cache
-def _adjoints(codes: frozenset[int]) -> Callable[..., bool]:
-    """The reverse pass with a branch for each primitive in `codes` (a graph's primitives)."""
-    branches = _adjoint_branches(codes) or "        if False:\n            pass"
-    return compile_source(_ADJOINTS.replace("{branches}", branches), "adjoints",  # type: ignore[no-any-return]
-                          {"CONST": CONST, "cancelled": cancelled})
-
-
 def local_partials(graph: Graph, problem: Problem, node: int, vals: list[float],
                    round_digits: int | None, kernels: Kernels) -> list[float]:
     """∂line/∂u for each node u the line uses (in the order of graph.uses[node]): a reverse pass
@@ -431,7 +315,7 @@ def local_partials(graph: Graph, problem: Problem, node: int, vals: list[float],
     if kernels.textbook:
         found = dict.fromkeys(graph.uses[node], 0.0)
         try:
-            if _adjoints(graph.codes)(first, last, graph.op, graph.args, vals, found, graph.node_of_root):
+            if adjoints(graph.codes)(first, last, graph.op, graph.args, vals, found, graph.node_of_root):
                 return list(found.values())
         except (ArithmeticError, ValueError):
             pass
@@ -583,47 +467,14 @@ def _solve_at(problem: Problem, graph: Graph, leaf_values: list[float], round_di
     grad = [0.0] * n_nodes
     grad[graph.output] = 1.0
     parts: list[list[float] | None] = [None] * n_nodes
-    uses, partners, wrapper, names = graph.uses, graph.partners, graph.wrapper, graph.names
-    op, args = graph.op, graph.args
-    textbook, unary = kernels.textbook, _UNARY
-    if kernels.replaces_arithmetic():
-        partners = [None] * n_nodes  # the closed forms assume the table's + and ×
+    uses, names = graph.uses, graph.names
     grad_pins = {index[n]: v for n, v in config.gradient_pins.items()}
     edges = _edge_rules(graph, config) if config is not TEXTBOOK else None
     for node in range(n_nodes - 1, graph.n_leaves - 1, -1):
         if grad_pins and node in grad_pins:
             grad[node] = grad_pins[node]
-        factors = partners[node]
         g = grad[node]
-        if factors is not None:
-            w = wrapper[node]
-            if w == UNIT:  # 0 + 1·1 each, and g·1 is g
-                ds = [1.0] * len(factors)
-            else:
-                if w < 0:
-                    gl = 1.0
-                else:  # f′ of the function around the sum: its kernel from the table
-                    x = vals[args[w][0]]
-                    code = op[w]
-                    try:
-                        f = unary[code] if textbook else kernels.get(code, 0, 1, names[node])
-                        gl = 0.0 + f(x, vals[w])
-                    except (ArithmeticError, ValueError):
-                        gl = 0.0 + _partial(graph, problem, kernels, node, w, 0, (x,), vals[w], vals)
-                # 1.0 * v is v: without a wrapper these are the general pass's 0 + v
-                if len(factors) == 3 and not edges:  # `v * a + b`, `w1*x1 + b`: written out
-                    u0, u1, u2 = uses[node]
-                    p0, p1, p2 = factors
-                    d0, d1, d2 = 0.0 + gl * vals[p0], 0.0 + gl * vals[p1], 0.0 + gl * vals[p2]
-                    parts[node] = [d0, d1, d2]
-                    if g != 0.0:
-                        grad[u0] += g * d0
-                        grad[u1] += g * d1
-                        grad[u2] += g * d2
-                    continue
-                ds = [0.0 + gl * vals[p] for p in factors]
-        else:
-            ds = local_partials(graph, problem, node, vals, round_digits, kernels)
+        ds = local_partials(graph, problem, node, vals, round_digits, kernels)
         if edges and node in edges:
             for j, rule in edges[node]:
                 ds[j] = rule(ds[j])

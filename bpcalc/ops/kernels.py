@@ -1,14 +1,16 @@
-"""Numeric kernels made from the op table's formulas: Python functions compiled from Python source.
+"""The one place bpcalc writes and compiles Python source: the op table's formulas as functions.
 
 The engine's speed comes from plain Python arithmetic on floats, with no tree to walk: so each
 partial-derivative formula of the table (and each operator's value formula) is turned into the
-source of a small Python function and compiled once.  The source is made only from the table:
-its formulas, parsed by bpcalc's own parser, its argument names and its function names.  Nothing
-a user writes ever reaches `compile` — a problem's names and numbers live in the engine's lists,
-never in source text (tests/test_ops_table.py checks every generated source against that rule).
+source of a small Python function and compiled once, and so are the engine's two loops — the
+forward pass with the operators' values inlined, and the reverse pass over one line with each
+primitive's partials inlined.  The source is made only from the table: its formulas, parsed by
+bpcalc's own parser, its argument names and its function names.  Nothing a user writes ever
+reaches `compile` — a problem's names and numbers live in the engine's lists, never in source text
+(tests/test_ops_table.py checks every generated source against that rule).
 
-`python(formula, names)` is the one translation from a formula to Python; `codegen.SOURCES` keeps
-every source compiled in this process, for inspection (`python -m bpcalc.ops.kernels` prints them).
+`python(formula, names)` is the one translation from a formula to Python; `SOURCES` keeps every
+source compiled in this process, for inspection (`python -m bpcalc.ops.kernels` prints them).
 """
 
 from __future__ import annotations
@@ -18,12 +20,28 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from ..codegen import SOURCES, compiled
 from ..expr.tree import Bin, Expr, Name, Neg, Num
+from ..numbers import round_half_up
+from .codes import CONST, INDEXED_CODES, INLINE, NAMES, ROUNDED_CODES
 from .formulas import lookup, params, partial, value_formula
-from .table import TABLE, DomainError, Primitive, cancelled
+from .table import CANCEL_BELOW, TABLE, DomainError, Primitive, cancelled
 
 Kernel = Callable[..., float]
+
+
+#: every source compiled in this process, in order (the first ones; for inspection:
+#: python -m bpcalc.ops.kernels prints the table's)
+SOURCES: list[str] = []
+_KEPT = 10_000
+
+
+def compiled(source: str, scope: dict[str, Any], label: str) -> dict[str, Any]:
+    """Run generated `source` in `scope` (what it may refer to); returns the scope, with what the
+    source defines.  `label` names it in a traceback."""
+    if len(SOURCES) < _KEPT:
+        SOURCES.append(source)
+    exec(compile(source, f"<bpcalc {label} {len(SOURCES)}>", "exec"), scope)  # noqa: S102 - bpcalc's source only
+    return scope
 
 
 _SPELLED = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
@@ -75,7 +93,7 @@ def compile_source(source: str, name: str, ns: dict[str, Any] | None = None,
     """Compile generated source and return the object it defines as `name`; `ns` adds to what
     the source may refer to (the table's functions and errors); `values` gives the function a
     primitive's name stands for (default: its checked scalar value function)."""
-    return compiled(source, {**namespace(source, values), **(ns or {})}, "ops.kernels")[name]
+    return compiled(source, {**namespace(source, values), **(ns or {})}, name)[name]
 
 
 def value(p: Primitive) -> Kernel:
@@ -157,6 +175,112 @@ def softmax_partials(index: int, args: tuple[float, ...], outs: list[float]) -> 
     diagonal, off = partial_kernel(p, 0, 2), partial_kernel(p, 1, 2)
     ok = outs[index]
     return tuple(diagonal(ok, ok) if j == index else off(ok, outs[j]) for j in range(len(args)))
+
+# --- the engine's loops, with the table's arithmetic inlined ------------------------------------------
+
+_LOOP = '''
+def run(program, vals, raw, places, args, const):
+    for code, t, x, y in program:
+{inline}
+        else:
+            a = args[t]
+            if code in INDEXED:
+                v = VALUE[code](int(const[t]), *[vals[i] for i in a])
+            elif y < 0:
+                v = VALUE[code](vals[x])
+            else:
+                v = VALUE[code](*[vals[i] for i in a])
+            if places is not None and code in ROUNDED:
+                raw[t] = v
+                v = round_half_up(v, places)
+            vals[t] = v
+'''
+
+
+def _inline_branches() -> str:
+    """One branch per inlined operator: its value formula from the table, on vals[x], vals[y];
+    a sum near zero goes through the cancellation rule (ops.table.cancelled)."""
+    out = []
+    for code in range(INLINE):
+        p = lookup(NAMES[code])
+        formula = value_formula(p)
+        assert formula is not None
+        src = python(formula, dict(zip(p.params, ("vals[x]", "vals[y]"))))
+        out.append(f"        {'if' if code == 0 else 'elif'} code == {code}:  # {p.name}")
+        if p.cancels:
+            out.append(f"            v = {src}")
+            out.append(f"            vals[t] = v if not {-CANCEL_BELOW!r} < v < {CANCEL_BELOW!r} "
+                       "else cancelled(v, vals[x], vals[y])")
+        else:
+            out.append(f"            vals[t] = {src}")
+    return "\n".join(out)
+
+
+
+def forward_loop(values: dict[int, Kernel]) -> Callable[..., None]:
+    """The forward pass over a tape's program (engine/graph.py), the table's operators inlined
+    and every other primitive called through `values` (code -> its checked value function).  It
+    checks nothing: a failure leaves the values to the engine's checked loop, which names it."""
+    return compile_source(_LOOP.replace("{inline}", _inline_branches()), "run",  # type: ignore[no-any-return]
+                          {"VALUE": values, "INDEXED": INDEXED_CODES, "ROUNDED": ROUNDED_CODES,
+                           "round_half_up": round_half_up})
+
+
+# The reverse pass over one line, with each fixed-arity primitive's partial formulas from the table
+# inlined (as the forward loop inlines the operators' values): no call per primitive.  It checks
+# nothing; a failure, or a primitive it has no branch for, sends the line to the general loop.
+_ADJOINTS = '''
+def adjoints(first, last, op, args, vals, found, node_of_root):
+    adj = [0.0] * (last - first + 1)
+    adj[-1] = 1.0
+    for t in range(last, first - 1, -1):
+        g = adj[t - first]
+        code = op[t]
+        if code == CONST or g == 0.0:
+            continue
+        a = args[t]
+        out = vals[t]
+{branches}
+        else:
+            return False
+    return True
+'''
+
+_ACCUMULATE = '''
+                if {i} >= first:
+                    adj[{i} - first] += g * d
+                else:  # a name used twice: its contributions cancel as by hand (1/a − a/a² is 0)
+                    u = node_of_root[{i}]
+                    before = found[u]
+                    share = g * d
+                    s = before + share
+                    found[u] = s if not {low} < s < {high} else cancelled(s, before, share)'''
+
+
+def _adjoint_branches(codes: frozenset[int]) -> str:
+    out: list[str] = []
+    for code, name in enumerate(NAMES):
+        p = lookup(name)
+        if code not in codes or p.variadic or not p.partials:
+            continue
+        indexes = [f"i{k}" for k in range(len(p.params))]
+        out.append(f"        {'elif' if out else 'if'} code == {code}:  # {name}")
+        out.append(f"            {', '.join(indexes)}{',' if len(indexes) == 1 else ''} = a")
+        names = {x: f"vals[{i}]" for x, i in zip(p.params, indexes)}
+        names["out"] = "out"
+        for k, i in enumerate(indexes):
+            out.append(f"            if {i} < first or op[{i}] != CONST:")
+            out.append(f"                d = {python(partial(p, k, len(p.params)), names)}")
+            out.append(_ACCUMULATE.format(i=i, low=-CANCEL_BELOW, high=CANCEL_BELOW).strip("\n"))
+    return "\n".join(out)
+
+
+@cache
+def adjoints(codes: frozenset[int]) -> Callable[..., bool]:
+    """The reverse pass with a branch for each primitive in `codes` (a graph's primitives)."""
+    branches = _adjoint_branches(codes) or "        if False:\n            pass"
+    return compile_source(_ADJOINTS.replace("{branches}", branches), "adjoints",  # type: ignore[no-any-return]
+                          {"CONST": CONST, "cancelled": cancelled})
 
 
 if __name__ == "__main__":  # print what the table compiles to

@@ -71,11 +71,11 @@ def expression_problem(doc: Doc, unshown: bool = False) -> Problem:
                              doc.span(path), "write the formula after the colon")
         span = doc.expression_span(path)
         if isinstance(source, str):
-            expr, cost, positions, shape, as_written = parse_line(source, USER, span)
+            expr, cost, positions = parse_line(source, USER, span)
         else:
             expr = Num(number(doc, path, source, f"'{name}'"))
             source = str(source)
-            (cost, positions), shape, as_written = census(expr), None, ()
+            cost, positions = census(expr)
         budget.spend(cost, path, "the line", name)
         if not positions.keys() <= taken.keys():  # a name used that is not declared above it
             for used in positions:
@@ -100,7 +100,7 @@ def expression_problem(doc: Doc, unshown: bool = False) -> Problem:
                     hint = "e^x is written exp(x); e itself is exp(1)"
                 raise InputError(f"{quoted(used)} is not defined", where, hint)
         taken[name] = path
-        lines.append(Line(name, expr, source, span, (shape, as_written, expr) if shape is not None else None))
+        lines.append(Line(name, expr, source, span))
 
     outputs = _outputs(doc, data.get("output", lines[-1].name), taken)
 

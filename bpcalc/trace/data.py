@@ -6,13 +6,12 @@ line's local derivatives as formula = numbers = value.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any, NamedTuple, overload
+from typing import Any, NamedTuple
 
-from ..engine import Graph, Solution
-from ..engine.codes import CONST
+from ..engine import Solution
 from ..expr.tree import Bin, Call, Expr, Name, Num, fold, rebuild, subexpressions
 from ..ops import TABLE
 from ..problem import Line
@@ -149,7 +148,7 @@ class Locals:
         line = self.lines[of]
         value = self.value[(of, wrt)]
         try:
-            formula = affine_partial(sol, of, wrt) or derivative(line.expr, wrt, line.name, self.known)
+            formula = derivative(line.expr, wrt, line.name, self.known)
             if not self.with_numbers:
                 return Local(of, wrt, formula, None, value)
             numbers = substitute(formula, sol.values, sol.round)
@@ -164,102 +163,6 @@ class Locals:
                      for wrt, _ in self.solution.local.get(line.name, ()))
 
 
-class LocalRecords(Sequence[Local]):
-    """Every line's Local records without their numbers (what `--format json` writes), made as
-    they are read: a 100,000-line file has 300,000 of them, and the JSON writer reads each once,
-    as a plain row (`rows`).  The records of a plain sum of products (`v*a + b`) are read off the
-    engine's closed form (graph._affine_partners), the others differentiated (Locals.get)."""
-
-    __slots__ = ("locals", "_all")
-
-    def __init__(self, solution: Solution):
-        self.locals = Locals(solution, with_numbers=False)
-        self._all: tuple[Local, ...] | None = None
-
-    def rows(self) -> Iterator[tuple[str, str, Expr | None, float]]:
-        """(of, wrt, formula, value) of each record, the lines in order."""
-        sol = self.locals.solution
-        graph = sol.graph
-        partials = sol.partials
-        if not partials:
-            return
-        partners, wrapper, start, uses = graph.partners, graph.wrapper, graph.start, graph.uses
-        one, roots, names, op, const = len(graph.op), graph.node_of_root, graph.names, graph.op, graph.const
-        get = self.locals.get
-        new = tuple.__new__  # a Name without NamedTuple's __new__ (300,000 of them in a large file)
-        for node, line in enumerate(sol.problem.lines, graph.n_leaves):  # (lines are numbered after the leaves)
-            name = line.name
-            factors = partners[node]
-            if factors is None or wrapper[node] >= 0:
-                for u in uses[node]:
-                    made = get(name, names[u])
-                    yield name, made.wrt, made.formula, made.value
-                continue
-            first = start[node]
-            for u, value, factor in zip(uses[node], partials[node] or (), factors):  # as _factor() finds it
-                if factor >= one:
-                    formula: Expr = _ONE
-                elif factor < first and factor in roots:
-                    formula = new(Name, (names[roots[factor]], 0))
-                elif op[factor] == CONST:
-                    formula = Num(const[factor])
-                else:
-                    made = get(name, names[u])
-                    yield name, made.wrt, made.formula, made.value
-                    continue
-                yield name, names[u], formula, value
-
-    def __iter__(self) -> Iterator[Local]:
-        for of, wrt, formula, value in self.rows():
-            yield Local(of, wrt, formula, None, value)
-
-    def _every(self) -> tuple[Local, ...]:
-        if self._all is None:
-            self._all = tuple(iter(self))  # (tuple(self) would ask len(self) first)
-        return self._all
-
-    def __len__(self) -> int:
-        return len(self._every())
-
-    @overload
-    def __getitem__(self, i: int) -> Local: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> tuple[Local, ...]: ...
-
-    def __getitem__(self, i: int | slice) -> Local | tuple[Local, ...]:
-        return self._every()[i]
-
-
-def affine_partial(solution: Solution, of: str, wrt: str) -> Expr | None:
-    """∂of/∂wrt of a line that is a plain sum of products (`v*a + b`, `w1*x1 + w2*x2 + b`), read off
-    the engine's closed form (graph._affine_partners): the factor beside wrt — another name, a
-    number, or 1 for wrt alone — which is what `symbolic.derivative` simplifies such a line's
-    derivative to, found without differentiating (a 100,000-line file has 300,000 of them)."""
-    graph = solution.graph
-    node = graph.index[of]
-    factors = graph.partners[node]
-    if factors is None or graph.wrapper[node] >= 0:  # not such a line, or inside a function
-        return None
-    return _factor(graph, factors[graph.uses[node].index(graph.index[wrt])], graph.start[node])
-
-
-def _factor(graph: Graph, factor: int, first: int) -> Expr | None:
-    """The factor at tape index `factor` as a formula: 1 (ONE), a name (a node before the line's
-    own run of the tape), or a number."""
-    if factor >= len(graph.op):
-        return _ONE
-    named = graph.node_of_root.get(factor)
-    if named is not None and factor < first:
-        return Name(graph.names[named])
-    if graph.op[factor] == CONST:
-        return Num(graph.const[factor])
-    return None
-
-
-_ONE = Num(1.0)
-
-
 def result_of(solution: Solution, command: str, locals_: Sequence[Local] = ()) -> Result:
     stepped = command == "step" and solution.updated is not None
     several = len(solution.outputs) > 1 and command != "forward"
@@ -272,5 +175,5 @@ def result_of(solution: Solution, command: str, locals_: Sequence[Local] = ()) -
 
 def data_trace(solution: Solution, command: str) -> Trace:
     """The solution as data alone (no steps; local derivatives without their numbers)."""
-    with_formulas = LocalRecords(solution) if command != "forward" else ()
+    with_formulas = Locals(solution, with_numbers=False).every() if command != "forward" else ()
     return Trace(command, solution.output, solution.problem.file, (), result_of(solution, command, with_formulas))

@@ -3,8 +3,8 @@ all read off the table: the engine compares ints, not strings, in its loops."""
 
 from __future__ import annotations
 
-from ..expr.tree import Expr, Name, Num
-from ..ops import TABLE, lookup, partial
+from .formulas import lookup
+from .table import TABLE
 
 #: code -> primitive name; the table's order, so the inlined operators come first
 NAMES: list[str] = [p.name for p in TABLE if p.kind != "helper"]
@@ -23,29 +23,3 @@ ROUNDED_CODES = frozenset(CODES[p.name] for p in TABLE if p.rounds and p.name in
 INDEXED_CODES = frozenset(CODES[p.name] for p in TABLE if p.indexed and p.name in CODES)
 VECTOR_CODES = frozenset(CODES[p.name] for p in TABLE if p.kind == "vector")
 
-
-def _is_sum(name: str) -> bool:
-    """Every partial is exactly 1 (a + b): it hands its adjoint on unchanged."""
-    p = lookup(name)
-    return p.kind == "operator" and len(p.params) == 2 and all(
-        _is_number(partial(p, i, 2), 1.0) for i in range(2))
-
-
-def _is_product(name: str) -> bool:
-    """The partial with respect to each argument is the other argument (a · b)."""
-    p = lookup(name)
-    return p.kind == "operator" and len(p.params) == 2 and not p.variadic and (
-        _is_name(partial(p, 0, 2), p.params[1]) and _is_name(partial(p, 1, 2), p.params[0]))
-
-
-def _is_number(e: Expr, value: float) -> bool:
-    return isinstance(e, Num) and e.value == value
-
-
-def _is_name(e: Expr, name: str) -> bool:
-    return isinstance(e, Name) and e.id == name
-
-
-#: the operators of the closed-form local partials (see graph._affine_partners)
-SUM_CODES = frozenset(CODES[n] for n in NAMES if _is_sum(n))
-PRODUCT_CODES = frozenset(CODES[n] for n in NAMES if _is_product(n))
