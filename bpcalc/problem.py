@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from .errors import InputError, Span
 from .expr.tree import Expr
+from .ops.optimizers import Optimiser, optimiser
 
 
 @dataclass(slots=True)
@@ -51,16 +52,38 @@ class Network:
     sample_targets: tuple[tuple[float, ...], ...]  # a row of target values per sample
 
 
-@dataclass(frozen=True, slots=True)
 class Optimizer:
-    """The update rule a file asks for: `sgd`, `momentum` or `adam`, with its hyper-parameters
-    (momentum: `momentum` μ; adam: `beta1`, `beta2`, `eps`), as in torch.optim."""
+    """The update rule a file asks for: a record of ops/optimizers.py (`sgd`, `momentum`, `adam`,
+    `rmsprop`, `adagrad`) and the hyper-parameters the file sets; the record's defaults (torch.optim's)
+    stand for the others.
 
-    kind: str = "sgd"
-    momentum: float = 0.9
-    beta1: float = 0.9
-    beta2: float = 0.999
-    eps: float = 1e-8
+        Optimizer("adam", beta1=0.8)
+    """
+
+    __slots__ = ("kind", "given")
+
+    def __init__(self, kind: str = "sgd", **given: float):
+        self.kind = kind
+        self.given: tuple[tuple[str, float], ...] = tuple(sorted(given.items()))
+
+    @property
+    def record(self) -> Optimiser:
+        return optimiser(self.kind)
+
+    @property
+    def settings(self) -> dict[str, float]:
+        """Every hyper-parameter of the kind, by name: the file's value, else the default."""
+        given = dict(self.given)
+        return {h.name: given.get(h.name, h.default) for h in self.record.hyper}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Optimizer) and (self.kind, self.given) == (other.kind, other.given)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.given))
+
+    def __repr__(self) -> str:
+        return f"Optimizer({', '.join([repr(self.kind), *(f'{k}={v!r}' for k, v in self.given)])})"
 
 
 @dataclass(slots=True)

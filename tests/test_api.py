@@ -31,7 +31,7 @@ def test_trace_holds_the_steps_of_each_command():
     problem = bpcalc.load(str(EXAMPLES / "slides_1_1_1.yaml"))
     solution = bpcalc.solve(problem, round=2, step=True)
     kinds = [type(s).__name__ for s in bpcalc.trace_of(solution, "step").steps]
-    assert kinds == ["Given", "Forward", "Loss", "Backward", "ChainRule", "SGD", "LossAfter"]
+    assert kinds == ["Given", "Forward", "Loss", "Backward", "ChainRule", "UpdateStep", "LossAfter"]
     kinds = [type(s).__name__ for s in bpcalc.trace_of(solution, "grad").steps]
     assert kinds == ["Given", "Forward", "Loss", "Backward", "ChainRule"]
 

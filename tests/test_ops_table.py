@@ -29,7 +29,6 @@ from bpcalc.render import FORMATS, Options, render
 from bpcalc.symbolic import evaluate, local_partial
 from bpcalc.trace import build
 from bpcalc.trace.steps import (
-    SGD,
     Backward,
     ChainRule,
     Computed,
@@ -47,6 +46,7 @@ from bpcalc.trace.steps import (
     Term,
     Trace,
     Update,
+    UpdateStep,
 )
 
 from helpers import EXAMPLES, assert_gradients_match_fd, expression
@@ -220,10 +220,14 @@ def test_edges_pins_and_the_update_rule():
     # a gradient pinned
     fixed = bpcalc.solve(problem, config=Config(gradient_pins={"out_o1": 1.0}))
     assert fixed.gradients["net_o1"] == pytest.approx(dict(textbook.local["out_o1"])["net_o1"], rel=1e-12)
-    # the update added instead of subtracted
-    added = bpcalc.solve(problem, step=True, config=Config(update=lambda old, grad, lr: old + lr * grad))
+    # the update added instead of subtracted, η left out, η applied twice: θ − η·g written otherwise
+    added = bpcalc.solve(problem, step=True, config=Config(update=bpcalc.engine.added))
     assert added.updated["w5"] == pytest.approx(0.40 + 0.5 * g["w5"], rel=1e-12)
     assert textbook.updated["w5"] == pytest.approx(0.40 - 0.5 * g["w5"], rel=1e-12)
+    no_lr = bpcalc.solve(problem, step=True, config=Config(update=bpcalc.engine.without_lr))
+    assert no_lr.updated["w5"] == pytest.approx(0.40 - g["w5"], rel=1e-12)
+    twice = bpcalc.solve(problem, step=True, config=Config(update=bpcalc.engine.lr_twice))
+    assert twice.updated["w5"] == pytest.approx(0.40 - 0.25 * g["w5"], rel=1e-12)
 
 
 def test_a_replacement_may_only_use_the_primitives_own_names():
@@ -247,7 +251,7 @@ def hand_made_trace() -> Trace:
         Backward("loss", (Seed("loss"), NodeGradient("y", 5.0, (Term("loss", 1.0, local_loss),)),
                           NodeGradient("w", 15.0, (Term("y", 5.0, local_y),)))),
         ChainRule("loss", (PathSum("w", (Path(("loss", "y", "w"), (5.0, 3.0), 15.0),), 15.0),)),
-        SGD("loss", 0.1, (Update("w", 2.0, 15.0, 0.5),)),
+        UpdateStep("loss", 0.1, "sgd", (), 1, (Update("w", 2.0, 15.0, 0.5),)),
         LossAfter("loss", 0.28125),
     )
     result = Result("loss", 12.5, {"x": 3.0, "t": 1.0, "w": 2.0, "y": 6.0, "loss": 12.5}, 0.1, None,
@@ -287,7 +291,9 @@ def test_compiled_source_holds_nothing_a_user_wrote(tmp_path):
                 "run", "adjoints", "program", "vals", "raw", "places", "args", "const", "code", "t", "x", "y",
                 "v", "a", "i", "INDEXED", "VALUE", "int", "ROUNDED", "round_half_up", "first", "last", "op",
                 "found", "node_of_root", "adj", "range", "g", "CONST", "d", "u", "before", "share", "s",
-                *[f"i{k}" for k in range(4)]}
+                *[f"i{k}" for k in range(4)],
+                # the optimisers' formulas (ops/optimizers.py)
+                "theta", "lr", "momentum", "beta1", "beta2", "eps", "alpha", "m", "mhat", "vhat"}
     numbered = re.compile(r"[xi]\d+")  # the generated code's arguments
     assert kernels.SOURCES
     for source in kernels.SOURCES:

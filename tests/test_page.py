@@ -31,7 +31,7 @@ from bpcalc.render import Options, render
 from bpcalc.render.layered import Box, layered, place_labels, point_at, segments
 from bpcalc.render.page import text_width, view_of
 from bpcalc.trace import build
-from bpcalc.trace.steps import SGD, Backward, Forward, Loss
+from bpcalc.trace.steps import Backward, Forward, Loss, UpdateStep
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -74,7 +74,7 @@ def walk_of(file: str, command: str) -> list[tuple[str, str]]:
             walk.append(("forward", step.line.name))
         elif isinstance(step, Backward):
             walk += [("backward", e.name) for e in (*step.entries, *step.given)]
-        elif isinstance(step, SGD):
+        elif isinstance(step, UpdateStep):
             walk += [("update", u.name) for u in step.updates]
     return walk
 

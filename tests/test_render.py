@@ -23,7 +23,6 @@ from bpcalc.symbolic import evaluate
 from bpcalc.trace import ENTRY_KINDS, STEP_KINDS, build
 from bpcalc.trace.builder import iterations
 from bpcalc.trace.steps import (
-    Adam,
     Backward,
     ClassGrading,
     Curve,
@@ -36,7 +35,6 @@ from bpcalc.trace.steps import (
     Loss,
     MatrixBackward,
     MatrixForward,
-    Momentum,
     Part,
     Questions,
     Statement,
@@ -151,7 +149,7 @@ def test_every_step_kind_rendered(fmt):
     # test_jacobian.py, test_gradcheck.py and test_check.py render those in every format; momentum,
     # Adam and the training report: test_train.py; the matrix form: test_notations.py; a problem sheet and its
     # key: test_variants.py
-    others = {JacobianMatrix, GradCheck, Grading, ClassGrading, Part, ErrorSplit, Momentum, Adam, Training, History,
+    others = {JacobianMatrix, GradCheck, Grading, ClassGrading, Part, ErrorSplit, Training, History,
               Curve, Trained, MatrixForward, MatrixBackward, Statement, Questions}
     assert kinds == (set(STEP_KINDS) - others) | set(ENTRY_KINDS), "the fixture must hold every kind"
     out = ANSI.sub("", render(trace, fmt, Options(standalone=fmt in ("latex", "html"), width=120)))

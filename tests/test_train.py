@@ -22,7 +22,7 @@ from bpcalc.engine.training import train
 from bpcalc.problem import Optimizer
 from bpcalc.render import FORMATS, Options, render
 from bpcalc.trace import build
-from bpcalc.trace.steps import Adam, Curve, History, Momentum, Trained, Training
+from bpcalc.trace.steps import Curve, History, Trained, Training, UpdateStep
 from bpcalc.trace.training import train_trace
 
 from helpers import EXAMPLES
@@ -67,6 +67,35 @@ def torch_adam(theta, grads_at, lr, b1, b2, eps, steps):
     return theta
 
 
+def torch_rmsprop(theta, grads_at, lr, alpha, eps, steps):
+    """torch.optim.RMSprop (no momentum, not centered): v ← α·v + (1 − α)·g², θ −= lr·g/(√v + ε)."""
+    v = [0.0] * len(theta)
+    for _ in range(steps):
+        g = grads_at(theta)
+        v = [alpha * vi + (1 - alpha) * gi * gi for vi, gi in zip(v, g)]
+        theta = [x - lr * gi / (math.sqrt(vi) + eps) for x, gi, vi in zip(theta, g, v)]
+    return theta
+
+
+def torch_adagrad(theta, grads_at, lr, eps, steps):
+    """torch.optim.Adagrad (no decay, accumulator from 0): s ← s + g², θ −= lr·g/(√s + ε)."""
+    s = [0.0] * len(theta)
+    for _ in range(steps):
+        g = grads_at(theta)
+        s = [si + gi * gi for si, gi in zip(s, g)]
+        theta = [x - lr * gi / (math.sqrt(si) + eps) for x, gi, si in zip(theta, g, s)]
+    return theta
+
+
+BY_HAND = {
+    "momentum": lambda start, grads_at, lr, s, steps: torch_momentum(start, grads_at, lr, s["momentum"], steps),
+    "adam": lambda start, grads_at, lr, s, steps: torch_adam(start, grads_at, lr, s["beta1"], s["beta2"], s["eps"],
+                                                             steps),
+    "rmsprop": lambda start, grads_at, lr, s, steps: torch_rmsprop(start, grads_at, lr, s["alpha"], s["eps"], steps),
+    "adagrad": lambda start, grads_at, lr, s, steps: torch_adagrad(start, grads_at, lr, s["eps"], steps),
+}
+
+
 def gradients_of(problem):
     """∂loss/∂θ at θ by the scalar engine (independent of the optimisers under test)."""
     names = problem.trainable
@@ -81,40 +110,60 @@ def gradients_of(problem):
 
 
 @pytest.mark.parametrize("file", [SEED002, SEED003])
-@pytest.mark.parametrize("opt", [Optimizer("momentum", momentum=0.8), Optimizer("adam", beta1=0.85, beta2=0.99,
-                                                                                 eps=1e-6)])
+@pytest.mark.parametrize("opt", [Optimizer("momentum", momentum=0.8),
+                                 Optimizer("adam", beta1=0.85, beta2=0.99, eps=1e-6),
+                                 Optimizer("rmsprop", alpha=0.9, eps=1e-6), Optimizer("rmsprop"),
+                                 Optimizer("adagrad", eps=1e-7), Optimizer("adagrad")], ids=repr)
 def test_optimisers_follow_torch_definitions(file, opt):
     problem = bpcalc.load(file)
     names, grads_at = gradients_of(problem)
     start = [problem.params[n] for n in names]
     lr, steps = 0.3, 25
-    if opt.kind == "momentum":
-        want = torch_momentum(start, grads_at, lr, opt.momentum, steps)
-    else:
-        want = torch_adam(start, grads_at, lr, opt.beta1, opt.beta2, opt.eps, steps)
+    want = BY_HAND[opt.kind](start, grads_at, lr, opt.settings, steps)
     got = train(problem, steps=steps, lr=lr, optimizer=opt)
     for n, w in zip(names, want):
         assert math.isclose(got.updated[n], w, rel_tol=1e-9, abs_tol=1e-12), (n, got.updated[n], w)
 
 
+def test_each_optimiser_has_torchs_defaults():
+    # torch.optim's documented defaults: SGD(momentum), Adam(betas=(0.9, 0.999), eps=1e-8),
+    # RMSprop(alpha=0.99, eps=1e-8), Adagrad(eps=1e-10); RMSprop's and Adagrad's lr default 0.01
+    assert Optimizer("momentum").settings == {"momentum": 0.9}
+    assert Optimizer("adam").settings == {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+    assert Optimizer("rmsprop").settings == {"alpha": 0.99, "eps": 1e-8}
+    assert Optimizer("adagrad").settings == {"eps": 1e-10}
+    problem = bpcalc.load(SEED003)
+    problem.lr = None
+    for kind, lr in [("sgd", 0.5), ("momentum", 0.5), ("adam", 0.5), ("rmsprop", 0.01), ("adagrad", 0.01)]:
+        assert bpcalc.solve(problem, step=True, optimizer=Optimizer(kind)).lr == lr
+
+
 def test_optimisers_match_torch_itself_when_installed():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="the torch extra (pip install 'bpcalc[torch]') is not installed")
+    import numpy as np
+
     from bpcalc.engine.optim import State, advance
 
     gradients = [[0.3, -1.2, 2.0], [0.1, 0.4, -0.7], [-2.5, 0.0, 1e-3], [0.6, 0.6, 0.6]]
     for opt, make in [(Optimizer("momentum", momentum=0.9), lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9)),
-                      (Optimizer("adam"), lambda p: torch.optim.Adam(p, lr=0.1))]:
+                      (Optimizer("adam"), lambda p: torch.optim.Adam(p, lr=0.1)),
+                      (Optimizer("rmsprop"), lambda p: torch.optim.RMSprop(p, lr=0.1)),
+                      (Optimizer("rmsprop", alpha=0.9, eps=1e-6),
+                       lambda p: torch.optim.RMSprop(p, lr=0.1, alpha=0.9, eps=1e-6)),
+                      (Optimizer("adagrad"), lambda p: torch.optim.Adagrad(p, lr=0.1))]:
         w = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64, requires_grad=True)
         torch_opt = make([w])
-        ours, state = [1.0, -2.0, 0.5], State()
-        import numpy as np
-
-        theta = np.array(ours)
+        state = State()
+        theta = np.array([1.0, -2.0, 0.5])
+        scalars = [1.0, -2.0, 0.5]
+        states = [State() for _ in scalars]
         for g in gradients:
             w.grad = torch.tensor(g, dtype=torch.float64)
             torch_opt.step()
-            theta = advance(opt, theta, np.array(g), 0.1, state, np.sqrt).new
-        assert theta.tolist() == pytest.approx(w.detach().tolist(), rel=1e-12)
+            theta = advance(opt, theta, np.array(g), 0.1, state, arrays=True).new
+            scalars = [advance(opt, x, gi, 0.1, s).new for x, gi, s in zip(scalars, g, states)]
+        assert theta.tolist() == pytest.approx(w.detach().tolist(), rel=1e-12), opt
+        assert scalars == pytest.approx(w.detach().tolist(), rel=1e-12), opt
 
 
 def test_step_shows_the_momentum_and_adam_lines(capsys):
@@ -128,10 +177,10 @@ def test_step_shows_the_momentum_and_adam_lines(capsys):
             assert "Momentum update" in out and "v_w_o ← μ·v_w_o + ∂loss/∂w_o = 0.9 × 0 + (−0.02895543)" in out
             assert sol.updated["w_o"] == pytest.approx(0.314477715, rel=1e-12)
         else:  # the first Adam step moves each param by η·g/(|g| + ε): 0.3 + 0.5·(1 − ~3e-7)
-            assert "Adam update" in out and "mhat_w_o = m_w_o / (1 − β₁^t)" in out
+            assert "Adam update" in out and "m\u0302_w_o = m_w_o / (1 − β₁^t)" in out
             assert "(1 − β₂)·(∂loss/∂w_o)²" in out
             m, v = 0.1 * g, 0.001 * g * g
-            assert sol.moves["w_o"].m == pytest.approx(m, rel=1e-15)
+            assert sol.moves["w_o"].values["m"] == pytest.approx(m, rel=1e-15)
             assert sol.updated["w_o"] == pytest.approx(0.3 - 0.5 * (m / 0.1) / (math.sqrt(v / 0.001) + 1e-8), rel=1e-14)
         assert "Loss after the step" in out
 
@@ -145,19 +194,19 @@ def test_sgd_step_output_is_unchanged_by_an_optimizer_option(capsys):
 @pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "json"])
 def test_every_new_kind_in_every_renderer(fmt):
     kinds = set()
-    for opt in ("momentum", "adam"):
+    for opt, title in [("momentum", "Momentum"), ("adam", "Adam"), ("rmsprop", "RMSProp"), ("adagrad", "AdaGrad")]:
         sol = bpcalc.solve(bpcalc.load(SEED002), step=True, optimizer=Optimizer(opt))
         trace = build(sol, "step")
         kinds |= {type(s) for s in trace.steps}
         out = ANSI.sub("", render(trace, fmt, Options(standalone=True)))
-        assert re.search(rf"Step 6\.? +{opt.capitalize() if opt == 'adam' else 'Momentum'} update", out), fmt
+        assert re.search(rf"Step 6\.? +{title} update", out), fmt
     problem = bpcalc.load(IRIS)
     trace = train_trace(problem, train(problem, steps=30, batch_size=16, every=10))
     kinds |= {type(s) for s in trace.steps}
     out = ANSI.sub("", render(trace, fmt, Options(standalone=True)))
     for title in ("Training", "Loss every 10 steps", "Loss curve", "Trained parameters"):
         assert title in out, (fmt, title)
-    assert kinds >= {Momentum, Adam, Training, History, Curve, Trained}
+    assert kinds >= {UpdateStep, Training, History, Curve, Trained}
 
 
 # --- the command ---------------------------------------------------------------------------------------------

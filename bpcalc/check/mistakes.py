@@ -18,7 +18,7 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-from ..engine import Config, Solution, solve
+from ..engine import Config, Solution, added, solve, without_lr
 from ..errors import BpcalcError
 from ..expr.tree import Bin, Call, Expr, Name, Num, name_positions, subexpressions, substitute_names, to_text
 from ..ops import ROUNDED, TABLE, lookup
@@ -90,9 +90,9 @@ def _mistakes(problem: Problem, textbook: Solution, round: int | None, lr: float
     if not problem.trainable:
         return
     yield "update_added", "the update added instead of subtracted: θ + η·∂E/∂θ", \
-        with_config(Config(update=lambda old, grad, rate: old + rate * grad))
+        with_config(Config(update=added))
     yield "missing_lr", "η left out of the update: θ − ∂E/∂θ", \
-        with_config(Config(update=lambda old, grad, rate: old - grad))
+        with_config(Config(update=without_lr))
 
     # hidden-layer gradients with the output weights already updated (the 2-2-2 blog's loss after)
     if problem.kind == "network" and textbook.updated:

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from .. import defaults
 from ..errors import UsageError, did_you_mean
+from ..ops.optimizers import KINDS
 from ..render import FORMATS, Options
 from .environment import Environment
 
@@ -155,9 +156,9 @@ GRAPH_FORMATS = ("text", "rich", "dot", "svg", "png", "pdf")
 #: `check --format`: the report's formats, and a gradebook
 CHECK_FORMATS = (*(f for f in FORMATS), "csv")
 
-OPTIMIZER = Option(("--optimizer",), "optimizer", "the update rule: sgd, momentum or adam (default: the file's "
-                   "`optimizer:`, else sgd); step shows momentum's velocity, Adam's moments", "NAME",
-                   choice(("sgd", "momentum", "adam")))
+OPTIMIZER = Option(("--optimizer",), "optimizer", f"the update rule: {', '.join(KINDS)} (default: the file's "
+                   "`optimizer:`, else sgd); step shows each rule worked out: momentum's velocity, Adam's moments",
+                   "NAME", choice(KINDS))
 
 COMMANDS: tuple[Command, ...] = (
     Command("forward", "The forward pass and the loss, step by step. Every node's value as formula = numbers "

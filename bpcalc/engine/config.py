@@ -8,10 +8,16 @@ student's mistakes as real variants of the computation, and `gradcheck` a plante
     Config(edges={("net_o1", "out_h1"): 0.45})           a local derivative taken as another number
     Config(pins={"out_o1": 0.75})                        a forward value fixed (a student's own)
     Config(gradient_pins={"out_o1": 0.74})               a gradient fixed (a student's own)
-    Config(update=lambda old, grad, lr: old + lr * grad) the update added instead of subtracted
+    Config(update=added)                                 the update added instead of subtracted
+    Config(update=without_lr)                            η left out of the update
+    Config(round=2)                                      activations rounded to 2 places as computed
+    Config(frozen=frozenset({"b1"}))                     a param left as it was
+    Config(lines={"E": parse("(t - y)**2", USER)})       a line computed from another formula
 
 A replaced partial is a formula over the primitive's argument names and `out`, like the op
-table's own, and goes through the same kernels; so every fast path of the engine sees it.
+table's own, and goes through the same kernels.  `update` changes the optimiser's rules
+(ops/optimizers.py) as formulas, so it means the same for SGD, momentum, Adam, RMSProp and AdaGrad:
+it is given each rule's target and formula and returns the formula to use.
 """
 
 from __future__ import annotations
@@ -21,17 +27,30 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..expr.parser import Vocabulary, parse
-from ..expr.tree import Expr
+from ..expr.tree import Bin, Expr, Name, Num, substitute_names
 from ..ops import TABLE, lookup
 from ..ops.formulas import params
 from ..ops.kernels import Kernel, formula_kernel
 
-UpdateRule = Callable[[float, float, float], float]
+#: (rule target, its formula) -> the formula to use instead (engine/optim.py)
+RuleChange = Callable[[str, Expr], Expr]
 
 
-def sgd(old: float, gradient: float, lr: float) -> float:
-    """θ ← θ − η·∂L/∂θ"""
-    return old - lr * gradient
+def added(target: str, formula: Expr) -> Expr:
+    """θ + step instead of θ − step: the update added."""
+    if target == "theta" and isinstance(formula, Bin) and formula.op == "-":
+        return Bin("+", formula.a, formula.b)
+    return formula
+
+
+def without_lr(target: str, formula: Expr) -> Expr:
+    """η left out: the step taken as if η were 1."""
+    return substitute_names(formula, {"lr": Num(1.0)})
+
+
+def lr_twice(target: str, formula: Expr) -> Expr:
+    """η applied twice: η² where η belongs."""
+    return substitute_names(formula, {"lr": Bin("*", Name("lr"), Name("lr"))})
 
 
 _FORMULAS = Vocabulary({p.name: p.arity for p in TABLE if p.kind != "operator"}, {})
@@ -53,11 +72,19 @@ class Config:
     pins: Mapping[str, float] = field(default_factory=dict)
     # name -> ∂output/∂name to use instead of the computed one
     gradient_pins: Mapping[str, float] = field(default_factory=dict)
-    update: UpdateRule = sgd
+    # the optimiser's rules as this run computes them (None: as ops/optimizers.py writes them)
+    update: RuleChange | None = None
+    # --round for this run (None: the run's own)
+    round: int | None = None
+    # params the update leaves as they are, besides the file's frozen ones
+    frozen: frozenset[str] = frozenset()
+    # line -> the formula it is computed from instead of its own
+    lines: Mapping[str, Expr] = field(default_factory=dict)
 
     @property
     def textbook(self) -> bool:
-        return not (self.partials or self.edges or self.edge_scales or self.pins or self.gradient_pins)
+        return not (self.partials or self.edges or self.edge_scales or self.pins or self.gradient_pins
+                    or self.update or self.round is not None or self.frozen or self.lines)
 
     @cached_property
     def kernels(self) -> dict[str, tuple[Kernel, ...]]:

@@ -1,89 +1,97 @@
-"""Optimisers: plain SGD, SGD with momentum and Adam, as torch.optim defines them.
+"""Optimisers: an update made from the formulas of its record in ops/optimizers.py.
 
-    sgd        θ ← θ − η·g
-    momentum   v ← μ·v + g;  θ ← θ − η·v                       (torch.optim.SGD, momentum=μ)
-    adam       m ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g²;
-               m̂ = m/(1 − β₁ᵗ);  v̂ = v/(1 − β₂ᵗ);  θ ← θ − η·m̂/(√v̂ + ε)   (torch.optim.Adam)
-
-Unlike the engine Config's `update` rule (old, gradient, η → new), an optimiser has a state: the
-velocity, or the moments and the step count t, starting at 0.  `State` holds it and `advance`
-takes one step, returning every intermediate value so that `step` can print the worked lines.
-The arithmetic is written once with operators only, so the same code runs on one param's floats
-(the worked step; `math.sqrt`) and on the dense engine's whole parameter vector (`numpy.sqrt`).
+An optimiser has a state — the velocity, the moments, a sum of squares — and the step count t,
+all 0 before the first step.  `State` holds it and `advance` takes one step, returning every value
+on the way (each rule's result, each state before the step), which is what `step` prints.  Each
+rule's formula is compiled once into a kernel by ops/kernels.py: on one param's floats (a worked
+step) or, with `arrays`, on the dense engine's whole parameter vector (`bpcalc train`), where the
+table's functions are numpy's.  The run's configuration may change the rules (`Config.update`:
+the update added instead of subtracted, η left out…), which is how `check` models those mistakes
+for every optimiser alike.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, NamedTuple
 
+from ..expr.tree import Expr
+from ..ops.kernels import Kernel, formula_kernel
+from ..ops.optimizers import KINDS, Optimiser, formulas
 from ..problem import Optimizer
+from .config import RuleChange
 
 SGD = Optimizer("sgd")
-KINDS = ("sgd", "momentum", "adam")
 
-Value = Any  # a float, or a numpy array of them: the code below uses only operators and `sqrt`
-
+Value = Any  # a float, or a numpy array of them: the kernels use only the table's functions
 
 @dataclass(slots=True)
 class State:
-    """An optimiser's memory between steps: all 0 before the first step."""
+    """An optimiser's memory between steps: the step count and each kept value (all 0 at first)."""
 
-    t: int = 0  # steps taken
-    velocity: Value = 0.0  # momentum's v
-    m: Value = 0.0  # Adam's first moment
-    v: Value = 0.0  # Adam's second moment
+    t: int = 0
+    kept: dict[str, Value] = field(default_factory=dict)
 
 
 class Move(NamedTuple):
-    """One update with every value on the way: what the worked lines print.  For SGD only `old`,
-    `gradient` and `new`; for momentum also the velocity before and after; for Adam the moments
-    before and after, their bias-corrected forms m̂ and v̂, and the step number t."""
+    """One update with every value on the way: each rule's result (`values`, θ's too) and each
+    kept state's value before the step (`before`), at step `t`."""
 
     old: Value
     gradient: Value
     new: Value
-    velocity_before: Value = 0.0
-    velocity: Value = 0.0
-    m_before: Value = 0.0
-    v_before: Value = 0.0
-    m: Value = 0.0
-    v: Value = 0.0
-    m_hat: Value = 0.0
-    v_hat: Value = 0.0
-    t: int = 0
+    values: dict[str, Value]
+    before: dict[str, Value]
+    t: int
 
 
 def advance(opt: Optimizer, theta: Value, gradient: Value, lr: float, state: State,
-            sqrt: Callable[[Value], Value] = math.sqrt) -> Move:
+            change: RuleChange | None = None, arrays: bool = False) -> Move:
     """One step of `opt` from `state` (updated in place): the new θ and how it was reached."""
+    record = opt.record
     state.t += 1
-    if opt.kind == "sgd":
-        return Move(theta, gradient, theta - lr * gradient, t=state.t)
-    if opt.kind == "momentum":
-        before = state.velocity
-        velocity = state.velocity = opt.momentum * before + gradient
-        return Move(theta, gradient, theta - lr * velocity, before, velocity, t=state.t)
-    if opt.kind == "adam":
-        m_before, v_before = state.m, state.v
-        m = state.m = opt.beta1 * m_before + (1 - opt.beta1) * gradient
-        v = state.v = opt.beta2 * v_before + (1 - opt.beta2) * (gradient * gradient)
-        m_hat = m / (1 - opt.beta1 ** state.t)
-        v_hat = v / (1 - opt.beta2 ** state.t)
-        new = theta - lr * m_hat / (sqrt(v_hat) + opt.eps)
-        return Move(theta, gradient, new, m_before=m_before, v_before=v_before, m=m, v=v, m_hat=m_hat,
-                    v_hat=v_hat, t=state.t)
-    raise ValueError(f"unknown optimizer {opt.kind!r}; optimizers: {', '.join(KINDS)}")
+    env: dict[str, Value] = {"theta": theta, "g": gradient, "lr": lr, "t": float(state.t), **opt.settings}
+    before = {name: state.kept.get(name, 0.0) for name in record.kept}
+    env.update(before)
+    values: dict[str, Value] = {}
+    for rule, (kernel, names) in zip(record.rules, _kernels(record, change, arrays)):
+        values[rule.target] = env[rule.target] = kernel(*[env[n] for n in names])
+    for name in record.kept:
+        state.kept[name] = values[name]
+    return Move(theta, gradient, values["theta"], values, before, state.t)
+
+
+@cache
+def _kernels(record: Optimiser, change: RuleChange | None, arrays: bool) -> list[tuple[Kernel, tuple[str, ...]]]:
+    """Each rule's formula (changed by `change`) as a kernel, with the names it takes in order."""
+    values = None
+    if arrays:
+        from .dense import array_value
+
+        values = array_value
+    known = ["theta", "g", "lr", "t", *(h.name for h in record.hyper), *record.kept]
+    made = []
+    for rule, formula in zip(record.rules, rule_formulas(record, change)):
+        names = tuple(known)
+        made.append((formula_kernel(formula, names, values=values), names))
+        if rule.target not in known:
+            known.append(rule.target)
+    return made
+
+
+def rule_formulas(record: Optimiser, change: RuleChange | None = None) -> list[Expr]:
+    """The record's formulas as trees, as `change` makes them."""
+    made = formulas(record)
+    return made if change is None else [change(rule.target, f) for rule, f in zip(record.rules, made)]
 
 
 def first_steps(opt: Optimizer, params: dict[str, float], gradients: dict[str, float], lr: float,
-                states: dict[str, State] | None = None) -> dict[str, Move]:
+                states: dict[str, State] | None = None, change: RuleChange | None = None) -> dict[str, Move]:
     """Each param's step of `opt` (what `step` shows): from its state in `states`, updated in
     place, or from zeros (the first step) when it has none there or `states` is None."""
     states = {} if states is None else states
-    return {name: advance(opt, old, gradients[name], lr, states.setdefault(name, State()))
+    return {name: advance(opt, old, gradients[name], lr, states.setdefault(name, State()), change)
             for name, old in params.items()}
 
 
@@ -97,13 +105,14 @@ def chosen(kind: str | None, in_file: Optimizer | None) -> Optimizer | None:
     return Optimizer(kind)
 
 
-def settings(opt: Optimizer) -> dict[str, float]:
-    """The hyper-parameters `opt` uses, by name (for the report and JSON)."""
-    if opt.kind == "momentum":
-        return {"momentum": opt.momentum}
-    if opt.kind == "adam":
-        return {"beta1": opt.beta1, "beta2": opt.beta2, "eps": opt.eps}
-    return {}
+def learning_rate(lr: float | None, problem_lr: float | None, opt: Optimizer | None) -> float:
+    """η: --lr, else the file's `lr`, else the optimiser's own default (ops/optimizers.py)."""
+    if lr is not None:
+        return lr
+    if problem_lr is not None:
+        return problem_lr
+    return (opt or SGD).record.lr
 
 
-__all__ = ["KINDS", "SGD", "Move", "State", "advance", "chosen", "first_steps", "settings"]
+__all__ = ["KINDS", "SGD", "Move", "RuleChange", "State", "advance", "chosen", "first_steps", "learning_rate",
+           "rule_formulas"]

@@ -21,19 +21,20 @@ import itertools
 import math
 import operator
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..errors import MathError
+from ..expr.tree import Expr
 from ..numbers import format_number, round_half_up
 from ..ops import DomainError, lookup, partial_kernel, softmax_vector, value
 from ..ops.codes import CODES, CONST, INDEXED_CODES, NAMES, ROUNDED_CODES, VECTOR_CODES
 from ..ops.kernels import Kernel, adjoints, forward_loop, partial_at
 from ..ops.table import cancelled
-from ..problem import Optimizer, Problem
+from ..problem import Line, Optimizer, Problem
 from .config import TEXTBOOK, Config
 from .graph import Graph, compile_problem
-from .optim import Move, State
+from .optim import SGD, Move, State, first_steps, learning_rate
 
 
 class _ByCode(dict[int, Any]):
@@ -76,8 +77,8 @@ class Solution:
         self.config = config
         self.updated: dict[str, float] | None = None
         self.after: Solution | None = None  # the forward pass at the updated parameters
-        self.moves: dict[str, Move] | None = None  # a momentum or Adam step: each param's update
-        self.optimizer: Optimizer | None = None  # … and that optimiser
+        self.moves: dict[str, Move] | None = None  # a step: each param's update, every value on the way
+        self.optimizer: Optimizer | None = None  # … and the optimiser that made it
         self._vals = vals  # the tape's values
         self._raw = raw  # tape index -> value before --round
         self._grad = grad  # node number -> gradient (None: forward only)
@@ -403,13 +404,16 @@ def solve(problem: Problem, *, round: int | None = None, lr: float | None = None
           optimizer: Optimizer | None = None, states: dict[str, State] | None = None,
           backward: bool = True) -> Solution:
     """Forward and backward (and, with `step`, one update and the forward after it).  `config`
-    makes the solve a variant of the textbook computation (engine/config.py).  The update is
-    `config.update` (SGD), or a step of `optimizer` (default: the file's `optimizer:`) when that is
-    momentum or Adam (engine/optim.py), from `states` (param -> its optimiser state, updated in
-    place; none given: a first step from zeros).  `backward=False` runs the forward pass alone
-    (`bpcalc forward`: no derivative is needed, so none can fail)."""
+    makes the solve a variant of the textbook computation (engine/config.py).  The update is a
+    step of `optimizer` (default: the file's `optimizer:`, else SGD; engine/optim.py), from
+    `states` (param -> its optimiser state, updated in place; none given: a first step from
+    zeros).  `backward=False` runs the forward pass alone (`bpcalc forward`: no derivative is
+    needed, so none can fail)."""
     if step:
         problem.require_one_output("step")
+    if config.lines:
+        problem = _with_lines(problem, config.lines)
+        graph = None
     inputs, params = problem.inputs, problem.params
     if inputs.keys().isdisjoint(params):  # problem.leaves without building the merged dict
         leaf_names: Iterable[str] = itertools.chain(inputs, params)
@@ -419,28 +423,21 @@ def solve(problem: Problem, *, round: int | None = None, lr: float | None = None
         leaf_names, leaf_values = leaves, list(leaves.values())
     if graph is None:
         graph = _compiled(problem, leaf_names, len(leaf_values))
-    round_digits = round if round is not None else problem.round
-    rate = lr if lr is not None else (problem.lr if problem.lr is not None else 0.5)
+    round_digits = config.round if config.round is not None else round if round is not None else problem.round
+    opt = optimizer if optimizer is not None else problem.optimizer or SGD
+    rate = learning_rate(lr, problem.lr, opt)
     sol = _solve_at(problem, graph, leaf_values, round_digits, rate, config, backward=backward or step)
     if step:
         grad, index = sol._grad, graph.index
         assert grad is not None
-        update = config.update
+        trainable = [p for p in problem.trainable if p not in config.frozen]
+        sol.optimizer = opt
+        sol.moves = first_steps(opt, {p: params[p] for p in trainable}, {p: grad[index[p]] for p in trainable},
+                                rate, states, config.update)
         updated: dict[str, float] = {}
-        chosen = optimizer if optimizer is not None else problem.optimizer
-        if chosen is not None and chosen.kind != "sgd":
-            from .optim import first_steps
-
-            sol.optimizer = chosen
-            sol.moves = first_steps(chosen, {p: params[p] for p in problem.trainable},
-                                    {p: grad[index[p]] for p in problem.trainable}, rate, states)
-            for p, move in sol.moves.items():
-                updated[p] = leaf_values[index[p]] = move.new
-        else:
-            for p in problem.trainable:
-                updated[p] = leaf_values[index[p]] = update(params[p], grad[index[p]], rate)
-        for p, new in updated.items():
-            if new - new != 0.0:  # inf or nan: never printed, never written
+        for p, move in sol.moves.items():
+            updated[p] = leaf_values[index[p]] = move.new
+            if move.new - move.new != 0.0:  # inf or nan: never printed, never written
                 raise MathError(f"the update of '{p}' overflows: {p} − η·∂{problem.output}/∂{p} = "
                                 f"{format_number(params[p])} − {format_number(rate)} × "
                                 f"{format_number(grad[index[p]])}", problem.spans.get(p),
@@ -453,6 +450,18 @@ def solve(problem: Problem, *, round: int | None = None, lr: float | None = None
                             "the updated params make this value overflow; use a smaller learning rate (--lr)"
                             ) from None
     return sol
+
+
+def _with_lines(problem: Problem, exprs: Mapping[str, Expr]) -> Problem:
+    """The problem with some lines computed from other formulas (Config.lines)."""
+    from ..expr.tree import to_text
+
+    missing = [name for name in exprs if name not in {line.name for line in problem.lines}]
+    if missing:
+        raise KeyError(f"no line {missing[0]!r} to change")
+    lines = [Line(line.name, exprs[line.name], to_text(exprs[line.name]), line.span) if line.name in exprs
+             else line for line in problem.lines]
+    return dataclasses.replace(problem, lines=lines)
 
 
 def _solve_at(problem: Problem, graph: Graph, leaf_values: list[float], round_digits: int | None,

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import InputError, MathError
 from ..problem import Optimizer, Problem
-from .optim import SGD, State, advance
+from .optim import SGD, State, advance, learning_rate
 
 Array = Any
 #: how many points the loss curve keeps (mini-batches: full-data losses computed at these steps)
@@ -142,17 +142,6 @@ def curve_marks(steps: int) -> set[int]:
     return {round(i * steps / (CURVE_POINTS - 1)) for i in range(CURVE_POINTS)}
 
 
-def descend(opt: Optimizer, theta: Array, grad: Array, lr: float, state: State) -> Array:
-    """One optimiser step on the vector θ.  Plain SGD is advance()'s θ − η·g done in place (the
-    same two operations, no new arrays: what a large network's step costs besides its matmuls)."""
-    if opt.kind == "sgd":
-        state.t += 1
-        grad *= lr
-        theta -= grad
-        return theta
-    return advance(opt, theta, grad, lr, state, np.sqrt).new
-
-
 def checkpoints(steps: int, every: int) -> set[int]:
     """The steps after which the loss over all samples is wanted: every `every`, the curve's, the last."""
     return set(range(0, steps + 1, every)) | {steps} | curve_marks(steps)
@@ -167,7 +156,7 @@ def train(problem: Problem, *, steps: int, lr: float | None = None, optimizer: O
     if model is None:
         model, engine = model_for(problem)
     opt = optimizer if optimizer is not None else (problem.optimizer or SGD)
-    rate = lr if lr is not None else (problem.lr if problem.lr is not None else 0.5)
+    rate = learning_rate(lr, problem.lr, opt)
     n = model.n_samples
     size = n if batch_size is None else batch_size
     if batch_size is not None and problem.network is None:
@@ -190,7 +179,7 @@ def train(problem: Problem, *, steps: int, lr: float | None = None, optimizer: O
                 losses[k - 1] = loss if batch is None else model.loss(theta)
             if frozen is not None:
                 grad[frozen] = 0.0
-            theta = descend(opt, theta, grad, rate, state)
+            theta = advance(opt, theta, grad, rate, state, arrays=True).new
             done = k
             if progress is not None:
                 progress(k)
@@ -212,4 +201,4 @@ def train(problem: Problem, *, steps: int, lr: float | None = None, optimizer: O
                batches.first)
 
 
-__all__ = ["CURVE_POINTS", "Batches", "Model", "Run", "Scalar", "descend", "model_for", "train"]
+__all__ = ["CURVE_POINTS", "Batches", "Model", "Run", "Scalar", "model_for", "train"]

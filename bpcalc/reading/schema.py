@@ -14,8 +14,9 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from ..ops import ACTIVATIONS, TABLE
+from ..ops.optimizers import KINDS, OPTIMISERS
 from .common import NAME
-from .training import DATA_KEYS, OPTIMIZERS
+from .training import DATA_KEYS
 
 
 class Key(NamedTuple):
@@ -61,7 +62,7 @@ EXPRESSION_FORM: dict[str, Key] = {
     "lr": Key("the learning rate η of `step` (--lr overrides; default 0.5)", POSITIVE),
     "round": Key("round activation outputs to this many decimal places as they are computed (as --round)",
                  PLACES),
-    "optimizer": Key("the update of `step` and `train`: " + ", ".join(OPTIMIZERS) + " (default sgd), or "
+    "optimizer": Key("the update of `step` and `train`: " + ", ".join(KINDS) + " (default sgd), or "
                      "{kind: adam, beta1: 0.9, …} with its settings", _ref("optimizer")),
 }
 
@@ -168,18 +169,18 @@ def _activation() -> dict[str, Any]:
 
 def _optimizer() -> dict[str, Any]:
     """An optimiser's name, or {kind: NAME, setting: number, …} with that optimiser's settings and
-    their bounds: reading/training.py's OPTIMIZERS."""
+    their bounds: ops/optimizers.py's records."""
     kinds: list[dict[str, Any]] = []
-    for kind, settings in OPTIMIZERS.items():
-        properties: dict[str, Any] = {"kind": {"const": kind}}
-        for setting, (low, high, inclusive) in settings.items():
-            bounds: dict[str, Any] = {"exclusiveMinimum" if setting == "eps" else "minimum": low}
-            if high is not None:
-                bounds["maximum" if inclusive else "exclusiveMaximum"] = high
-            properties[setting] = {"allOf": [NUMBER], **bounds}
+    for record in OPTIMISERS:
+        properties: dict[str, Any] = {"kind": {"const": record.name}}
+        for h in record.hyper:
+            bounds: dict[str, Any] = {"exclusiveMinimum" if h.high is None else "minimum": h.low}
+            if h.high is not None:
+                bounds["exclusiveMaximum"] = h.high
+            properties[h.name] = {"allOf": [NUMBER], **bounds}
         kinds.append({"type": "object", "required": ["kind"], "additionalProperties": False,
                       "properties": properties})
-    return {"anyOf": [{"enum": list(OPTIMIZERS)}, *kinds]}
+    return {"anyOf": [{"enum": list(KINDS)}, *kinds]}
 
 
 def json_schema(ranges: bool = False) -> dict[str, Any]:

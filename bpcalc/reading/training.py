@@ -9,17 +9,12 @@ import math
 import os
 from typing import Any
 
-from ..errors import InputError, Span, did_you_mean
+from ..errors import InputError, Span, did_you_mean, quoted
+from ..ops.optimizers import KINDS, optimiser
 from ..problem import Optimizer
 from .common import check_keys, number
 from .yamldoc import MAX_FILE_BYTES, SOURCES, Doc, Path
 
-#: each optimiser and its hyper-parameters: name -> (lowest, highest or None, highest included)
-OPTIMIZERS: dict[str, dict[str, tuple[float, float | None, bool]]] = {
-    "sgd": {},
-    "momentum": {"momentum": (0.0, 1.0, False)},
-    "adam": {"beta1": (0.0, 1.0, False), "beta2": (0.0, 1.0, False), "eps": (0.0, None, False)},
-}
 _EXAMPLE = "optimizer: adam, or optimizer: {kind: momentum, momentum: 0.9}"
 
 
@@ -32,27 +27,26 @@ def optimizer_spec(doc: Doc, data: dict[str, Any]) -> Optimizer | None:
     given: dict[str, Any] = {}
     if isinstance(value, dict):
         if "kind" not in value:
-            raise InputError("`optimizer` needs a `kind`: sgd, momentum or adam", doc.span(path),
+            raise InputError(f"`optimizer` needs a `kind`: {', '.join(KINDS)}", doc.span(path),
                              "for example: optimizer: {kind: adam, beta1: 0.9, beta2: 0.999, eps: 1e-8}")
         kind = value["kind"]
         given = {k: v for k, v in value.items() if k != "kind"}
         kind_path: Path = path + ("kind",)
     else:
         kind, kind_path = value, path
-    if not isinstance(kind, str) or kind not in OPTIMIZERS:
-        hint = did_you_mean(str(kind), list(OPTIMIZERS)) or "optimizers: " + ", ".join(OPTIMIZERS)
-        raise InputError(f"unknown optimizer {kind!r}", doc.span(kind_path), hint)
-    allowed = OPTIMIZERS[kind]
-    check_keys(doc, path, dict.fromkeys(given), ("kind", *allowed), f"the {kind} optimizer")
+    if not isinstance(kind, str) or kind not in KINDS:
+        hint = did_you_mean(str(kind), KINDS) or "optimizers: " + ", ".join(KINDS)
+        raise InputError(f"unknown optimizer {quoted(kind)}", doc.span(kind_path), hint)
+    hyper = {h.name: h for h in optimiser(kind).hyper}
+    check_keys(doc, path, dict.fromkeys(given), ("kind", *hyper), f"the {kind} optimizer")
     settings: dict[str, float] = {}
     for key, raw in given.items():
         x = number(doc, path + (key,), raw, f"the {kind} {key}")
-        low, high, _ = allowed[key]
-        if not (low <= x and (high is None or x < high)) or (key == "eps" and x <= 0):
-            span = f"from {low:g} up to (not including) {high:g}" if high is not None else "above 0"
-            default = getattr(Optimizer(), key)
+        h = hyper[key]
+        if not h.allows(x):
+            span = f"from {h.low:g} up to (not including) {h.high:g}" if h.high is not None else f"above {h.low:g}"
             raise InputError(f"the {kind} {key} must be {span}, not {raw}", doc.span(path + (key,)),
-                             f"for example: optimizer: {{kind: {kind}, {key}: {default:g}}} (the default)")
+                             f"for example: optimizer: {{kind: {kind}, {key}: {h.default:g}}} (the default)")
         settings[key] = x
     return Optimizer(kind, **settings)
 

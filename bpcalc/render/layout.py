@@ -13,11 +13,11 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..expr.tree import Bin, Call, Expr, Name, Num
+from ..expr.tree import Bin, Call, Expr, Name, Num, names_in, substitute_names
 from ..ops import lookup
+from ..ops.optimizers import Hyper, Optimiser, optimiser
+from ..ops.optimizers import formulas as formulas_of
 from ..trace.steps import (
-    SGD,
-    Adam,
     Backward,
     Case,
     ChainRule,
@@ -41,7 +41,6 @@ from ..trace.steps import (
     LossAfter,
     MatrixBackward,
     MatrixForward,
-    Momentum,
     NodeGradient,
     Part,
     PathSum,
@@ -54,9 +53,10 @@ from ..trace.steps import (
     Trace,
     Trained,
     Training,
+    UpdateStep,
     WeightGradient,
 )
-from .printers import AsciiPrinter, LatexPrinter, MathMLPrinter, Printer, bars, moment_name, optimiser_symbol
+from .printers import AsciiPrinter, LatexPrinter, MathMLPrinter, Printer, bars, hyper_symbol, moment_name
 from .words import translate
 
 
@@ -258,23 +258,89 @@ def _chain(step: ChainRule, p: Printer) -> tuple[list[Segment], list[Row]]:
     return [p.tr(title)], rows
 
 
-def _sgd(step: SGD, p: Printer) -> tuple[list[Segment], list[Row]]:
-    theta = p.theta
-    rule = f"{theta} {p.arrow} {theta} {p.minus} {p.eta}{p.chain_dot}{p.fraction(p.name(step.output), theta)}"
+def _update_step(step: UpdateStep, p: Printer) -> tuple[list[Segment], list[Row]]:
+    """Each rule of the optimiser (ops/optimizers.py) as formula = numbers = value, param by param;
+    the heading writes the rules its record names, for any θ."""
+    record = optimiser(step.optimizer)
+    settings = dict(step.settings)
+    formulas = formulas_of(record)
+    title = p.tr(record.title)
+    if step.nothing is not None:
+        words = ("nothing to update: the problem has no params (the leaves a step learns are declared under "
+                 "`params:`)") if step.nothing == "no params" else "nothing to update: every param is frozen"
+        return [title], [Say([p.tr(words)])]
     rows: list[Row] = []
+    said: list[Segment] = []
+    uses_t = any("t" in names_in(f) for f in formulas)
+    for h in record.hyper:
+        said += [", " if said else "", Math(_hyper(p, h) + p.binary("=") + p.num(settings[h.name]))]
+    if uses_t:
+        said = [Math(p.name("t") + p.binary("=") + p.num(step.t)), "; " if said else "", *said]
+    if record.kept:
+        words = record.state[0] if all(v == 0 for u in step.updates for _, v in u.before) else record.state[1]
+        said.append(p.tr("; " + words))
+    if said:
+        rows.append(Say(said))
     for u in step.updates:
-        formula = f"{p.name(u.name)} {p.minus} {p.eta}{p.chain_dot}{p.partial(step.output, u.name)}"
-        numbers = p.expr(Bin("-", Num(u.old), Bin("*", Num(step.lr), Num(u.gradient))), numeric=True)
-        rows.append(Eq(p.name(u.name), [formula, numbers, p.num(u.new)], "update", relation=p.arrow, node=u.name,
-                       phase="update"))
-    if step.nothing == "no params":
-        rows.append(Say([p.tr("nothing to update: the problem has no params (the leaves a step learns are "
-                              "declared under `params:`)")]))
-        return [p.tr("SGD update")], rows
-    if step.nothing == "all frozen":
-        rows.append(Say([p.tr("nothing to update: every param is frozen")]))
-        return [p.tr("SGD update")], rows
-    return [p.tr("SGD update") + "  ", Math(rule)], rows
+        env: dict[str, float] = {"theta": u.old, "g": u.gradient, "lr": step.lr, "t": float(step.t), **settings,
+                                 **dict(u.before)}
+        values = {**dict(u.values), "theta": u.new}
+        written = _rule_symbols(p, record, step.output, u.name)
+        for rule, formula in zip(record.rules, formulas):
+            numbers = substitute_names(formula, {n: Num(env[n]) for n in names_in(formula)})
+            relation = p.arrow if rule.kept or rule.target == "theta" else "="
+            rows.append(Eq(written[rule.target], [_symbolic(p, formula, written),
+                                                  p.expr(numbers, numeric=True), p.num(values[rule.target])],
+                           "update", relation=relation, node=u.name, phase="update"))
+            env[rule.target] = values[rule.target]
+    generic = _rule_symbols(p, record, step.output, None)
+    shown = [generic[r.target] + p.binary(p.arrow if r.target == "theta" or r.kept else "=") + _symbolic(p, f, generic)
+             for r, f in zip(record.rules, formulas) if r.target in record.heading]
+    heading: list[Segment] = [title + "  "]
+    for i, written_rule in enumerate(shown):
+        heading += [",  " if i else "", Math(written_rule)]
+    return heading, rows
+
+
+def _hyper(p: Printer, h: Hyper) -> str:
+    return hyper_symbol(p, h.name, h.letter, h.sub, h.latex)
+
+
+def _rule_symbols(p: Printer, record: Optimiser, output: str, param: str | None) -> dict[str, str]:
+    """How `p` writes each name of a record's formulas, for one param (for any θ when None)."""
+    written = {"theta": p.name(param) if param else p.theta, "lr": p.eta, "t": p.name("t"),
+               "g": p.partial(output, param) if param else p.fraction(p.name(output), p.theta)}
+    written.update({h.name: _hyper(p, h) for h in record.hyper})
+    for rule in record.rules:
+        if rule.target != "theta":
+            letter = rule.target.removesuffix("hat")
+            written[rule.target] = moment_name(p, letter, param, hat=letter != rule.target)
+    return written
+
+
+def _symbolic(p: Printer, e: Expr, written: dict[str, str]) -> str:
+    """A formula over stand-in names, each then replaced by how `p` writes it (μ, ∂L/∂w1, …), so
+    the printer's own rules place the parentheses, fractions and powers.  A factor that is a
+    derivative is set off by the chain rule's dot (η · ∂L/∂w1), as everywhere else."""
+    written = {**written, "(g)": p.paren(written["g"])}  # a derivative squared: (∂L/∂w1)²
+    stand_in = {name: f"zz{k}q" for k, name in enumerate(written)}
+    out = p.expr(_squared_in_parens(substitute_names(e, {n: Name(s) for n, s in stand_in.items()}),
+                                    stand_in["g"], stand_in["(g)"]))
+    g = p.name(stand_in["g"])
+    out = out.replace(p.dot + g, p.chain_dot + g)
+    for name in sorted(written, key=lambda n: -len(stand_in[n])):  # (zz10q before zz1q)
+        out = out.replace(p.name(stand_in[name]), written[name])
+    return out
+
+
+def _squared_in_parens(e: Expr, name: str, paren: str) -> Expr:
+    """`e` with the base `name` of each power written as `paren` (the same name in parentheses)."""
+    if isinstance(e, Bin):
+        a = Name(paren) if e.op == "**" and e.a == Name(name) else _squared_in_parens(e.a, name, paren)
+        return Bin(e.op, a, _squared_in_parens(e.b, name, paren))
+    if isinstance(e, Call):
+        return Call(e.fn, tuple(_squared_in_parens(x, name, paren) for x in e.args), e.pick)
+    return e
 
 
 def _loss_after(step: LossAfter, p: Printer) -> tuple[list[Segment], list[Row]]:
@@ -404,100 +470,21 @@ def _summary(step: Summary, p: Printer) -> tuple[list[Segment], list[Row]]:
 
 _STEPS: dict[type, Callable[..., tuple[list[Segment], list[Row]]]] = {
     Given: _given, Forward: _forward, Loss: _loss, Backward: _backward, ChainRule: _chain,
-    SGD: _sgd, LossAfter: _loss_after, DeltaBackward: _delta_backward, Factored: _factored,
+    UpdateStep: _update_step, LossAfter: _loss_after, DeltaBackward: _delta_backward, Factored: _factored,
     Iteration: _iteration, Summary: _summary,
 }
 
 
-# --- momentum and Adam updates, and the report of `bpcalc train` ------------------------------------------
-
-
-def _symbolic(p: Printer, e: Expr, written: dict[str, str]) -> str:
-    """A formula over stand-in names, each then replaced by how `p` writes it (μ, ∂L/∂w1, …), so
-    the printer's own rules place the parentheses, fractions and powers."""
-    out = p.expr(e)
-    for token in sorted(written, key=len, reverse=True):  # zzmh before zzm
-        out = out.replace(p.name(token), written[token])
-    return out
-
-
-def _momentum(step: Momentum, p: Printer) -> tuple[list[Segment], list[Row]]:
-    mu, arrow = optimiser_symbol(p, "mu"), p.arrow
-    v_ = p.name("v")
-    rules = [v_ + p.binary(arrow) + mu + p.dot + v_ + p.binary("+") + p.fraction(p.name(step.output), p.theta),
-             p.theta + p.binary(arrow) + p.theta + p.binary(p.minus) + p.eta + p.dot + v_]
-    fresh = all(u.velocity_before == 0 for u in step.updates)
-    rows: list[Row] = [Say([Math(mu + p.binary("=") + p.num(step.momentum)),
-                            "; each velocity v starts at 0" if fresh else "; each velocity v from the step before"])]
-    v, g, th, eta, m = Name("zzv"), Name("zzg"), Name("zzth"), Name("zzeta"), Name("zzmu")
-    for u in step.updates:
-        written = {"zzv": moment_name(p, "v", u.name), "zzg": p.partial(step.output, u.name),
-                   "zzth": p.name(u.name), "zzeta": p.eta, "zzmu": mu}
-        velocity = _symbolic(p, Bin("+", Bin("*", m, v), g), written)
-        numbers = p.expr(Bin("+", Bin("*", Num(step.momentum), Num(u.velocity_before)), Num(u.gradient)), numeric=True)
-        rows.append(Eq(written["zzv"], [velocity, numbers, p.num(u.velocity)], "update", relation=arrow, node=u.name,
-                       phase="update"))
-        theta = _symbolic(p, Bin("-", th, Bin("*", eta, v)), written)
-        numbers = p.expr(Bin("-", Num(u.old), Bin("*", Num(step.lr), Num(u.velocity))), numeric=True)
-        rows.append(Eq(written["zzth"], [theta, numbers, p.num(u.new)], "update", relation=arrow, node=u.name,
-                       phase="update"))
-    if len(rows) == 1:
-        rows.append(Say(["(no trainable parameters)"]))
-    return ["Momentum update  ", Math(rules[0]), ",  ", Math(rules[1])], rows
-
-
-def _adam(step: Adam, p: Printer) -> tuple[list[Segment], list[Row]]:
-    b1, b2, eps = (optimiser_symbol(p, k) for k in ("beta1", "beta2", "eps"))
-    arrow = p.arrow
-    m, v, g, gp, th = Name("zzm"), Name("zzv"), Name("zzg"), Name("zzgp"), Name("zzth")
-    mh, vh, eta, t, one = Name("zzmh"), Name("zzvh"), Name("zzeta"), Name("zzt"), Num(1.0)
-    sb1, sb2, se = Name("zzba"), Name("zzbb"), Name("zzeps")
-    common = {"zzba": b1, "zzbb": b2, "zzeps": eps, "zzeta": p.eta, "zzt": p.name("t")}
-    update = Bin("-", th, Bin("/", Bin("*", eta, mh), Bin("+", Call("sqrt", (vh,)), se)))
-    rule = p.theta + p.binary(arrow) + _symbolic(p, update, {
-        **common, "zzth": p.theta, "zzmh": moment_name(p, "m", None, hat=True),
-        "zzvh": moment_name(p, "v", None, hat=True)})
-    equals = p.binary("=")
-    say: list[Segment] = [Math(p.name("t") + equals + p.num(step.t)), "; ", Math(b1 + equals + p.num(step.beta1)),
-                          ", ", Math(b2 + equals + p.num(step.beta2)), ", ", Math(eps + equals + p.num(step.eps)),
-                          "; the moments m and v start at 0" if step.t == 1 else
-                          "; the moments m and v from the step before"]
-    rows: list[Row] = [Say(say)]
-    for u in step.updates:
-        written = {**common, "zzm": moment_name(p, "m", u.name), "zzv": moment_name(p, "v", u.name),
-                   "zzg": p.partial(step.output, u.name), "zzgp": p.paren(p.partial(step.output, u.name)),
-                   "zzth": p.name(u.name), "zzmh": moment_name(p, "m", u.name, hat=True),
-                   "zzvh": moment_name(p, "v", u.name, hat=True)}
-        lines = [
-            ("zzm", Bin("+", Bin("*", sb1, m), Bin("*", Bin("-", one, sb1), g)),
-             Bin("+", Bin("*", Num(step.beta1), Num(u.m_before)), Bin("*", Num(1 - step.beta1), Num(u.gradient))),
-             u.m, arrow),
-            ("zzv", Bin("+", Bin("*", sb2, v), Bin("*", Bin("-", one, sb2), Bin("**", gp, Num(2.0)))),
-             Bin("+", Bin("*", Num(step.beta2), Num(u.v_before)),
-                 Bin("*", Num(1 - step.beta2), Bin("**", Num(u.gradient), Num(2.0)))), u.v, arrow),
-            ("zzmh", Bin("/", m, Bin("-", one, Bin("**", sb1, t))),
-             Bin("/", Num(u.m), Bin("-", one, Bin("**", Num(step.beta1), Num(float(step.t))))), u.m_hat, "="),
-            ("zzvh", Bin("/", v, Bin("-", one, Bin("**", sb2, t))),
-             Bin("/", Num(u.v), Bin("-", one, Bin("**", Num(step.beta2), Num(float(step.t))))), u.v_hat, "="),
-            ("zzth", update, Bin("-", Num(u.old), Bin("/", Bin("*", Num(step.lr), Num(u.m_hat)),
-                                                       Bin("+", Call("sqrt", (Num(u.v_hat),)), Num(step.eps)))),
-             u.new, arrow),
-        ]
-        for lhs, formula, numbers, value, relation in lines:
-            rows.append(Eq(written[lhs], [_symbolic(p, formula, written), p.expr(numbers, numeric=True),
-                                          p.num(value)], "update", relation=relation, node=u.name, phase="update"))
-    if len(rows) == 1:
-        rows.append(Say(["(no trainable parameters)"]))
-    return ["Adam update  ", Math(rule)], rows
+# --- the report of `bpcalc train` --------------------------------------------------------------------------
 
 
 def _training(step: Training, p: Printer) -> tuple[list[Segment], list[Row]]:
     engine = ("dense (numpy: the layers as matrices, the samples of a step at once)" if step.engine == "dense"
               else "scalar (the named graph of the worked solutions)")
     said: list[Segment] = [f"optimizer: {step.optimizer}"]
+    hyper = {h.name: h for h in optimiser(step.optimizer).hyper}
     for i, (key, value) in enumerate(step.settings):
-        symbol = optimiser_symbol(p, "mu" if key == "momentum" else key)
-        said += [" (" if i == 0 else ", ", Math(symbol + p.binary("=") + p.num(value))]
+        said += [" (" if i == 0 else ", ", Math(_hyper(p, hyper[key]) + p.binary("=") + p.num(value))]
     if step.settings:
         said.append(")")
     said += [", learning rate ", Math(p.eta + p.binary("=") + p.num(step.lr))]
@@ -565,7 +552,7 @@ def _trained(step: Trained, p: Printer) -> tuple[list[Segment], list[Row]]:
     return ["Trained parameters"], rows
 
 
-_STEPS.update({Momentum: _momentum, Adam: _adam, Training: _training, History: _history, Curve: _curve,
+_STEPS.update({Training: _training, History: _history, Curve: _curve,
                Trained: _trained})
 
 

@@ -31,8 +31,6 @@ from ..errors import BpcalcError, printable
 from ..expr.tree import names_in
 from ..trace.data import Result, Trace
 from ..trace.steps import (
-    SGD,
-    Adam,
     Backward,
     ChainRule,
     Computed,
@@ -44,9 +42,9 @@ from ..trace.steps import (
     Iteration,
     Loss,
     LossAfter,
-    Momentum,
     NodeGradient,
     PathSum,
+    UpdateStep,
 )
 from . import Options
 from .graphview import GraphNode, GraphView
@@ -210,7 +208,7 @@ def stops_of(trace: Trace) -> list[Stop]:
             backward_done = True
             stops += [Stop("backward", d.net, k) for _, deltas in step.layers for d in deltas]
             stops += [Stop("backward", w.param, k) for w in step.weights]
-        elif isinstance(step, (SGD, Momentum, Adam)):
+        elif isinstance(step, UpdateStep):
             stops += [Stop("update", u.name, k) for u in step.updates]
     seen: set[tuple[str, str]] = set()
     unique = []
@@ -250,7 +248,7 @@ def _said(stop: Stop, node: GraphNode, updates: dict[str, tuple[float, float]], 
 def _updates(trace: Trace) -> dict[str, tuple[float, float]]:
     """Each updated param's (old, new), from the update step."""
     for step in trace.steps:
-        if isinstance(step, (SGD, Momentum, Adam)):
+        if isinstance(step, UpdateStep):
             return {u.name: (u.old, u.new) for u in step.updates}
     return {}
 

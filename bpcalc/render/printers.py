@@ -621,23 +621,35 @@ def printer_for(fmt: str, digits: int = defaults.DIGITS, ascii: bool = False, la
 #: μ, β₁, β₂, ε, the hat of a bias-corrected moment (on the printed letter) and a square root, per
 #: printer (a subclass inherits)
 _OPTIMISER_SYMBOLS: dict[type, dict[str, str]] = {
-    Printer: {"mu": "μ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "hat": "{0}hat", "sqrt": "√{0}"},
-    AsciiPrinter: {"mu": "mu", "beta1": "beta1", "beta2": "beta2", "eps": "eps", "sqrt": "sqrt({0})"},
-    LatexPrinter: {"mu": r"\mu", "beta1": r"\beta_1", "beta2": r"\beta_2", "eps": r"\varepsilon",
-                   "hat": r"\hat{{{0}}}", "sqrt": r"\sqrt{{{0}}}"},
-    MathMLPrinter: {"mu": "<mi>μ</mi>", "beta1": "<msub><mi>β</mi><mn>1</mn></msub>",
-                    "beta2": "<msub><mi>β</mi><mn>2</mn></msub>", "eps": "<mi>ε</mi>",
-                    "hat": '<mover accent="true">{0}<mo>^</mo></mover>', "sqrt": "<msqrt>{0}</msqrt>"},
+    Printer: {"hat": "{0}\u0302", "sqrt": "√{0}", "sub": "{0}{1}"},
+    AsciiPrinter: {"hat": "{0}hat", "sqrt": "sqrt({0})", "sub": "{0}{1}"},
+    LatexPrinter: {"hat": r"\hat{{{0}}}", "sqrt": r"\sqrt{{{0}}}", "sub": "{0}_{1}"},
+    MathMLPrinter: {"hat": '<mover accent="true">{0}<mo>^</mo></mover>', "sqrt": "<msqrt>{0}</msqrt>",
+                    "sub": "<msub>{0}<mn>{1}</mn></msub>"},
 }
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def optimiser_symbol(p: Printer, key: str) -> str:
-    """How `p` writes an optimiser's symbol: mu, beta1, beta2, eps (and the hat and sqrt templates)."""
+    """How `p` writes the hat of a bias-corrected moment, a square root and a subscript (templates)."""
     for cls in type(p).__mro__:
         found = _OPTIMISER_SYMBOLS.get(cls, {}).get(key)
         if found is not None:
             return found
     raise KeyError(key)
+
+
+def hyper_symbol(p: Printer, name: str, letter: str, sub: str, latex: str) -> str:
+    """How `p` writes an optimiser's hyper-parameter (ops/optimizers.py): β₁, beta1, \\beta_1, β as MathML."""
+    if isinstance(p, AsciiPrinter):
+        return name
+    if isinstance(p, LatexPrinter):
+        head = latex or letter
+    elif isinstance(p, MathMLPrinter):
+        head = f"<mi>{letter}</mi>"
+    else:
+        return letter + sub.translate(_SUBSCRIPTS)
+    return optimiser_symbol(p, "sub").format(head, sub) if sub else head
 
 
 def moment_name(p: Printer, moment: str, param: str | None, hat: bool = False) -> str:

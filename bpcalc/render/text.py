@@ -31,12 +31,13 @@ Fix = Callable[[str], str]  # to_ascii, or leave the text as it is
 
 
 class _CharWidths(dict[str, int]):
-    """Each character's columns, looked up once (East Asian wide and full-width: 2)."""
+    """Each character's columns, looked up once (East Asian wide and full-width: 2; a combining
+    mark such as the hat of m̂: 0)."""
 
     def __missing__(self, ch: str) -> int:
         import unicodedata
 
-        width = self[ch] = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        width = self[ch] = 0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
         return width
 
 
@@ -44,7 +45,7 @@ _CHAR_WIDTHS = _CharWidths()
 
 
 def width_of(s: str) -> int:
-    """Columns a string takes on a terminal: CJK characters take two."""
+    """Columns a string takes on a terminal: CJK characters take two, combining marks none."""
     if s.isascii():
         return len(s)
     return sum(map(_CHAR_WIDTHS.__getitem__, s))

@@ -24,9 +24,6 @@ from .data import Locals, data_trace, jacobian_of, result_of, substitute
 from .delta import delta_steps, require_layers
 from .matrix import matrix_steps
 from .steps import (
-    SGD,
-    Adam,
-    AdamUpdate,
     Backward,
     ChainRule,
     Computed,
@@ -38,8 +35,6 @@ from .steps import (
     Leaf,
     Loss,
     LossAfter,
-    Momentum,
-    MomentumUpdate,
     NodeGradient,
     Path,
     PathSum,
@@ -50,6 +45,7 @@ from .steps import (
     Term,
     Trace,
     Update,
+    UpdateStep,
 )
 
 #: how many factors, over all of one name's paths, the chain-rule step writes out (× max_paths)
@@ -194,19 +190,12 @@ def build(solution: Solution, command: str, *, only: list[str] | None = None,
         made.append(ChainRule(output, tuple(chain), per))
 
     if command == "step" and solution.updated is not None:
-        if solution.moves:
-            made.append(optimiser_step(solution, only))
-        else:
-            updates = tuple(Update(n, problem.params[n], solution.gradients[n], new)
-                            for n, new in solution.updated.items() if not only or n in only)
-            nothing = None if problem.trainable else ("all frozen" if problem.params else "no params")
-            made.append(SGD(output, solution.lr, updates, nothing))
+        made.append(update_step(solution, only))
         if solution.loss_after is not None and problem.trainable:
             made.append(LossAfter(output, solution.loss_after))
     return Trace(command, output, problem.file, tuple(made), result_of(solution, command, locals_.every()))
 
 
-# --- momentum and Adam: the optimiser's worked update lines ------------------------------------------
 
 
 
@@ -226,19 +215,18 @@ def _path_counts(solution: Solution, output: str, live: bool) -> tuple[dict[str,
                 factors[u] = factors.get(u, 0) + f + p
     return paths, factors
 
-def optimiser_step(solution: Solution, only: list[str] | None = None) -> Momentum | Adam:
-    """The update step of a solve whose optimiser is momentum or Adam (engine/optim.py)."""
-    moves = solution.moves or {}
-    chosen = {n: m for n, m in moves.items() if not only or n in only}
+def update_step(solution: Solution, only: list[str] | None = None) -> UpdateStep:
+    """The update of a solve that took a step: each param's move, every value on the way."""
+    problem = solution.problem
     opt = solution.optimizer
     assert opt is not None
-    output = solution.problem.output
-    if opt.kind == "momentum":
-        return Momentum(output, solution.lr, opt.momentum, tuple(
-            MomentumUpdate(n, m.old, m.gradient, m.velocity_before, m.velocity, m.new) for n, m in chosen.items()))
-    return Adam(output, solution.lr, opt.beta1, opt.beta2, opt.eps, max((m.t for m in moves.values()), default=1),
-                tuple(AdamUpdate(n, m.old, m.gradient, m.m_before, m.v_before, m.m, m.v, m.m_hat, m.v_hat, m.new)
-                      for n, m in chosen.items()))
+    moves = solution.moves or {}
+    t = max((m.t for m in moves.values()), default=1)
+    updates = tuple(Update(n, m.old, m.gradient, m.new,
+                           tuple((k, v) for k, v in m.values.items() if k != "theta"), tuple(m.before.items()))
+                    for n, m in moves.items() if not only or n in only)
+    nothing = None if moves else ("all frozen" if problem.params else "no params")
+    return UpdateStep(problem.output, solution.lr, opt.kind, tuple(opt.settings.items()), t, updates, nothing)
 
 
 def backward_order(solution: Solution) -> list[str]:

@@ -1,6 +1,6 @@
 """The steps of a worked solution (docs/output-formats.md), each a typed record:
 
-    Given → Forward → Loss → Backward (the grad_table algorithm) → ChainRule → SGD → LossAfter
+    Given → Forward → Loss → Backward (the grad_table algorithm) → ChainRule → UpdateStep → LossAfter
 
 Every renderer formats a Trace and computes nothing; `builder.py` makes it from an engine Solution.
 The solution as data (Result, and the Local derivatives both use) is in `data.py`.
@@ -8,7 +8,7 @@ The solution as data (Result, and the Local derivatives both use) is in `data.py
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, get_args
 
 from ..expr.tree import Expr
 from .data import Case, Jacobian, Local, Result, Trace
@@ -132,15 +132,24 @@ class ChainRule(NamedTuple):
 
 
 class Update(NamedTuple):
+    """One param's update: the rules of its optimiser (ops/optimizers.py) worked out in order."""
+
     name: str
     old: float
     gradient: float
     new: float
+    values: tuple[tuple[str, float], ...] = ()  # each rule's result but θ's: v, m, m̂ …, by target
+    before: tuple[tuple[str, float], ...] = ()  # each kept state before the step (0 at the first)
 
 
-class SGD(NamedTuple):
+class UpdateStep(NamedTuple):
+    """The update of every trainable param by one optimiser: SGD, momentum, Adam, RMSProp, AdaGrad."""
+
     output: str
     lr: float
+    optimizer: str  # a record of ops/optimizers.py
+    settings: tuple[tuple[str, float], ...]  # its hyper-parameters
+    t: int  # the step number (1: the first, the kept states start at 0)
     updates: tuple[Update, ...]
     nothing: str | None = None  # why nothing is updated: "no params", "all frozen"
 
@@ -532,50 +541,7 @@ class Part(NamedTuple):
     names: tuple[str, ...] = ()  # the names the part is about, shown after the title
 
 
-# --- momentum and Adam updates (`step` with `optimizer:`), and the report of `bpcalc train` -----------
-
-
-class MomentumUpdate(NamedTuple):
-    """v ← μ·v + ∂L/∂θ, then θ ← θ − η·v, for one param."""
-
-    name: str
-    old: float
-    gradient: float
-    velocity_before: float
-    velocity: float
-    new: float
-
-
-class Momentum(NamedTuple):
-    output: str
-    lr: float
-    momentum: float
-    updates: tuple[MomentumUpdate, ...]
-
-
-class AdamUpdate(NamedTuple):
-    """The moments, their bias-corrected forms, then θ ← θ − η·m̂/(√v̂ + ε), for one param."""
-
-    name: str
-    old: float
-    gradient: float
-    m_before: float
-    v_before: float
-    m: float
-    v: float
-    m_hat: float
-    v_hat: float
-    new: float
-
-
-class Adam(NamedTuple):
-    output: str
-    lr: float
-    beta1: float
-    beta2: float
-    eps: float
-    t: int
-    updates: tuple[AdamUpdate, ...]
+# --- the report of `bpcalc train` ------------------------------------------------------------------
 
 
 class Training(NamedTuple):
@@ -647,13 +613,11 @@ class Questions(NamedTuple):
     variant: str | None = None  # the variant's name, which an answers file starts with
 
 
-Step = (Given | Forward | Loss | Backward | ChainRule | SGD | LossAfter | DeltaBackward | Factored | Iteration
+Step = (Given | Forward | Loss | Backward | ChainRule | UpdateStep | LossAfter | DeltaBackward | Factored | Iteration
         | Summary | JacobianMatrix | GradCheck | Grading | ClassGrading | Part | ErrorSplit | MatrixForward
-        | MatrixBackward | Momentum | Adam | Training | History | Curve | Trained | Statement | Questions)
-STEP_KINDS: tuple[type, ...] = (Given, Forward, Loss, Backward, ChainRule, SGD, LossAfter, DeltaBackward, Factored,
-                                Iteration, Summary, JacobianMatrix, GradCheck, Grading, ClassGrading, Part,
-                                ErrorSplit, MatrixForward, MatrixBackward, Momentum, Adam, Training, History,
-                                Curve, Trained, Statement, Questions)
+        | MatrixBackward | Training | History | Curve | Trained | Statement | Questions)
+#: every kind of step: the members of `Step`, which is where a new kind is added
+STEP_KINDS: tuple[type, ...] = get_args(Step)
 ENTRY_KINDS: tuple[type, ...] = (Seed, NodeGradient, PathSum, DeltaForm)
 
 

@@ -14,12 +14,10 @@ if TYPE_CHECKING:
 
 
 def train_trace(problem: Problem, run: Run, written: str | None = None) -> Trace:
-    from ..engine.optim import settings
-
     output = problem.output
     batched = run.batch_size < run.samples
     steps = (
-        Training(run.engine, run.optimizer.kind, tuple(settings(run.optimizer).items()), run.lr, run.steps,
+        Training(run.engine, run.optimizer.kind, tuple(run.optimizer.settings.items()), run.lr, run.steps,
                  run.done, run.samples, run.batch_size, run.shuffle, run.seed, run.epoch(run.done),
                  run.interrupted),
         History(output, run.every, tuple((k, run.epoch(k), loss) for k, loss in run.history), batched),
