@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 
+from .. import markup
 from ..trace.steps import Trace
 from . import Options
 from .layout import Eq, Grid, Math, MatrixEq, Segment, Table, heading, layout
@@ -95,7 +96,7 @@ def _table(table: Table) -> str:
 
 
 def render(trace: Trace, options: Options) -> str:
-    title = html.escape(f"bpcalc {trace.command} {trace.file}")
+    title = f"bpcalc {trace.command} {markup.html(trace.file)}"  # a file's name as bpcalc/markup.py writes it
     out = ["<!DOCTYPE html>", f'<html lang="{options.lang}">', "<head>", '<meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{title}</title>", f"<style>\n{_CSS}\n</style>", "</head>", "<body>",

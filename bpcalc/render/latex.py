@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from .. import markup
 from ..trace.steps import Trace
 from . import Options
 from .layout import Eq, Grid, Math, MatrixEq, Piece, Segment, Table, heading, layout
@@ -192,8 +193,8 @@ def render(trace: Trace, options: Options) -> str:
         if options.lang == "zh":
             head.append(r"% The text is Chinese: compile with xelatex, with \usepackage{ctex} in the preamble.")
         return "\n".join(head + rows) + "\n"
-    title = latex_escape(f"bpcalc {trace.command} {trace.file}")
     chinese = options.lang == "zh"  # ctexart: compiled with xelatex
+    title = f"bpcalc {latex_escape(trace.command)} {markup.latex(trace.file, wide=chinese)}"  # bpcalc/markup.py
     doc = [
         r"\documentclass[11pt]{ctexart}" if chinese else r"\documentclass[11pt]{article}",
         *([] if chinese else [r"\usepackage[T1]{fontenc}"]),

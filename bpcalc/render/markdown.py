@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from .. import markup
 from ..trace.steps import Trace
 from . import Options
 from .latex import matrix_part
@@ -30,7 +31,7 @@ def _table(table: Table) -> list[str]:
 
 
 def render(trace: Trace, options: Options) -> str:
-    out = [f"## bpcalc {trace.command}: {_words(trace.file)}", ""]
+    out = [f"## bpcalc {trace.command}: {markup.markdown(trace.file)}", ""]  # as bpcalc/markup.py writes it
     printer = LatexPrinter(options.digits, lang=options.lang)
     for sec in layout(trace, printer):
         out.append(f"### {heading(sec, '. ', _segments(sec.title), options.lang)}")

@@ -26,7 +26,7 @@ import json
 from importlib import resources
 from typing import Any, NamedTuple
 
-from .. import defaults
+from .. import defaults, markup
 from ..errors import BpcalcError, printable
 from ..expr.tree import names_in
 from ..trace.data import Result, Trace
@@ -82,7 +82,7 @@ def render(trace: Trace, options: Options) -> str:
     stops = [s for s in stops_of(trace) if s.node in shown]
     answers = _answers(grading, trace.output) if grading is not None else {}
     title = f"bpcalc {trace.command} {trace.file}" + (f" {grading.answers}" if grading is not None else "")
-    title = html.escape(printable(title))
+    title = markup.html(title)  # a file's name as bpcalc/markup.py writes it for HTML
     style = resources.files(__package__).joinpath("page.css").read_text(encoding="utf-8")
     script = resources.files(__package__).joinpath("page.js").read_text(encoding="utf-8") if view.nodes else ""
     scripts = _digest(script) if script else "'none'"
@@ -424,7 +424,7 @@ def _answer_row(g: Graded, output: str, first: bool, words: dict[str, str], p: P
     flag = f' <strong class="first">{html.escape(words["first wrong step"])}</strong>' if first else ""
     return (f'<p class="answer {g.status}"><span class="mark" aria-hidden="true">{_MARKS.get(g.status, "")}</span> '
             f"{html.escape(words['your answer'])} {html.escape(_answer_label(g, output, words))} = "
-            f"<b>{html.escape(printable(g.written))}</b>: {html.escape(words[g.status])}{html.escape(marks)}; "
+            f"<b>{markup.html(g.written)}</b>: {html.escape(words[g.status])}{html.escape(marks)}; "
             f"{html.escape(words['computed'])} {html.escape(p.num(g.computed))}{flag}</p>")
 
 
@@ -549,7 +549,7 @@ def _svg_node(node: GraphNode, drawn: Layout, texts: list[str], answers: dict[tu
         out.append(f'<text class="{cls}" x="{PAD_X:.0f}" y="{y:.1f}">{html.escape(text)}</text>')
     for k, g in enumerate(marks):  # each answer's status, at the top right corner
         out.append(f'<g class="badge {g.status}" transform="translate({box.width - 6 - 15 * k:.0f} -4)">'
-                   f"<title>{html.escape(_answer_label(g, output, words))}: {html.escape(printable(g.written))} "
+                   f"<title>{html.escape(_answer_label(g, output, words))}: {markup.html(g.written)} "
                    f"({html.escape(g.status.replace('_', '-'))})</title>"
                    f'<circle r="7"/><text y="3.5">{_MARKS.get(g.status, "?")}</text></g>')
     out.append("</g>")

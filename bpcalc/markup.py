@@ -1,0 +1,78 @@
+"""Text from outside bpcalc — a file's name, a name, a value as written — made safe for one output
+format: one function per format, used for titles and file names as well as names (docs/errors.md,
+"Files from someone else").
+
+Each starts from `errors.printable`, which writes every character a terminal or a reader would act
+on or not show (ESC and the other controls, line breaks, bidi overrides, invisible characters) as
+a visible escape (`\\x1b`, `\\n`, `\\u202e`); then the format's own markup characters are escaped,
+so text of one format is never let loose in another: no line break ends a YAML comment or a LaTeX
+argument, no `<` opens an HTML or XML tag, no character XML 1.0 forbids reaches moodle.xml, no `$`
+starts mathematics in a plot's title.
+"""
+
+from __future__ import annotations
+
+from .errors import printable
+
+terminal = printable
+
+
+def html(text: str) -> str:
+    """For HTML and SVG text and attribute values (and MathML): &, <, >, quotes as entities."""
+    import html as html_module
+
+    return html_module.escape(printable(text), quote=True)
+
+
+#: what a Moodle XML file or any XML text may hold: printable's output, with markup escaped by
+#: ElementTree (or by `html` when XML is written by hand)
+xml = html
+
+
+def xml_text(text: str) -> str:
+    """For the text of an ElementTree element (which escapes &, < and > itself): nothing XML 1.0
+    forbids, no control character."""
+    return printable(text)
+
+
+def markdown(text: str) -> str:
+    """For Markdown: characters that would start emphasis, code, links, HTML or math escaped."""
+    import re
+
+    return re.sub(r"([\\`*_{}\[\]<>#|$~])", r"\\\1", printable(text))
+
+
+#: characters pdflatex (with the T1 font encoding) sets from UTF-8 input as they are
+_LATEX_LATIN = frozenset(chr(c) for c in range(0xA0, 0x180))
+
+
+def latex(text: str, wide: bool = False) -> str:
+    """For LaTeX text mode: the special characters as commands; with `wide` (xelatex, as the
+    Chinese sheets are made) any printable character as it is, else (pdflatex) a character
+    outside Latin-1 and Latin Extended-A that bpcalc has no command for written as its escape
+    (\\u4e2d), so no file name stops pdflatex."""
+    from .errors import escape_char
+    from .render.printers import latex_escape
+
+    shown = printable(text)
+    if not wide and not shown.isascii():
+        known = _latex_known()
+        shown = "".join(ch if ch.isascii() or ch in _LATEX_LATIN or ch in known else escape_char(ch)
+                        for ch in shown)
+    return latex_escape(shown)
+
+
+def _latex_known() -> frozenset[str]:
+    from .render.printers import latex_escape
+
+    return frozenset(ch for ch in "−…η≤×∂σδ←Σθφ′✓✗⊙∇→≈≥" if latex_escape(ch) != ch)
+
+
+def yaml_comment(text: str) -> str:
+    """For a YAML comment (`# …`): no line break can end it."""
+    return printable(text)
+
+
+def plot_text(text: str) -> str:
+    """For a matplotlib title or label, drawn with parse_math=False (no `$…$` mathtext)."""
+    return printable(text)
