@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import bpcalc
-from bpcalc import engine, writeback
+from bpcalc import engine, outputs
 from bpcalc.cli import exits
 from bpcalc.cli.main import main
 from bpcalc.errors import InputError, Span
@@ -234,10 +234,10 @@ def test_interrupted_write_keeps_the_old_file_and_no_temporary(good: Path, tmp_p
     target = tmp_path / "next.yaml"
     target.write_text("old: content\n")
 
-    def fail(src, dst):
+    def fail(src, dst, **kwargs):
         raise failure
 
-    monkeypatch.setattr(writeback.os, "replace", fail)
+    monkeypatch.setattr(outputs.os, "replace", fail)
     code, _, err = run(["step", str(good), "-o", str(target)], capsys)
     if isinstance(failure, KeyboardInterrupt):
         assert code == 130 and err.endswith("interrupted\n")

@@ -203,7 +203,7 @@ def test_names_are_escaped():
     nodes, edges, _ = read_dot(dot)
     assert set(nodes) == {"#0", "#1", "#2", "#3", "#4", "ok_name"}
     names = {label_lines(a["label"])[0] for a in nodes.values()}
-    assert names == {'a"b', "c\\", "<d&e>", "f\\x01g", "h\\x0ak", "ok_name"}
+    assert names == {'a"b', "c\\", "<d&e>", "f\\x01g", "h\\nk", "ok_name"}
     assert len(edges) == 5
     if shutil.which("dot"):
         r = subprocess.run(["dot", "-Tsvg"], input=dot, capture_output=True, text=True, timeout=60)

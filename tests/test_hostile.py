@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 import bpcalc
-from bpcalc import writeback
+from bpcalc import outputs, writeback
 from bpcalc.cli.main import main
 from bpcalc.errors import MathError
 from bpcalc.expr import to_text
@@ -210,14 +210,16 @@ def test_the_file_standard_output_goes_to_is_refused(tmp_path):
     assert b"-o names the file that standard output goes to" in done.stderr
 
 
-def test_a_link_to_a_regular_file_is_followed_and_kept(tmp_path, capsys):
+def test_a_link_to_a_regular_file_is_refused_and_both_are_kept(tmp_path, capsys):
     real = tmp_path / "real.yaml"
     real.write_text("old\n")
     link = tmp_path / "link.yaml"
     link.symlink_to(real)
-    data = step_json(capsys, SEED003, link)
-    assert link.is_symlink() and os.readlink(link) == str(real)
-    assert_written_as_updated(SEED003, real, data)
+    code, out, err = run(capsys, "step", SEED003, "-o", link)
+    assert code == 2 and out == ""
+    assert err.splitlines()[0] == (f"{link}: error: -o names a symbolic link (to {real}); "
+                                   "bpcalc never writes through a link")
+    assert link.is_symlink() and os.readlink(link) == str(real) and real.read_text() == "old\n"
 
 
 def test_the_targets_mode_is_kept_and_a_new_file_takes_the_inputs(tmp_path, capsys):
@@ -250,7 +252,7 @@ def test_an_unwritable_folder_is_reported_before_anything_is_printed(tmp_path, m
             raise PermissionError(13, "Permission denied")
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(writeback.os, "open", denied)
+    monkeypatch.setattr(outputs.os, "open", denied)
     code, out, err = run(capsys, "step", SEED003, "-o", tmp_path / "next.yaml")
     assert code == 2 and out == ""
     assert err.splitlines()[0] == f"{tmp_path / 'next.yaml'}: error: cannot write the updated file: Permission denied"

@@ -2,8 +2,9 @@
 (text, rich), written as Graphviz DOT, or drawn by Graphviz's `dot` program as svg, png or pdf.
 
 Whether `dot` is there is checked before any work, and its absence is one message with the
-install command.  An image is written by `dot` to a temporary file beside the target and
-renamed into place, so a failed run leaves no half-written file.
+install command; so is the target (bpcalc/outputs.py).  A graph too large for Graphviz to draw in
+a few seconds is refused before it is given to `dot` (render/dot.py).  The image `dot` draws is
+written through a temporary file renamed into place, so a failed run leaves no half-written file.
 """
 
 from __future__ import annotations
@@ -31,37 +32,39 @@ def run(invocation: Invocation) -> int:
         if target is None:
             raise UsageError(f"--format {fmt} writes a picture file: name it with -o", None,
                              f"for example -o graph.{fmt}")
-    if target is not None:
-        from ..writeback import check_target
+    out = None
+    if target is not None:  # checked, and its temporary file made, before any work (bpcalc/outputs.py)
+        from ..outputs import GRAPH, Inputs, Output
 
-        check_target(str(target), file)
+        out = Output(str(target), GRAPH, Inputs((file,)))
+    try:
+        from ..engine import solve
+        from ..reading import load
+        from ..render.graphview import graph_view
 
-    from ..engine import solve
-    from ..reading import load
-    from ..render.graphview import graph_view
+        problem = load(file)
+        solution = solve(problem, round=v["round"])
+        view = graph_view(solution, only=v["only"], backward=bool(v["backward"]))
+        if fmt in ("text", "rich"):
+            from ..render.rich import coloured
+            from ..render.tree import draw, plain
 
-    problem = load(file)
-    solution = solve(problem, round=v["round"])
-    view = graph_view(solution, only=v["only"], backward=bool(v["backward"]))
-    if fmt in ("text", "rich"):
-        from ..render.rich import coloured
-        from ..render.tree import draw, plain
+            lines = draw(view, width=options.width, digits=options.digits, ascii=options.ascii)
+            text = coloured(lines, options.colour) if fmt == "rich" else plain(lines)
+        else:
+            from ..render.dot import render_dot
 
-        lines = draw(view, width=options.width, digits=options.digits, ascii=options.ascii)
-        text = coloured(lines, options.colour) if fmt == "rich" else plain(lines)
-    else:
-        from ..render.dot import render_dot
-
-        text = render_dot(view, options.digits)
-    if target is None:
-        sys.stdout.write(text)
-    elif dot is not None:
-        draw_image(dot, fmt, text, str(target))
-        print(f"wrote {printable(str(target))} ({fmt}, {len(view.nodes)} nodes)", file=sys.stderr)
-    else:
-        from ..writeback import replace_text
-
-        replace_text(str(target), text)
+            text = render_dot(view, options.digits)
+        if out is None:
+            sys.stdout.write(text)
+        elif dot is not None:
+            out.write_bytes(draw_image(dot, fmt, text, view))
+            print(f"wrote {printable(str(target))} ({fmt}, {len(view.nodes)} nodes)", file=sys.stderr)
+        else:
+            out.write_text(text)
+    finally:
+        if out is not None:
+            out.close()
     return 0
 
 

@@ -3,7 +3,6 @@ An existing FILE is never written over without `--force`."""
 
 from __future__ import annotations
 
-import os
 import sys
 
 from ..cli.options import Invocation
@@ -32,38 +31,16 @@ def run(invocation: Invocation) -> int:
 
 
 def write_new(target: str, text: str, force: bool) -> None:
-    """Write `text` to `target`: a new file, or with `force` over an old one (through a temporary
-    file renamed into place, so the old one stays whole if the write fails)."""
-    import tempfile
-
-    from ..errors import InputError, Span
+    """Write `text` to `target`: a new file, or with `force` over an old regular file, by bpcalc's
+    one output policy (bpcalc/outputs.py: never through a link, onto a pipe or a device; through a
+    temporary file renamed into place, the old file's permissions kept)."""
+    from ..outputs import NO_INPUTS, Output, Role
 
     shown = printable(target)
-    folder = os.path.dirname(os.path.abspath(target))
-    if os.path.isdir(target):
-        raise InputError(f"{shown} is a folder", Span(target), "give a file name, for example net.yaml")
-    if not os.path.isdir(folder):
-        raise InputError(f"cannot write {shown}: its folder does not exist", Span(target),
-                         "create the folder first, or choose another path")
-    if os.path.lexists(target) and not force:
-        raise InputError(f"{shown} exists; bpcalc init does not write over it", Span(target),
-                         "choose another name, or add --force to replace it")
+    role = Role("the file to write is", "", "the starter", "net.yaml",
+                exists=f"{shown} exists; bpcalc init does not write over it")
+    out = Output(target, role, NO_INPUTS, replace=force)
     try:
-        if not force:
-            with open(target, "x", encoding="utf-8") as fh:
-                fh.write(text)
-            return
-        fd, tmp = tempfile.mkstemp(prefix=".bpcalc-", suffix=".yaml", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, target)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-    except FileExistsError:
-        raise InputError(f"{shown} exists; bpcalc init does not write over it", Span(target),
-                         "choose another name, or add --force to replace it") from None
-    except OSError as exc:
-        raise InputError(f"cannot write {shown}: {exc.strerror}", Span(target),
-                         "check the folder's permissions, or choose another path") from None
+        out.write_text(text)
+    finally:
+        out.close()

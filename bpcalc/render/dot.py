@@ -11,7 +11,6 @@ and labels are HTML-like labels with &, <, >, quotes and control characters esca
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from ..errors import printable
 from ..numbers import format_number
@@ -44,17 +43,10 @@ def node_id(name: str, index: int) -> str:
 
 
 def html(text: str) -> str:
-    """Text for an HTML-like label: markup characters as entities, control characters (which
-    no XML parser accepts) written as visible \\xNN."""
-    out = []
-    for ch in text:
-        if ch in _ENTITIES:
-            out.append(_ENTITIES[ch])
-        elif unicodedata.category(ch) == "Cc":
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
-    return "".join(out)
+    """Text for an HTML-like label: hidden characters (controls, which no XML parser accepts, bidi
+    overrides…) written as visible escapes by `errors.printable`, as bpcalc/markup.py does for
+    every format, then markup characters as entities."""
+    return "".join(_ENTITIES.get(ch, ch) for ch in printable(text))
 
 
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
@@ -126,14 +118,23 @@ def _number(x: float, digits: int) -> str:
 
 #: formats Graphviz's dot draws
 IMAGES = ("svg", "png", "pdf")
-#: seconds dot may take before bpcalc gives up on it
-DOT_TIMEOUT = 120
+#: the most work a drawing may give dot, in nodes plus edge segments (an edge across k ranks is k
+#: segments: dot routes it through k − 1 points of its own, and orders and places each): a graph
+#: of more is refused before dot runs.  Measured: 3,000 take dot about a second with the effort
+#: limits below; without them, graphs of 2,800 took 8 s and of 4,500 more than 100 s
+DOT_WORK = 3_000
+#: above this much work, dot is told to spend less effort on crossings and placement
+DOT_EFFORT = 600
+EFFORT_LIMITS = ("-Gnslimit=1", "-Gnslimit1=1", "-Gmclimit=0.1")
+#: seconds dot may take before bpcalc gives up on it (a backstop: DOT_WORK keeps drawings far below)
+DOT_TIMEOUT = 8
 
 INSTALL = ("install Graphviz — Debian/Ubuntu: sudo apt-get install graphviz · Fedora: sudo dnf install "
            "graphviz · macOS: brew install graphviz · Windows: winget install graphviz (or choco install "
            "graphviz) · conda: conda install -c conda-forge graphviz; or write the DOT text with --format dot "
            "and draw it elsewhere")
-
+SMALLER = ("draw a part of it with --only NAME, write the DOT text with --format dot (to draw it yourself), "
+           "or see it in the terminal with --format text")
 
 
 def find_dot(fmt: str) -> str:
@@ -149,27 +150,45 @@ def find_dot(fmt: str) -> str:
     return dot
 
 
-def draw_image(dot: str, fmt: str, text: str, target: str) -> None:
-    """`dot -Tfmt` of the DOT text, written to `target` through a temporary file renamed into place."""
+def dot_work(view: GraphView) -> tuple[int, int]:
+    """(the work a drawing gives dot, the edges): nodes plus edge segments, with each line ranked
+    one after the latest line it uses (leaves sit beside their first use: one segment)."""
+    rank: dict[str, int] = {}
+    work, edges = len(view.nodes), 0
+    for node in view.nodes:  # leaves first, then the lines in order
+        lines = [rank[u] for u, _ in node.uses if u in rank]
+        rank_here = 1 + max(lines, default=0) if node.uses else None
+        if rank_here is not None:
+            rank[node.name] = rank_here
+        for used, _ in node.uses:
+            edges += 1
+            work += rank_here - rank[used] if rank_here is not None and used in rank else 1
+    return work, edges
+
+
+def draw_image(dot: str, fmt: str, text: str, view: GraphView) -> bytes:
+    """The image `dot -Tfmt` draws of the DOT text; a graph too large to draw in a few seconds is
+    refused before dot runs."""
     import subprocess
 
-    from ..errors import BpcalcError, printable
+    from ..errors import BpcalcError
 
-    def run_dot(tmp: str) -> None:
-        try:
-            done = subprocess.run([dot, f"-T{fmt}", "-o", tmp], input=text.encode("utf-8"), capture_output=True,
-                                  timeout=DOT_TIMEOUT, check=False)
-        except subprocess.TimeoutExpired:
-            raise BpcalcError(f"Graphviz's dot took more than {DOT_TIMEOUT} s to draw the graph", None,
-                              "draw a part of it with --only NAME, or write the DOT text with --format dot") from None
-        except OSError as exc:
-            raise BpcalcError(f"Graphviz's dot could not be run: {exc.strerror}", None, INSTALL) from None
-        if done.returncode != 0:
-            said = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise BpcalcError(f"Graphviz's dot failed (exit {done.returncode})"
-                              + (f": {printable(said[0])[:300]}" if said else ""), None,
-                              "write the DOT text with --format dot to see what it was given")
-
-    from ..writeback import replace_file
-
-    replace_file(target, run_dot)
+    work, edges = dot_work(view)
+    if work > DOT_WORK:
+        raise BpcalcError(f"the graph has {len(view.nodes):,} nodes and {edges:,} edges: more than Graphviz can draw "
+                          f"in a few seconds ({work:,} nodes and edge segments; bpcalc draws at most "
+                          f"{DOT_WORK:,})", None, SMALLER)
+    command = [dot, f"-T{fmt}", *(EFFORT_LIMITS if work > DOT_EFFORT else ())]
+    try:
+        done = subprocess.run(command, input=text.encode("utf-8"), capture_output=True, timeout=DOT_TIMEOUT,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        raise BpcalcError(f"Graphviz's dot took more than {DOT_TIMEOUT} s to draw the graph", None, SMALLER) from None
+    except OSError as exc:
+        raise BpcalcError(f"Graphviz's dot could not be run: {exc.strerror or exc}", None, INSTALL) from None
+    if done.returncode != 0:
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise BpcalcError(f"Graphviz's dot failed (exit {done.returncode})"
+                          + (f": {printable(said[0])[:300]}" if said else ""), None,
+                          "write the DOT text with --format dot to see what it was given")
+    return done.stdout
