@@ -312,6 +312,8 @@ TRAIN = Command(
             whole(0, None, "the seed of the shuffled order"), 0, "0"),
      Option(("--no-shuffle",), "no_shuffle", "mini-batches in the file's order, not shuffled", default=False),
      Option(("--plot",), "plot", "draw the loss curve to an image (.png, .svg or .pdf; needs matplotlib)", "FILE"),
+     Option(("--data",), "data", "read the samples of the problem's `data:` from this CSV file (the problem's own "
+            "`csv:` is read only from its folder or below)", "CSV"),
      Option(("--output", "-o"), "output", "write the problem with the trained params to this file "
             "(comments and key order kept)", "FILE"),
      FORMAT, DIGITS, ASCII, STANDALONE, WIDTH))
