@@ -146,7 +146,7 @@ def test_eps_and_tol_are_used(capsys):
     code, out, _ = run(capsys, "gradcheck", SEED003, "--eps", "0.3", "--tol", "0.1", "--format", "json")
     assert code == 0 and json.loads(out)["tol"] == 0.1
     code, _, err = run(capsys, "gradcheck", SEED003, "--eps", "-1")
-    assert code == 2 and "--eps must be a positive number" in err
+    assert code == 2 and "--eps must be a number from 1e-12 to 1, not -1" in err
 
 
 def test_only_and_unknown_names(capsys):

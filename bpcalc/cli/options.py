@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from .. import defaults
-from ..errors import UsageError, did_you_mean
+from ..errors import UsageError, did_you_mean, printable
 from ..ops.optimizers import KINDS
 from ..render import FORMATS, Options
 from .environment import Environment
@@ -40,6 +40,20 @@ def positive(what: str, example: str) -> Callable[[str, str], float]:
         if value > 0 and math.isfinite(value):
             return value
         raise UsageError(f"{flag} must be a positive number, not {text}", None,
+                         f"{what}, for example {flag} {example}")
+    return convert
+
+
+def within(low: float, high: float, what: str, example: str) -> Callable[[str, str], float]:
+    """A number from `low` to `high` (a finite one: 1e-320 and 1e400 are refused as written)."""
+    def convert(flag: str, text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if low <= value <= high:
+            return value
+        raise UsageError(f"{flag} must be a number from {low:g} to {high:g}, not {printable(text)}", None,
                          f"{what}, for example {flag} {example}")
     return convert
 
@@ -196,8 +210,9 @@ COMMANDS: tuple[Command, ...] = (
             "bpcalc gradcheck example:slides_1_1_1 --eps 1e-6 --tol 1e-5", "bpcalc.commands.gradcheck:run",
             (FILE,), (
                 FORMAT,
-                Option(("--eps",), "eps", "the step h = ε·max(1, |x|) of the estimate", "ε",
-                       positive("ε sets the finite-difference step", "1e-6"), None, "1e-6"),
+                Option(("--eps",), "eps", "the step h = ε·max(1, |x|) of the estimate (from 1e-12 to 1)", "ε",
+                       within(1e-12, 1.0, "ε sets the finite-difference step h = ε·max(1, |x|): below 1e-12 the "
+                              "estimate is mostly round-off, above 1 it is not local", "1e-6"), None, "1e-6"),
                 Option(("--tol",), "tol", "the relative difference allowed between a gradient and its estimate",
                        "TOL", positive("the relative tolerance", "1e-5"), None, "1e-5"),
                 ROUND, ONLY,

@@ -8,15 +8,18 @@ the backward pass or of the op table's derivative formulas.  A gradient agrees w
 |gradient − estimate| ≤ tol·max(|gradient|, |estimate|) (tol = 1e-5 unless --tol), or when the
 difference is below the round-off the estimate itself carries, 64·2⁻⁵²·max(1, |f(x ± h)|)/h.
 
-An estimate proves nothing where x ± h crosses a kink (relu, abs, max at or near the point where
-their derivative jumps: found by the op table's case helpers — step, sign, ismax — taking another
-case at x + h or x − h than at x), where --round rounds a value between the name and the output
-(a change of h does not get through), or where the forward pass fails at x ± h; such a check is
-reported with its note and counts neither way.
+An estimate proves nothing where x ± h crosses a kink of the output (relu, abs, max at or near
+the point where their derivative jumps: found by the op table's case conditions — the `Case` of
+step, leaky_step, sign, ismax, asked about their arguments — holding another case at x + h or
+x − h than at x, in a primitive that reaches that output), where --round rounds a value between
+the name and the output (a change of h does not get through), or where the forward pass fails at
+x ± h (or the estimate is not a finite number); such a check is reported with its note and counts
+neither way.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -57,19 +60,20 @@ def gradient_checks(problem: Problem, *, eps: float | None = None, tol: float | 
 
     names, left_out = _names(solution, only)
     behind = _behind_rounding(graph) if places is not None else set()
-    sides = _kink_sides(graph)
+    cases, reaches = _kink_cases(graph, roots)
     base_pins = {graph.root[graph.index[n]]: x for n, x in config.pins.items()}
     leaf_values = [values[n] for n in graph.names[: graph.n_leaves]]
-    base = sides(solution.tape_values)
+    base = cases(solution.tape_values)
 
     checks: list[GradientCheck] = []
     for name in names:
         node = graph.index[name]
         x = values[name]
         h = eps * max(1.0, abs(x))
+        width = (x + h) - (x - h)  # 2h as the doubles x ± h hold it
         ends: list[list[float]] = []
-        kink = False
-        for moved in (x + h, x - h):
+        kinked: set[int] = set()  # the outputs whose kinks x ± h crosses
+        for moved in (x + h, x - h) if math.isfinite(width) and width > 0 else ():
             leaves, pins = leaf_values, base_pins
             if node < graph.n_leaves:
                 leaves = list(leaf_values)
@@ -80,22 +84,24 @@ def gradient_checks(problem: Problem, *, eps: float | None = None, tol: float | 
                 vals, _ = forward(graph, problem, leaves, places, pins or None)
             except BpcalcError:
                 break
-            kink = kink or sides(vals) != base
+            for i, (now, then) in enumerate(zip(cases(vals), base)):
+                if now != then:
+                    kinked |= reaches[i]
             ends.append([vals[r] for r in roots])
         for k, o in enumerate(outputs):
             if o == name:
                 continue
             g = gradients[o][name]
-            if len(ends) < 2:  # the forward pass fails at x ± h
-                checks.append(GradientCheck(o, name, g, float("nan"), h, float("nan"), float("nan"), None, "domain"))
+            estimate = (ends[0][k] - ends[1][k]) / width if len(ends) == 2 else math.nan
+            if not math.isfinite(estimate):  # the forward pass fails at x ± h, or x ± h is not two numbers
+                checks.append(GradientCheck(o, name, g, math.nan, h, math.nan, math.nan, None, "domain"))
                 continue
             up, down = ends[0][k], ends[1][k]
-            estimate = (up - down) / ((x + h) - (x - h))
             diff = abs(g - estimate)
             scale = max(abs(g), abs(estimate))
             rel = diff / scale if scale else 0.0
             roundoff = ROUNDOFF_UNITS * 2.0**-52 * max(1.0, abs(up), abs(down)) / h
-            note = "kink" if kink else ("rounded" if name in behind else None)
+            note = "kink" if k in kinked else ("rounded" if name in behind else None)
             ok = None if note else (diff <= tol * scale or diff <= roundoff)
             checks.append(GradientCheck(o, name, g, estimate, h, diff, rel, ok, note))
     checks.sort(key=lambda c: outputs.index(c.output))  # each output's column of the Jacobian together
@@ -134,31 +140,59 @@ def _behind_rounding(graph: Graph) -> set[str]:
     return {graph.names[n] for n in behind}
 
 
-def _kink_sides(graph: Graph) -> Callable[[list[float]], tuple[float, ...]]:
-    """A function of the tape's values: which case each kinked primitive is in (the value of
-    every case helper — step, sign, ismax … — in its partial formulas).  Two forward passes with
-    different cases straddle a kink."""
+def _kink_cases(graph: Graph, roots: list[int]
+                ) -> tuple[Callable[[list[float]], tuple[str, ...]], list[frozenset[int]]]:
+    """A function of the tape's values: which case of each kinked primitive holds — each case
+    helper in its partial formulas (step, leaky_step, sign, ismax …) asked, by the op table's
+    `Case.holds`, which case its arguments are in (never compared by its value, which may move
+    with x: elu's leaky_step(x, out + α) is out + α left of 0); and, for each helper asked, the
+    outputs (their positions in `roots`) it reaches.  Two forward passes in different cases
+    straddle a kink of the outputs it reaches, and of no other."""
+    import bisect
+
     from ..expr.tree import Call, subexpressions
     from ..ops import lookup, partial
     from ..ops.codes import NAMES, VECTOR_CODES
     from ..ops.formulas import params
     from ..ops.kernels import Kernel, formula_kernel
 
-    found: dict[tuple[int, int], list[Kernel]] = {}
-    probes: list[tuple[int, tuple[int, ...], Kernel]] = []
+    Probe = tuple[Callable[..., str], int, list[Kernel], Kernel]  # Case.holds, the index asked, arguments, value
+    found: dict[tuple[int, int], list[Probe]] = {}
+    probes: list[tuple[int, tuple[int, ...], Probe]] = []
     for t, code in enumerate(graph.op):
         if code < 0 or code in VECTOR_CODES:  # a leaf or a constant; softmax has no kink
             continue
         n = len(graph.args[t])
-        kernels = found.get((code, n))
-        if kernels is None:
+        kinds = found.get((code, n))
+        if kinds is None:
             p = lookup(NAMES[code])
-            helpers = [e for i in range(n) for e in subexpressions(partial(p, i, n))
-                       if isinstance(e, Call) and lookup(e.fn).case is not None]
-            kernels = found[(code, n)] = [formula_kernel(e, (*params(p, n), "out")) for e in helpers]
-        probes.extend((t, graph.args[t], k) for k in kernels)
+            names = (*params(p, n), "out")
+            kinds = found[(code, n)] = []
+            for i in range(n):
+                for e in subexpressions(partial(p, i, n)):
+                    if isinstance(e, Call) and lookup(e.fn).case is not None:
+                        case = lookup(e.fn).case
+                        assert case is not None
+                        kinds.append((case.holds, e.pick, [formula_kernel(a, names) for a in e.args],
+                                      formula_kernel(e, names)))
+        probes.extend((t, graph.args[t], k) for k in kinds)
 
-    def sides(vals: list[float]) -> tuple[float, ...]:
-        return tuple(k(*[vals[a] for a in args], vals[t]) for t, args, k in probes)
+    def cases(vals: list[float]) -> tuple[str, ...]:
+        out = []
+        for t, args, (holds, index, arguments, value) in probes:
+            at = [vals[a] for a in args]
+            out.append(holds(tuple(k(*at, vals[t]) for k in arguments), index, value(*at, vals[t])))
+        return tuple(out)
 
-    return sides
+    # the outputs each line reaches: itself if it is one, and what the lines that use it reach
+    root_nodes = {graph.node_of_root[r]: k for k, r in enumerate(roots)}
+    users: list[list[int]] = [[] for _ in graph.names]
+    for node in range(graph.n_leaves, len(graph.names)):
+        for used in graph.uses[node]:
+            users[used].append(node)
+    reach: list[frozenset[int]] = [frozenset()] * len(graph.names)
+    for node in range(len(graph.names) - 1, graph.n_leaves - 1, -1):
+        own = {root_nodes[node]} if node in root_nodes else set()
+        reach[node] = frozenset(own.union(*(reach[u] for u in users[node])))
+    owners = [bisect.bisect_right(graph.start, t, lo=graph.n_leaves) - 1 for t, _, _ in probes]
+    return cases, [reach[owner] for owner in owners]
