@@ -378,7 +378,7 @@ def test_a_range_written_over_lines_keeps_every_line_in_its_place(tmp_path):
 
 @pytest.mark.parametrize("change,args,message,hint", [
     (("w1: {between: [-1, 1], decimals: 1}", "w1: {betwen: [-1, 1], decimals: 1}"), [],
-     "'w1' must be a number", None),
+     "unknown key 'betwen' in the range of `params.w1`", "did you mean 'between'?"),
     (("w1: {between: [-1, 1], decimals: 1}", "w1: {between: [-1, 1], decimal: 1}"), [],
      "unknown key 'decimal' in a range", "did you mean 'decimals'?"),
     (("w1: {between: [-1, 1], decimals: 1}", "w1: {between: [1, -1], decimals: 1}"), [],

@@ -26,6 +26,7 @@ from ..engine import Solution, solve
 from ..errors import InputError, MathError, did_you_mean
 from ..expr.tree import Call
 from ..problem import Problem
+from ..reading.common import operations
 from ..trace.steps import Asked, Questions, Statement, Trace
 from .template import Template
 
@@ -35,6 +36,12 @@ _KIND_WORDS = {"loss": "loss", "value": "values", "values": "values", "gradient"
                "gradients", "grad": "gradients", "update": "updated", "updated": "updated", "updates": "updated"}
 #: draws tried for one variant before giving up
 MAX_DRAWS = 500
+#: draws tried for the whole kit, in operations of the problem read and solved again (each draw
+#: is the template's text with its numbers: about 30 µs an operation, and 40 operations' worth
+#: for the reading itself), and at least two a variant — so a template whose draws are nearly
+#: all redrawn is refused in seconds, not minutes
+DRAW_OPERATIONS = 150_000
+DRAW_OVERHEAD = 40
 
 
 class Settings(NamedTuple):
@@ -153,10 +160,19 @@ def make(template: Template, settings: Settings) -> Kit:
     seen: set[tuple[str, ...]] = set()
     rejected: Counter[str] = Counter()
     wanted: tuple[tuple[str, str], ...] | None = None
+    budget = MAX_DRAWS  # until the first draw is read: then from the problem's size
+    drawn = 0
     for k in range(1, settings.size + 1):
         rng = random.Random(f"bpcalc variants {settings.seed} {k}")
         last = ""
         for draw in range(1, MAX_DRAWS + 1):
+            drawn += 1
+            if drawn > budget:
+                raise InputError(f"variant {k}: no interesting draw within the {budget:,} draws a kit of "
+                                 f"{template.file} may take (each reads and solves the problem again); the last was "
+                                 f"redrawn because {last}", None, "widen the ranges in the file, make fewer variants, "
+                                 "or redraw less: --reject with fewer rules (--reject none keeps every draw that can "
+                                 "be computed)")
             numbers = tuple(template.draw(rng))
             if numbers in seen:
                 rejected["duplicate"] += 1
@@ -167,6 +183,8 @@ def make(template: Template, settings: Settings) -> Kit:
             if wanted is None:
                 problem.require_one_output("variants")
                 wanted = asked(problem, settings.ask)
+                size = sum(operations(line.expr) for line in problem.lines) + DRAW_OVERHEAD
+                budget = max(2 * settings.size, DRAW_OPERATIONS // size)
             updating = any(kind == "updated" for kind, _ in wanted)
             try:
                 solution = solve(problem, step=updating)
@@ -202,26 +220,29 @@ def worked(variant: Variant) -> Trace:
 
 
 def sheet(variant: Variant, places: int, questions: tuple[Asked, ...] | None = None,
-          label: str | None = None) -> Trace:
+          label: str | None = None, solved: Trace | None = None) -> Trace:
     """A student's sheet: the given numbers, the computation, the questions (no answers); with a
-    `label`, how to name the variant in an answers file for `bpcalc check`."""
-    solved = worked(variant)
+    `label`, how to name the variant in an answers file for `bpcalc check`.  `solved`: the
+    variant's worked solution, when it is made already (it is made once per variant)."""
+    solved = solved or worked(variant)
     lines = tuple((line.name, line.expr) for line in variant.problem.lines)
     asked_here = tuple(q._replace(answer=None) for q in (questions or variant.questions))
     steps = (solved.steps[0], Statement(lines), Questions(variant.problem.output, asked_here, places, label))
     return solved._replace(steps=steps)
 
 
-def key(variant: Variant, places: int) -> Trace:
+def key(variant: Variant, places: int, solved: Trace | None = None) -> Trace:
     """The answer key: the answers, then the worked solution they come from."""
-    solved = worked(variant)
+    solved = solved or worked(variant)
     return solved._replace(steps=(Questions(variant.problem.output, variant.questions, places), *solved.steps))
 
 
 def answers_file(variant: Variant, title: str, label: str | None = None) -> str:
     """The answers in the shape `bpcalc check` reads (docs/checking.md): loss, values, gradients, updated;
     `variant:` names the variant, so a class folder is graded against the folder of variants."""
-    out = [f"# {title}: the answers, full precision (bpcalc check problem.yaml answers.yaml)"]
+    from ..markup import yaml_comment
+
+    out = [f"# {yaml_comment(title)}: the answers, full precision (bpcalc check problem.yaml answers.yaml)"]
     if label is not None:
         out.append(f"variant: {label}")
     for kind in KINDS:

@@ -15,16 +15,20 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from ..errors import InputError
-from ..reading.common import check_keys, number
+from ..errors import InputError, did_you_mean, printable, quoted
+from ..reading.common import check_keys, number, shown
 from ..reading.schema import RANGE_KEYS
 from ..reading.yamldoc import Doc, Path, parse_yaml, read_text
 
 MAX_DECIMALS = 6
 DEFAULT_DECIMALS = 2
+#: the largest number of units (10^-decimals) a range's end may be from 0: 2^53, so every number
+#: drawn is exact as a double, and its text short
+MAX_UNITS = 2**53
 
 
 class Range(NamedTuple):
@@ -79,19 +83,43 @@ def read_template(source: str) -> Template:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     root = yaml.compose(text, Loader=loader)
     ranges = []
-    # the composed nodes (for the text's offsets) beside the values read from them (for the keys)
+    # the composed nodes (for the text's offsets) beside the values read from them (for the keys);
+    # a node met again is an alias (`*name`): it repeats what its anchor draws, and is not drawn again
+    seen: set[int] = set()
     stack: list[tuple[Any, Any, Path]] = [(root, doc.data, ())]
     while stack:
         node, data, path = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         if isinstance(node, yaml.MappingNode) and isinstance(data, dict):
             if "between" in data or "one_of" in data:
                 ranges.append(_range(doc, path, node))
                 continue
+            _misspelt_range(doc, path, data)
             stack.extend((value, data[key], path + (key,)) for (_, value), key in zip(node.value, data))
         elif isinstance(node, yaml.SequenceNode) and isinstance(data, list):
             stack.extend((item, data[i], path + (i,)) for i, item in enumerate(node.value))
     ranges.sort(key=lambda r: r.start)
     return Template(shown, text, tuple(ranges))
+
+
+#: an anchor or a tag before a node's own text (`&r {between: [0, 1]}`): kept in each variant, so
+#: an alias of the range (`*r`) repeats the number drawn for it
+_PROPERTIES = re.compile(r"(?:[&!][^\s,\[\]{}]*\s+)*")
+
+
+def _misspelt_range(doc: Doc, path: Path, data: dict[Any, Any]) -> None:
+    """A mapping whose every key is a range's key or close to one (`betwen:`, `decimal:`) is a
+    range written wrong: its key is unknown, not a number that no variant draws."""
+    if not data or not all(isinstance(k, str) and (k in RANGE_KEYS or did_you_mean(k, RANGE_KEYS)) for k in data):
+        return
+    for key in data:
+        if key not in RANGE_KEYS:
+            raise InputError(f"unknown key {quoted(key)} in the range of {_where(path)}",
+                             doc.key_span(path + (key,)), did_you_mean(key, RANGE_KEYS))
+    raise InputError(f"the range of {_where(path)} has neither `between` nor `one_of`", doc.span(path),
+                     "a range is {between: [low, high], decimals: 2} or {one_of: [0.1, 0.5]}")
 
 
 def _range(doc: Doc, path: Path, node: Any) -> Range:
@@ -100,6 +128,7 @@ def _range(doc: Doc, path: Path, node: Any) -> Range:
     span = doc.span(path)
     where = _where(path)
     last = node.value[-1][1]
+    start = _PROPERTIES.match(doc.text, node.start_mark.index).end()  # type: ignore[union-attr]
     end = node.end_mark.index if node.flow_style else last.end_mark.index
     if "between" in value and "one_of" in value:
         raise InputError(f"the range of {where} has both `between` and `one_of`", span,
@@ -113,7 +142,7 @@ def _range(doc: Doc, path: Path, node: Any) -> Range:
             raise InputError(f"`one_of` of {where} must be a list of numbers", doc.span(path + ("one_of",)),
                              "for example: {one_of: [0.1, 0.5, 0.9]}")
         written = tuple(_written(doc, path + ("one_of", i), c, f"a choice of {where}") for i, c in enumerate(choices))
-        return Range(path, node.start_mark.index, end, written)
+        return Range(path, start, end, written)
     bounds = value["between"]
     bpath = path + ("between",)
     if not isinstance(bounds, list) or len(bounds) != 2:
@@ -126,11 +155,18 @@ def _range(doc: Doc, path: Path, node: Any) -> Range:
         raise InputError(f"`decimals` of {where} must be a whole number from 0 to {MAX_DECIMALS}",
                          doc.span(path + ("decimals",)), "for example: decimals: 2")
     scale = 10 ** decimals
+    for i, end_value in enumerate((low, high)):
+        if abs(end_value) * scale > MAX_UNITS:  # each number drawn must be exact, and finite
+            raise InputError(f"the {('low', 'high')[i]} end of {where}, {shown(doc, bpath + (i,), bounds[i])}, is too "
+                             f"large for a range with {decimals} decimals", doc.span(bpath + (i,)),
+                             f"a range's ends lie within ±{MAX_UNITS / scale:,.{decimals}f}, so that every number "
+                             "drawn is exact")
     first, last_unit = math.ceil(round(low * scale, 6)), math.floor(round(high * scale, 6))
     if low > high or first > last_unit:
-        raise InputError(f"the range of {where} holds no number with {decimals} decimals: [{low:g}, {high:g}]",
+        ends = ", ".join(printable(doc.source(bpath + (i,), b)) for i, b in enumerate(bounds))
+        raise InputError(f"the range of {where} holds no number with {decimals} decimals: [{ends}]",
                          doc.span(bpath), "write [low, high] with low ≤ high, or allow more decimals")
-    return Range(path, node.start_mark.index, end, None, first, last_unit, decimals)
+    return Range(path, start, end, None, first, last_unit, decimals)
 
 
 def _written(doc: Doc, path: Path, value: Any, what: str) -> str:

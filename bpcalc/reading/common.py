@@ -23,9 +23,16 @@ def shown(doc: Doc, path: Path, value: Any) -> str:
     """A value as the file writes it, quoted for a message: 'yes', '2001-12-14', '1111…1111'."""
     if value is None:
         return "nothing"
-    if isinstance(value, (dict, list)):
-        text = repr(value)
-        return escaped(text if len(text) <= 60 else text[:40] + "…" + text[-15:])
+    if isinstance(value, (dict, list)):  # as written when it is written on one line ({between: [0, 1]})
+        span = doc.span(path)
+        lines = doc.text.splitlines() if doc.text and span.line is not None and span.column is not None else []
+        if span.line is not None and span.column is not None and 0 < span.line <= len(lines):
+            written = lines[span.line - 1][span.column - 1: span.column - 1 + span.length]
+            if written[:1] in "{[" and written[-1:] in "}]":
+                return quoted(written)
+        if isinstance(value, dict):
+            return "a mapping"
+        return f"a list of {len(value):,} item{'s' if len(value) != 1 else ''}"
     return quoted(doc.source(path, value))
 
 
