@@ -59,6 +59,12 @@ class _Lowering:
         if role in ("net", "out") and len(path) == 3 and isinstance(path[2], int):
             self.layer_of[name] = path[2]
         if name in self.taken:
+            naming = self.data.get("naming")
+            if role in ("net", "out") and isinstance(naming, dict):  # the name is `naming:`'s prefix + the layer's
+                key = "pre" if role == "net" else "post"
+                raise self.fail(f"the network makes a node '{name}' from `naming: {{{key}: …}}`, but that name is "
+                                "already taken", ("naming", key) if key in naming else ("naming",),
+                                "choose other prefixes under `naming:`, or rename the param or the layer")
             raise self.fail(f"the network makes a node '{name}', but that name is already taken",
                             path, "rename the param or the layer")
         self.budget.spend(operations(expr), path, f"the network's node {name}")
