@@ -770,8 +770,9 @@ def _gradcheck(step: GradCheck, p: Printer) -> tuple[list[Segment], list[Row]]:
     marks = _MARKS.get(type(p), _MARKS[Printer])
     for c in step.checks:
         mark = marks[0] if c.ok else (marks[1] if c.ok is False else marks[2])
-        body.append([_cell(p.partial(c.output, c.name)), _cell(p.num(c.gradient)), _cell(p.num(c.estimate)),
-                     _cell(p.num(c.abs_error)), _cell(p.num(c.rel_error)), [mark], [p.tr(c.note) if c.note else ""]])
+        estimated = [_cell(p.num(x)) if math.isfinite(x) else ["–"] for x in (c.estimate, c.abs_error, c.rel_error)]
+        body.append([_cell(p.partial(c.output, c.name)), _cell(p.num(c.gradient)), *estimated, [mark],
+                     [p.tr(c.note) if c.note else ""]])
     step_size = p.expr(Bin("*", Num(step.eps), Call("max", (Num(1.0), Call("abs", (Name("x"),))))))
     notes = {c.note for c in step.checks if c.note}
     if not notes:  # no column of blanks
@@ -786,6 +787,9 @@ def _gradcheck(step: GradCheck, p: Printer) -> tuple[list[Segment], list[Row]]:
     if "rounded" in notes:
         rows.append(Say([p.tr("rounded: --round rounds values between this name and the output, so a change of h "
                               "does not reach it; the estimate proves nothing")]))
+    if "domain" in notes:
+        rows.append(Say([p.tr("domain: the forward pass cannot be computed at x + h or x − h, so there is no "
+                              "estimate")]))
     if step.left_out:
         rows.append(Say([step.left_out]))
     checked = sum(c.ok is not None for c in step.checks)

@@ -133,6 +133,8 @@ ZH: dict[str, str] = {
         "折点：x ± h 跨过导数跳变的点（relu、abs、max 在折点附近）；此处估计是两侧斜率的平均，不能说明问题",
     "rounded: --round rounds values between this name and the output, so a change of h does not reach it; "
     "the estimate proves nothing": "舍入：--round 会舍入该名称与输出之间的值，h 的变化传不到输出；此处估计不能说明问题",
+    "domain: the forward pass cannot be computed at x + h or x − h, so there is no estimate":
+        "定义域：在 x + h 或 x − h 处无法进行正向计算，因此没有估计",
     "{k} of {n} agree": "{n} 个中有 {k} 个一致",
     "; {m} do not": "；{m} 个不一致",
     " (within ": "（相对误差在 ",
