@@ -21,6 +21,7 @@ import csv
 import io
 import math
 import os
+import re
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -157,7 +158,8 @@ def _opened(where: str, name: str, span: Span) -> Iterator[io.TextIOWrapper]:
             raise InputError(f"the CSV file {shown} is {st.st_size / 2**20:.0f} MiB; bpcalc reads CSV files up to "
                              f"{MAX_FILE_BYTES // 2**20} MiB", span, "train on a part of the file")
         head = raw.peek(4)[:4]
-        text = io.TextIOWrapper(raw, encoding=_encoding(head), errors="strict", newline=None)
+        # a byte the encoding cannot read is kept as a lone surrogate, found by the line that holds it
+        text = io.TextIOWrapper(raw, encoding=_encoding(head), errors="surrogateescape", newline=None)
         yield text
     finally:
         raw.close()
@@ -197,11 +199,6 @@ class _Lines:
     def __next__(self) -> str:
         try:
             line = self.stream.readline(MAX_LINE + 1)
-        except UnicodeDecodeError as exc:
-            encoding = self.stream.encoding.replace("-sig", "").upper()
-            raise _at(self.name, self.number + 1, "", 1, f"{self.name} is not {encoding} text "
-                      f"(byte 0x{exc.object[exc.start]:02X} on line {self.number + 1})",
-                      "save the CSV file as UTF-8 (or as a spreadsheet's Unicode text)") from None
         except OSError as exc:
             raise InputError(f"cannot read the CSV file {self.name}: {exc.strerror or exc}",
                              Span(self.name)) from None
@@ -211,6 +208,12 @@ class _Lines:
         if len(line) > MAX_LINE and not line.endswith("\n"):
             raise _at(self.name, self.number, "", 1, f"line {self.number:,} of {self.name} is longer than "
                       f"{MAX_LINE:,} characters", "a CSV file of samples has a row of numbers per line")
+        bad = _UNDECODED.search(line)
+        if bad is not None:
+            encoding = self.stream.encoding.replace("-sig", "").upper()
+            raise _at(self.name, self.number, "", 1, f"{self.name} is not {encoding} text (byte "
+                      f"0x{ord(bad.group()) - 0xDC00:02X} on line {self.number:,})",
+                      "save the CSV file as UTF-8 (or as a spreadsheet's Unicode text)")
         if "\0" in line:
             raise _at(self.name, self.number, "", 1, f"{self.name} is not a text file (line {self.number:,} "
                       "holds a NUL byte)", "give a CSV file: rows of comma-separated numbers")
@@ -219,6 +222,9 @@ class _Lines:
                       "more samples than a problem may have", "train on a part of the file")
         self.last = line.rstrip("\n")
         return line
+
+
+_UNDECODED = re.compile("[\udc80-\udcff]")  # a byte surrogateescape kept
 
 
 def _at(name: str, line: int, text: str, column: int, message: str, hint: str, length: int = 1) -> InputError:
