@@ -333,13 +333,30 @@ TRAIN = Command(
             "(comments and key order kept)", "FILE"),
      FORMAT, DIGITS, ASCII, STANDALONE, WIDTH))
 
-COMMANDS = (*COMMANDS, TRAIN)
+# --- export ---------------------------------------------------------------------------------------------
+
+EXPORT = Command(
+    "export", "The problem as a PyTorch script, to take it further. The same graph or network with the same "
+    "numbers in float64; run with only torch installed, it prints the loss, every gradient by autograd, one "
+    "step of the file's optimiser and the loss after it, to compare with bpcalc step --format json.",
+    "bpcalc export example:blog_2_2_2 --to torch -o blog_2_2_2.py", "bpcalc.commands.export:run", (FILE,),
+    (Option(("--to",), "to", "the framework: torch (PyTorch)", "FRAMEWORK", choice(("torch",), {"pytorch": "torch"}),
+            "torch", "torch"),
+     Option(("--output", "-o"), "output", "write the script to this file (default: print it)", "FILE"),
+     Option(("--force",), "force", "write over the -o file if it exists", default=False),
+     LR,
+     OPTIMIZER._replace(help="the step's update rule, as torch.optim's class (default: the file's `optimizer:`, "
+                        "else sgd)"),
+     Option(("--round",), "round", "refused: autograd differentiates the exact function, not one rounded as it is "
+            "computed", "N", whole(0, 15, "the decimal places activation outputs are rounded to"))))
+
+COMMANDS = (*COMMANDS, TRAIN, EXPORT)
 BY_NAME = {c.name: c for c in COMMANDS}
 #: `bpcalc --round 2` is `bpcalc step --round 2` on the folder's problem file (firstrun.py)
 _STEP_FLAGS = frozenset(flag for o in BY_NAME["step"].options for flag in o.flags) - {"-h", "--help"}
 #: the order `bpcalc --help` lists the commands in: the order a student meets them
 HELP_ORDER = ("init", "examples", "forward", "grad", "step", "check", "explain", "graph", "gradcheck", "train",
-              "variants", "schema")
+              "export", "variants", "schema")
 
 
 def leavable(command: Command, argument: Argument) -> bool:
