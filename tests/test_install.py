@@ -55,6 +55,7 @@ def test_the_wheel_holds_the_examples_and_the_schemas(installed):
     for name in shipped.names(problems_only=False):
         assert f"bpcalc/examples/{name}.yaml" in names
     assert {"bpcalc/examples/bpcalc.schema.json", "bpcalc/examples/bpcalc-template.schema.json"} <= names
+    assert "bpcalc/examples/notebook.ipynb" in names  # the shipped notebook (docs/api.md)
 
 
 def test_examples_show_works_from_the_installed_package(installed, tmp_path):

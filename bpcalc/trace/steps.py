@@ -484,6 +484,23 @@ class Grading(NamedTuple):
                 "first_wrong": {"kind": first.kind, "name": first.name.replace("|", "/")} if first else None,
                 "results": [r.as_data() for r in self.results]}
 
+    # Jupyter shows the report as `check` prints it (docs/api.md; render/notebook.py)
+
+    def _repr_html_(self) -> str:
+        from ..render.notebook import html, of_step
+
+        return html(of_step(self))
+
+    def _repr_markdown_(self) -> str:
+        from ..render.notebook import markdown, of_step
+
+        return markdown(of_step(self))
+
+    def _repr_latex_(self) -> str:
+        from ..render.notebook import latex, of_step
+
+        return latex(of_step(self))
+
 
 class Question(NamedTuple):
     """One question over a class: how many answered it, how many earned its credit, and the
@@ -532,6 +549,23 @@ class ClassGrading(NamedTuple):
         codes = dict.fromkeys(m.code for r in s.results for m in r.mistakes)
         return [s.answers, f"{s.score:.4f}", str(s.right), str(s.follow_on), str(s.wrong),
                 first.key if first else "", " ".join(codes), *[status.get(k, "") for k in keys]]
+
+    # Jupyter shows the report as `check` prints it (docs/api.md; render/notebook.py)
+
+    def _repr_html_(self) -> str:
+        from ..render.notebook import html, of_step
+
+        return html(of_step(self))
+
+    def _repr_markdown_(self) -> str:
+        from ..render.notebook import markdown, of_step
+
+        return markdown(of_step(self))
+
+    def _repr_latex_(self) -> str:
+        from ..render.notebook import latex, of_step
+
+        return latex(of_step(self))
 
 
 class Part(NamedTuple):
