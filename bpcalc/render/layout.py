@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from ..expr.tree import Bin, Call, Expr, Name, Num, names_in, substitute_names
 from ..ops import lookup
+from ..ops.losses import BY_NAME as LOSSES_BY_NAME
 from ..ops.optimizers import Hyper, Optimiser, optimiser
 from ..ops.optimizers import formulas as formulas_of
 from ..trace.steps import (
@@ -190,17 +191,9 @@ def _given(step: Given, p: Printer) -> tuple[list[Segment], list[Row]]:
     return [p.tr("Given")], rows
 
 
-_LOSS_WORDS = {
-    "half_sse": "E = Σ ½(t − out)², over the outputs (half the sum of squared errors)",
-    "sse": "E = Σ (t − out)², over the outputs (the sum of squared errors, no ½)",
-    "mse": "E = Σ (t − out)² / n, the mean over the n outputs",
-    "bce": "E = −Σ [t·ln(out) + (1 − t)·ln(1 − out)] (binary cross-entropy)",
-    "cross_entropy": "E = −Σ t·ln(out) (cross-entropy over the softmax outputs)",
-}
-
-
 def _loss_convention(kind: str, reduction: str | None, samples: int, p: Printer) -> list[Segment]:
-    words = p.tr("loss convention: ") + p.tr(_LOSS_WORDS.get(kind, kind))
+    loss = LOSSES_BY_NAME.get(kind)
+    words = p.tr("loss convention: ") + p.tr(loss.convention if loss else kind)
     if samples > 1:
         words += p.tr("; the mean over the {n} samples" if reduction == "mean" else "; the sum over the {n} samples",
                       n=samples)
@@ -770,7 +763,8 @@ def _gradcheck(step: GradCheck, p: Printer) -> tuple[list[Segment], list[Row]]:
     marks = _MARKS.get(type(p), _MARKS[Printer])
     for c in step.checks:
         mark = marks[0] if c.ok else (marks[1] if c.ok is False else marks[2])
-        estimated = [_cell(p.num(x)) if math.isfinite(x) else ["–"] for x in (c.estimate, c.abs_error, c.rel_error)]
+        estimated: list[list[Segment]] = [_cell(p.num(x)) if math.isfinite(x) else ["–"]
+                                          for x in (c.estimate, c.abs_error, c.rel_error)]
         body.append([_cell(p.partial(c.output, c.name)), _cell(p.num(c.gradient)), *estimated, [mark],
                      [p.tr(c.note) if c.note else ""]])
     step_size = p.expr(Bin("*", Num(step.eps), Call("max", (Num(1.0), Call("abs", (Name("x"),))))))
