@@ -87,6 +87,16 @@ MAX_KIT_BYTES = 64 * 2**20
 MAX_WORKED_BYTES = 192 * 2**10
 
 
+def _worked_budget(files: dict[str, str], variant: Any, template: str) -> None:
+    """A variant's worked text (its sheet and key, Markdown and LaTeX) within MAX_WORKED_BYTES."""
+    worked = sum(len(files[f].encode("utf-8")) for f in ("sheet.md", "sheet.tex", "key.md", "key.tex"))
+    if worked > MAX_WORKED_BYTES:
+        raise InputError(f"a variant's sheet and key would be {worked / 2**10:,.0f} KiB of worked solution (a "
+                         f"problem of {len(variant.problem.lines):,} lines); bpcalc variants writes at most "
+                         f"{MAX_WORKED_BYTES // 2**10} KiB a variant, a homework worked by hand", Span(template),
+                         "draw from a smaller problem: fewer layers, neurons or samples")
+
+
 def _kit_role() -> Role:
     return Role("the kit's file is", "bpcalc variants would overwrite its template", "the variants", "",
                 instead="choose another folder for -o")
@@ -184,8 +194,9 @@ def run(invocation: Invocation) -> int:
         width = max(2, len(str(settings.size)))
         labels = [f"v{v.number:0{width}d}" for v in made.variants]  # the folders, and what answers name
 
-        def texts(variant: course.Variant, label: str) -> tuple[dict[str, str], str]:
-            """A variant's files, and its part of moodle.xml: its worked solution made once."""
+        def texts(variant: course.Variant, label: str, first: bool = False) -> tuple[dict[str, str], str]:
+            """A variant's files, and its part of moodle.xml: its worked solution made once.  The
+            first variant's worked text is measured before its part of moodle.xml is made."""
             solved = course.worked(variant)
             sheet = course.sheet(variant, settings.places, label=label, solved=solved)
             key = course.key(variant, settings.places, solved=solved)
@@ -202,16 +213,12 @@ def run(invocation: Invocation) -> int:
                                      lang),
                 "answers.yaml": course.answers_file(variant, key_title, label),
             }
+            if first:
+                _worked_budget(files, variant, template.file)
             return files, variant_questions(made, variant, name, tolerance, lang, solved)
 
         # the budget, up front: the first variant's files, as many times as there are variants
-        first = texts(made.variants[0], labels[0])
-        worked = sum(len(first[0][f].encode("utf-8")) for f in ("sheet.md", "sheet.tex", "key.md", "key.tex"))
-        if worked > MAX_WORKED_BYTES:
-            raise InputError(f"a variant's sheet and key would be {worked / 2**10:,.0f} KiB of worked solution (a "
-                             f"problem of {len(made.variants[0].problem.lines):,} lines); bpcalc variants writes at "
-                             f"most {MAX_WORKED_BYTES // 2**10} KiB a variant, a homework worked by hand",
-                             Span(template.file), "draw from a smaller problem: fewer layers, neurons or samples")
+        first = texts(made.variants[0], labels[0], first=True)
         each = sum(len(t.encode("utf-8")) for t in first[0].values()) + len(first[1].encode("utf-8"))
         expected = each * len(made.variants)
         if expected > MAX_KIT_BYTES:
