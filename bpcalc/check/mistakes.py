@@ -23,6 +23,7 @@ from ..errors import BpcalcError
 from ..expr.tree import Bin, Call, Expr, Name, Num, name_positions, subexpressions, substitute_names, to_text
 from ..ops import ROUNDED, TABLE, lookup
 from ..ops.formulas import partial
+from ..ops.losses import BY_NAME as LOSSES
 from ..problem import Line, Problem
 from ..trace.delta import weights_of
 
@@ -154,8 +155,10 @@ def _loss_mistakes(problem: Problem, textbook: Solution, with_config: Callable[.
         with_config(Config(edge_scales=flips))
 
     # the ½ of ½(t − y)² left out, or the 2 of the square's derivative dropped (a squared loss only)
-    halves = {"half_sse": (2.0, 0.5), "sse": (0.5,), "mse": (0.5,)}.get(problem.loss_kind or "", (2.0, 0.5)) \
-        if problem.loss_kind not in ("bce", "cross_entropy") else ()
+    loss = LOSSES.get(problem.loss_kind or "")
+    # the ½ left out where the loss has one, the square's 2 dropped where it is a square (both: an
+    # expression file's loss, which may be either)
+    halves = [f for f, made in ((2.0, loss is None or loss.halved), (0.5, loss is None or loss.squared)) if made]
     for factor in halves:
         words = ("the loss taken without its ½ (Σ(t − out)² instead of Σ½(t − out)²), so every gradient is twice "
                  "as large") if factor == 2.0 else ("the 2 of the square's derivative dropped (d(t − out)²/d out "

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from .. import defaults
 from ..errors import UsageError, did_you_mean, printable
+from ..ops.losses import NAMES as LOSS_NAMES
 from ..ops.optimizers import KINDS
 from ..render import FORMATS, Options
 from .environment import Environment
@@ -262,7 +263,7 @@ COMMANDS: tuple[Command, ...] = (
                        "NAME"),
                 Option(("--output-activation",), "output_activation", "the output layer's activation "
                        "(default: softmax for cross_entropy, sigmoid for bce, else as --activation)", "NAME"),
-                Option(("--loss",), "loss", "half_sse (default), sse, mse, bce or cross_entropy", "NAME"),
+                Option(("--loss",), "loss", f"{', '.join(LOSS_NAMES)} (default half_sse)", "NAME"),
                 Option(("--seed",), "seed", "draw the weights and the sample at random from this seed "
                        "(default: fixed numbers, the published blog's for 2-2-2)", "N",
                        whole(0, None, "the seed the numbers are drawn from")),

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import random
 import textwrap
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError, printable
+
+if TYPE_CHECKING:
+    from ..ops.losses import Loss
 
 DEFAULT_FILE = "net.yaml"
 MAX_LAYERS = 8  # sizes given, inputs and outputs included
@@ -69,7 +73,7 @@ def _activation(flag: str, name: str | None, default: str) -> str:
 
 def _loss(name: str | None) -> str:
     from ..errors import did_you_mean
-    from ..reading.schema import LOSSES
+    from ..ops.losses import NAMES as LOSSES
 
     if name is None:
         return "half_sse"
@@ -178,24 +182,23 @@ def network_starter(sizes: list[int], activation: str, output_activation: str, l
     return "\n".join(out) + "\n"
 
 
-#: the loss line of the expression starter, per --loss (one output y_o, target y)
-_EXPRESSION_LOSSES = {
-    "half_sse": "0.5 * (y - y_o)**2",
-    "sse": "(y - y_o)**2",
-    "mse": "(y - y_o)**2",
-    "bce": "-(y * log(y_o) + (1 - y) * log(1 - y_o))",
-}
+def _one_output(loss: Loss) -> bool:
+    """Whether the loss has a meaning for one output (softmax's needs a layer of several)."""
+    return loss.needs != "softmax"
 
 
 def expression_starter(activation: str, output_activation: str, loss: str, seed: int | None, command: str,
                        target: str) -> str:
+    from ..expr.tree import to_text
     from ..ops import ACTIVATIONS
+    from ..ops.losses import BY_NAME, LOSSES, loss_expr
     from ..reading.schema import EXPRESSION_FORM
 
-    if loss not in _EXPRESSION_LOSSES:
-        raise UsageError(f"--expression writes one output; --loss {loss} needs a softmax layer", None,
+    record = BY_NAME[loss]
+    if not _one_output(record):
+        raise UsageError(f"--expression writes one output; --loss {loss} needs a {record.needs} layer", None,
                          f"use --network 2-2-2 --loss {loss}, or a loss of one output: "
-                         + ", ".join(_EXPRESSION_LOSSES))
+                         + ", ".join(other.name for other in LOSSES if _one_output(other)))
     for flag, name in (("--activation", activation), ("--output-activation", output_activation)):
         if ACTIVATIONS[name] == "softmax":
             raise UsageError(f"{flag} softmax needs a layer of several outputs", None,
@@ -224,7 +227,7 @@ def expression_starter(activation: str, output_activation: str, loss: str, seed:
             f"  y_h: {apply(activation, 'z_h')}",
             "  z_o: w_o * y_h + b_o",
             f"  y_o: {apply(output_activation, 'z_o')}",
-            f"  loss: {_EXPRESSION_LOSSES[loss]}"]
+            f"  loss: {to_text(loss_expr(record, ['y_o'], ['y']))}"]
     out += _comment(doc["output"].doc)
     out.append("output: loss")
     out += _comment(doc["lr"].doc)
@@ -241,8 +244,9 @@ def starter(values: dict[str, object], command: str, target: str = DEFAULT_FILE)
     loss = _loss(_text(values.get("loss")))
     activation = _activation("--activation", _text(values.get("activation")), "sigmoid")
     from ..ops import ACTIVATIONS
+    from ..ops.losses import BY_NAME
 
-    wanted = {"cross_entropy": "softmax", "bce": "sigmoid"}.get(loss)
+    wanted = BY_NAME[loss].needs
     default_output = wanted or ("sigmoid" if ACTIVATIONS[activation] == "softmax" else activation)
     output_activation = _activation("--output-activation", _text(values.get("output_activation")), default_output)
     if wanted and ACTIVATIONS[output_activation] != wanted:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 
 from ..expr.parser import Vocabulary, parse
-from ..expr.tree import Call, Expr, Name, Num
+from ..expr.tree import Bin, Call, Expr, Name, Neg, Num
 from .table import BY_NAME, TABLE, Primitive
 
 #: the functions an expression file may call
@@ -59,6 +59,23 @@ def _partial(name: str, i: int, n: int) -> Expr:
         defaults = p.defaults[len(p.defaults) - len(missing):]
         formula = substitute_names(formula, {x: Num(v) for x, v in zip(missing, defaults)})
     return formula
+
+
+@cache
+def user_formula(text: str) -> Expr:
+    """A formula of bpcalc's own tables over the functions a file may call (a loss's term), as a
+    tree with no positions in any text (the lines made from it have their own)."""
+    return _unplaced(parse(text, USER))
+
+
+def _unplaced(e: Expr) -> Expr:
+    if isinstance(e, Call):
+        return Call(e.fn, tuple(_unplaced(a) for a in e.args), 0, e.pick)
+    if isinstance(e, Bin):
+        return Bin(e.op, _unplaced(e.a), _unplaced(e.b))
+    if isinstance(e, Neg):
+        return Neg(_unplaced(e.x))
+    return Num(e.value) if isinstance(e, Num) else Name(e.id)
 
 
 def value_formula(p: Primitive) -> Expr | None:

@@ -7,8 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InputError, did_you_mean, quoted
-from ..expr.tree import Bin, Call, Expr, Name, Neg, Num, to_text
+from ..expr.tree import Bin, Call, Expr, Name, Num, to_text
 from ..ops import ACTIVATIONS, TABLE, lookup
+from ..ops.losses import BY_NAME as BY_LOSS
+from ..ops.losses import LOSSES as ALL_LOSSES
+from ..ops.losses import loss_expr, shortcut_holds
 from ..problem import Layer, Line, Network, Problem
 from .common import Budget, check_keys, check_name, frozen_names, leaves, lr_and_round, number, operations
 from .schema import (
@@ -121,13 +124,13 @@ class _Lowering:
                 raise self.fail("softmax can only be the activation of the output layer",
                                 ("network", "layers", li, "activation"))
         loss_kind, loss_name = self.loss_spec()
+        loss = BY_LOSS[loss_kind]
         out_act = structure[-1][2][0]
-        if loss_kind == "cross_entropy" and out_act != "softmax":
-            raise self.fail("`cross_entropy` needs a softmax output layer", ("loss",),
-                            "set `activation: softmax` on the last layer, or use `bce` for sigmoid outputs")
-        if loss_kind == "bce" and out_act != "sigmoid":
-            raise self.fail("`bce` needs sigmoid outputs", ("loss",),
-                            "set `activation: sigmoid` on the last layer, or use `cross_entropy` with softmax")
+        if loss.needs is not None and out_act != loss.needs:
+            others = [other.name for other in ALL_LOSSES if other.needs is not None and other is not loss]
+            raise self.fail(f"`{loss_kind}` needs a {loss.needs} output layer", ("loss",),
+                            f"set `activation: {loss.needs}` on the last layer"
+                            + (f", or use `{others[0]}` for {BY_LOSS[others[0]].needs} outputs" if others else ""))
 
         self.check_size(structure, sizes, samples)
         many = len(samples) > 1
@@ -166,12 +169,12 @@ class _Lowering:
                     self.define(oname, self.activation(act, nets, j), path, "out")
                     outs.append(oname)
                 prev = outs
-            identity = self.identity(loss_kind, structure[-1][2][0], ts)
+            identity = shortcut_holds(loss, out_act, ts)
             if identity is not None:
                 for net_name, out_name, target in zip(nets, outs, targets):
                     self.identities[net_name] = (out_name, target, 1.0, identity)
             lname = loss_name + suffix
-            self.define(lname, self.loss_expr(loss_kind, prev, targets), ("loss",) if "loss" in data
+            self.define(lname, loss_expr(loss, prev, targets), ("loss",) if "loss" in data
                         else ("network",), "loss")
             sample_losses.append(lname)
         if many:
@@ -206,16 +209,6 @@ class _Lowering:
             raise InputError(f"the network makes {per_sample:,} operations per sample, {total:,} for its "
                              f"{count:,} sample{'s' if count != 1 else ''}: more than the {self.budget.limit:,} "
                              "operations a problem may have", self.doc.key_span(path), self.budget.hint())
-
-    @staticmethod
-    def identity(loss_kind: str, out_activation: str, targets: list[float]) -> str | None:
-        """Which textbook shortcut ∂loss/∂net = out − t holds for this output layer, if any."""
-        if loss_kind == "bce" and out_activation == "sigmoid":
-            return "sigmoid with binary cross-entropy"
-        # softmax's own sum collapses only when the targets are a distribution (sum to 1)
-        if loss_kind == "cross_entropy" and out_activation == "softmax" and abs(sum(targets) - 1) < 1e-12:
-            return "softmax with cross-entropy"
-        return None
 
     def naming(self) -> tuple[str, str]:
         value = self.data.get("naming")
@@ -375,27 +368,6 @@ class _Lowering:
             raise self.fail(f"unknown loss {value!r}", path, hint)
         return value, name
 
-    def loss_expr(self, kind: str, outs: list[str], targets: list[str]) -> Expr:
-        terms: list[Expr] = []
-        for o, t in zip(outs, targets):
-            diff = Bin("-", Name(t), Name(o))
-            if kind == "half_sse":
-                terms.append(Bin("*", Num(0.5), Bin("**", diff, Num(2.0))))
-            elif kind in ("sse", "mse"):
-                terms.append(Bin("**", diff, Num(2.0)))
-            elif kind == "bce":
-                terms.append(Bin("+", Bin("*", Name(t), Call("log", (Name(o),))),
-                                 Bin("*", Bin("-", Num(1.0), Name(t)),
-                                     Call("log", (Bin("-", Num(1.0), Name(o)),)))))
-            else:  # cross_entropy
-                terms.append(Bin("*", Name(t), Call("log", (Name(o),))))
-        total = _sum(terms)
-        if kind == "mse" and len(terms) > 1:
-            total = Bin("/", total, Num(float(len(terms))))
-        if kind in ("bce", "cross_entropy"):
-            total = Neg(total)
-        return total
-
     def reduction(self) -> str:
         value = self.data.get("reduction", "mean")
         if value not in REDUCTIONS:
@@ -460,7 +432,7 @@ class _Lowering:
             layers.append(Layer(lname, tuple(neurons), act, given, grid, bias))
         outs = [f"{naming[1]}_{n}" for n in structure[-1][1]]
         targets = [f"t_{n}" for n in structure[-1][1]]
-        return Network(tuple(input_names), tuple(layers), self.loss_expr(loss_kind, outs, targets),
+        return Network(tuple(input_names), tuple(layers), loss_expr(BY_LOSS[loss_kind], outs, targets),
                        tuple(outs), tuple(targets), self.reduction(),
                        tuple(tuple(xs) for xs, _ in rows), tuple(tuple(ts) for _, ts in rows))
 

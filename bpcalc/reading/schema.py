@@ -14,6 +14,8 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from ..ops import ACTIVATIONS, TABLE
+from ..ops.losses import LOSSES as ALL_LOSSES
+from ..ops.losses import NAMES
 from ..ops.optimizers import KINDS, OPTIMISERS
 from .common import NAME
 from .training import DATA_KEYS
@@ -39,15 +41,8 @@ ENTRY = {"anyOf": [NUMBER, _ref("name")]}
 POSITIVE = {"allOf": [NUMBER], "exclusiveMinimum": 0}
 PLACES = {"type": "integer", "minimum": 0, "maximum": 15}
 
-#: the losses of a network file, and what each is
-LOSSES_DOC = {
-    "half_sse": "Σ ½(t − y)², the worked examples' convention",
-    "sse": "Σ (t − y)²",
-    "mse": "Σ (t − y)² / n, the mean over the outputs",
-    "bce": "binary cross-entropy, on sigmoid outputs",
-    "cross_entropy": "cross-entropy, on a softmax output layer",
-}
-LOSSES = tuple(LOSSES_DOC)
+#: the losses of a network file (ops/losses.py)
+LOSSES = NAMES
 REDUCTIONS = ("mean", "sum")
 
 EXPRESSION_FORM: dict[str, Key] = {
@@ -106,7 +101,7 @@ NETWORK_FORM: dict[str, Key] = {
     "samples": Key("several samples; the loss is their mean or sum (reduction)",
                    {"type": "array", "minItems": 1, "items": _ref("sample")}),
     "reduction": Key("how the samples' losses are combined: mean (default) or sum", {"enum": list(REDUCTIONS)}),
-    "loss": Key("the loss (default half_sse): " + "; ".join(f"{k}, {v}" for k, v in LOSSES_DOC.items())
+    "loss": Key("the loss (default half_sse): " + "; ".join(f"{loss.name}, {loss.doc}" for loss in ALL_LOSSES)
                 + "; or {kind: half_sse, name: E_total} to name its node",
                 {"anyOf": [{"enum": list(LOSSES)}, _ref("loss")]}),
     "naming": Key("the letters of the nodes: {pre: z, post: y} writes z_h1, y_h1 for net_h1, out_h1",

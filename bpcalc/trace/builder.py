@@ -17,7 +17,9 @@ import math
 
 from ..engine import Solution
 from ..errors import InputError, did_you_mean
-from ..expr.tree import Bin, Expr, Name, Num
+from ..expr.tree import Bin, Expr, Name, Num, substitute_names
+from ..ops.formulas import user_formula
+from ..ops.losses import SHORTCUT
 from ..problem import Line
 from ..symbolic import evaluate
 from .data import Locals, data_trace, jacobian_of, result_of, substitute
@@ -307,7 +309,7 @@ def _shortcut(solution: Solution, name: str) -> Shortcut | None:
     if identity is None or solution.round is not None:
         return None
     out, target, scale, what = identity
-    formula: Expr = Bin("-", Name(out), Name(target))
+    formula = substitute_names(user_formula(SHORTCUT), {"out": Name(out), "t": Name(target)})
     if scale != 1.0:
         formula = Bin("/", formula, Num(float(round(1.0 / scale))))
     values = solution.values
