@@ -133,7 +133,7 @@ def test_each_optimiser_is_torch_optims(capsys, tmp_path, torch_python, kind):
 # --- every function of the op table, every activation, loss and reduction ---------------------------------
 
 FUNCTIONS = """\
-inputs: {x: 0.3, z: 0.0, big: 25.0, neg: -1.2}
+inputs: {x: 0.3, z: 0.0, big: 40.0, neg: -1.2}
 params: {a: 0.7, b: -0.4, s: 0.2, al: 0.8, c: 0.7}
 define:
   l1: sigmoid(a*x) + tanh(b) + relu(b) + relu(a) + relu(z*a)
