@@ -660,3 +660,12 @@ def test_gradcheck_never_prints_nan(tmp_path, capsys):
     assert "nan" not in out and "domain: the forward pass cannot be computed" in out
     found = checks(path.read_text(), eps=1e-320)  # through the API: no ZeroDivisionError either
     assert all(c.note == "domain" or c.ok is not None for c in found.values())
+
+
+@pytest.mark.parametrize("args", [["variants", TEMPLATE, "--count", "9" * 5000],
+                                  ["train", SMALL, "--steps", "9" * 5000],
+                                  ["gradcheck", SMALL, "--eps", "1" + "0" * 5000]])
+def test_a_number_too_long_for_python_on_the_command_line_is_one_message(capsys, args):
+    code, out, err = run(capsys, *args)
+    assert code == 2 and out == "", err
+    assert len(err.splitlines()[0]) < 500 and "characters)" in err.splitlines()[0]

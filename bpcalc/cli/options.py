@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from .. import defaults
-from ..errors import UsageError, did_you_mean, printable
+from ..errors import UsageError, did_you_mean, printable, quoted
 from ..ops.losses import NAMES as LOSS_NAMES
 from ..ops.optimizers import KINDS
 from ..render import FORMATS, Options
@@ -22,13 +22,20 @@ from .environment import Environment
 
 # --- converting and checking values -------------------------------------------------------------------
 
+#: the most digits a whole number on the command line may have (Python reads no more than 4,300)
+_DIGITS = 18
+
+
 def whole(low: int, high: int | None, what: str) -> Callable[[str, str], int]:
     def convert(flag: str, text: str) -> int:
-        if text.isascii() and text.isdigit() and low <= int(text) and (high is None or int(text) <= high):
+        if (text.isascii() and text.isdigit() and len(text.lstrip("0")) <= _DIGITS and low <= int(text)
+                and (high is None or int(text) <= high)):
             return int(text)
         span = f"from {low} to {high}" if high is not None else f"of at least {low}"
-        raise UsageError(f"{flag} must be a whole number {span}, not {text}", None,
-                         f"{flag} sets {what}, for example {flag} {max(low, min(2, high or 2))}")
+        if high is None and len(text.lstrip("0")) > _DIGITS:
+            span += f" and at most {_DIGITS} digits"
+        raise UsageError(f"{flag} must be a whole number {span}, not {text if len(text) <= 60 else quoted(text)}",
+                         None, f"{flag} sets {what}, for example {flag} {max(low, min(2, high or 2))}")
     return convert
 
 
