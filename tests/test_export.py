@@ -454,7 +454,12 @@ def test_export_never_writes_over_its_input(capsys, tmp_path):
     file.write_text(shipped.read("blog_2_2_2")[0], encoding="utf-8")
     code, _, err = run(capsys, "export", file, "-o", file, "--force")
     assert code == 2 and "input" in err
+    link = tmp_path / "link.py"
+    link.symlink_to(file)
+    code, _, err = run(capsys, "export", "example:apples", "-o", link, "--force")
+    assert code == 2 and "never writes through a link" in err  # bpcalc/outputs.py's policy
     assert file.read_text(encoding="utf-8") == shipped.read("blog_2_2_2")[0]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".bpcalc-")] == []
 
 
 def test_round_is_refused_and_a_files_round_is_said_in_the_script(capsys, tmp_path):
