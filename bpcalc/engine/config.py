@@ -24,10 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache
 
 from ..expr.parser import Vocabulary, parse
-from ..expr.tree import Bin, Expr, Name, Num, substitute_names
+from ..expr.tree import Bin, Expr, Name, Num, names_in, substitute_names
 from ..ops import TABLE, lookup
 from ..ops.formulas import params
 from ..ops.kernels import Kernel, formula_kernel
@@ -72,8 +72,10 @@ class Config:
     pins: Mapping[str, float] = field(default_factory=dict)
     # name -> ∂output/∂name to use instead of the computed one
     gradient_pins: Mapping[str, float] = field(default_factory=dict)
-    # the optimiser's rules as this run computes them (None: as ops/optimizers.py writes them)
+    # the optimiser's rules as this run computes them (None: as ops/optimizers.py writes them) …
     update: RuleChange | None = None
+    # … for these params only (None: every param)
+    update_at: frozenset[str] | None = None
     # --round for this run (None: the run's own)
     round: int | None = None
     # params the update leaves as they are, besides the file's frozen ones
@@ -86,22 +88,28 @@ class Config:
         return not (self.partials or self.edges or self.edge_scales or self.pins or self.gradient_pins
                     or self.update or self.round is not None or self.frozen or self.lines)
 
-    @cached_property
-    def kernels(self) -> dict[str, tuple[Kernel, ...]]:
-        """primitive name -> a kernel per argument, compiled from the replacement formulas."""
-        out: dict[str, tuple[Kernel, ...]] = {}
-        for name, formulas in self.partials.items():
-            p = lookup(name)
-            names = params(p, len(p.params))
-            parsed: list[Expr] = [parse(f, _FORMULAS) for f in formulas]
-            for formula in parsed:
-                from ..expr.tree import names_in
+    def kernel(self, name: str, i: int, n: int) -> Kernel | None:
+        """The replaced partial of primitive `name` with respect to argument i of n (None: the op
+        table's).  A variadic primitive's one formula stands for every argument (max's "1": the
+        gradient to every input); a vector primitive's are its diagonal and off-diagonal ones."""
+        formulas = self.partials.get(name)
+        if formulas is None:
+            return None
+        p = lookup(name)
+        k = min(i, len(formulas) - 1) if p.variadic and p.kind != "vector" else i
+        return _replaced(name, formulas[k], n)
 
-                stray = [n for n in names_in(formula) if n not in (*names, "out")]
-                if stray:
-                    raise ValueError(f"a partial of {name} may use {', '.join(names)} and out, not {stray[0]}")
-            out[name] = tuple(formula_kernel(f, (*names, "out")) for f in parsed)
-        return out
+
+@cache
+def _replaced(name: str, formula_text: str, n: int) -> Kernel:
+    p = lookup(name)
+    names = ("out", "other") if p.kind == "vector" else (*params(p, n), "out")
+    formula = parse(formula_text, _FORMULAS)
+    stray = [x for x in names_in(formula) if x not in names]
+    if stray:
+        allowed = ", ".join(x for x in names if x != "out")
+        raise ValueError(f"a partial of {name} may use {allowed} and out, not {stray[0]}")
+    return formula_kernel(formula, names)
 
 
 TEXTBOOK = Config()

@@ -281,18 +281,19 @@ class Kernels:
     """The partial-derivative kernels of one solve: the op table's, with the Config's
     replacements on the lines it names."""
 
-    __slots__ = ("replaced", "at", "textbook")
+    __slots__ = ("config", "replaced", "at", "textbook")
 
     def __init__(self, config: Config):
-        self.replaced = {CODES[name]: ks for name, ks in config.kernels.items()}
+        self.config = config
+        self.replaced = frozenset(CODES[name] for name in config.partials)
         self.at = config.at
         self.textbook = not self.replaced
 
     def get(self, code: int, i: int, n: int, node_name: str) -> Kernel:
-        if self.replaced:
-            replaced = self.replaced.get(code)
-            if replaced is not None and (self.at is None or node_name in self.at):
-                return replaced[i]
+        if code in self.replaced and (self.at is None or node_name in self.at):
+            replaced = self.config.kernel(NAMES[code], i, n)
+            if replaced is not None:
+                return replaced
         return _TABLE_KERNELS[code][i] if n == _ARITY[code] else partial_kernel(lookup(NAMES[code]), i, n)
 
 
@@ -449,8 +450,12 @@ def solve(problem: Problem, *, round: int | None = None, lr: float | None = None
         assert grad is not None
         trainable = [p for p in problem.trainable if p not in config.frozen]
         sol.optimizer = opt
-        sol.moves = first_steps(opt, {p: params[p] for p in trainable}, {p: grad[index[p]] for p in trainable},
-                                rate, states, config.update)
+        sol.moves = {}
+        for changed in (True, False):  # (Config.update_at: the update's change for some params only)
+            chosen = [p for p in trainable if (config.update_at is None or p in config.update_at) == changed]
+            sol.moves.update(first_steps(opt, {p: params[p] for p in chosen}, {p: grad[index[p]] for p in chosen},
+                                         rate, states, config.update if changed else None))
+        sol.moves = {p: sol.moves[p] for p in trainable}
         updated: dict[str, float] = {}
         for p, move in sol.moves.items():
             updated[p] = leaf_values[index[p]] = move.new
