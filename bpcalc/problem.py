@@ -137,6 +137,7 @@ class Problem:
                 "make it the output; `grad` shows the Jacobian of several outputs")
     network: Network | None = None  # a network file's layers, for the dense engine
     optimizer: Optimizer | None = None  # the file's `optimizer:` (None: plain SGD)
+    check: Mapping[str, object] = field(default_factory=dict)  # the file's `check:` (reading/scheme.py)
 
     @property
     def leaves(self) -> dict[str, float]:

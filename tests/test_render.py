@@ -25,6 +25,7 @@ from bpcalc.trace.builder import iterations
 from bpcalc.trace.steps import (
     Backward,
     ClassGrading,
+    Conventions,
     Curve,
     ErrorSplit,
     Forward,
@@ -148,9 +149,9 @@ def test_every_step_kind_rendered(fmt):
     # a Jacobian, a gradient check, a check of answers and the error split belong to other traces:
     # test_jacobian.py, test_gradcheck.py and test_check.py render those in every format; momentum,
     # Adam and the training report: test_train.py; the matrix form: test_notations.py; a problem sheet and its
-    # key: test_variants.py
+    # key: test_variants.py; a key's conventions: test_grading.py
     others = {JacobianMatrix, GradCheck, Grading, ClassGrading, Part, ErrorSplit, Training, History,
-              Curve, Trained, MatrixForward, MatrixBackward, Statement, Questions}
+              Curve, Trained, MatrixForward, MatrixBackward, Statement, Questions, Conventions}
     assert kinds == (set(STEP_KINDS) - others) | set(ENTRY_KINDS), "the fixture must hold every kind"
     out = ANSI.sub("", render(trace, fmt, Options(standalone=fmt in ("latex", "html"), width=120)))
     out = out.replace(r"$\delta$", "δ")

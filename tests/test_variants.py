@@ -101,9 +101,13 @@ def test_every_variant_keeps_to_the_teachers_ranges_and_the_rest_of_the_file(kit
         text = (folder / "problem.yaml").read_text(encoding="utf-8").splitlines()
         assert text[0].startswith(f"# blog_homework, variant {folder.name[1:]}, drawn by bpcalc variants")
         assert text[1] == shipped.modeline()  # a plain problem file: the plain schema
-        for ours, theirs in zip(text[2:], template[1:], strict=True):  # every other line as written
+        body, marking = text[2:len(template) + 1], text[len(template) + 1:]
+        for ours, theirs in zip(body, template[1:], strict=True):  # every other line as written
             if "between" not in theirs and "one_of" not in theirs:
                 assert ours == theirs
+        # then how check marks it: to the places its sheet asks for (--places, 4 by default)
+        assert marking == ["", "# bpcalc check marks this variant's answers as its sheet asks: to 4 decimal places",
+                           "check: {decimals: 4}"]
         _, params, inputs, targets = variant_numbers(folder)
         for name in WEIGHTS:
             w = params[name]

@@ -12,11 +12,14 @@ Two shapes, mixed freely:
     ∂E/∂w5: 0.0822                         # flat, as a worked solution writes it
     dE_total/dw5: 0.0822                   #   (∂ or d; the numerator is the output)
     ∂out_o1/∂net_o1: 0.1868                #   a local derivative: ∂line/∂name it uses
-    w5_new: 0.3589                         #   an updated param (also w5')
+    δ_o1: 0.1385                           #   a neuron's δ (∂E/∂net_o1, in check's --delta-sign)
+    w5_new: 0.3589                         #   an updated param (also w5', w5+, w5_updated, w5^(1))
     out_o1: 0.7514                         #   a value
 
-How precise an answer is comes from how it is written: 0.5933 is right when the true value rounds
-to it at 4 decimals (see `precision`).
+A number may be written as bpcalc writes it (−0.13, with the minus sign U+2212), as a simple
+fraction (1/2280), in quotes, or with a decimal comma (0,0822: read as 0.0822, with a note).  An
+entry that cannot be read — a name the problem does not have, a text that is no number, a number
+beyond what a float holds — is reported with its place and a hint, and the rest is graded.
 """
 
 from __future__ import annotations
@@ -25,14 +28,21 @@ import math
 import re
 from typing import Any, NamedTuple
 
-from ..errors import InputError, Span, did_you_mean
+from ..errors import InputError, Span, did_you_mean, printable, quoted
 from ..problem import Problem
 from ..reading.yamldoc import Doc, Path, parse_yaml, read_text
+from .policy import Written, written
 
-KINDS = ("loss", "values", "gradients", "updated", "loss_after", "local")
+KINDS = ("loss", "values", "gradients", "updated", "loss_after", "local", "delta")
 _PARTIAL = re.compile(r"(?:∂|d)\s*([A-Za-z_][\w\[\]]*)\s*/\s*(?:∂|d)\s*([A-Za-z_][\w\[\]]*)\Z")
-_UPDATED = re.compile(r"([A-Za-z_][\w\[\]]*?)(?:_new|'|′|\+)\Z")
+_UPDATED = re.compile(r"([A-Za-z_][\w\[\]]*?)(?:_new|_updated|'|′|\+|\^\(1\)|⁽¹⁾|\^1)\Z")
+_DELTA = re.compile(r"(?:δ|delta)_?([A-Za-z0-9_\[\]]+)\Z")
 _LOSS_WORDS = ("E", "L", "Loss", "loss", "E_total", "cost", "C", "J", "error")
+#: minus signs a student may paste: the minus sign bpcalc writes, dashes, full-width and small hyphen-minus
+_MINUS = str.maketrans({"−": "-", "‒": "-", "–": "-", "—": "-", "﹣": "-", "－": "-"})
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
+_COMMA_NUMBER = re.compile(r"[+-]?\d+,\d+\Z")
+_FRACTION = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*/\s*([+-]?\d+(?:\.\d+)?)\Z")
 
 
 class Answer(NamedTuple):
@@ -40,37 +50,34 @@ class Answer(NamedTuple):
     name: str  # the node (for local: "of|wrt")
     text: str  # the number as written
     value: float
-    tolerance: float  # |true − value| within this is right
+    written: Written  # how precise it is written
     span: Span
+    note: str | None = None  # how it was read, when not plainly (a decimal comma)
 
 
-def precision(text: str) -> float:
-    """Half a unit in the last place written: 0.5933 → 0.00005, 8.2e-2 → 0.005, 71.5 → 0.05."""
-    body = text.strip().lstrip("+-−")
-    mantissa, _, exponent = body.lower().partition("e")
-    decimals = len(mantissa.split(".", 1)[1]) if "." in mantissa else 0
-    return 0.5 * 10.0 ** ((int(exponent) if exponent else 0) - decimals)
+class Unreadable(NamedTuple):
+    """An entry that cannot be read: counted as unanswered, the rest of the sheet graded."""
+
+    key: str  # the entry's key as written
+    message: str
+    span: Span | None
+    hint: str | None
 
 
-def agrees(true: float, answer: Answer, tolerance: float | None = None) -> bool:
-    """Whether the answer is the true value to the precision it was written with (or to
-    `tolerance`).  A true value that is not 0 but rounds to 0 at the written precision is not
-    answered by 0: the digits that show it are missing."""
-    tol = answer.tolerance if tolerance is None else tolerance
-    if tolerance is None and answer.value == 0.0 and true != 0.0:
-        return False
-    return abs(true - answer.value) <= tol * (1 + 1e-9) + 1e-300
+class Sheet(NamedTuple):
+    answers: list[Answer]
+    unreadable: list[Unreadable]
 
 
-def load_answers(path: str, problem: Problem) -> list[Answer]:
+def load_answers(path: str, problem: Problem) -> Sheet:
     """Every answer in an answers file (answers_in)."""
     text, shown = read_text(path)
-    return answers_in(parse_yaml(text, shown), problem)
+    return answers_in(parse_yaml(text, shown, texts=frozenset({("variant",)})), problem)
 
 
-def answers_in(doc: Doc, problem: Problem) -> list[Answer]:
-    """Every answer in an answers file read as `doc`, with where it is written; a name the problem
-    does not have is an InputError with a "did you mean"."""
+def answers_in(doc: Doc, problem: Problem) -> Sheet:
+    """Every answer in an answers file read as `doc`, with where it is written, and every entry that
+    cannot be read; a file that is not a mapping, or holds no readable answer, is an InputError."""
     if not isinstance(doc.data, dict):
         raise InputError("an answers file is a mapping: `gradients: {w5: 0.0822}` or `∂E/∂w5: 0.0822`",
                          doc.span(()), "see `bpcalc check --help` for both shapes")
@@ -78,11 +85,18 @@ def answers_in(doc: Doc, problem: Problem) -> list[Answer]:
     for key, value in doc.data.items():
         if key == "variant" and key not in reader.names:  # which variant of a class's problem
             continue
-        reader.entry(str(key), value)
+        try:
+            reader.entry(str(key), value)
+        except InputError as err:
+            reader.unreadable.append(Unreadable(str(key), err.message, err.span, err.hint))
     if not reader.answers:
+        if reader.unreadable:
+            first = reader.unreadable[0]
+            raise InputError(f"the answers file holds no answer that can be read: {first.message}", first.span,
+                             first.hint)
         raise InputError("the answers file holds no answer", doc.span(()),
                          "write the numbers to check, e.g. `gradients: {w5: 0.0822}`")
-    return reader.answers
+    return Sheet(reader.answers, reader.unreadable)
 
 
 class _Reader:
@@ -92,6 +106,9 @@ class _Reader:
         self.names = [*problem.leaves, *(line.name for line in problem.lines)]
         self.lines = {line.name for line in problem.lines}
         self.answers: list[Answer] = []
+        self.unreadable: list[Unreadable] = []
+        # a neuron's δ: neuron -> its net line (net_o1, z_o1[2])
+        self.nets = {_neuron(n): n for n, role in problem.roles.items() if role == "net"}
 
     def entry(self, key: str, value: Any) -> None:
         path: Path = (key,)
@@ -100,7 +117,10 @@ class _Reader:
                 raise InputError(f"`{key}` must be a mapping of names to numbers", self.doc.span(path),
                                  f"for example: {key}: {{w5: 0.0822}}")
             for name, number in value.items():
-                self.add(key, self.known(str(name), path + (name,), key), path + (name,), number)
+                try:
+                    self.add(key, self.known(str(name), path + (name,), key), path + (name,), number)
+                except InputError as err:
+                    self.unreadable.append(Unreadable(f"{key}.{name}", err.message, err.span, err.hint))
             return
         if key in ("loss", "loss_after"):
             self.add(key, self.problem.output, path, value)
@@ -114,14 +134,24 @@ class _Reader:
             of = self.known(of, path, "local")
             wrt = self.known(wrt, path, "local")
             if of not in self.lines:
-                raise InputError(f"'{of}' is not a line of the problem: ∂{of}/∂{wrt} is not one of its local "
-                                 "derivatives", self.doc.key_span(path),
+                raise InputError(f"'{printable(of)}' is not a line of the problem: ∂{of}/∂{wrt} is not one of its "
+                                 "local derivatives", self.doc.key_span(path),
                                  f"a gradient is written ∂{self.problem.output}/∂{wrt}")
             self.add("local", f"{of}|{wrt}", path, value)
             return
         updated = _UPDATED.match(key)
         if updated and updated.group(1) in self.problem.params:
             self.add("updated", updated.group(1), path, value)
+            return
+        delta = _DELTA.match(key)
+        if delta and key not in self.names:
+            net = self.nets.get(delta.group(1))
+            if net is None:
+                raise InputError(f"the problem has no neuron {quoted(delta.group(1))} for δ", self.doc.key_span(path),
+                                 did_you_mean(delta.group(1), list(self.nets)) or
+                                 "neurons: " + ", ".join(list(self.nets)[:20]) if self.nets
+                                 else "δ is a neuron's: a network file's")
+            self.add("delta", net, path, value)
             return
         if key in _LOSS_WORDS and key not in self.names:
             self.add("loss", self.problem.output, path, value)
@@ -131,27 +161,67 @@ class _Reader:
     def known(self, name: str, path: Path, kind: str) -> str:
         if name in self.names:
             if kind == "updated" and name not in self.problem.params:
-                raise InputError(f"'{name}' is not a param: nothing updates it", self.doc.key_span(path),
+                raise InputError(f"'{printable(name)}' is not a param: nothing updates it", self.doc.key_span(path),
                                  did_you_mean(name, list(self.problem.params)) or
                                  "params: " + ", ".join(self.problem.params))
             return name
         top = len(path) == 1  # a key of its own: a section of the answers, or a name
         sections = ["values", "gradients", "updated", "loss", "loss_after"] if top else []
-        hint = did_you_mean(name, [*sections, *self.names]) or (
+        choices = list(self.problem.params) if kind == "updated" else self.names
+        hint = did_you_mean(name, [*choices, *sections]) or (
             ("sections: values, gradients, updated, loss, loss_after; " if top else "")
-            + "names: " + ", ".join(self.names[:30]) + (", …" if len(self.names) > 30 else ""))
-        raise InputError(f"the problem has no name '{name}'", self.doc.key_span(path), hint)
+            + "names: " + ", ".join(choices[:30]) + (", …" if len(choices) > 30 else ""))
+        raise InputError(f"the problem has no name {quoted(name)}", self.doc.key_span(path), hint)
 
     def add(self, kind: str, name: str, path: Path, value: Any) -> None:
-        written = self.doc.written.get(path)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or written is None:
-            shown = "nothing" if value is None else repr(value)
-            raise InputError(f"the answer for {name.replace('|', ' wrt ')} must be a number, not {shown}",
-                             self.doc.span(path), "write the number as you worked it out, e.g. 0.0822")
-        number = float(value)
-        if not math.isfinite(number):
-            raise InputError(f"the answer for {name} is not a finite number", self.doc.span(path),
-                             "write the number as you worked it out")
+        shown = name.replace("|", " wrt ")
         if any(a.kind == kind and a.name == name for a in self.answers):
-            raise InputError(f"{name} is answered twice", self.doc.key_span(path), "keep one answer for each name")
-        self.answers.append(Answer(kind, name, written.strip(), number, precision(written), self.doc.span(path)))
+            raise InputError(f"{printable(shown)} is answered twice", self.doc.key_span(path),
+                             "keep one answer for each name")
+        text = self.doc.written.get(path)
+        note = None
+        if isinstance(value, str):  # '0.0822', −0.13, 0,0822, 1/2280
+            text = value.strip().translate(_MINUS)
+            fraction = _FRACTION.match(text)
+            if _NUMBER.match(text):
+                number = _float(text, shown, self.doc.span(path))
+            elif _COMMA_NUMBER.match(text):
+                number = _float(text.replace(",", "."), shown, self.doc.span(path))
+                note = "decimal comma read as a decimal point"
+            elif fraction and float(fraction.group(2)) != 0:
+                number = float(fraction.group(1)) / float(fraction.group(2))
+                self.answers.append(Answer(kind, name, text, number, Written(number, 0.0, 99, 99, exact=True),
+                                           self.doc.span(path), "a fraction: judged at the precision required"))
+                return
+            else:
+                raise InputError(f"the answer for {printable(shown)} must be a number, not {quoted(value)}",
+                                 self.doc.span(path), "write the number as you worked it out, e.g. 0.0822")
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or text is None:
+            said = "nothing" if value is None else printable(self.doc.source(path, value))
+            raise InputError(f"the answer for {printable(shown)} must be a number, not {said}",
+                             self.doc.span(path), "write the number as you worked it out, e.g. 0.0822")
+        else:
+            number = _float(text, shown, self.doc.span(path))
+        self.answers.append(Answer(kind, name, text.strip(), number, written(text, number), self.doc.span(path), note))
+
+
+def _float(text: str, shown: str, span: Span) -> float:
+    """A number as written, or an error at its place when it is beyond a float (1e400, 0e400 read
+    as the precision of a zero past the largest exponent)."""
+    try:
+        number = float(text.replace("−", "-"))
+    except (ValueError, OverflowError):
+        number = math.nan
+    exponent = text.lower().partition("e")[2].lstrip("+-")
+    if not math.isfinite(number) or (exponent.isdigit() and (len(exponent) > 3 or int(exponent) > 308)):
+        raise InputError(f"the answer for {printable(shown)} is beyond the numbers bpcalc can compare "
+                         f"({printable(text)[:40]})", span, "write the number as you worked it out, e.g. 0.0822")
+    return number
+
+
+def _neuron(net: str) -> str:
+    """net_o1 → o1, z_o1[2] → o1[2]: the neuron a net line is of."""
+    return net.split("_", 1)[-1]
+
+
+__all__ = ["KINDS", "Answer", "Sheet", "Unreadable", "answers_in", "load_answers"]

@@ -11,9 +11,10 @@ With several files, one that cannot be used is reported in its row and the other
 from __future__ import annotations
 
 import os
+import re
 from typing import TYPE_CHECKING
 
-from ..errors import BpcalcError, InputError, Span, UsageError, did_you_mean, escaped
+from ..errors import BpcalcError, InputError, Span, UsageError, did_you_mean, quoted
 
 if TYPE_CHECKING:
     from ..problem import Problem
@@ -31,12 +32,14 @@ MAX_FILES = 10_000
 
 def answer_files(named: list[str]) -> list[str]:
     """The answers files: each file named, and the YAML and JSON files of each folder named (not
-    its subfolders), in name order."""
+    its subfolders), in natural order (s2 before s10).  A file in a folder that cannot be read (a
+    link to itself, a FIFO) is kept: its row says why."""
     found: list[str] = []
     for path in named:
         if path != "-" and os.path.isdir(path):
-            inside = sorted(e.path for e in os.scandir(path)
-                            if e.name.lower().endswith(ANSWER_SUFFIXES) and e.is_file() and not e.name.startswith("."))
+            inside = sorted((e.path for e in os.scandir(path)
+                             if e.name.lower().endswith(ANSWER_SUFFIXES) and not e.name.startswith(".")
+                             and not _folder(e)), key=natural)
             if not inside:
                 raise InputError(f"the folder {path} holds no answers file", Span(path),
                                  "put each student's answers in a .yaml or .json file there")
@@ -50,14 +53,30 @@ def answer_files(named: list[str]) -> list[str]:
     return found
 
 
+def natural(path: str) -> list[object]:
+    """A name's sort key with its numbers as numbers: s2 before s10, v7 before v07's neighbour v08."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path)]
+
+
+def _folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a link loop: a file whose row says so
+        return False
+
+
 class Checkers:
     """The problem (or, for a folder of variants, each variant's problem) an answers file is
-    graded against, each solved once for the whole class."""
+    graded against, each solved once for the whole class, under the marking scheme: the problem
+    file's `check:`, then a scheme file's, then the command line's."""
 
-    def __init__(self, file: str, **options: object):
+    def __init__(self, file: str, *, round: int | None = None, lr: float | None = None,
+                 scheme: dict[str, object] | None = None, scheme_file: str | None = None):
         from ..reading import load
 
-        self.options = options
+        self.options: dict[str, object] = {"round": round, "lr": lr}
+        self.given = scheme or {}
+        self.file_scheme = _scheme_file(scheme_file) if scheme_file else {}
         self.variants: dict[str, str] = {}  # a variant's name -> its problem file
         self._made: dict[str, Checker] = {}
         if file != "-" and os.path.isdir(file):
@@ -75,8 +94,10 @@ class Checkers:
 
     def _make(self, problem: Problem) -> Checker:
         from .grade import Checker
+        from .policy import Scheme
 
-        return Checker(problem, **self.options)  # type: ignore[arg-type]
+        scheme = Scheme().merged(problem.check).merged(self.file_scheme).merged(self.given)
+        return Checker(problem, scheme=scheme, **self.options)  # type: ignore[arg-type]
 
     def get(self, variant: str) -> Checker:
         if variant not in self._made:
@@ -91,6 +112,8 @@ class Checkers:
         if not self.variants:
             return self.first, None
         named = doc.data.get("variant") if isinstance(doc.data, dict) else None
+        if named is not None:
+            named = doc.source(("variant",), named)  # as written: 07, not YAML's 7
         if named is None:
             folder = os.path.basename(os.path.dirname(os.path.abspath(path)))
             if folder in self.variants:
@@ -99,21 +122,33 @@ class Checkers:
                              "write `variant: " + next(iter(self.variants)) + "` (the name on the sheet) at the top")
         name = _variant_name(str(named), self.variants)
         if name is None:
-            raise InputError(f"no variant {escaped(str(named))!s} in the variants folder", doc.span(("variant",)),
-                             did_you_mean(str(named), list(self.variants)) or
+            raise InputError(f"no variant {quoted(str(named))} in the variants folder", doc.span(("variant",)),
+                             did_you_mean(str(named).lower(), list(self.variants)) or
                              "variants: " + ", ".join(list(self.variants)[:20]))
         return self.get(name), name
 
 
 def _variant_name(named: str, variants: dict[str, str]) -> str | None:
-    """`v07`, `7` or `07` for the folder v07."""
+    """`v07`, `V07`, `7` or `07` for the folder v07."""
     if named in variants:
         return named
-    digits = named.lstrip("v").lstrip("0") or "0"
+    digits = named.strip().lower().lstrip("v").lstrip("0") or "0"
+    if not digits.isdigit():
+        return None
     for name in variants:
-        if name.lstrip("v").lstrip("0") == digits:
+        if name.lower().lstrip("v").lstrip("0") == digits:
             return name
     return None
+
+
+def _scheme_file(path: str) -> dict[str, object]:
+    """A scheme file's keys (reading/scheme.py)."""
+    from ..reading.scheme import scheme_keys
+    from ..reading.yamldoc import parse_yaml, read_text
+
+    text, shown = read_text(path)
+    doc = parse_yaml(text, shown)
+    return scheme_keys(doc, (), doc.data)
 
 
 def grade_files(checkers: Checkers, files: list[str]) -> list[Grading]:
@@ -128,16 +163,18 @@ def grade_files(checkers: Checkers, files: list[str]) -> list[Grading]:
     for path in files:
         try:
             text, shown = read_text(path)
-            doc = parse_yaml(text, shown)
+            doc = parse_yaml(text, shown, texts=frozenset({("variant",)}))
             checker, variant = checkers.for_answers(path, doc)
             grading = checker.grade(path, answers_in(doc, checker.problem))
             gradings.append(grading._replace(variant=variant))
         except BpcalcError as err:
             if len(files) == 1:
                 raise
-            message = format_error(err).splitlines()[0]
-            first = checkers.first
-            gradings.append(Grading(first.problem.output, path, (), first.rule, message))
+            said = format_error(err).splitlines()  # the message, then its hint: both kept in the row
+            error = said[0] + "".join(f" ({line.removeprefix('hint: ')})" for line in said[1:]
+                                      if line.startswith("hint: "))
+            gradings.append(Grading(checkers.first.problem.output, path, (), (checkers.first.scheme.describe()[0], ()),
+                                    error=error))
     return gradings
 
 def report(checkers: Checkers, gradings: list[Grading], *, summary: bool, worked: bool, max_paths: int) -> Trace:
@@ -169,9 +206,12 @@ def report(checkers: Checkers, gradings: list[Grading], *, summary: bool, worked
 
 
 def exit_code(gradings: list[Grading]) -> int:
-    """0 when every answer is right, 1 when any is not, 2 when a file could not be used."""
+    """The worst row: 2 when a file could not be used as a whole, 1 when any answer is not right
+    (wrong, follow-on, imprecise) or an entry could not be read, else 0."""
     if any(g.error is not None for g in gradings):
         return 2
+    if any(g.unreadable for g in gradings):
+        return 1
     return 0 if all(r.status == "right" for g in gradings for r in g.results) else 1
 
 

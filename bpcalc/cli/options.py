@@ -237,10 +237,26 @@ COMMANDS: tuple[Command, ...] = (
                             "(`gradients: {w5: 0.0822}` or `∂E/∂w5: 0.0822`; see the README)", many=True)), (
                 format_option(CHECK_FORMATS, f"{_DEFAULT_FORMATS}, markdown, latex, json, html, page, or csv (a "
                               "gradebook row per file)"),
-                Option(("--tol",), "tol", "an answer is right within this absolute difference (instead of the "
-                       "precision it is written with)", "X", positive("the absolute tolerance", "1e-4")),
-                Option(("--rel",), "rel", "an answer is right within this share of the computed value", "X",
+                Option(("--sig",), "sig", "the significant digits an answer must show (default 3; a value "
+                       "with fewer digits, such as 0.5, needs no more than it has)", "N",
+                       whole(1, 15, "the significant digits an answer must show")),
+                Option(("--decimals",), "decimals", "instead: the decimal places an answer must show", "N",
+                       whole(0, 15, "the decimal places an answer must show")),
+                Option(("--tol",), "tol", "instead: an answer is right within this absolute difference", "X",
+                       positive("the absolute tolerance", "1e-4")),
+                Option(("--rel",), "rel", "instead: an answer is right within this share of the computed value", "X",
                        positive("the relative tolerance", "1e-3")),
+                Option(("--imprecise-credit",), "imprecise", "the share of its points an answer with the right digits "
+                       "but too few of them earns (default 0)", "X",
+                       within(0.0, 1.0, "the share of the points imprecise work earns", "0.5")),
+                Option(("--last-digit-slack",), "slack", "the last written digit may be off by one", default=False),
+                Option(("--scheme",), "scheme", "a marking scheme file: sig, decimals, tol, rel, weights: "
+                       "{gradients.w5: 2}, follow_on, imprecise (docs/checking.md)", "FILE"),
+                Option(("--no-diagnosis",), "no_diagnosis", "marks alone: no mistake named (an exam)", default=False),
+                Option(("--conventions",), "conventions", "ANSWERS is an answer key (a teacher's, or a published "
+                       "one): say which conventions reproduce each of its numbers, and which none does",
+                       default=False),
+                DELTA_SIGN._replace(help="δ_j answers are ∂E/∂net_j (plus) or −∂E/∂net_j (minus)", default=None),
                 ROUND, LR, MAX_PATHS,
                 DIGITS,
                 ASCII, STANDALONE, WIDTH, LANG,

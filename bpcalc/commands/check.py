@@ -23,14 +23,25 @@ def run(invocation: Invocation) -> int:
 
     v = invocation.values
     fmt, options = invocation.output()
-    if v["tol"] is not None and v["rel"] is not None:
-        raise UsageError("--tol and --rel both say how close an answer must be; give one", None,
-                         "--tol 1e-4 allows that much difference, --rel 1e-3 that share of the value")
     files = answer_files(list(v["answers"]))
     if str(v["file"]) == "-" and "-" in files:
         raise UsageError("the problem and the answers cannot both come from standard input", None,
                          "name one of them as a file")
-    checkers = Checkers(str(v["file"]), round=v["round"], lr=v["lr"], tol=v["tol"], rel=v["rel"])
+    scheme = {"sig": v["sig"], "decimals": v["decimals"], "tol": v["tol"], "rel": v["rel"],
+              "imprecise": v["imprecise"], "slack": v["slack"] or None,
+              "diagnosis": False if v["no_diagnosis"] else None,
+              "delta_sign": {"plus": 1, "minus": -1}.get(str(v["delta_sign"]))}
+    exclusive = [f"--{k}" for k in ("sig", "decimals", "tol", "rel") if v[k] is not None]
+    if len(exclusive) > 1:
+        raise UsageError(f"{' and '.join(exclusive)} each say how precise an answer must be; give one", None,
+                         "--sig 3 asks for 3 significant digits, --decimals 4 for 4 places, --tol 1e-4 allows that "
+                         "much difference, --rel 1e-3 that share of the value")
+    checkers = Checkers(str(v["file"]), round=v["round"], lr=v["lr"], scheme=scheme, scheme_file=v["scheme"])
+    if v["conventions"]:
+        from ..check.forensics import conventions
+
+        sys.stdout.write(render(conventions(checkers, files), fmt, options))
+        return 0
     gradings = grade_files(checkers, files)
     # a gradebook has a row per sheet, even for one sheet
     trace = report(checkers, gradings, summary=fmt == "csv", worked=fmt != "json", max_paths=v["max_paths"])

@@ -204,7 +204,7 @@ def run(invocation: Invocation) -> int:
             header = (f"# {yaml_comment(title)}, drawn by bpcalc variants from {yaml_comment(template.file)} "
                       f"(seed {settings.seed})\n")
             files = {
-                "problem.yaml": header + _plain_modeline(variant.text),
+                "problem.yaml": header + _plain_modeline(variant.text) + course.marking(variant, settings.places),
                 "sheet.md": _retitled(render(sheet, "markdown", Options(lang=lang)), "markdown", title, lang),
                 "sheet.tex": _retitled(render(sheet, "latex", Options(lang=lang, standalone=True)), "latex", title,
                                        lang),

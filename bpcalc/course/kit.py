@@ -237,6 +237,15 @@ def key(variant: Variant, places: int, solved: Trace | None = None) -> Trace:
     return solved._replace(steps=(Questions(variant.problem.output, variant.questions, places), *solved.steps))
 
 
+def marking(variant: Variant, places: int) -> str:
+    """The `check:` section a variant's problem file ends with: the precision its sheet asks for, so
+    a sheet answered as asked is never imprecise (a template's own `check:` is kept as it is)."""
+    if variant.problem.check:
+        return ""
+    return (f"\n# bpcalc check marks this variant's answers as its sheet asks: to {places} decimal places\n"
+            f"check: {{decimals: {places}}}\n")
+
+
 def answers_file(variant: Variant, title: str, label: str | None = None) -> str:
     """The answers in the shape `bpcalc check` reads (docs/checking.md): loss, values, gradients, updated;
     `variant:` names the variant, so a class folder is graded against the folder of variants."""

@@ -176,7 +176,7 @@ def network_starter(sizes: list[int], activation: str, output_activation: str, l
                     f"targets: {_list([f'y{k + 1}' for k in range(sizes[-1])])}}}")
     for key, example in (("frozen", "[b1]"), ("round", "2"), ("samples", f"[{example_sample}, {example_sample}]"),
                          ("reduction", "mean"), ("naming", "{pre: z, post: y}"), ("optimizer", "adam"),
-                         ("data", example_data)):
+                         ("check", "{sig: 3}"), ("data", example_data)):
         out += _comment(NETWORK_FORM[key].doc + (" (instead of sample)" if key == "samples" else ""))
         out.append(f"# {key}: {example}")
     return "\n".join(out) + "\n"
@@ -233,7 +233,7 @@ def expression_starter(activation: str, output_activation: str, loss: str, seed:
     out += _comment(doc["lr"].doc)
     out.append("lr: 0.5")
     out += ["", "# Keys to add when you need them:"]
-    for key, example in (("frozen", "[b_h]"), ("round", "2"), ("optimizer", "adam")):
+    for key, example in (("frozen", "[b_h]"), ("round", "2"), ("optimizer", "adam"), ("check", "{sig: 3}")):
         out += _comment(doc[key].doc)
         out.append(f"# {key}: {example}")
     return "\n".join(out) + "\n"

@@ -12,6 +12,7 @@ from ..ops import USER
 from ..problem import Line, Problem
 from .common import NAME, Budget, check_keys, check_name, frozen_names, leaves, lr_and_round, number
 from .schema import EXPRESSION_KEYS
+from .scheme import scheme_keys
 from .training import optimizer_spec
 from .yamldoc import Doc, KeySpans, Path
 
@@ -109,7 +110,7 @@ def expression_problem(doc: Doc, unshown: bool = False) -> Problem:
     return Problem(doc.file, inputs, params, lines, outputs[0], frozen, lr, places, "expression",
                    spans, locations, outputs=outputs,
                    outputs_span=doc.key_span(("output",)) if "output" in data else None,
-                   optimizer=optimizer_spec(doc, data))
+                   optimizer=optimizer_spec(doc, data), check=scheme_keys(doc, ("check",), data.get("check")))
 
 
 def _outputs(doc: Doc, output: Any, taken: dict[str, Path]) -> tuple[str, ...]:

@@ -24,6 +24,7 @@ from .schema import (
     REDUCTIONS,
     SAMPLE_KEYS,
 )
+from .scheme import scheme_keys
 from .training import csv_samples, optimizer_spec
 from .yamldoc import Doc, Path
 
@@ -191,7 +192,8 @@ class _Lowering:
                        "network", self.spans, self.locations, self.roles, identities=self.identities,
                        layer_of=self.layer_of, loss_kind=loss_kind,
                        reduction=reduction if many else None, samples=len(sample_losses),
-                       network=layered, optimizer=optimizer_spec(doc, data))
+                       network=layered, optimizer=optimizer_spec(doc, data),
+                       check=scheme_keys(doc, ("check",), data.get("check")))
 
     def check_size(self, structure: list[Any], sizes: list[int], samples: list[tuple[Path, Any]]) -> None:
         """Refuse, before building it, a network whose samples would make more operations than

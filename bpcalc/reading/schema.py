@@ -59,6 +59,9 @@ EXPRESSION_FORM: dict[str, Key] = {
                  PLACES),
     "optimizer": Key("the update of `step` and `train`: " + ", ".join(KINDS) + " (default sgd), or "
                      "{kind: adam, beta1: 0.9, …} with its settings", _ref("optimizer")),
+    "check": Key("how `bpcalc check` marks answers to this problem: {sig: 3} (significant digits required), "
+                 "decimals, tol or rel, weights: {gradients.w5: 2}, follow_on and imprecise (their share of the "
+                 "points), slack, delta_sign, diagnosis", _ref("check")),
 }
 
 NETWORK_BLOCK: dict[str, Key] = {
@@ -109,6 +112,7 @@ NETWORK_FORM: dict[str, Key] = {
     "lr": EXPRESSION_FORM["lr"],
     "round": EXPRESSION_FORM["round"],
     "optimizer": EXPRESSION_FORM["optimizer"],
+    "check": EXPRESSION_FORM["check"],
     "data": Key("the samples read from a CSV file (instead of sample or samples): {csv: FILE, inputs: "
                 "[columns], targets: [columns]}", _ref("data")),
 }
@@ -178,6 +182,18 @@ def _optimizer() -> dict[str, Any]:
     return {"anyOf": [{"enum": list(KINDS)}, *kinds]}
 
 
+def _check() -> dict[str, Any]:
+    """A marking scheme (reading/scheme.py reads it)."""
+    unit = {"allOf": [NUMBER], "minimum": 0, "maximum": 1}
+    properties = {
+        "sig": {"type": "integer", "minimum": 1, "maximum": 15}, "decimals": PLACES,
+        "tol": POSITIVE, "rel": POSITIVE, "follow_on": unit, "imprecise": unit,
+        "slack": {"type": "boolean"}, "diagnosis": {"type": "boolean"}, "delta_sign": {"enum": ["plus", "minus"]},
+        "weights": {"type": "object", "additionalProperties": {"allOf": [NUMBER], "minimum": 0}},
+    }
+    return {"type": "object", "additionalProperties": False, "properties": properties}
+
+
 def json_schema(ranges: bool = False) -> dict[str, Any]:
     """The JSON Schema (draft-07) of both file forms; with `ranges`, of a `bpcalc variants`
     template, where a number may also be a range."""
@@ -195,6 +211,7 @@ def json_schema(ranges: bool = False) -> dict[str, Any]:
         "loss": _closed(LOSS_SPEC),
         "naming": _closed(NAMING),
         "optimizer": _optimizer(),
+        "check": _check(),
         "data": _closed(DATA, DATA_KEYS),
         "expression_file": _closed(EXPRESSION_FORM, ("define",)),
         "network_file": _closed(NETWORK_FORM, ("network",)),

@@ -46,6 +46,7 @@ class Doc:
     spans: dict[Path, tuple[int, int, int]] = field(default_factory=dict)  # value at path: line, column, length
     key_spans: dict[Path, tuple[int, int, int]] = field(default_factory=dict)  # the key that names path
     styles: dict[Path, str] = field(default_factory=dict)  # quoted and block scalars: ' " | >
+    texts: frozenset[Path] = frozenset()  # the scalars read as the text written (a variant's label: 07)
     # start and end index in the text: of text scalars not written plainly on one line (with
     # positions=True, of every value)
     extents: dict[Path, tuple[int, int]] = field(default_factory=dict)
@@ -393,9 +394,10 @@ class _Anchor:
         self.path, self.value, self.line, self.size, self.open = path, value, line, size, open_
 
 
-def parse_yaml(text: str, file: str, *, positions: bool = False) -> Doc:
+def parse_yaml(text: str, file: str, *, positions: bool = False, texts: frozenset[Path] = frozenset()) -> Doc:
     """The document in `text` as plain values with their places.  `positions` also keeps, for
-    `step -o`, the extent of every scalar and of every alias in the text."""
+    `step -o`, the extent of every scalar and of every alias in the text; the scalars at `texts`
+    are the text written, read as nothing else."""
     import yaml
 
     SOURCES[file] = text
@@ -404,7 +406,7 @@ def parse_yaml(text: str, file: str, *, positions: bool = False) -> Doc:
                          "write `inputs:`, `params:` and `define:` (or `network:`); "
                          "bpcalc examples lists files of both forms")
     _check_characters(text, file)
-    doc = Doc(file, None, text)
+    doc = Doc(file, None, text, texts=texts)
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         data, found = _read_events(loader, doc, positions)
@@ -603,6 +605,8 @@ def _scalar(event: Any, path: Path, doc: Doc, span: Span, loader: Any) -> Any:
     import yaml
 
     text: str = event.value
+    if path in doc.texts:
+        return text
     tag = event.tag
     if tag is None or tag == "!":
         tag = loader.resolve(yaml.ScalarNode, text, event.implicit) if event.implicit[0] else _STR

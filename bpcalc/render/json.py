@@ -8,7 +8,7 @@ from typing import Any
 
 from ..expr.tree import to_text
 from ..trace.data import Trace
-from ..trace.steps import ClassGrading, Grading
+from ..trace.steps import ClassGrading, Conventions, Grading
 from . import Options
 
 
@@ -17,7 +17,7 @@ def as_data(trace: Trace) -> dict[str, Any]:
     if trace.command == "train":
         return training_data(trace)
     for step in trace.steps:  # a check of answers: the report is the whole of the data
-        if isinstance(step, (Grading, ClassGrading)):
+        if isinstance(step, (Grading, ClassGrading, Conventions)):
             return {"file": trace.file, **step.as_data()}
     r = trace.result
     data: dict[str, Any] = {"output": r.output, "loss": r.loss, "values": r.values}

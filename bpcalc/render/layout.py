@@ -24,6 +24,7 @@ from ..trace.steps import (
     ChainRule,
     ClassGrading,
     Computed,
+    Conventions,
     Curve,
     Delta,
     DeltaBackward,
@@ -42,6 +43,7 @@ from ..trace.steps import (
     LossAfter,
     MatrixBackward,
     MatrixForward,
+    Mistake,
     NodeGradient,
     Part,
     PathSum,
@@ -750,10 +752,10 @@ def _jacobian(step: JacobianMatrix, p: Printer) -> tuple[list[Segment], list[Row
 
 
 #: agrees, disagrees, proves nothing: in the words each format can set
-_MARKS: dict[type, tuple[Segment, Segment, Segment, Segment]] = {
-    Printer: ("✓", "✗", "–", "↪"), AsciiPrinter: ("ok", "X", "-", "->"),
-    LatexPrinter: (Math(r"\surd"), Math(r"\times"), Math("-"), Math(r"\hookrightarrow")),
-}  # right, wrong, proves nothing, follow-on (right from the student's own earlier numbers)
+_MARKS: dict[type, tuple[Segment, Segment, Segment, Segment, Segment]] = {
+    Printer: ("✓", "✗", "–", "↪", "≈"), AsciiPrinter: ("ok", "X", "-", "->", "~"),
+    LatexPrinter: (Math(r"\surd"), Math(r"\times"), Math("-"), Math(r"\hookrightarrow"), Math(r"\approx")),
+}  # right, wrong, proves nothing, follow-on (right from the student's own earlier numbers), imprecise
 
 
 def _gradcheck(step: GradCheck, p: Printer) -> tuple[list[Segment], list[Row]]:
@@ -831,15 +833,12 @@ def _grading(step: Grading, p: Printer) -> tuple[list[Segment], list[Row]]:
 
     out = step.output
     marks = _MARKS.get(type(p), _MARKS[Printer])
-    how, x = step.rule
-    rule: list[Segment]
-    if how == "tol":
-        rule = [p.tr("an answer is right within "), Math(p.num(x or 0.0)), p.tr(" of the computed value")]
-    elif how == "rel":
-        rule = [p.tr("an answer is right within "), Math(p.num(x or 0.0)), p.tr(" × |the computed value|")]
-    else:
-        rule = [p.tr("an answer is right when the computed value rounds to it at the precision it is written "
-                     "with (0.5933: at 4 decimals)")]
+    message, values = step.rule
+    rule: list[Segment] = [p.tr(message, **dict(values))]
+    if step.example is not None:  # the rule on the student's own first answer
+        key, written, status = step.example
+        rule.append(p.tr(" (your first answer, {written}: {verdict})", written=printable(written),
+                         verdict=_verdict(status, p)))
     rows: list[Row] = [Say(rule)]
     header: list[list[Segment]] = [[""], [p.tr("your answer")], [p.tr("computed")], [""], [p.tr("mistake")]]
     body: list[list[list[Segment]]] = []
@@ -851,34 +850,84 @@ def _grading(step: Grading, p: Printer) -> tuple[list[Segment], list[Row]]:
         elif r.status == "follow_on":
             mark = [marks[3]]
             note = [p.tr("follow-on from "), *_joined([_question(k, n, out, p) for k, n in r.follows_from], p)]
+        elif r.status == "imprecise":
+            mark, note = [marks[4]], [p.tr("too few digits")]
         else:
             mark = [marks[1]]
-            note = [", ".join(dict.fromkeys(m.code for m in r.mistakes)) or p.tr("none found")]
+            note = [", ".join(dict.fromkeys(m.code for m in r.mistakes[:2])) or p.tr("none found")]
         body.append([_question(r.kind, r.name, out, p), _written(r.written, r.answer, p),
                      [Math(p.num(r.computed))], mark, note])
+    for key, _ in step.unreadable:
+        body.append([[printable(key)], ["–"], ["–"], [marks[1]], [p.tr("not read")]])
     rows.append(Table(header, body, "lrrll", [None, None, "value", None, None]))
+    if step.procedure is not None:
+        m = step.procedure
+        rows.append(Say([p.tr("all {n} wrong answers follow from one procedure: ", n=m.explains), _mistake(m, p)]))
     for r in step.results:
         label = _question(r.kind, r.name, out, p)
+        if r.note:
+            rows.append(Say([*label, ": ", _note(r.note, p)]))
         if r.status == "follow_on":
             rows.append(Say([*label, p.tr(": right from your own "),
                              *_joined([_question(k, n, out, p) for k, n in r.follows_from], p),
                              p.tr(" (they give "), Math(p.num(r.follow_on_value or 0.0)),
                              p.tr("), so it earns its credit")]))
+        elif r.status == "imprecise":
+            rows.append(Say([*label, p.tr(": the right digits, but fewer than the rule asks for: "),
+                             Math(p.num(r.computed))]))
         elif r.status == "wrong" and not r.mistakes:
             rows.append(Say([*label, p.tr(": no common mistake gives your number; the worked lines below give "),
                              Math(p.num(r.computed))]))
-        elif r.status == "wrong":
-            for m in r.mistakes:
-                rows.append(Say([*label, f" ({m.code}): ", m.words, p.tr(", which gives "), Math(p.num(m.value))]))
-    credited = step.right + step.follow_on
-    n = len(step.results)
-    rows.append(Say([p.tr("score: {k} of {n} ({percent}%): {right} right, {follow} follow-on, {wrong} wrong",
-                          k=credited, n=n, percent=f"{100 * step.score:.0f}", right=step.right,
-                          follow=step.follow_on, wrong=step.wrong)]))
+        elif r.status == "wrong" and (step.procedure is None or r.mistakes[0].code != step.procedure.code):
+            for m in r.mistakes[:3]:
+                rows.append(Say([*label, f" ({m.code}): ", _mistake(m, p), p.tr(", which gives "),
+                                 Math(p.num(m.value))]))
+    for key, said in step.unreadable:
+        rows.append(Say([printable(key), p.tr(": not read, counted as unanswered: "), printable(said)]))
+    rows.append(Say([p.tr("score: {k} of {n} ({percent}%): {right} right, {follow} follow-on, {imprecise} imprecise, "
+                          "{wrong} wrong", k=f"{step.points:g}", n=f"{step.max_points:g}",
+                          percent=f"{100 * step.points / step.max_points if step.max_points else 0:.0f}",
+                          right=step.right, follow=step.follow_on, imprecise=step.imprecise,
+                          wrong=step.wrong + len(step.unreadable))]))
     first = step.first_wrong
     if first is not None:
         rows.append(Say([p.tr("first wrong step: "), *_question(first.kind, first.name, out, p)]))
     return [p.tr("Your answers in {file}", file=printable(step.answers))], rows
+
+
+def _note(note: str, p: Printer) -> str:
+    """How an entry was read (check/answers.py), in the report's language."""
+    if note == "decimal comma read as a decimal point":
+        return p.tr("decimal comma read as a decimal point")
+    if note == "a fraction: judged at the precision required":
+        return p.tr("a fraction: judged at the precision required")
+    return note
+
+
+def _verdict(status: str, p: Printer) -> str:
+    """A check's verdict, as the rule's example says it."""
+    if status == "right":
+        return p.tr("right")
+    if status == "imprecise":
+        return p.tr("right digits, too few of them")
+    if status == "follow_on":
+        return p.tr("right from your own earlier numbers")
+    return p.tr("wrong")
+
+
+def _mistake(m: Mistake, p: Printer) -> str:
+    """A mistake in words, in the report's language, with where it was made and its partner."""
+    words = p.tr(m.words, **dict(m.params))
+    kind, where = m.scope
+    if kind == "output":
+        words += p.tr(" (for output {where} only)", where=where)
+    elif kind == "sample":
+        words += p.tr(" (in sample {where} only)", where=where)
+    elif kind == "line":
+        words += p.tr(" (in {where} only)", where=where)
+    if m.also:
+        words += p.tr(", and {other} with it", other=", ".join(m.also))
+    return words
 
 
 def _class_grading(step: ClassGrading, p: Printer) -> tuple[list[Segment], list[Row]]:
@@ -900,13 +949,14 @@ def _class_grading(step: ClassGrading, p: Printer) -> tuple[list[Segment], list[
     for s, name in zip(step.students, shown):
         if s.error is not None:
             body.append([[printable(name)], [p.tr("unusable")], ["–"], ["–"]])
-            unusable.append(Say([printable(s.error)]))
+            unusable.append(Say([printable(name), ": ", printable(s.error)]))
             continue
         first = s.first_wrong
-        found = dict.fromkeys(m.code for r in s.results for m in r.mistakes)
-        codes.update((m.code, m.words) for r in s.results for m in r.mistakes if m.code not in codes)
-        score = p.tr("{k} of {n} ({percent}%)", k=s.right + s.follow_on, n=len(s.results),
-                     percent=f"{100 * s.score:.0f}")
+        best = [r.mistakes[0] for r in s.results if r.mistakes]  # each answer's best diagnosis
+        found = dict.fromkeys(m.code for m in best)
+        codes.update((m.code, p.tr(m.words, **dict(m.params))) for m in best if m.code not in codes)
+        score = p.tr("{k} of {n} ({percent}%)", k=f"{s.points:g}", n=f"{s.max_points:g}",
+                     percent=f"{100 * s.points / s.max_points if s.max_points else 0:.0f}")
         shown_name = printable(name) + (f" ({s.variant})" if s.variant else "")
         body.append([[shown_name], [score], _question(first.kind, first.name, out, p) if first else ["–"],
                      [", ".join(found) or "–"]])
@@ -928,6 +978,28 @@ def _class_grading(step: ClassGrading, p: Printer) -> tuple[list[Segment], list[
     return [p.tr("A class: {n} answers files", n=len(step.students))], rows
 
 
+def _conventions(step: Conventions, p: Printer) -> tuple[list[Segment], list[Row]]:
+    from ..errors import printable
+
+    out = step.output
+    header: list[list[Segment]] = [[""], [p.tr("the key's number")], [p.tr("computed")], [p.tr("reproduced by")]]
+    body: list[list[list[Segment]]] = [
+        [_question(k.kind, k.name, out, p), _written(k.written, k.answer, p), [Math(p.num(k.computed))],
+         [", ".join(k.conventions) or p.tr("no convention")]] for k in step.lines]
+    rows: list[Row] = [Say([p.tr("each number of the key beside the conventions that reproduce it at the precision "
+                                 "it is written with:")]), Table(header, body, "lrrl", [None, None, "value", None])]
+    every = [c.label for c in step.legend if all(c.label in k.conventions for k in step.lines)]
+    if every:
+        rows.append(Say([p.tr("every number of the key follows: "), ", ".join(every)]))
+    unexplained = [k for k in step.lines if not k.conventions]
+    if unexplained:
+        rows.append(Say([p.tr("no convention explains: "),
+                         *_joined([_question(k.kind, k.name, out, p) for k in unexplained], p)]))
+    for c in step.legend:
+        rows.append(Say([f"{c.label}: ", p.tr(c.words, **dict(c.params))]))
+    return [p.tr("The conventions of the key {file}", file=printable(step.key))], rows
+
+
 def _part(step: Part, p: Printer) -> tuple[list[Segment], list[Row]]:
     title: list[Segment] = [p.tr(step.title)]
     if step.names:
@@ -935,7 +1007,7 @@ def _part(step: Part, p: Printer) -> tuple[list[Segment], list[Row]]:
     return title, []
 
 
-_STEPS.update({Grading: _grading, ClassGrading: _class_grading, Part: _part})
+_STEPS.update({Grading: _grading, ClassGrading: _class_grading, Part: _part, Conventions: _conventions})
 
 
 # --- the slides' proportional error split ------------------------------------------------------------

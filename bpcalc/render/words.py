@@ -224,6 +224,108 @@ ZH: dict[str, str] = {
     "{name}, variant {k}": "{name}，第 {k} 套",
     "{name}, variant {k}: answer key": "{name}，第 {k} 套：答案",
     "An answers file for bpcalc check begins with the line ": "用 bpcalc check 核对时，答案文件的第一行写 ",
+    # optimisers, a check's report, its mistakes, a key's conventions
+    ' (your first answer, {written}: {verdict})': '（你的第一个答案 {written}：{verdict}）',
+    ', and {other} with it': '，同时还有 {other}',
+    ': not read, counted as unanswered: ': '：无法读取，按未作答计：',
+    ': the right digits, but fewer than the rule asks for: ': '：数字正确，但位数少于规则的要求：',
+    '; each mean square v from the step before': '；每个均方 v 取自上一步',
+    '; each mean square v starts at 0': '；每个均方 v 从 0 开始',
+    '; each sum of squares s from the step before': '；每个平方和 s 取自上一步',
+    '; each sum of squares s starts at 0': '；每个平方和 s 从 0 开始',
+    '; each velocity v from the step before': '；每个速度 v 取自上一步',
+    '; each velocity v starts at 0': '；每个速度 v 从 0 开始',
+    '; the moments m and v from the step before': '；矩 m 和 v 取自上一步',
+    '; the moments m and v start at 0': '；矩 m 和 v 从 0 开始',
+    'AdaGrad update': 'AdaGrad 更新',
+    'Adam update': 'Adam 更新',
+    'Momentum update': '动量法更新',
+    'RMSProp update': 'RMSProp 更新',
+    'The conventions of the key {file}': '答案 {file} 所用的约定',
+    "a bias's gradient multiplied by an input": '偏置的梯度乘上了某个输入',
+    "a max or min gate's gradient sent to every input": 'max 或 min 门的梯度传给了每个输入',
+    'a path of a sum over paths left out': '多条路径求和时漏掉了一条路径',
+    'all {n} wrong answers follow from one procedure: ': '全部 {n} 个错误答案都出自同一种做法：',
+    "an activation's derivative left out": '漏掉了激活函数的导数',
+    "an activation's derivative taken at net instead of out": '激活函数的导数用 net 而不是 out 计算',
+    "each bias's ∂net/∂b taken as an input instead of 1, in every sample":
+        '每个样本中，偏置的 ∂net/∂b 都取成了某个输入而不是 1',
+    'each number of the key beside the conventions that reproduce it at the precision it is written with:':
+        '答案中的每个数，以及在其书写精度下能得出它的约定：',
+    'every number of the key follows: ': '答案中每个数都符合：',
+    'hidden-layer gradients with the already-updated weights': '用已更新的权重计算隐藏层梯度',
+    'intermediate values rounded as they were computed': '中间值在计算时被舍入',
+    'no convention': '无约定',
+    'no convention explains: ': '没有约定能解释：',
+    'not read': '无法读取',
+    'reproduced by': '可由此得出',
+    'score: {k} of {n} ({percent}%): {right} right, {follow} follow-on, {imprecise} imprecise, {wrong} wrong':
+        '得分：{k} / {n}（{percent}%）：{right} 个正确，{follow} 个后续正确，{imprecise} 个位数不足，{wrong} 个错误',
+    "softmax's off-diagonal derivatives left out": '漏掉了 softmax 的非对角导数',
+    'the 1/n of a mean left out, or put in': '平均值的 1/n 漏掉了，或多乘了',
+    'the 1/{n} of the mean left out (the sum taken instead)': '平均值的 1/{n} 漏掉了（算成了总和）',
+    'a 1/{n} put in: the mean over the samples taken where the file sums them':
+        '多乘了 1/{n}：文件对样本求和，却取了平均',
+    "the 2 of the square's derivative dropped (d(t − out)²/d out written −(t − out)), so every gradient is half as "
+    'large':
+        '平方求导的系数 2 被丢掉（d(t − out)²/d out 写成了 −(t − out)），所以每个梯度都只有一半',
+    'the activation outputs rounded to {n} decimal places as they were computed (--round {n})':
+        '激活函数的输出在计算时保留了 {n} 位小数（--round {n}）',
+    'the biases left as they were': '偏置没有更新',
+    'the biases left as they were (only the weights updated)': '偏置保持不变（只更新了权重）',
+    'the derivative {f}′ left out (taken as 1)': '漏掉了导数 {f}′（当作 1）',
+    'the factor 2 of the square (or the ½ of the loss) left out': '漏掉了平方的系数 2（或误差的 ½）',
+    "the hidden layer's gradients computed with the output weights already updated":
+        '隐藏层的梯度用已经更新过的输出层权重计算',
+    "the key's number": '答案中的数',
+    'the loss taken without its ½ (Σ(t − out)² instead of Σ½(t − out)²), so every gradient is twice as large':
+        '误差没有乘 ½（Σ(t − out)² 而不是 Σ½(t − out)²），所以每个梯度都大了一倍',
+    'the param written as it was before the step (no change shown)': '参数写成了更新前的值（看不出变化）',
+    'the path through {line} left out of ∂{output}/∂{name} (its term ∂{output}/∂{line} · ∂{line}/∂{name} not added)':
+        '∂{output}/∂{name} 中漏掉了经过 {line} 的路径（没有加上 ∂{output}/∂{line} · ∂{line}/∂{name} 这一项）',
+    'the path through {line} left out of ∂{output}/∂{name}, in every sample':
+        '每个样本中，∂{output}/∂{name} 都漏掉了经过 {line} 的路径',
+    'the sign flipped': '符号弄反了',
+    'the sign flipped: ∂loss/∂out written as (t − out) instead of −(t − out)':
+        '符号弄反了：∂loss/∂out 写成了 (t − out) 而不是 −(t − out)',
+    'the sign of ∂{line}/∂{name} flipped': '∂{line}/∂{name} 的符号弄反了',
+    'the target used where the output belongs': '在该用输出的地方用了目标值',
+    "the target used where the output belongs: the activation's derivative at an output taken at t":
+        '在该用输出的地方用了目标值：输出层激活函数的导数按 t 计算',
+    'the update added instead of subtracted': '更新时加上而不是减去',
+    'the update added instead of subtracted: θ + η·∂E/∂θ': '更新时加上而不是减去：θ + η·∂E/∂θ',
+    'the weight matrix read transposed': '权重矩阵读成了转置',
+    'the weight matrix read transposed: w_jk used where w_kj belongs': '权重矩阵读成了转置：该用 w_kj 的地方用了 w_jk',
+    'the δ sign convention swapped': 'δ 的符号约定弄反了',
+    'the δ sign convention swapped: δ_j written as −∂E/∂net_j': 'δ 的符号约定弄反了：δ_j 写成了 −∂E/∂net_j',
+    'too few digits': '位数不足',
+    '{f}′ taken at net instead of out: {formula}': '{f}′ 用 net 而不是 out 计算：{formula}',
+    'η applied twice': 'η 乘了两次',
+    'η applied twice: θ − η²·∂E/∂θ': 'η 乘了两次：θ − η²·∂E/∂θ',
+    'η left out of the update': '更新时漏掉了 η',
+    'η left out of the update: θ − ∂E/∂θ': '更新时漏掉了 η：θ − ∂E/∂θ',
+    '∂net/∂w taken with another input': '∂net/∂w 用了别的输入',
+    "∂{line}/∂{name} of the bias multiplied by the input {other} (a bias's is 1)":
+        '偏置的 ∂{line}/∂{name} 乘上了输入 {other}（偏置的导数是 1）',
+    '∂{line}/∂{name} taken as {other} instead of {source}': '∂{line}/∂{name} 取成了 {other} 而不是 {source}',
+    '∂{line}/∂{name} taken with another input than its own, in every sample':
+        '每个样本中，∂{line}/∂{name} 都用了别的输入',
+    ' (for output {where} only)': '（仅在输出 {where}）',
+    ' (in sample {where} only)': '（仅在第 {where} 个样本）',
+    ' (in {where} only)': '（仅在 {where}）',
+    'wrong': '错误',
+    'right digits, too few of them': '数字正确但位数不足',
+    'right from your own earlier numbers': '由你自己前面的数得出是正确的',
+    'decimal comma read as a decimal point': '小数逗号按小数点读取',
+    'a fraction: judged at the precision required': '分数：按要求的精度判定',
+    'an answer is right within ±{tol} of the computed value': '答案与计算值相差不超过 ±{tol} 即为正确',
+    'an answer is right within {rel} of the computed value, relative': '答案与计算值的相对误差不超过 {rel} 即为正确',
+    'an answer is right when the computed value rounds to it, written to at least {n} decimal places':
+        '计算值舍入后等于答案即为正确，答案至少写到小数点后 {n} 位',
+    'an answer is right when the computed value rounds to it at the precision written, with at least {n} significant '
+    'digits':
+        '计算值按答案的书写精度舍入后等于答案即为正确，答案至少要有 {n} 位有效数字',
+    'the textbook computation (as bpcalc computes it)': '教科书的算法（bpcalc 的计算）',
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": {}, "zh": ZH}

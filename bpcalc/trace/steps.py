@@ -403,25 +403,33 @@ class ErrorSplit(NamedTuple):
 
 
 class Mistake(NamedTuple):
-    """A common mistake that reproduces a student's number: the problem solved again with it made."""
+    """A common mistake that reproduces a student's number: the problem solved again with it made
+    (check/mistakes.py), in a scope — everywhere, one output, one sample, one line."""
 
     code: str  # docs/checking.md: sign, factor_2, missing_path, …
-    words: str  # what the student did
+    words: str  # what the student did: a message of the catalogue (render/words.py) …
     value: float  # the number the mistake gives
+    params: tuple[tuple[str, str], ...] = ()  # … and its placeholders
+    scope: tuple[str, str] = ("everywhere", "")  # (everywhere | output | sample | line, where)
+    explains: int = 1  # how many of the sheet's wrong answers it gives
+    also: tuple[str, ...] = ()  # a pair: the other mistake's code, made with it
 
 
 class Graded(NamedTuple):
     """One answer: the number as written, the computed one, and the verdict."""
 
-    kind: str  # values, loss, gradients, local, updated, loss_after
+    kind: str  # values, loss, gradients, local, delta, updated, loss_after
     name: str  # the node ("of|wrt" for a local derivative)
     written: str  # the answer as the student wrote it
     answer: float
     computed: float
-    status: str  # right, wrong or follow_on
-    mistakes: tuple[Mistake, ...] = ()  # wrong: every mistake that gives the answer
-    follows_from: tuple[tuple[str, str], ...] = ()  # follow_on: the earlier (kind, name) it is right from
+    status: str  # right, wrong, follow_on, imprecise, or unreadable (an entry that could not be read)
+    mistakes: tuple[Mistake, ...] = ()  # wrong: the mistakes that give the answer, best first
+    follows_from: tuple[tuple[str, str], ...] = ()  # follow_on: the earlier (kind, name) whose value changes it
     follow_on_value: float | None = None  # follow_on: what the student's own earlier numbers give
+    credit: float = 0.0  # the share of its points the answer earns
+    weight: float = 1.0  # its points (a marking scheme's weight)
+    note: str | None = None  # how the entry was read (a decimal comma), or why it could not be
 
     @property
     def key(self) -> str:
@@ -435,10 +443,15 @@ class Graded(NamedTuple):
             "kind": self.kind, "name": self.name.replace("|", "/"), "answer": self.answer, "written": self.written,
             "computed": self.computed, "ok": self.status == "right", "status": self.status,
             "diagnosis": list(dict.fromkeys(m.code for m in self.mistakes)),
-            "mistakes": [{"code": m.code, "words": m.words, "value": m.value} for m in self.mistakes]}
+            "mistakes": [{"code": m.code, "words": m.words.format(**dict(m.params)), "value": m.value,
+                          "scope": m.scope[0], "where": m.scope[1], "explains": m.explains,
+                          **({"with": list(m.also)} if m.also else {})} for m in self.mistakes],
+            "credit": self.credit, "points": self.credit * self.weight, "max_points": self.weight}
         if self.status == "follow_on":
             data["follows_from"] = [{"kind": k, "name": n.replace("|", "/")} for k, n in self.follows_from]
             data["follow_on_value"] = self.follow_on_value
+        if self.note:
+            data["note"] = self.note
         return data
 
 
@@ -448,9 +461,12 @@ class Grading(NamedTuple):
     output: str
     answers: str  # the answers file, as named on the command line
     results: tuple[Graded, ...]
-    rule: tuple[str, float | None]  # ("written", None), ("tol", x) or ("rel", x): how a number agrees
+    rule: tuple[str, tuple[tuple[str, object], ...]]  # the precision policy in force: a message and its values
     error: str | None = None  # in a class: why this file could not be graded
     variant: str | None = None  # graded against this variant of a folder `bpcalc variants` made
+    unreadable: tuple[tuple[str, str], ...] = ()  # each entry that could not be read: (its key, the message)
+    procedure: Mistake | None = None  # one procedure (a mistake, or a pair) that gives every wrong number
+    example: tuple[str, str, str] | None = None  # the rule on the student's first answer: (key, written, verdict)
 
     @property
     def right(self) -> int:
@@ -465,9 +481,26 @@ class Grading(NamedTuple):
         return sum(r.status == "follow_on" for r in self.results)
 
     @property
+    def imprecise(self) -> int:
+        return sum(r.status == "imprecise" for r in self.results)
+
+    @property
+    def answered(self) -> int:
+        """The entries graded: every answer, and each entry that could not be read (it earns nothing)."""
+        return len(self.results) + len(self.unreadable)
+
+    @property
     def score(self) -> float:
-        """The share of answers that earn credit: right, or right from the student's own numbers."""
-        return (self.right + self.follow_on) / len(self.results) if self.results else 0.0
+        """The share of the answers' credit earned, every answer counted once (no weights)."""
+        return sum(r.credit for r in self.results) / self.answered if self.answered else 0.0
+
+    @property
+    def points(self) -> float:
+        return sum(r.credit * r.weight for r in self.results)
+
+    @property
+    def max_points(self) -> float:
+        return sum(r.weight for r in self.results) + len(self.unreadable)
 
     @property
     def first_wrong(self) -> Graded | None:
@@ -480,8 +513,12 @@ class Grading(NamedTuple):
             return {"answers": self.answers, "error": self.error}
         return {"answers": self.answers, **({"variant": self.variant} if self.variant else {}),
                 "right": self.right, "wrong": self.wrong, "follow_on": self.follow_on,
-                "score": self.score,
+                "imprecise": self.imprecise, "unreadable": len(self.unreadable),
+                "score": self.score, "points": self.points, "max_points": self.max_points,
                 "first_wrong": {"kind": first.kind, "name": first.name.replace("|", "/")} if first else None,
+                **({"procedure": {"code": self.procedure.code, "with": list(self.procedure.also),
+                                  "words": self.procedure.words.format(**dict(self.procedure.params))}}
+                   if self.procedure else {}),
                 "results": [r.as_data() for r in self.results]}
 
     # Jupyter shows the report as `check` prints it (docs/api.md; render/notebook.py)
@@ -529,12 +566,12 @@ class ClassGrading(NamedTuple):
                                "commonest_count": q.commonest[2] if q.commonest else 0} for q in self.questions]}
 
     def gradebook(self) -> list[list[str]]:
-        """The CSV: a header, then a row per student: file, score, counts, first wrong step, the
-        mistakes found, and each question's status."""
+        """The CSV: a header, then a row per student: file, score, points, counts, first wrong step,
+        the mistakes found, and each question's status."""
         keys = [q.key for q in self.questions]
         variants = any(s.variant for s in self.students)  # graded against a folder of variants
-        rows = [["file", *(["variant"] if variants else []), "score", "right", "follow_on", "wrong", "first_wrong",
-                 "mistakes", *keys]]
+        rows = [["file", *(["variant"] if variants else []), "score", "points", "max_points", "right", "follow_on",
+                 "wrong", "imprecise", "unreadable", "first_wrong", "mistakes", *keys]]
         for s in self.students:
             row = self._row(s, keys)
             rows.append([row[0], *([s.variant or ""] if variants else []), *row[1:]])
@@ -543,12 +580,13 @@ class ClassGrading(NamedTuple):
     @staticmethod
     def _row(s: Grading, keys: list[str]) -> list[str]:
         if s.error is not None:
-            return [s.answers, "", "", "", "", "", "unusable: " + s.error, *[""] * len(keys)]
+            return [s.answers, "", "", "", "", "", "", "", "", "", "unusable: " + s.error, *[""] * len(keys)]
         first = s.first_wrong
         status = {r.key: r.status for r in s.results}
-        codes = dict.fromkeys(m.code for r in s.results for m in r.mistakes)
-        return [s.answers, f"{s.score:.4f}", str(s.right), str(s.follow_on), str(s.wrong),
-                first.key if first else "", " ".join(codes), *[status.get(k, "") for k in keys]]
+        codes = dict.fromkeys(m.code for r in s.results for m in r.mistakes[:1])
+        return [s.answers, f"{s.score:.4f}", f"{s.points:g}", f"{s.max_points:g}", str(s.right), str(s.follow_on),
+                str(s.wrong), str(s.imprecise), str(len(s.unreadable)), first.key if first else "",
+                " ".join(codes), *[status.get(k, "") for k in keys]]
 
     # Jupyter shows the report as `check` prints it (docs/api.md; render/notebook.py)
 
@@ -566,6 +604,41 @@ class ClassGrading(NamedTuple):
         from ..render.notebook import latex, of_step
 
         return latex(of_step(self))
+
+
+class Convention(NamedTuple):
+    """A convention a key may follow (check/forensics.py): a label, and its words with their values."""
+
+    label: str
+    words: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+class KeyLine(NamedTuple):
+    """One number of an answer key and the conventions that reproduce it (none: no convention does)."""
+
+    kind: str
+    name: str
+    written: str
+    answer: float
+    computed: float
+    conventions: tuple[str, ...]
+
+
+class Conventions(NamedTuple):
+    """`check --conventions`: an answer key's numbers, each with the conventions that give it."""
+
+    output: str
+    key: str  # the key file, as named
+    lines: tuple[KeyLine, ...]
+    legend: tuple[Convention, ...]
+
+    def as_data(self) -> dict[str, object]:
+        return {"key": self.key,
+                "lines": [{"kind": k.kind, "name": k.name.replace("|", "/"), "written": k.written, "answer": k.answer,
+                           "computed": k.computed, "conventions": list(k.conventions)} for k in self.lines],
+                "conventions": {c.label: c.words.format(**dict(c.params)) for c in self.legend},
+                "unexplained": [k.name.replace("|", "/") for k in self.lines if not k.conventions]}
 
 
 class Part(NamedTuple):
@@ -649,7 +722,7 @@ class Questions(NamedTuple):
 
 Step = (Given | Forward | Loss | Backward | ChainRule | UpdateStep | LossAfter | DeltaBackward | Factored | Iteration
         | Summary | JacobianMatrix | GradCheck | Grading | ClassGrading | Part | ErrorSplit | MatrixForward
-        | MatrixBackward | Training | History | Curve | Trained | Statement | Questions)
+        | MatrixBackward | Training | History | Curve | Trained | Statement | Questions | Conventions)
 #: every kind of step: the members of `Step`, which is where a new kind is added
 STEP_KINDS: tuple[type, ...] = get_args(Step)
 ENTRY_KINDS: tuple[type, ...] = (Seed, NodeGradient, PathSum, DeltaForm)
