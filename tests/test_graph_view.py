@@ -23,9 +23,9 @@ from bpcalc.cli.main import main
 from bpcalc.expr import Bin, Name, Num
 from bpcalc.problem import Line, Problem
 from bpcalc.render.dot import render_dot
-from bpcalc.render.graphview import graph_view
 from bpcalc.render.printers import Printer
 from bpcalc.render.tree import MAX_ROWS, draw, plain
+from bpcalc.trace.graph import graph_view
 
 from helpers import EXAMPLES
 

@@ -40,7 +40,7 @@ def run(invocation: Invocation) -> int:
     try:
         from ..engine import solve
         from ..reading import load
-        from ..render.graphview import graph_view
+        from ..trace.graph import graph_view
 
         problem = load(file)
         solution = solve(problem, round=v["round"])

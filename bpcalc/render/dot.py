@@ -14,7 +14,7 @@ import re
 
 from ..errors import printable
 from ..numbers import format_number
-from .graphview import GraphNode, GraphView
+from ..trace.graph import GraphNode, GraphView
 from .printers import Printer
 
 VALUE_COLOUR = "#006d8f"  # as the html renderer's values

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from ..expr.tree import Bin, Call, Expr, Name, Num, names_in, substitute_names
 from ..ops import lookup
@@ -137,6 +138,34 @@ class Section:
 UNNUMBERED = (Iteration, Summary, Grading, ClassGrading, Part)
 
 
+#: step kind -> its layout, and an entry kind of a backward step -> its rows: each function below
+#: registers itself by its first parameter's annotation (`@_lays_out`), the one place a kind is named
+_STEPS: dict[type, Callable[..., tuple[list[Segment], list[Row]]]] = {}
+_ENTRIES: dict[type, Callable[..., list[Row]]] = {}
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def _lays_out(fn: F) -> F:
+    """Register `fn` as the layout of the step kind its first parameter is annotated with."""
+    _STEPS[_first_annotation(fn)] = fn  # type: ignore[assignment]
+    return fn
+
+
+def _lays_out_entry(fn: F) -> F:
+    """Register `fn` as the rows of the entry kind its first parameter is annotated with."""
+    _ENTRIES[_first_annotation(fn)] = fn  # type: ignore[assignment]
+    return fn
+
+
+def _first_annotation(fn: Callable[..., object]) -> type:
+    """The class its first parameter is annotated with, by name (this module imports every kind)."""
+    first = fn.__code__.co_varnames[0]
+    kind = globals()[fn.__annotations__[first]]
+    assert isinstance(kind, type), fn
+    return kind
+
+
 def layout(trace: Trace, p: Printer) -> list[Section]:
     """A section per step, numbered from 1 — afresh in each iteration of several worked steps; an
     iteration's heading itself is unnumbered (0)."""
@@ -167,6 +196,7 @@ def _dedupe(parts: list[str]) -> list[str]:
 # --- steps ------------------------------------------------------------------------------------------
 
 
+@_lays_out
 def _given(step: Given, p: Printer) -> tuple[list[Segment], list[Row]]:
     rows: list[Row] = []
     for role, label in (("input", "inputs"), ("param", "params"), ("frozen", "frozen params")):
@@ -210,6 +240,7 @@ def _computed_row(c: Computed, p: Printer) -> Eq:
     return Eq(p.name(c.name), parts, "value", note, node=c.name, phase="forward")
 
 
+@_lays_out
 def _forward(step: Forward, p: Printer) -> tuple[list[Segment], list[Row]]:
     rows: list[Row] = [_computed_row(c, p) for c in step.lines]
     if not rows:
@@ -217,10 +248,12 @@ def _forward(step: Forward, p: Printer) -> tuple[list[Segment], list[Row]]:
     return [p.tr("Forward pass")], rows
 
 
+@_lays_out
 def _loss(step: Loss, p: Printer) -> tuple[list[Segment], list[Row]]:
     return [p.tr("Loss" if step.is_loss else "Output")], [_computed_row(step.line, p)]
 
 
+@_lays_out
 def _backward(step: Backward, p: Printer) -> tuple[list[Segment], list[Row]]:
     rows: list[Row] = []
     for entry in step.entries:
@@ -241,6 +274,7 @@ def _backward(step: Backward, p: Printer) -> tuple[list[Segment], list[Row]]:
     return [p.tr("Backward pass, output to inputs")], [rule, *rows]
 
 
+@_lays_out
 def _chain(step: ChainRule, p: Printer) -> tuple[list[Segment], list[Row]]:
     rows: list[Row] = []
     for entry in step.entries:
@@ -253,6 +287,7 @@ def _chain(step: ChainRule, p: Printer) -> tuple[list[Segment], list[Row]]:
     return [p.tr(title)], rows
 
 
+@_lays_out
 def _update_step(step: UpdateStep, p: Printer) -> tuple[list[Segment], list[Row]]:
     """Each rule of the optimiser (ops/optimizers.py) as formula = numbers = value, param by param;
     the heading writes the rules its record names, for any θ."""
@@ -338,6 +373,7 @@ def _squared_in_parens(e: Expr, name: str, paren: str) -> Expr:
     return e
 
 
+@_lays_out
 def _loss_after(step: LossAfter, p: Printer) -> tuple[list[Segment], list[Row]]:
     return [p.tr("Loss after the step")], [Eq(p.name(step.output), [p.num(step.value)], "value",
                                         [p.tr("(forward pass again with the updated parameters)")])]
@@ -346,6 +382,7 @@ def _loss_after(step: LossAfter, p: Printer) -> tuple[list[Segment], list[Row]]:
 # --- the δ form -------------------------------------------------------------------------------------
 
 
+@_lays_out
 def _delta_backward(step: DeltaBackward, p: Printer) -> tuple[list[Segment], list[Row]]:
     out = step.output
     minus = "" if step.sign > 0 else p.minus
@@ -413,6 +450,7 @@ def _weight_row(w: WeightGradient, output: str, minus: str, p: Printer) -> Eq:
               phase="backward")
 
 
+@_lays_out
 def _factored(step: Factored, p: Printer) -> tuple[list[Segment], list[Row]]:
     out = step.output
     rows: list[Row] = []
@@ -443,10 +481,12 @@ def _factored(step: Factored, p: Printer) -> tuple[list[Segment], list[Row]]:
 # --- several worked steps -------------------------------------------------------------------------
 
 
+@_lays_out
 def _iteration(step: Iteration, p: Printer) -> tuple[list[Segment], list[Row]]:
     return [p.tr("Iteration {k} of {n}", k=step.number, n=step.of)], []
 
 
+@_lays_out
 def _summary(step: Summary, p: Printer) -> tuple[list[Segment], list[Row]]:
     header: list[list[Segment]] = [[p.tr("iteration")]]
     header += [[Math(p.name(n))] for n in step.params]
@@ -463,16 +503,12 @@ def _summary(step: Summary, p: Printer) -> tuple[list[Segment], list[Row]]:
     return [p.tr("The params and the loss, iteration by iteration")], [table]
 
 
-_STEPS: dict[type, Callable[..., tuple[list[Segment], list[Row]]]] = {
-    Given: _given, Forward: _forward, Loss: _loss, Backward: _backward, ChainRule: _chain,
-    UpdateStep: _update_step, LossAfter: _loss_after, DeltaBackward: _delta_backward, Factored: _factored,
-    Iteration: _iteration, Summary: _summary,
-}
 
 
 # --- the report of `bpcalc train` --------------------------------------------------------------------------
 
 
+@_lays_out
 def _training(step: Training, p: Printer) -> tuple[list[Segment], list[Row]]:
     engine = ("dense (numpy: the layers as matrices, the samples of a step at once)" if step.engine == "dense"
               else "scalar (the named graph of the worked solutions)")
@@ -498,6 +534,7 @@ def _training(step: Training, p: Printer) -> tuple[list[Segment], list[Row]]:
     return ["Training"], rows
 
 
+@_lays_out
 def _history(step: History, p: Printer) -> tuple[list[Segment], list[Row]]:
     header: list[list[Segment]] = [["step"], [Math(p.name(step.output))]]
     rows: list[list[list[Segment]]] = [[[f"{k:,}"], [Math(p.num(loss))]] for k, _, loss in step.rows]
@@ -510,6 +547,7 @@ def _history(step: History, p: Printer) -> tuple[list[Segment], list[Row]]:
     return [f"Loss every {step.every:,} step{'s' if step.every != 1 else ''}, over all samples"], [table]
 
 
+@_lays_out
 def _curve(step: Curve, p: Printer) -> tuple[list[Segment], list[Row]]:
     losses = [loss for _, loss in step.points]
     logs = all(x > 0 for x in losses)
@@ -532,6 +570,7 @@ def _curve(step: Curve, p: Printer) -> tuple[list[Segment], list[Row]]:
 SHOWN_PARAMS = 24
 
 
+@_lays_out
 def _trained(step: Trained, p: Printer) -> tuple[list[Segment], list[Row]]:
     shown = step.params[:SHOWN_PARAMS]
     table = Table([["param"], ["before"], ["after"]],
@@ -547,8 +586,6 @@ def _trained(step: Trained, p: Printer) -> tuple[list[Segment], list[Row]]:
     return ["Trained parameters"], rows
 
 
-_STEPS.update({Training: _training, History: _history, Curve: _curve,
-               Trained: _trained})
 
 
 # --- entries of the backward and chain-rule steps ------------------------------------------------------
@@ -586,6 +623,7 @@ def _case_note(case: Case, p: Printer) -> list[Segment]:
     return [p.num(case.result) + p.tr(" since "), Math(head + p.literal(" " + holds))]
 
 
+@_lays_out_entry
 def _seed(entry: Seed, output: str, p: Printer) -> list[Row]:
     return [Eq(p.partial(output, output), [p.num(1.0)], "gradient", [p.tr("(start: the output's own gradient)")],
                node=output, phase="backward")]
@@ -599,6 +637,7 @@ def _at(rows: list[Row], node: str, phase: str) -> list[Row]:
     return rows
 
 
+@_lays_out_entry
 def _node(entry: NodeGradient, output: str, p: Printer) -> list[Row]:
     lhs = p.partial(output, entry.name)
     if not entry.terms:
@@ -672,6 +711,7 @@ def _zero_paths(entry: PathSum, p: Printer) -> list[Row]:
     return [Say([*segs, p.tr(")")])]
 
 
+@_lays_out_entry
 def _path_sum(entry: PathSum, output: str, p: Printer) -> list[Row]:
     lhs = p.partial(output, entry.target)
     zero = _zero_paths(entry, p)
@@ -696,6 +736,7 @@ def _path_sum(entry: PathSum, output: str, p: Printer) -> list[Row]:
     return rows
 
 
+@_lays_out_entry
 def _delta(entry: DeltaForm, output: str, p: Printer) -> list[Row]:
     why = (p.tr("above --max-paths {n}", n=entry.max_paths) if entry.paths > entry.max_paths
            else p.tr("{n} factors in all", n=entry.factors))
@@ -709,9 +750,6 @@ def _delta(entry: DeltaForm, output: str, p: Printer) -> list[Row]:
     return [say, _gradient_row(g, output, p)]
 
 
-_ENTRIES: dict[type, Callable[[object, str, Printer], list[Row]]] = {
-    Seed: _seed, NodeGradient: _node, PathSum: _path_sum, DeltaForm: _delta,  # type: ignore[dict-item]
-}
 
 
 # --- several outputs (the Jacobian) and a gradient check ---------------------------------------------
@@ -725,6 +763,7 @@ def _cell(math: str) -> list[Segment]:
     return [Math(math)]
 
 
+@_lays_out
 def _jacobian(step: JacobianMatrix, p: Printer) -> tuple[list[Segment], list[Row]]:
     j = step.jacobian
     values: list[Segment] = [p.tr("outputs: ")]
@@ -758,6 +797,7 @@ _MARKS: dict[type, tuple[Segment, Segment, Segment, Segment, Segment]] = {
 }  # right, wrong, proves nothing, follow-on (right from the student's own earlier numbers), imprecise
 
 
+@_lays_out
 def _gradcheck(step: GradCheck, p: Printer) -> tuple[list[Segment], list[Row]]:
     header: list[list[Segment]] = [[p.tr(h)] if h else [""] for h in
                                    ("gradient", "backprop", "estimate", "abs error", "rel error", "", "note")]
@@ -796,7 +836,6 @@ def _gradcheck(step: GradCheck, p: Printer) -> tuple[list[Segment], list[Row]]:
     return [p.tr("Gradient check")], rows
 
 
-_STEPS.update({JacobianMatrix: _jacobian, GradCheck: _gradcheck})
 
 
 # --- a check of answers ---------------------------------------------------------------------------
@@ -828,6 +867,7 @@ def _joined(parts: list[list[Segment]], p: Printer) -> list[Segment]:
     return out
 
 
+@_lays_out
 def _grading(step: Grading, p: Printer) -> tuple[list[Segment], list[Row]]:
     from ..errors import printable
 
@@ -930,6 +970,7 @@ def _mistake(m: Mistake, p: Printer) -> str:
     return words
 
 
+@_lays_out
 def _class_grading(step: ClassGrading, p: Printer) -> tuple[list[Segment], list[Row]]:
     import os.path
 
@@ -978,6 +1019,7 @@ def _class_grading(step: ClassGrading, p: Printer) -> tuple[list[Segment], list[
     return [p.tr("A class: {n} answers files", n=len(step.students))], rows
 
 
+@_lays_out
 def _conventions(step: Conventions, p: Printer) -> tuple[list[Segment], list[Row]]:
     from ..errors import printable
 
@@ -1000,6 +1042,7 @@ def _conventions(step: Conventions, p: Printer) -> tuple[list[Segment], list[Row
     return [p.tr("The conventions of the key {file}", file=printable(step.key))], rows
 
 
+@_lays_out
 def _part(step: Part, p: Printer) -> tuple[list[Segment], list[Row]]:
     title: list[Segment] = [p.tr(step.title)]
     if step.names:
@@ -1007,7 +1050,6 @@ def _part(step: Part, p: Printer) -> tuple[list[Segment], list[Row]]:
     return title, []
 
 
-_STEPS.update({Grading: _grading, ClassGrading: _class_grading, Part: _part, Conventions: _conventions})
 
 
 # --- the slides' proportional error split ------------------------------------------------------------
@@ -1020,6 +1062,7 @@ def _plus(terms: list[Expr]) -> Expr:
     return total
 
 
+@_lays_out
 def _error_split(step: ErrorSplit, p: Printer) -> tuple[list[Segment], list[Row]]:
     out = step.output
     loss = "Loss_{}".format
@@ -1060,7 +1103,6 @@ def _error_split(step: ErrorSplit, p: Printer) -> tuple[list[Segment], list[Row]
                  "gradient")], rows
 
 
-_STEPS[ErrorSplit] = _error_split
 
 
 # --- the matrix form (BP1–BP4) -------------------------------------------------------------------------
@@ -1098,6 +1140,7 @@ def _phi(activation: str, p: Printer) -> str:
     return p.fn_name(activation)
 
 
+@_lays_out
 def _matrix_forward(step: MatrixForward, p: Printer) -> tuple[list[Segment], list[Row]]:
     rows: list[Row] = [Say([p.tr("each layer as vectors and matrices: "),
                             Math(p.sup(p.name("z"), p.name("l")) + p.binary("=") + p.sup(p.name("W"), p.name("l"))
@@ -1134,6 +1177,7 @@ def _matrix_forward(step: MatrixForward, p: Printer) -> tuple[list[Segment], lis
     return [p.tr("Forward pass, layer by layer")], rows
 
 
+@_lays_out
 def _matrix_backward(step: MatrixBackward, p: Printer) -> tuple[list[Segment], list[Row]]:
     out = step.output
     rows: list[Row] = [Say([p.tr("BP1–BP4 (Nielsen), output layer first, with "),
@@ -1198,7 +1242,6 @@ def _matrix_backward(step: MatrixBackward, p: Printer) -> tuple[list[Segment], l
     return [p.tr("Backward pass in matrix form (BP1–BP4)")], rows
 
 
-_STEPS.update({MatrixForward: _matrix_forward, MatrixBackward: _matrix_backward})
 
 
 # --- a problem sheet and its answer key (bpcalc variants) ----------------------------------------------
@@ -1215,11 +1258,13 @@ def fixed_places(x: float, places: int) -> str:
     return ("−" if x < 0 and text.strip("0.") else "") + text
 
 
+@_lays_out
 def _statement(step: Statement, p: Printer) -> tuple[list[Segment], list[Row]]:
     rows: list[Row] = [Eq(p.name(name), [p.expr(formula)], "formula") for name, formula in step.lines]
     return [p.tr("The computation")], rows
 
 
+@_lays_out
 def _questions(step: Questions, p: Printer) -> tuple[list[Segment], list[Row]]:
     answered = all(q.answer is not None for q in step.items)
     header: list[list[Segment]] = [[""], [p.tr("asked")], [""], [p.tr("answer")]]
@@ -1243,7 +1288,6 @@ def _questions(step: Questions, p: Printer) -> tuple[list[Segment], list[Row]]:
     return [p.tr("Questions")], rows
 
 
-_STEPS.update({Statement: _statement, Questions: _questions})
 
 __all__ = ["Eq", "Grid", "Math", "MatrixEq", "Piece", "Row", "Say", "Section", "Segment", "Step", "Table", "Term",
            "layout"]

@@ -30,6 +30,7 @@ from .. import defaults, markup
 from ..errors import BpcalcError, printable
 from ..expr.tree import names_in
 from ..trace.data import Result, Trace
+from ..trace.graph import GraphNode, GraphView
 from ..trace.steps import (
     Backward,
     ChainRule,
@@ -47,7 +48,6 @@ from ..trace.steps import (
     UpdateStep,
 )
 from . import Options
-from .graphview import GraphNode, GraphView
 from .html import _eq, _matrix_eq, _segments, _table
 from .layered import Layout, layered, place_labels, segments
 from .layout import Eq, MatrixEq, Say, Table, heading, layout

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from ..errors import printable
-from .graphview import GraphNode, GraphView
+from ..trace.graph import GraphNode, GraphView
 from .printers import AsciiPrinter, Printer
 from .text import Span, to_ascii
 

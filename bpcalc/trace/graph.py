@@ -1,8 +1,8 @@
 """The computational graph as a picture's data: every node with its operation, value and
 gradient, every edge with its local derivative — read off a solved `Solution`, never re-solved.
 
-Both drawings of `bpcalc graph` read this: the terminal drawing (`tree.py`) and Graphviz DOT
-(`dot.py`).
+Every drawing reads this: `bpcalc graph`'s terminal drawing (render/tree.py) and Graphviz DOT
+(render/dot.py), and the page's graph (render/page.py).
 """
 
 from __future__ import annotations
@@ -111,8 +111,8 @@ def _ranks(solution: Solution) -> dict[str, int]:
 def _backward_order(solution: Solution) -> dict[str, int]:
     """name -> when the backward pass (of the first output) writes its gradient: the order of the
     worked solution's backward step, which is the grad_table algorithm order."""
-    from ..trace import build
-    from ..trace.steps import Backward, NodeGradient, Seed
+    from .builder import build
+    from .steps import Backward, NodeGradient, Seed
 
     trace = build(solution.for_output(solution.outputs[0]), "grad")
     order: dict[str, int] = {}
