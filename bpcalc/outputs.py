@@ -1,5 +1,6 @@
 """Every file bpcalc writes, written one way (docs/errors.md, "Files bpcalc writes"): `step -o`,
-`train -o`, `train --plot`, `graph -o`, `init`, and `variants` (its folder and every file in it).
+`train -o`, `train --plot`, `graph -o`, `export -o`, `init`, `examples copy`, and `variants` (its
+folder and every file in it).
 
 A path is checked before any work, and refused with a message naming what to do when it is
 
@@ -9,7 +10,7 @@ A path is checked before any work, and refused with a message naming what to do 
 * an input of the run, however it is reached (its path, a link, a hard link, `-`, /dev/stdin):
   `step`'s problem, `variants`' template;
 * the file standard output goes to, a file that is not writable, or a name in a folder that does
-  not exist; and, for `init` without --force and `variants` without --force, any existing file.
+  not exist; and, for `init`, `examples copy` and `variants` without --force, any existing file.
 
 The folder is opened once, and everything after the check is done relative to it, so that
 nothing planted in it afterwards can redirect a write: the text goes to a temporary file made

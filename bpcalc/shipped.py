@@ -72,6 +72,27 @@ def names(problems_only: bool = True) -> list[str]:
     return found
 
 
+def data_names() -> list[str]:
+    """The shipped data files (the CSV samples an example reads), by their path under the folder,
+    extension and all (`train/iris.csv`)."""
+    return sorted(file.relative_to(FOLDER).as_posix() for file in FOLDER.rglob("*.csv"))
+
+
+def data_of(name: str) -> list[str]:
+    """The data files a shipped problem reads (its `data: {csv: FILE}`), as paths relative to the
+    problem's folder, each one a shipped file."""
+    from .reading.yamldoc import parse_yaml
+
+    source = path(name)
+    data = parse_yaml(source.read_text(encoding="utf-8"), str(source)).data
+    block = data.get("data") if isinstance(data, dict) else None
+    csv = block.get("csv") if isinstance(block, dict) else None
+    if not isinstance(csv, str):
+        return []
+    found = (source.parent / csv).resolve()
+    return [csv] if found.is_relative_to(FOLDER) and found.is_file() else []
+
+
 def templates() -> list[str]:
     """The shipped templates of `bpcalc variants`, by name (templates/…)."""
     return [name for name in names(problems_only=False) if name.startswith(TEMPLATES + "/")]
@@ -87,6 +108,20 @@ def path(name: str) -> Path:
         hint = did_you_mean(bare, every, FORMER_NAMES) or "the examples: " + ", ".join(names())
         raise InputError(f"no shipped example named {bare!r}", Span(PREFIX + bare), hint + " (bpcalc examples)")
     return FOLDER / f"{bare}.yaml"
+
+
+def shown(name: str) -> str:
+    """What `bpcalc examples show NAME` prints: a shipped YAML file with its schema line naming the
+    installed schema, or a shipped data file (`train/iris.csv`) as it is."""
+    bare = name.removeprefix(PREFIX)
+    data = data_names()
+    if bare in data:
+        return (FOLDER / bare).read_text(encoding="utf-8")
+    if "." in bare.rpartition("/")[2] and not bare.endswith(".yaml"):  # a data file's name, misspelt
+        hint = did_you_mean(bare, data) or "the data files: " + ", ".join(data)
+        raise InputError(f"no shipped data file named {bare!r}", Span(PREFIX + bare), hint + " (bpcalc examples)")
+    text, _ = read(name)
+    return with_modeline(text, name)
 
 
 def describe(name: str) -> str:

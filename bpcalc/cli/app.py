@@ -17,7 +17,7 @@ from typer.core import TyperArgument
 from .. import __version__
 from .execute import execute
 from .exits import Exit, guarded
-from .options import BY_NAME, COMMANDS, FILE, HELP_ORDER, Command, Invocation, leavable
+from .options import BY_NAME, COMMANDS, HELP_ORDER, Command, Invocation, fill_file, leavable
 
 
 class _PlainArgument(TyperArgument):
@@ -115,10 +115,7 @@ def _function(command: Command, debug: bool) -> Any:
             for argument in command.arguments:
                 values[argument.key] = given[argument.key] if given[argument.key] is not None or not argument.many \
                     else []
-            if FILE in command.arguments and values[FILE.key] is None:
-                from .firstrun import problem_here
-
-                values[FILE.key] = problem_here(command.name)
+            fill_file(command, values)
             from .environment import current
 
             return execute(Invocation(command, values, debug, current()))

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from .. import defaults
 from ..errors import UsageError, did_you_mean, printable, quoted
 from ..ops.losses import NAMES as LOSS_NAMES
-from ..ops.optimizers import KINDS
+from ..ops.optimizers import KINDS, default_rates
 from ..render import FORMATS, Options
 from .environment import Environment
 
@@ -135,7 +135,8 @@ ROUND = Option(("--round",), "round", "round activation outputs to N decimal pla
                                                            "rounded to"))
 DIGITS = Option(("--digits",), "digits", "significant digits to show (display only)", "N",
                 whole(1, 17, "the significant digits shown"), defaults.DIGITS, str(defaults.DIGITS))
-LR = Option(("--lr",), "lr", "learning rate η (overrides the file's `lr`; default 0.5)", "X",
+LR = Option(("--lr",), "lr", f"learning rate η (overrides the file's `lr`; default the optimiser's: "
+            f"{default_rates()})", "X",
             positive("the learning rate η is a small positive number", "0.5"))
 ONLY = Option(("--only",), "only", "show only the lines that lead to these names", "NAME[,NAME…]", names)
 MAX_PATHS = Option(("--max-paths",), "max_paths", "above this many chain-rule paths to one name, show the "
@@ -292,10 +293,17 @@ COMMANDS: tuple[Command, ...] = (
                        whole(0, None, "the seed the numbers are drawn from")),
                 Option(("--force",), "force", "write over FILE if it exists", default=False),
             )),
-    Command("examples", "List the shipped examples, or print one. Each runs wherever a FILE goes as "
-            "example:NAME.", "bpcalc examples show slides_1_1_1", "bpcalc.commands.examples:run",
-            (Argument("show", "show", "print the example NAME (left out: the list of examples)", optional=True),
-             Argument("name", "NAME", "an example's name, as the list shows it", optional=True))),
+    Command("examples", "List the shipped examples, print one, or copy one. Each runs wherever a FILE goes as "
+            "example:NAME; copy writes a runnable copy with the data files it reads.",
+            "bpcalc examples show slides_1_1_1", "bpcalc.commands.examples:run",
+            (Argument("show", "show|copy", "show prints the example NAME, copy writes it and its data files into "
+                      "DIR (left out: the list of examples)", optional=True),
+             Argument("name", "NAME", "an example's name, as the list shows it (show: a data file's too, "
+                      "train/iris.csv)", optional=True),
+             Argument("dir", "DIR", "copy: the folder to write into (default: this one; made if missing)",
+                      optional=True)), (
+                Option(("--force",), "force", "copy: write over files that exist", default=False),
+            )),
     Command("schema", "Print the JSON Schema of both file forms. Point an editor's YAML support at it to "
             "complete keys and flag a misspelt one.", "bpcalc schema > bpcalc.schema.json",
             "bpcalc.commands.schema:run", (), (
@@ -388,6 +396,34 @@ def leavable(command: Command, argument: Argument) -> bool:
     (`check FILE ANSWERS…` needs its FILE; `step` takes the folder's own)."""
     after = command.arguments[command.arguments.index(argument):]
     return all(a.optional for a in after)
+
+
+def fill_file(command: Command, values: dict[str, Any]) -> None:
+    """FILE as both command lines read it (docs/commands.md, "The problem file, when FILE is left
+    out"): left out, the folder's one problem file; and where FILE is followed by other
+    arguments (`explain FILE NAME`), a lone word that names no file (`bpcalc explain w1` beside
+    net.yaml) is the next argument, FILE being the folder's one problem file (or, with none or
+    several, the message that says so)."""
+    if FILE not in command.arguments:
+        return
+    after = [a for a in command.arguments[command.arguments.index(FILE) + 1:] if not a.many]
+    given = values.get(FILE.key)
+    if given is not None and after and all(values.get(a.key) is None for a in after) \
+            and not _names_a_file(str(given)):
+        values[after[0].key], values[FILE.key] = given, None
+    if values.get(FILE.key) is None:
+        from .firstrun import problem_here
+
+        values[FILE.key] = problem_here(command.name)
+
+
+def _names_a_file(text: str) -> bool:
+    """Whether an argument where FILE stands is meant as a file: '-', example:NAME, a path that
+    exists, or one that looks like a path (a folder in it, a YAML or JSON extension)."""
+    import os
+
+    return (text == "-" or text.startswith("example:") or os.path.lexists(text) or "/" in text
+            or os.sep in text or text.lower().endswith((".yaml", ".yml", ".json")))
 
 
 # --- the fast start's parser ------------------------------------------------------------------------------
@@ -490,10 +526,7 @@ def parse(args: list[str]) -> Invocation | None:
             values[argument.key] = positional[k:]
         else:
             values[argument.key] = positional[k] if k < len(positional) else None
-    if FILE in wanted and values[FILE.key] is None:
-        from .firstrun import problem_here
-
-        values[FILE.key] = problem_here(command.name)
+    fill_file(command, values)
     from .environment import current
 
     return Invocation(command, values, debug, current())

@@ -1,0 +1,107 @@
+"""A student's first hour, as the README and docs/commands.md promise it: a lone NAME beside the
+folder's problem file, a runnable copy of an example with its data, the published network from
+`bpcalc init`, file names and undefined names that suggest what was meant."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bpcalc import shipped
+from bpcalc.cli.main import main
+
+from helpers import EXAMPLES
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("_BPCALC_COMPLETE", raising=False)
+    return tmp_path
+
+
+# --- explain NAME beside the folder's problem file ---------------------------------------------------------
+
+
+def test_explain_with_a_lone_name_reads_it_as_the_name(folder, capsys):
+    shutil.copy(EXAMPLES / "blog_2_2_2.yaml", folder / "net.yaml")
+    code, out, err = run(capsys, "explain", "w1", "--format", "text")
+    assert code == 0, err
+    assert "no FILE given: using net.yaml" in err
+    assert out == run(capsys, "explain", "net.yaml", "w1", "--format", "text")[1]
+
+
+def test_the_typer_app_reads_a_lone_name_the_same_way(folder, capsys):
+    from bpcalc.cli.app import run_app
+
+    shutil.copy(EXAMPLES / "blog_2_2_2.yaml", folder / "net.yaml")
+    assert run_app(["explain", "w5", "--format", "text"], False) == 0
+    out, err = capsys.readouterr()
+    assert "∂E_total/∂w5" in out and "using net.yaml" in err
+
+
+@pytest.mark.parametrize("argument", ["w1.yaml", "sub/w1", "-"])
+def test_a_word_that_looks_like_a_file_stays_the_file(folder, capsys, argument, monkeypatch):
+    import io
+    import sys
+
+    shutil.copy(EXAMPLES / "blog_2_2_2.yaml", folder / "net.yaml")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    code, _, err = run(capsys, "explain", argument)
+    assert code == 2 and "using net.yaml" not in err
+
+
+def test_a_lone_name_without_a_problem_file_here_says_what_is_missing(folder, capsys):
+    code, _, err = run(capsys, "explain", "w1")
+    assert code == 2 and "bpcalc explain needs a problem FILE, and this folder has none" in err
+
+
+# --- examples copy, and a shipped data file shown -------------------------------------------------------------
+
+
+def test_examples_copy_writes_a_runnable_copy_with_its_data(folder, capsys):
+    code, out, err = run(capsys, "examples", "copy", "train/iris")
+    assert code == 0 and out == ""
+    assert err == "bpcalc: wrote iris.yaml and iris.csv; run it: bpcalc train iris.yaml\n"
+    assert (folder / "iris.csv").read_bytes() == (shipped.FOLDER / "train" / "iris.csv").read_bytes()
+    assert (folder / "iris.yaml").read_text(encoding="utf-8") == shipped.shown("train/iris")
+    code, out, err = run(capsys, "train", "iris.yaml", "--steps", "3", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["samples"] == 150
+
+
+def test_examples_copy_never_writes_over_a_file_without_force(folder, capsys):
+    (folder / "iris.csv").write_text("mine\n")
+    code, _, err = run(capsys, "examples", "copy", "train/iris")
+    assert code == 2 and "iris.csv exists; bpcalc examples copy does not write over it" in err
+    assert not (folder / "iris.yaml").exists()  # every file checked before any is written
+    assert (folder / "iris.csv").read_text() == "mine\n"
+    assert run(capsys, "examples", "copy", "train/iris", "--force")[0] == 0
+    assert (folder / "iris.csv").read_text() != "mine\n"
+
+
+def test_examples_copy_into_a_folder_refuses_a_link(folder, capsys):
+    code, _, err = run(capsys, "examples", "copy", "blog_2_2_2", "hw")
+    assert code == 0 and "wrote hw/blog_2_2_2.yaml; run it: bpcalc step hw/blog_2_2_2.yaml" in err
+    (folder / "hw" / "slides_1_1_1.yaml").symlink_to(folder / "elsewhere.yaml")
+    code, _, err = run(capsys, "examples", "copy", "slides_1_1_1", "hw", "--force")
+    assert code == 2 and "symbolic link" in err and not (folder / "elsewhere.yaml").exists()
+
+
+def test_examples_show_prints_a_data_file_and_says_a_problem_needs_one(capsys):
+    code, out, _ = run(capsys, "examples", "show", "train/iris.csv")
+    assert code == 0 and out == (shipped.FOLDER / "train" / "iris.csv").read_text(encoding="utf-8")
+    code, out, err = run(capsys, "examples", "show", "train/iris")
+    assert code == 0 and out.startswith("# yaml-language-server")
+    assert "reads iris.csv beside it: bpcalc examples copy train/iris writes both" in err
+    code, out, err = run(capsys, "examples", "show", "train/iris.cs")
+    assert code == 2 and "did you mean 'train/iris.csv'?" in err
