@@ -71,12 +71,13 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(module, __name__), name)
 
 
-def loads(text: str, name: str = "<string>", *, unshown: bool = False) -> Problem:
+def loads(text: str, name: str = "<string>", *, unshown: bool = False, graph: bool = True) -> Problem:
     """Load a problem from YAML text; `name` is what error messages call it.  `unshown=True`: a
-    problem not to be worked step by step (training), allowed up to 200,000 operations."""
+    problem not to be worked step by step (training), allowed up to 200,000 operations.
+    `graph=False`: a network file's layers and samples alone, as `train` reads them (no lines)."""
     from .reading import load
 
-    return load(name, text=text, unshown=unshown)
+    return load(name, text=text, unshown=unshown, graph=graph)
 
 
 def trace_of(solution: Solution, command: str = "step", *, only: list[str] | None = None,

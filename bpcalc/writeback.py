@@ -149,7 +149,7 @@ def _check_round_trip(problem: Problem, data: Any, written: str, updated: dict[s
     try:
         doc = parse_yaml(written, shown)
         difference = _difference(expected, doc.data, ())
-        again = problem_from_doc(doc) if difference is None else None
+        again = problem_from_doc(doc, unshown=True, graph=bool(problem.lines)) if difference is None else None
     except InputError as exc:
         difference, again = f"it reads as invalid: {exc.message}", None
     finally:

@@ -471,3 +471,32 @@ def test_train_takes_a_network_too_large_to_work_step_by_step(tmp_path, capsys):
     with pytest.raises(bpcalc.InputError):
         bpcalc.loads(path.read_text())
     assert bpcalc.loads(path.read_text(), unshown=True).samples == 100
+
+
+def test_train_reads_a_network_as_arrays_without_its_scalar_graph(tmp_path, capsys):
+    # 2-16-16-1 over 5,000 samples: its scalar graph would be 324,000 operations, more than even
+    # training may expand; train reads the layers and samples as arrays and never builds it
+    import numpy as np
+
+    xs = [(k / 5000, 1 - k / 5000) for k in range(5000)]
+    ts = [(k % 7) / 7 for k in range(5000)]
+    rows = ", ".join(f"{{inputs: [{a!r}, {b!r}], targets: [{t!r}]}}" for (a, b), t in zip(xs, ts))
+    w1 = [[0.1 * (j + 1), -0.05 * j] for j in range(16)]
+    w2 = [[0.01 * ((i + j) % 5 - 2) for j in range(16)] for i in range(16)]
+    w3 = [[0.1 - 0.01 * j for j in range(16)]]
+    path = tmp_path / "big.yaml"
+    path.write_text("network:\n  inputs: [x1, x2]\n  layers:\n"
+                    f"    - {{name: h, activation: tanh, weights: {w1}, bias: 0.0}}\n"
+                    f"    - {{name: g, activation: tanh, weights: {w2}, bias: 0.0}}\n"
+                    f"    - {{name: o, activation: linear, weights: {w3}}}\nsamples: [{rows}]\nloss: mse\n")
+    with pytest.raises(bpcalc.InputError, match="operations a problem may have"):
+        bpcalc.load(str(path), unshown=True)
+    problem = bpcalc.load(str(path), unshown=True, graph=False)
+    assert problem.lines == [] and problem.samples == 5000
+    assert main(["train", str(path), "--steps", "1", "--lr", "0.1", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    # the loss before the step, by hand: mse of one output is (t − y)², and the mean over the samples
+    x, t = np.array(xs), np.array(ts)[:, None]
+    y = np.tanh(np.tanh(x @ np.array(w1).T) @ np.array(w2).T) @ np.array(w3).T
+    assert data["loss"] == pytest.approx(float(((t - y) ** 2).mean()), rel=1e-12)
+    assert data["loss_after"] < data["loss"]

@@ -33,7 +33,7 @@ def run(invocation: Invocation) -> int:
         if plot is not None:
             image = check_plot(str(plot), file)
         with named_data(v.get("data")) as named:  # --data: the CSV file of the problem's `data:`
-            problem = load(file, unshown=True)  # trained, not worked step by step
+            problem = load(file, unshown=True, graph=False)  # trained: its layers, no worked lines
         if v.get("data") is not None and not named[1]:
             from ..errors import UsageError
 

@@ -95,7 +95,7 @@ ARRAY_VALUES: dict[str, Callable[..., Array]] = {
     "silu": lambda x: x * _sigmoid(x),
     "max": _max,
     "min": _min,
-    "step": lambda x: np.heaviside(x, 0.0),  # 1 if x > 0 else 0: step(0) = 0, as in the table
+    "step": lambda x: np.greater(x, 0.0).astype(float),  # 1 if x > 0 else 0, as in the table (0 at 0 and nan)
     "leaky_step": lambda x, other: np.where(x > 0, 1.0, other),
     "sign": np.sign,
     "Phi": _normal_cdf,
@@ -324,8 +324,23 @@ class Dense:
         _check(loss)
         return loss, grad
 
-    def fast_gradient(self, theta: Array, batch: Array | None = None) -> tuple[float, Array]:
-        """gradient() for a training loop: no checks, run inside np.errstate by the caller."""
+    def fast_gradient(self, theta: Array, batch: Array | None = None, with_loss: bool = True) -> tuple[float, Array]:
+        """gradient() for a training loop: no checks, run inside np.errstate by the caller; the
+        loss is nan unless `with_loss` (a step between the loss curve's points needs none)."""
+        return self._pass(theta, batch, with_loss, None)
+
+    def run(self, theta: Array, batch: Array | None = None) -> Pass:
+        """One pass with every layer's values and gradients kept (the matrix notation shows them)."""
+        kept: tuple[list[Array], list[Array], list[Array], list[Array]] = ([], [], [], [])
+        with np.errstate(all="ignore"):
+            loss, grad = self._pass(theta, batch, True, kept)
+        _check(loss)
+        return Pass(loss, grad, *kept)
+
+    def _pass(self, theta: Array, batch: Array | None, with_loss: bool,
+              kept: tuple[list[Array], list[Array], list[Array], list[Array]] | None) -> tuple[float, Array]:
+        """The one forward and backward pass: (loss, ∂loss/∂θ); with `kept`, each layer's z, out,
+        ∂loss/∂z and ∂loss/∂out appended to its four lists, first layer first."""
         x, t = (self.x, self.t) if batch is None else (self.x[batch], self.t[batch])
         zs = []
         outs = [x]
@@ -335,66 +350,39 @@ class Dense:
             zs.append(z)
             outs.append(a)
         loss_fn = self.loss_fn
-        losses = loss_fn.losses(a, t)
-        loss = float(losses.sum())
+        loss = float(loss_fn.losses(a, t).sum()) if with_loss else math.nan
         dout = loss_fn.gradient(a, t)
         if self.mean:
             loss /= x.shape[0]
             dout = dout * (1.0 / x.shape[0])
         layers = self.layers
-        if self.tiled:  # each layer's gradients written straight into their place in ∂loss/∂θ
-            grad = np.empty_like(theta)
-            for i in range(len(layers) - 1, -1, -1):
-                layer = layers[i]
-                dz = layer.back(dout, zs[i], outs[i + 1])
-                w = layer.weights
-                np.matmul(dz.T, outs[i], out=grad[w.start:w.stop].reshape(w.shape))
-                if layer.biases is not None:
-                    b = layer.biases
-                    np.sum(dz, axis=0, out=grad[b.start:b.stop])
-                if i:
-                    dout = dz @ w.take(theta)
-            return loss, grad
-        grad = np.zeros_like(theta)
+        # tiled: each layer's gradients are written straight into their place in ∂loss/∂θ
+        tiled = self.tiled
+        grad = np.empty_like(theta) if tiled else np.zeros_like(theta)
+        dzs, douts = [], []
         for i in range(len(layers) - 1, -1, -1):
             layer = layers[i]
             dz = layer.back(dout, zs[i], outs[i + 1])
-            layer.weights.add(grad, dz.T @ outs[i])
-            if layer.biases is not None:
-                layer.biases.add(grad, dz.sum(axis=0))
+            if kept is not None:
+                dzs.append(dz)
+                douts.append(dout)
+            w, b = layer.weights, layer.biases
+            if tiled:
+                np.matmul(dz.T, outs[i], out=grad[w.start:w.stop].reshape(w.shape))
+                if b is not None:
+                    np.add.reduce(dz, axis=0, out=grad[b.start:b.stop])
+            else:
+                w.add(grad, dz.T @ outs[i])
+                if b is not None:
+                    b.add(grad, np.add.reduce(dz, axis=0))
             if i:
-                dout = dz @ layer.weights.take(theta)
+                dout = dz @ w.take(theta)
+        if kept is not None:
+            kept[0].extend(zs)
+            kept[1].extend(outs[1:])
+            kept[2].extend(reversed(dzs))
+            kept[3].extend(reversed(douts))
         return loss, grad
-
-    def run(self, theta: Array, batch: Array | None = None) -> Pass:
-        """One pass with every layer's values and gradients kept (for inspection and tests)."""
-        with np.errstate(all="ignore"):
-            x, t = self.rows(batch)
-            zs: list[Array] = []
-            outs: list[Array] = [x]
-            for layer in self.layers:
-                z, a = layer.forward(outs[-1], theta)
-                zs.append(z)
-                outs.append(a)
-            loss = self._reduce(self.loss_fn.losses(outs[-1], t))
-            dout = self.loss_fn.gradient(outs[-1], t)
-            if self.mean:
-                dout = dout * (1.0 / x.shape[0])
-            grad = np.zeros_like(theta)
-            dzs: list[Array] = []
-            douts: list[Array] = []
-            for i in range(len(self.layers) - 1, -1, -1):
-                layer = self.layers[i]
-                dz = layer.back(dout, zs[i], outs[i + 1])
-                dzs.insert(0, dz)
-                douts.insert(0, dout)
-                layer.weights.add(grad, dz.T @ outs[i])
-                if layer.biases is not None:
-                    layer.biases.add(grad, dz.sum(axis=0))
-                if i:
-                    dout = dz @ layer.weights.take(theta)
-        _check(loss)
-        return Pass(loss, grad, zs, outs[1:], dzs, douts)
 
 
 def _check(loss: float) -> None:

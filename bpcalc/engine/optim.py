@@ -12,6 +12,7 @@ for every optimiser alike.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, NamedTuple
@@ -49,17 +50,34 @@ class Move(NamedTuple):
 def advance(opt: Optimizer, theta: Value, gradient: Value, lr: float, state: State,
             change: RuleChange | None = None, arrays: bool = False) -> Move:
     """One step of `opt` from `state` (updated in place): the new θ and how it was reached."""
+    return stepper(opt, change, arrays)(theta, gradient, lr, state)
+
+
+Stepper = Callable[[Value, Value, float, State], Move]
+
+
+def stepper(opt: Optimizer, change: RuleChange | None = None, arrays: bool = False) -> Stepper:
+    """advance() with `opt`, `change` and `arrays` fixed: its kernels and settings found once
+    (a training run takes thousands of steps)."""
     record = opt.record
-    state.t += 1
-    env: dict[str, Value] = {"theta": theta, "g": gradient, "lr": lr, "t": float(state.t), **opt.settings}
-    before = {name: state.kept.get(name, 0.0) for name in record.kept}
-    env.update(before)
-    values: dict[str, Value] = {}
-    for rule, (kernel, names) in zip(record.rules, _kernels(record, change, arrays)):
-        values[rule.target] = env[rule.target] = kernel(*[env[n] for n in names])
-    for name in record.kept:
-        state.kept[name] = values[name]
-    return Move(theta, gradient, values["theta"], values, before, state.t)
+    settings = opt.settings
+    kernels = [(rule.target, kernel, names) for rule, (kernel, names) in
+               zip(record.rules, _kernels(record, change, arrays))]
+    kept = record.kept
+
+    def step(theta: Value, gradient: Value, lr: float, state: State) -> Move:
+        state.t += 1
+        env: dict[str, Value] = {"theta": theta, "g": gradient, "lr": lr, "t": float(state.t), **settings}
+        before = {name: state.kept.get(name, 0.0) for name in kept}
+        env.update(before)
+        values: dict[str, Value] = {}
+        for target, kernel, names in kernels:
+            values[target] = env[target] = kernel(*[env[n] for n in names])
+        for name in kept:
+            state.kept[name] = values[name]
+        return Move(theta, gradient, values["theta"], values, before, state.t)
+
+    return step
 
 
 @cache
@@ -114,5 +132,5 @@ def learning_rate(lr: float | None, problem_lr: float | None, opt: Optimizer | N
     return (opt or SGD).record.lr
 
 
-__all__ = ["KINDS", "SGD", "Move", "RuleChange", "State", "advance", "chosen", "first_steps", "learning_rate",
-           "rule_formulas"]
+__all__ = ["KINDS", "SGD", "Move", "RuleChange", "State", "Stepper", "advance", "chosen", "first_steps",
+           "learning_rate", "rule_formulas", "stepper"]

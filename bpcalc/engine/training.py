@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import InputError, MathError
 from ..problem import Optimizer, Problem
-from .optim import SGD, State, advance, learning_rate
+from .optim import SGD, State, learning_rate, stepper
 
 Array = Any
 #: how many points the loss curve keeps (mini-batches: full-data losses computed at these steps)
@@ -36,7 +36,8 @@ class Model(Protocol):
     @property
     def n_samples(self) -> int: ...
 
-    def fast_gradient(self, theta: Array, batch: Array | None = None) -> tuple[float, Array]: ...
+    def fast_gradient(self, theta: Array, batch: Array | None = None,
+                      with_loss: bool = True) -> tuple[float, Array]: ...
 
     def loss(self, theta: Array, batch: Array | None = None) -> float: ...
 
@@ -58,7 +59,7 @@ class Scalar:
     def at(self, theta: Array) -> Problem:
         return dataclasses.replace(self.problem, params=dict(zip(self.names, theta.tolist())))
 
-    def fast_gradient(self, theta: Array, batch: Array | None = None) -> tuple[float, Array]:
+    def fast_gradient(self, theta: Array, batch: Array | None = None, with_loss: bool = True) -> tuple[float, Array]:
         from .scalar import solve
 
         sol = solve(self.at(theta), round=self.round)
@@ -117,8 +118,8 @@ class Batches:
     random order each epoch (numpy's generator seeded with `seed`) or in file order."""
 
     def __init__(self, samples: int, size: int, shuffle: bool, seed: int):
-        self.samples, self.size, self.shuffle = samples, size, shuffle
-        self.rng = np.random.default_rng(seed)
+        self.samples, self.size, self.shuffle, self.seed = samples, size, shuffle, seed
+        self.rng: Any = None  # made at the first shuffle: a full batch never imports numpy.random
         self.full = size >= samples
         self.order: Array = np.arange(samples)
         self.first: list[int] = []
@@ -128,6 +129,8 @@ class Batches:
         if self.full:
             return None
         if self.at >= self.samples:
+            if self.shuffle and self.rng is None:
+                self.rng = np.random.default_rng(self.seed)
             self.order = self.rng.permutation(self.samples) if self.shuffle else np.arange(self.samples)
             if not self.first:
                 self.first = self.order.tolist()
@@ -168,18 +171,20 @@ def train(problem: Problem, *, steps: int, lr: float | None = None, optimizer: O
     theta = model.theta.copy()
     frozen = ~model.trainable if not model.trainable.all() else None
     state = State()
+    step = stepper(opt, arrays=True)
     losses: dict[int, float] = {}
     done = 0
     interrupted = False
     with np.errstate(all="ignore"):
         for k in range(1, steps + 1):
             batch = batches.next()
-            loss, grad = model.fast_gradient(theta, batch)
-            if k - 1 in marks:  # a full batch's loss is the full-data loss at the params of step k − 1
+            wanted = k - 1 in marks
+            loss, grad = model.fast_gradient(theta, batch, wanted and batch is None)
+            if wanted:  # a full batch's loss is the full-data loss at the params of step k − 1
                 losses[k - 1] = loss if batch is None else model.loss(theta)
             if frozen is not None:
                 grad[frozen] = 0.0
-            theta = advance(opt, theta, grad, rate, state, arrays=True).new
+            theta = step(theta, grad, rate, state).new
             done = k
             if progress is not None:
                 progress(k)

@@ -99,6 +99,15 @@ BY_NAME: dict[str, Optimiser] = {o.name: o for o in OPTIMISERS}
 KINDS = tuple(BY_NAME)
 
 
+def default_rates() -> str:
+    """The records' default learning rates in words, for help texts: "0.5; 0.01 for rmsprop, adagrad"."""
+    by_rate: dict[float, list[str]] = {}
+    for o in OPTIMISERS:
+        by_rate.setdefault(o.lr, []).append(o.name)
+    common, *others = sorted(by_rate, key=lambda r: -len(by_rate[r]))
+    return "; ".join([f"{common:g}", *(f"{r:g} for {', '.join(by_rate[r])}" for r in others)])
+
+
 def formulas(record: Optimiser) -> list[Expr]:
     """The record's rules as formula trees, in order."""
     from .formulas import _parsed
@@ -114,4 +123,4 @@ def optimiser(kind: str) -> Optimiser:
         raise KeyError(f"unknown optimizer {kind!r}; optimizers: {', '.join(KINDS)}") from None
 
 
-__all__ = ["BY_NAME", "KINDS", "OPTIMISERS", "Hyper", "Optimiser", "Rule", "formulas", "optimiser"]
+__all__ = ["BY_NAME", "KINDS", "OPTIMISERS", "Hyper", "Optimiser", "Rule", "default_rates", "formulas", "optimiser"]

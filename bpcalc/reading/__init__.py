@@ -11,25 +11,26 @@ from .network import network_problem
 from .yamldoc import Doc, parse_yaml, read_text
 
 
-def load(source: str, *, text: str | None = None, unshown: bool = False) -> Problem:
+def load(source: str, *, text: str | None = None, unshown: bool = False, graph: bool = True) -> Problem:
     """Load a problem from a path ('-' for standard input), or from `text` shown as `source`.
     `unshown`: the problem will not be worked step by step (train, the Python API), so it may be
-    as large as memory allows, not only as large as a worked solution can be shown."""
+    as large as memory allows, not only as large as a worked solution can be shown.  `graph`
+    False: a network file's layers alone, without its named scalar graph (what `train` needs)."""
     if text is None:
         text, shown = read_text(source)
     else:
         shown = source
-    return problem_from_doc(parse_yaml(text, shown), unshown=unshown)
+    return problem_from_doc(parse_yaml(text, shown), unshown=unshown, graph=graph)
 
 
-def problem_from_doc(doc: Doc, *, unshown: bool = False) -> Problem:
+def problem_from_doc(doc: Doc, *, unshown: bool = False, graph: bool = True) -> Problem:
     data = doc.data
     if not isinstance(data, dict):
         raise InputError(
             "the file must be a mapping of keys (inputs:, params:, define: … or network: …)",
             doc.span(()), "bpcalc examples lists files of both forms",
         )
-    problem = network_problem(doc, unshown) if "network" in data else expression_problem(doc, unshown)
+    problem = network_problem(doc, unshown, graph) if "network" in data else expression_problem(doc, unshown)
     problem.text = doc.text
     return problem
 

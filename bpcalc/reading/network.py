@@ -41,8 +41,9 @@ def _sum(terms: list[Expr]) -> Expr:
 
 
 class _Lowering:
-    def __init__(self, doc: Doc, unshown: bool = False):
+    def __init__(self, doc: Doc, unshown: bool = False, graph: bool = True):
         self.doc = doc
+        self.graph = graph
         self.data: dict[str, Any] = doc.data
         self.params: dict[str, float] = {}
         self.inputs: dict[str, float] = {}
@@ -133,7 +134,10 @@ class _Lowering:
                             f"set `activation: {loss.needs}` on the last layer"
                             + (f", or use `{others[0]}` for {BY_LOSS[others[0]].needs} outputs" if others else ""))
 
-        self.check_size(structure, sizes, samples)
+        # the network's layers alone (train): no named scalar graph, unless --round needs it
+        graph = self.graph or places is not None
+        if graph:
+            self.check_size(structure, sizes, samples)
         many = len(samples) > 1
         sample_losses: list[str] = []
         rows: list[tuple[list[float], list[float]]] = []
@@ -142,6 +146,8 @@ class _Lowering:
             xs = self.sample_values(spath, sample, "inputs", input_names, "input")
             ts = self.sample_values(spath, sample, "targets", out_neurons, "target")
             rows.append((xs, ts))
+            if not graph:
+                continue
             prev = []
             for name, value in zip(input_names, xs):
                 self.leaf_input(name + suffix, value, spath + ("inputs",), "input")
@@ -178,7 +184,7 @@ class _Lowering:
             self.define(lname, loss_expr(loss, prev, targets), ("loss",) if "loss" in data
                         else ("network",), "loss")
             sample_losses.append(lname)
-        if many:
+        if many and graph:
             total = _sum([Name(n) for n in sample_losses])
             if reduction == "mean":
                 total = Bin("/", total, Num(float(len(sample_losses))))
@@ -191,7 +197,7 @@ class _Lowering:
         return Problem(doc.file, self.inputs, self.params, self.lines, loss_name, frozen, lr, places,
                        "network", self.spans, self.locations, self.roles, identities=self.identities,
                        layer_of=self.layer_of, loss_kind=loss_kind,
-                       reduction=reduction if many else None, samples=len(sample_losses),
+                       reduction=reduction if many else None, samples=len(rows),
                        network=layered, optimizer=optimizer_spec(doc, data),
                        check=scheme_keys(doc, ("check",), data.get("check")))
 
@@ -455,8 +461,10 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def network_problem(doc: Doc, unshown: bool = False) -> Problem:
-    return _Lowering(doc, unshown).run()
+def network_problem(doc: Doc, unshown: bool = False, graph: bool = True) -> Problem:
+    """The network file's problem: its named scalar graph and its layers; with `graph` False, its
+    layers alone (what the dense engine trains: no line is made for any sample)."""
+    return _Lowering(doc, unshown, graph).run()
 
 
 def _looks_like_number(text: str) -> bool:

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from ..ops import ACTIVATIONS, TABLE
 from ..ops.losses import LOSSES as ALL_LOSSES
 from ..ops.losses import NAMES
-from ..ops.optimizers import KINDS, OPTIMISERS
+from ..ops.optimizers import KINDS, OPTIMISERS, default_rates
 from .common import NAME
 from .training import DATA_KEYS
 
@@ -54,7 +54,8 @@ EXPRESSION_FORM: dict[str, Key] = {
                    "additionalProperties": {"anyOf": [{"type": "string"}, NUMBER]}}),
     "output": Key("the node that is differentiated (default: the last line of define); a list of several "
                   "gives the Jacobian", _one_or_list(_ref("name"))),
-    "lr": Key("the learning rate η of `step` (--lr overrides; default 0.5)", POSITIVE),
+    "lr": Key(f"the learning rate η of `step` and `train` (--lr overrides; default the optimiser's: {default_rates()})",
+              POSITIVE),
     "round": Key("round activation outputs to this many decimal places as they are computed (as --round)",
                  PLACES),
     "optimizer": Key("the update of `step` and `train`: " + ", ".join(KINDS) + " (default sgd), or "
