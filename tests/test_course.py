@@ -260,8 +260,8 @@ def test_init_explains_every_key_it_writes_or_offers(capsys, args):
 
 
 def test_init_2_2_2_is_seed_002(tmp_path, capsys):
-    """Without --seed, the 2-2-2 starter has the blog post's numbers (a bias per neuron, with the
-    same values): its published results."""
+    """Without --seed, the 2-2-2 starter is the blog post's network (one bias a layer, frozen): its
+    published results."""
     file = tmp_path / "net.yaml"
     file.write_text(starter(capsys, "--network", "2-2-2"), encoding="utf-8")
     code, out, err = run(capsys, "step", str(file), "--format", "json")

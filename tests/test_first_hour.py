@@ -105,3 +105,25 @@ def test_examples_show_prints_a_data_file_and_says_a_problem_needs_one(capsys):
     assert "reads iris.csv beside it: bpcalc examples copy train/iris writes both" in err
     code, out, err = run(capsys, "examples", "show", "train/iris.cs")
     assert code == 2 and "did you mean 'train/iris.csv'?" in err
+
+
+# --- init: the published network, exactly ---------------------------------------------------------------------
+
+
+def test_init_2_2_2_is_the_published_example_exactly(folder, capsys):
+    """Without --seed, the 2-2-2 starter is examples/blog_2_2_2.yaml: the same values, gradients,
+    update and loss after the step (one bias a layer, frozen; the loss named E_total)."""
+    assert run(capsys, "init", "--network", "2-2-2")[0] == 0
+    mine = json.loads(run(capsys, "step", "net.yaml", "--format", "json")[1])
+    published = json.loads(run(capsys, "step", str(EXAMPLES / "blog_2_2_2.yaml"), "--format", "json")[1])
+    assert mine == published
+    assert mine["output"] == "E_total" and "b1" not in mine["updated"]
+    text = (folder / "net.yaml").read_text(encoding="utf-8")
+    assert "bias: b1" in text and "frozen: [b1, b2]" in text and "loss: {kind: half_sse, name: E_total}" in text
+    worked = run(capsys, "step", "net.yaml", "--format", "text")[1]
+    assert worked == run(capsys, "step", str(EXAMPLES / "blog_2_2_2.yaml"), "--format", "text")[1]
+
+
+def test_init_with_a_seed_trains_a_bias_per_neuron(capsys):
+    code, out, _ = run(capsys, "init", "-", "--network", "2-2-2", "--seed", "3")
+    assert code == 0 and "bias: [b1, b2]" in out and "\nfrozen:" not in out and "loss: half_sse" in out

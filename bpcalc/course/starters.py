@@ -1,9 +1,11 @@
 """The starter problems of `bpcalc init [FILE]`: a problem that runs as written, every key explained
 by a comment (the words of `reading/schema.py`, which the loader and the JSON Schema read too).
 
-`--network 2-2-2` writes a network file of those layer sizes, inputs first; without `--seed` its
-numbers follow the published blog's (so 2-2-2 is the blog's network, a bias per neuron), with `--seed N` they
-are drawn at random.  `--expression` writes the slides' 1-1-1 network as an expression file.
+`--network 2-2-2` writes a network file of those layer sizes, inputs first; without `--seed` it
+follows the published blog's pattern — its numbers, one bias per layer shared by the layer's
+neurons and frozen (the blog never updates them), the loss named E_total — so 2-2-2 is exactly the
+blog's network (docs/commands.md, "A starter"); with `--seed N` the numbers are drawn at random,
+with a bias per neuron, every one of them trained.  `--expression` writes the slides' 1-1-1 network as an expression file.
 FILE is `net.yaml` when left out (the file `bpcalc` with no FILE uses); `-` prints the starter.
 An existing FILE is never written over without `--force`.
 """
@@ -131,7 +133,9 @@ def network_starter(sizes: list[int], activation: str, output_activation: str, l
     out.append(f"  inputs: {_list(inputs)}")
     out += _comment(NETWORK_BLOCK["layers"].doc, "  ")
     out.append("  layers:")
+    published = seed is None  # the blog's pattern: one bias a layer, frozen; the loss named E_total
     params: list[tuple[str, float]] = []
+    shared: list[tuple[str, float]] = []  # the layers' biases, after every weight (as the blog lists them)
     w = b = 0
     previous = inputs
     for layer, (name, width) in enumerate(zip(names, sizes[1:])):
@@ -145,21 +149,30 @@ def network_starter(sizes: list[int], activation: str, output_activation: str, l
                 row.append(f"w{w}")
                 params.append((f"w{w}", numbers.weight(layer, j * len(previous) + k)))
             rows.append(_list(row))
-            b += 1
+            if not published or j == 0:
+                b += 1
+                layer_biases.append((f"b{b}", numbers.bias(layer)))
             biases.append(f"b{b}")
-            layer_biases.append((f"b{b}", numbers.bias(layer)))
-        params += layer_biases
+        if published:
+            shared += layer_biases
+        else:
+            params += layer_biases
+        bias = biases[0] if published else _list(biases)
         act = output_activation if name == "o" else activation
         first = layer == 0
         notes = {key: LAYER[key].doc for key in ("name", "activation", "weights", "bias")} if first else {}
-        for key, value in (("name", name), ("activation", act), ("weights", _list(rows)), ("bias", _list(biases))):
+        for key, value in (("name", name), ("activation", act), ("weights", _list(rows)), ("bias", bias)):
             if key in notes:
                 out += _comment(notes[key], "    " if key == "name" else "      ")
             out.append(f"{'    - ' if key == 'name' else '      '}{key}: {value}")
         previous = neurons
     out += _comment(NETWORK_FORM["params"].doc)
     out.append("params:")
-    out += [f"  {name}: {_number(value)}" for name, value in params]
+    out += [f"  {name}: {_number(value)}" for name, value in params + shared]
+    if published:
+        out += _comment(NETWORK_FORM["frozen"].doc + ": the published example never updates its biases (take "
+                        "this line out to train them too)")
+        out.append(f"frozen: {_list([name for name, _ in shared])}")
     out += _comment(NETWORK_FORM["sample"].doc)
     out.append("sample:")
     out += _comment(SAMPLE["inputs"].doc, "  ")
@@ -167,16 +180,17 @@ def network_starter(sizes: list[int], activation: str, output_activation: str, l
     out += _comment(SAMPLE["targets"].doc, "  ")
     out.append(f"  targets: {_list([_number(t) for t in numbers.targets(sizes[-1], loss)])}")
     out += _comment(NETWORK_FORM["loss"].doc)
-    out.append(f"loss: {loss}")
+    out.append(f"loss: {{kind: {loss}, name: E_total}}" if published else f"loss: {loss}")
     out += _comment(NETWORK_FORM["lr"].doc)
     out.append("lr: 0.5")
     example_sample = (f"{{inputs: {_list(['0.1'] * sizes[0])}, targets: {_list(['0.5'] * sizes[-1])}}}")
     out += ["", "# Keys to add when you need them:"]
     example_data = (f"{{csv: data.csv, inputs: {_list([f'x{k + 1}' for k in range(sizes[0])])}, "
                     f"targets: {_list([f'y{k + 1}' for k in range(sizes[-1])])}}}")
-    for key, example in (("frozen", "[b1]"), ("round", "2"), ("samples", f"[{example_sample}, {example_sample}]"),
-                         ("reduction", "mean"), ("naming", "{pre: z, post: y}"), ("optimizer", "adam"),
-                         ("check", "{sig: 3}"), ("data", example_data)):
+    offered = [("frozen", "[b1]")] if not published else []
+    offered += [("round", "2"), ("samples", f"[{example_sample}, {example_sample}]"), ("reduction", "mean"),
+                ("naming", "{pre: z, post: y}"), ("optimizer", "adam"), ("check", "{sig: 3}"), ("data", example_data)]
+    for key, example in offered:
         out += _comment(NETWORK_FORM[key].doc + (" (instead of sample)" if key == "samples" else ""))
         out.append(f"# {key}: {example}")
     return "\n".join(out) + "\n"
