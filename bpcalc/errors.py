@@ -62,18 +62,23 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str],
                  aliases: Mapping[str, str] | None = None) -> str | None:
     """'did you mean 'x'?' for the closest choice, or None when nothing is close.  `aliases`: other
     words for some choices (a former name -> the name now): one close to an alias suggests its choice."""
+    aliases = aliases or {}
+    found = closest(word, [*choices, *aliases])
+    if found is None:
+        return None
+    return f"did you mean {quoted(aliases.get(found, found))}?"
+
+
+def closest(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str | None:
+    """The choice nearest to `word` (the same word in other capitals first), or None when nothing
+    is close."""
     import difflib
 
-    aliases = aliases or {}
-    by_case = {c.lower(): c for c in sorted([*choices, *aliases], reverse=True)}
+    by_case = {c.lower(): c for c in sorted(choices, reverse=True)}
     if word.lower() in by_case:  # MSE for mse: the same word in other capitals
-        found = by_case[word.lower()]
-    else:
-        close = difflib.get_close_matches(word.lower(), list(by_case), n=1, cutoff=0.6)
-        if not close:
-            return None
-        found = by_case[close[0]]
-    return f"did you mean {quoted(aliases.get(found, found))}?"
+        return by_case[word.lower()]
+    close = difflib.get_close_matches(word.lower(), list(by_case), n=1, cutoff=0.6)
+    return by_case[close[0]] if close else None
 
 
 # --- text from a file, safe to show on a terminal -------------------------------------------------------

@@ -254,7 +254,7 @@ def read_text(path: str) -> tuple[str, str]:
                 _say_if_terminal(fh)
                 data = _read_all(fh, shown)
         except FileNotFoundError:
-            raise InputError(f"no such file: {path}", Span(path), "check the path and the spelling") from None
+            raise InputError(f"no such file: {path}", Span(path), missing_file_hint(path)) from None
         except IsADirectoryError:
             raise InputError(f"{path} is a directory, not a file", Span(path), "name a .yaml file inside it"
                              ) from None
@@ -265,6 +265,40 @@ def read_text(path: str) -> tuple[str, str]:
             raise InputError(f"cannot read {path}: {exc.strerror}", Span(path),
                              "check the file's permissions") from None
     return decode(data, shown), shown
+
+
+#: names looked at in a folder for a did-you-mean (a folder of thousands is not read whole)
+_NAMES_LOOKED_AT = 2_000
+
+
+def missing_file_hint(path: str) -> str:
+    """The hint for a file that does not exist: the nearest file name in its folder, as a path
+    the way it was given (`did you mean 'net.yaml'?` for nett.yaml beside net.yaml), else what to
+    check."""
+    import os
+
+    from ..errors import closest, quoted
+
+    folder, name = os.path.split(path)
+    found: list[str] = []
+    try:
+        with os.scandir(folder or ".") as entries:
+            for k, entry in enumerate(entries):
+                if k >= _NAMES_LOOKED_AT:
+                    break
+                try:
+                    if entry.is_file():
+                        found.append(entry.name)
+                except OSError:
+                    continue
+    except OSError:
+        if folder and not os.path.isdir(folder):
+            return f"the folder {quoted(folder)} does not exist either; check the path and the spelling"
+        return "check the path and the spelling"
+    near = closest(name, found) if name else None
+    if near is None or near == name:
+        return "check the path and the spelling"
+    return f"did you mean {quoted(os.path.join(folder, near))}?"
 
 
 def _say_if_terminal(stream: Any) -> None:
