@@ -127,3 +127,38 @@ def test_init_2_2_2_is_the_published_example_exactly(folder, capsys):
 def test_init_with_a_seed_trains_a_bias_per_neuron(capsys):
     code, out, _ = run(capsys, "init", "-", "--network", "2-2-2", "--seed", "3")
     assert code == 0 and "bias: [b1, b2]" in out and "\nfrozen:" not in out and "loss: half_sse" in out
+
+
+# --- a misspelt file name, and an undefined name ---------------------------------------------------------------
+
+
+def test_a_missing_file_suggests_the_nearest_file_in_its_folder(folder, capsys):
+    shutil.copy(EXAMPLES / "blog_2_2_2.yaml", folder / "net.yaml")
+    (folder / "sub").mkdir()
+    shutil.copy(EXAMPLES / "apples.yaml", folder / "sub" / "shop.yaml")
+    code, _, err = run(capsys, "grad", "nett.yaml")
+    assert code == 2 and err.splitlines() == ["nett.yaml: error: no such file: nett.yaml",
+                                              "hint: did you mean 'net.yaml'?"]
+    assert "hint: did you mean 'sub/shop.yaml'?" in run(capsys, "grad", "sub/shop.yml")[2]
+    assert "hint: check the path and the spelling" in run(capsys, "grad", "zzzz.qq")[2]
+    assert "the folder 'nope' does not exist" in run(capsys, "grad", "nope/net.yaml")[2]
+
+
+def test_a_missing_file_name_is_suggested_escaped(folder, capsys):
+    (folder / "net\x1b[31m.yaml").write_text("inputs: {x: 1}\ndefine: {y: x}\n")
+    err = run(capsys, "grad", "net[31m.yaml")[2]
+    assert "\x1b" not in err and "\\x1b" in err
+
+
+@pytest.mark.parametrize(("expression", "first", "then"), [
+    # a misspelling: the name meant first, then how to declare a new one
+    ("w_hh * x", "did you mean 'w_h'?", "If 'w_hh' is a new name, add it under `params:`"),
+    # a new member of a numbered family: declaring it first, then the name it is like
+    ("w_h2 * x", "add 'w_h2' under `params:` (or under `inputs:`", "; or did you mean 'w_h'?"),
+    ("q * x", "add it under `params:` (or under `inputs:` if it is given, not learned), or define it above", ""),
+])
+def test_an_undefined_name_says_how_to_declare_it_and_what_is_like_it(folder, capsys, expression, first, then):
+    (folder / "u.yaml").write_text(f"inputs: {{x: 1}}\nparams: {{w_h: 0.5}}\ndefine:\n  z: {expression}\n")
+    code, _, err = run(capsys, "grad", "u.yaml")
+    hint = err.splitlines()[-1]
+    assert code == 2 and hint.startswith("hint: " + first) and then in hint

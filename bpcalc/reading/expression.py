@@ -95,7 +95,7 @@ def expression_problem(doc: Doc, unshown: bool = False) -> Problem:
                                      f"move '{name}' below '{used}'")
                 if used in USER.functions:
                     raise InputError(f"'{used}' is a function; call it as {used}(…)", where)
-                hint = did_you_mean(used, list(taken)) or "declare it under `inputs:` or `params:`, or define it above"
+                hint = undefined_hint(used, list(taken))
                 after = source[positions[used] + len(used):].lstrip() if isinstance(source, str) else ""
                 if used == "e" and after.startswith(("^", "**")):  # e^x, as the worked examples write it
                     hint = "e^x is written exp(x); e itself is exp(1)"
@@ -111,6 +111,27 @@ def expression_problem(doc: Doc, unshown: bool = False) -> Problem:
                    spans, locations, outputs=outputs,
                    outputs_span=doc.key_span(("output",)) if "output" in data else None,
                    optimizer=optimizer_spec(doc, data), check=scheme_keys(doc, ("check",), data.get("check")))
+
+
+_DECLARE = "add {name} under `params:` (or under `inputs:` if it is given, not learned), or define it above"
+
+
+def undefined_hint(used: str, names: list[str]) -> str:
+    """What to do about a name that is not declared: declare it, and — when a declared name is
+    like it — the name meant.  A new member of a numbered family (w_h2 beside w_h, w3 beside w1)
+    is new: declaring it comes first; a misspelling (w_hh for w_h) comes after the suggestion."""
+    import re
+
+    from ..errors import closest
+
+    near = closest(used, names)
+    if near is None:
+        return _DECLARE.format(name="it")
+    new = (re.sub(r"\d+", "", used) == re.sub(r"\d+", "", near)
+           or (used.startswith(near) and re.match(r"_|\d", used[len(near):]) is not None))
+    if new:
+        return _DECLARE.format(name=quoted(used)) + f"; or did you mean {quoted(near)}?"
+    return f"did you mean {quoted(near)}? If {quoted(used)} is a new name, " + _DECLARE.format(name="it")
 
 
 def _outputs(doc: Doc, output: Any, taken: dict[str, Path]) -> tuple[str, ...]:
