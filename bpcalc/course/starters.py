@@ -5,7 +5,8 @@ by a comment (the words of `reading/schema.py`, which the loader and the JSON Sc
 follows the published blog's pattern — its numbers, one bias per layer shared by the layer's
 neurons and frozen (the blog never updates them), the loss named E_total — so 2-2-2 is exactly the
 blog's network (docs/commands.md, "A starter"); with `--seed N` the numbers are drawn at random,
-with a bias per neuron, every one of them trained.  `--expression` writes the slides' 1-1-1 network as an expression file.
+with a bias per neuron, every one of them trained.  `--expression` writes the slides' 1-1-1
+network as an expression file.
 FILE is `net.yaml` when left out (the file `bpcalc` with no FILE uses); `-` prints the starter.
 An existing FILE is never written over without `--force`.
 """
