@@ -165,14 +165,17 @@ class Checker:
         for i in wrong:
             mistakes: list[Mistake] = []
             seen: set[tuple[str, str, tuple[str, ...]]] = set()
+            # the same mistake in a narrower scope giving the same answers says nothing more
+            scoped: set[tuple[str, frozenset[int], tuple[str, ...]]] = set()
             for given, variant, values, also in found:
                 if i not in given:
                     continue
                 mistake = Mistake(variant.code, variant.words, values[i], variant.params,
                                   (variant.scope.kind, variant.scope.where), len(given), also)
                 said = (variant.code, variant.words.format(**dict(variant.params)), also)
-                if said not in seen:
+                if said not in seen and (variant.code, given, also) not in scoped:
                     seen.add(said)
+                    scoped.add((variant.code, given, also))
                     mistakes.append(mistake)
             out[i] = out[i]._replace(mistakes=(*out[i].mistakes, *mistakes))  # (after not_updated, if it is)
         if found and len(found[0][0]) == len(wrong) and len(wrong) > 1:

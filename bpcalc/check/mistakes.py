@@ -258,6 +258,11 @@ def _target_for_output(c: Context) -> Iterator[Variant]:
     for s in c.samples:
         yield Variant("target_for_output", words, (), Scope("sample", str(s)),
                       Config(edges={k: v for k, v in edges.items() if sample_of(k[0]) == s}))
+    if len(edges) > 1:
+        for k, (edge, value) in enumerate(edges.items()):
+            if k >= MANY:
+                break
+            yield Variant("target_for_output", words, (), Scope("line", edge[0]), Config(edges={edge: value}))
 
 
 def _pairs(out: str, target: str) -> bool:
@@ -397,6 +402,10 @@ def _bias_not_updated(c: Context) -> Iterator[Variant]:
     if biases:
         words = "the biases left as they were (only the weights updated)"
         yield Variant("bias_not_updated", words, (), EVERYWHERE, Config(frozen=frozenset(biases)))
+        if len(biases) > 1:
+            for bias in biases[:MANY]:
+                yield Variant("bias_not_updated", "the bias {name} left as it was", (("name", bias),),
+                              Scope("line", bias), Config(frozen=frozenset({bias})))
 
 
 def _rounded(c: Context) -> Iterator[Variant]:
@@ -445,7 +454,7 @@ CODES = tuple(BY_CODE)
 def variants(problem: Problem, round: int | None, lr: float | None, textbook: Solution | None = None
              ) -> Iterator[tuple[Variant, Solution]]:
     """Every mistake's variants of this problem, each with its solution (a variant that cannot be
-    computed — a log of a negative number — is left out)."""
+    computed — a log of a negative number — or that changes no number is left out)."""
     from ..errors import BpcalcError
 
     textbook = textbook or solve(problem, round=round, lr=lr, step=bool(problem.trainable))
@@ -453,9 +462,14 @@ def variants(problem: Problem, round: int | None, lr: float | None, textbook: So
     for mistake in MISTAKES:
         for variant in mistake.made(context):
             try:
-                yield variant, solve(problem, round=round, lr=lr, step=bool(problem.trainable), config=variant.config)
+                made = solve(problem, round=round, lr=lr, step=bool(problem.trainable), config=variant.config)
             except (BpcalcError, ArithmeticError, ValueError, KeyError):
                 continue
+            # a mistake that changes no number (a sign flipped on a partial that is 0) is not one
+            if variant.delta_sign == 1 and made.values == textbook.values and made.gradients == textbook.gradients \
+                    and made.updated == textbook.updated:
+                continue
+            yield variant, made
 
 
 def _loss_lines(problem: Problem) -> list[str]:

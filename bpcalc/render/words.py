@@ -273,6 +273,7 @@ ZH: dict[str, str] = {
         '激活函数的输出在计算时保留了 {n} 位小数（--round {n}）',
     'the biases left as they were': '偏置没有更新',
     'the biases left as they were (only the weights updated)': '偏置保持不变（只更新了权重）',
+    'the bias {name} left as it was': '偏置 {name} 没有更新',
     'the derivative {f}′ left out (taken as 1)': '漏掉了导数 {f}′（当作 1）',
     'the factor 2 of the square (or the ½ of the loss) left out': '漏掉了平方的系数 2（或误差的 ½）',
     "the hidden layer's gradients computed with the output weights already updated":
