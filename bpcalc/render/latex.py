@@ -191,21 +191,51 @@ def render(trace: Trace, options: Options) -> str:
                 r"% \begin{align*} ... \end{align*}, with \usepackage{amsmath} and \allowdisplaybreaks",
                 r"% in the preamble (a long derivation then breaks across pages)."]
         if options.lang == "zh":
-            head.append(r"% The text is Chinese: compile with xelatex, with \usepackage{ctex} in the preamble.")
+            head += [r"% The text is Chinese: with pdflatex, \usepackage{CJKutf8} in the preamble and the rows",
+                     r"% inside \begin{CJK}{UTF8}{gbsn} ... \end{CJK}; with xelatex, \usepackage{ctex}."]
         return "\n".join(head + rows) + "\n"
-    chinese = options.lang == "zh"  # ctexart: compiled with xelatex
-    title = f"bpcalc {latex_escape(trace.command)} {markup.latex(trace.file, wide=chinese)}"  # bpcalc/markup.py
+    chinese = options.lang == "zh"
+    # a file's name as bpcalc/markup.py writes it: what pdflatex has no command for as its escape
+    title = f"bpcalc {latex_escape(trace.command)} {markup.latex(trace.file)}"
     doc = [
-        r"\documentclass[11pt]{ctexart}" if chinese else r"\documentclass[11pt]{article}",
-        *([] if chinese else [r"\usepackage[T1]{fontenc}"]),
+        *(CHINESE_PREAMBLE if chinese else [r"\documentclass[11pt]{article}", r"\usepackage[T1]{fontenc}"]),
         r"\usepackage{amsmath}",
         r"\usepackage[a4paper,margin=2cm]{geometry}",
         r"\allowdisplaybreaks",
         r"\begin{document}",
+        *([r"\bpcalcchinese"] if chinese else []),
         rf"\section*{{{title}}}",
         r"\begin{align*}",
         *rows,
         r"\end{align*}",
+        *([r"\bpcalcendchinese"] if chinese else []),
         r"\end{document}",
     ]
     return "\n".join(doc) + "\n"
+
+
+#: a Chinese document's preamble (docs/output-formats.md, "Chinese with LaTeX"): it chooses at
+#: compile time, from the engine and the packages there are, so the same file compiles on a basic
+#: TeX install with the CJK package and on a full one — pdflatex: CJKutf8 with the gbsn font
+#: (Debian's latex-cjk-chinese and latex-cjk-chinese-arphic-gbsn00lp, TeX Live's cjk and arphic),
+#: no ctexart needed; xelatex or lualatex: ctex (texlive-lang-chinese).  What is missing stops
+#: the run with a message naming the packages to install.
+CHINESE_PREAMBLE = [
+    r"\documentclass[11pt]{article}",
+    r"\usepackage{iftex}",
+    r"\newcommand{\bpcalcmissing}[1]{\PackageError{bpcalc}{#1 not found. The Chinese text needs, with "
+    r"pdflatex, the CJK package and the gbsn font (Debian/Ubuntu: apt-get install latex-cjk-chinese "
+    r"latex-cjk-chinese-arphic-gbsn00lp; TeX Live: tlmgr install cjk arphic); with xelatex or lualatex, "
+    r"ctex (apt-get install texlive-lang-chinese; tlmgr install ctex)}{docs/output-formats.md of bpcalc}}",
+    r"\ifPDFTeX",
+    r"  \usepackage[T1]{fontenc}",
+    r"  \IfFileExists{CJKutf8.sty}{\usepackage{CJKutf8}}{\bpcalcmissing{CJKutf8.sty}}",
+    r"  \IfFileExists{c70gbsn.fd}{}{\bpcalcmissing{the gbsn font (c70gbsn.fd)}}",
+    r"  \newcommand{\bpcalcchinese}{\begin{CJK}{UTF8}{gbsn}}",
+    r"  \newcommand{\bpcalcendchinese}{\end{CJK}}",
+    r"\else",
+    r"  \IfFileExists{ctex.sty}{\usepackage[UTF8]{ctex}}{\bpcalcmissing{ctex.sty}}",
+    r"  \newcommand{\bpcalcchinese}{}",
+    r"  \newcommand{\bpcalcendchinese}{}",
+    r"\fi",
+]

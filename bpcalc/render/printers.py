@@ -478,7 +478,7 @@ class LatexPrinter(Printer):
 def latex_escape(s: str) -> str:
     table = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
              "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-             "−": "-", "…": r"\ldots{}", "η": r"$\eta$", "≤": r"$\le$", "×": r"$\times$", "∂": r"$\partial$",
+             "−": "$-$", "…": r"\ldots{}", "η": r"$\eta$", "≤": r"$\le$", "×": r"$\times$", "∂": r"$\partial$",
              "σ": r"$\sigma$", "δ": r"$\delta$", "←": r"$\leftarrow$", "Σ": r"$\Sigma$", "θ": r"$\theta$",
              "φ": r"$\varphi$", "′": r"$'$", "✓": r"$\surd$",
              "✗": r"$\times$", "⊙": r"$\odot$", "∇": r"$\nabla$", "→": r"$\to$", "≈": r"$\approx$", "≥": r"$\ge$"}
