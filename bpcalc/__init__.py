@@ -92,3 +92,8 @@ def trace_of(solution: Solution, command: str = "step", *, only: list[str] | Non
 
 __all__ = ["BpcalcError", "Config", "InputError", "Line", "MathError", "Problem", "Solution", "Trace", "load",
            "loads", "solve", "trace_of", "__version__"]
+
+if "IPython" in _sys.modules:  # a Jupyter kernel: a solution, a trace and a report show themselves
+    from .render.notebook import install as _install
+
+    _install()

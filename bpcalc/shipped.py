@@ -81,10 +81,10 @@ def data_names() -> list[str]:
 def data_of(name: str) -> list[str]:
     """The data files a shipped problem reads (its `data: {csv: FILE}`), as paths relative to the
     problem's folder, each one a shipped file."""
-    from .reading.yamldoc import parse_yaml
+    import yaml  # the package's own files: PyYAML alone reads them (reading/ sits above this module)
 
     source = path(name)
-    data = parse_yaml(source.read_text(encoding="utf-8"), str(source)).data
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
     block = data.get("data") if isinstance(data, dict) else None
     csv = block.get("csv") if isinstance(block, dict) else None
     if not isinstance(csv, str):

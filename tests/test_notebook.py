@@ -22,7 +22,9 @@ from bpcalc import shipped
 from bpcalc.check.grade import summarise
 from bpcalc.check.sheets import Checkers, grade_files
 from bpcalc.render import Options, render
-from bpcalc.render.notebook import SCOPE, scoped
+from bpcalc.render.notebook import SCOPE, install, scoped
+
+install()  # what importing bpcalc in a Jupyter kernel does (where IPython is loaded)
 
 NOTEBOOK = shipped.FOLDER / "notebook.ipynb"
 
@@ -103,9 +105,17 @@ def test_scoped_style_keeps_a_notebook_page_its_own_look():
 
 def test_showing_is_imported_only_when_a_notebook_asks():
     done = subprocess.run([sys.executable, "-c", "import sys, bpcalc; s = bpcalc.solve(bpcalc.load('example:apples')); "
-                           "print(any(m.startswith(('bpcalc.render', 'bpcalc.trace')) for m in sys.modules))"],
+                           "print(any(m.startswith(('bpcalc.render', 'bpcalc.trace')) for m in sys.modules), "
+                           "hasattr(s, '_repr_html_'))"],
                           capture_output=True, text=True, timeout=60)
-    assert done.stdout.strip() == "False", done.stderr
+    assert done.stdout.split() == ["False", "False"], done.stderr
+    # where IPython is loaded (a kernel), importing bpcalc gives its values their notebook forms
+    done = subprocess.run([sys.executable, "-c", "import sys, types; "
+                           "sys.modules['IPython'] = types.ModuleType('IPython'); import bpcalc; "
+                           "s = bpcalc.solve(bpcalc.load('example:apples')); "
+                           "print(s._repr_html_().startswith('<div class='))"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["True"], done.stderr
 
 
 # --- the shipped notebook ---------------------------------------------------------------------------------

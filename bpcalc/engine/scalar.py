@@ -183,23 +183,6 @@ class Solution:
         return (f"Solution(output={self.output!r}, loss={self.loss!r}, round={self.round!r}, "
                 f"lr={self.lr!r}, updated={self.updated!r})")
 
-    # Jupyter shows a solution as its worked solution (docs/api.md; render/notebook.py)
-
-    def _repr_html_(self) -> str:
-        from ..render.notebook import html, of_solution
-
-        return html(of_solution(self))
-
-    def _repr_markdown_(self) -> str:
-        from ..render.notebook import markdown, of_solution
-
-        return markdown(of_solution(self))
-
-    def _repr_latex_(self) -> str:
-        from ..render.notebook import latex, of_solution
-
-        return latex(of_solution(self))
-
 
 def _domain_failure(graph: Graph, problem: Problem, t: int, vals: list[float], why: str) -> MathError:
     """A MathError naming the line whose primitive failed and the values going in."""

@@ -9,7 +9,9 @@
                       in a LaTeX or PDF export)
 
 `of_solution` and `of_step` make the trace of a Solution, and of a check's Grading or ClassGrading
-alone, for the renderers, which format traces only.
+alone, for the renderers, which format traces only.  `install()` gives those four classes their
+`_repr_*_` methods: bpcalc/__init__.py calls it when bpcalc is imported where IPython runs (a
+Jupyter kernel), so the engine and the trace, which sit below the renderers, never import them.
 """
 
 from __future__ import annotations
@@ -96,4 +98,26 @@ def of_step(step: Grading | ClassGrading) -> Trace:
     return Trace("check", step.output, file, (step,), Result(step.output, math.nan, {}, math.nan, None))
 
 
-__all__ = ["SCOPE", "html", "latex", "markdown", "of_solution", "of_step", "scoped"]
+def install() -> None:
+    """Give Solution, Trace, Grading and ClassGrading the methods by which Jupyter shows a value:
+    a solution as its worked solution, a trace as its format renders it, a check's report as
+    `check` prints it."""
+    from ..engine import Solution
+    from ..trace.data import Trace
+    from ..trace.steps import ClassGrading, Grading
+
+    def as_trace(value: object) -> Trace:
+        if isinstance(value, Solution):
+            return of_solution(value)
+        if isinstance(value, (Grading, ClassGrading)):
+            return of_step(value)
+        assert isinstance(value, Trace)
+        return value
+
+    forms = {"_repr_html_": html, "_repr_markdown_": markdown, "_repr_latex_": latex}
+    for cls in (Solution, Trace, Grading, ClassGrading):
+        for method, form in forms.items():
+            setattr(cls, method, lambda self, form=form: form(as_trace(self)))
+
+
+__all__ = ["SCOPE", "html", "install", "latex", "markdown", "of_solution", "of_step", "scoped"]

@@ -85,23 +85,6 @@ class Trace(NamedTuple):
     steps: tuple[Any, ...]  # the step types of steps.py (which imports this module)
     result: Result
 
-    # Jupyter shows a trace as its worked solution (docs/api.md; render/notebook.py)
-
-    def _repr_html_(self) -> str:
-        from ..render.notebook import html
-
-        return html(self)
-
-    def _repr_markdown_(self) -> str:
-        from ..render.notebook import markdown
-
-        return markdown(self)
-
-    def _repr_latex_(self) -> str:
-        from ..render.notebook import latex
-
-        return latex(self)
-
 
 #: functions that appear only in derivatives and pick a case: their numbers form is the case's value
 CASE_FUNCTIONS = frozenset(p.name for p in TABLE if p.case is not None)

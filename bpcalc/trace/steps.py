@@ -521,23 +521,6 @@ class Grading(NamedTuple):
                    if self.procedure else {}),
                 "results": [r.as_data() for r in self.results]}
 
-    # Jupyter shows the report as `check` prints it (docs/api.md; render/notebook.py)
-
-    def _repr_html_(self) -> str:
-        from ..render.notebook import html, of_step
-
-        return html(of_step(self))
-
-    def _repr_markdown_(self) -> str:
-        from ..render.notebook import markdown, of_step
-
-        return markdown(of_step(self))
-
-    def _repr_latex_(self) -> str:
-        from ..render.notebook import latex, of_step
-
-        return latex(of_step(self))
-
 
 class Question(NamedTuple):
     """One question over a class: how many answered it, how many earned its credit, and the
@@ -587,23 +570,6 @@ class ClassGrading(NamedTuple):
         return [s.answers, f"{s.score:.4f}", f"{s.points:g}", f"{s.max_points:g}", str(s.right), str(s.follow_on),
                 str(s.wrong), str(s.imprecise), str(len(s.unreadable)), first.key if first else "",
                 " ".join(codes), *[status.get(k, "") for k in keys]]
-
-    # Jupyter shows the report as `check` prints it (docs/api.md; render/notebook.py)
-
-    def _repr_html_(self) -> str:
-        from ..render.notebook import html, of_step
-
-        return html(of_step(self))
-
-    def _repr_markdown_(self) -> str:
-        from ..render.notebook import markdown, of_step
-
-        return markdown(of_step(self))
-
-    def _repr_latex_(self) -> str:
-        from ..render.notebook import latex, of_step
-
-        return latex(of_step(self))
 
 
 class Convention(NamedTuple):
