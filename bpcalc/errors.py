@@ -45,6 +45,32 @@ class BpcalcError(Exception):
         return self.message
 
 
+_MESSAGE = 400  # longest message shown whole: a value of thousands of characters is cut in its middle
+
+
+def headline(err: BpcalcError) -> str:
+    """`FILE:LINE:COL: error: what`, everything from outside bpcalc escaped, a very long message cut
+    in its middle: the first line of what the command line prints (cli/exits.py)."""
+    message = escaped(err.message)
+    if len(message) > _MESSAGE:
+        message = f"{message[:_MESSAGE - 100]}…{message[-80:]} ({len(message):,} characters)"
+    span = err.span
+    if span is None:
+        return f"error: {message}"
+    where = escaped(span.file)
+    if span.line is not None:
+        where += f":{span.line}"
+        if span.column is not None:
+            where += f":{span.column}"
+    return f"{where}: error: {message}"
+
+
+def one_line(err: BpcalcError) -> str:
+    """The headline with its hint in parentheses (a hint of several lines joined by "; "): an
+    error as a row of a table shows it."""
+    return headline(err) + (f" ({escaped('; '.join(err.hint.splitlines()))})" if err.hint else "")
+
+
 class InputError(BpcalcError):
     """The file cannot be read, parsed or understood."""
 

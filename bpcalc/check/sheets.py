@@ -154,7 +154,7 @@ def _scheme_file(path: str) -> dict[str, object]:
 def grade_files(checkers: Checkers, files: list[str]) -> list[Grading]:
     """Each file graded.  With several files, one that cannot be used is reported in its row and
     the others are graded; with one, it is the error."""
-    from ..cli.exits import format_error
+    from ..errors import one_line
     from ..reading.yamldoc import parse_yaml, read_text
     from ..trace.steps import Grading
     from .answers import answers_in
@@ -170,9 +170,7 @@ def grade_files(checkers: Checkers, files: list[str]) -> list[Grading]:
         except BpcalcError as err:
             if len(files) == 1:
                 raise
-            said = format_error(err).splitlines()  # the message, then its hint: both kept in the row
-            error = said[0] + "".join(f" ({line.removeprefix('hint: ')})" for line in said[1:]
-                                      if line.startswith("hint: "))
+            error = one_line(err)  # the message, then its hint: both kept in the row
             gradings.append(Grading(checkers.first.problem.output, path, (), (checkers.first.scheme.describe()[0], ()),
                                     error=error))
     return gradings

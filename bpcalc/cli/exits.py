@@ -14,7 +14,7 @@ from collections.abc import Callable
 from enum import IntEnum
 from typing import NoReturn
 
-from ..errors import BpcalcError, escaped
+from ..errors import BpcalcError, escaped, headline
 
 
 class Exit(IntEnum):
@@ -133,17 +133,8 @@ def format_error(err: BpcalcError) -> str:
     Everything that came from outside bpcalc (file names, the source line, values quoted in the
     message) is shown with its hidden characters escaped (`errors.escaped`)."""
     span = err.span
-    lines = []
-    message = _shortened(escaped(err.message))
-    if span is None:
-        lines.append(f"error: {message}")
-    else:
-        where = escaped(span.file)
-        if span.line is not None:
-            where += f":{span.line}"
-            if span.column is not None:
-                where += f":{span.column}"
-        lines.append(f"{where}: error: {message}")
+    lines = [headline(err)]
+    if span is not None:
         source = _source_line(span.file, span.line)
         if source is not None and span.column is not None:
             shown, column = _excerpt(source, span.column)
@@ -154,15 +145,6 @@ def format_error(err: BpcalcError) -> str:
     if err.hint:
         lines.append(f"hint: {escaped(err.hint, keep=chr(10))}")
     return "\n".join(lines) + "\n"
-
-
-_MESSAGE = 400  # longest message shown whole: a value of thousands of characters is cut in its middle
-
-
-def _shortened(message: str) -> str:
-    if len(message) <= _MESSAGE:
-        return message
-    return f"{message[:_MESSAGE - 100]}…{message[-80:]} ({len(message):,} characters)"
 
 
 _EXCERPT = 100  # longest source line shown whole under an error

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import BpcalcError, InputError, did_you_mean, printable
 from .config import TEXTBOOK, Config
@@ -30,7 +30,6 @@ from .scalar import Solution, forward, solve
 
 if TYPE_CHECKING:
     from ..problem import Problem
-    from ..trace.steps import GradCheck
 
 EPS = 1e-6
 TOL = 1e-5
@@ -40,13 +39,51 @@ ROUNDOFF_UNITS = 64
 BUDGET = 4_000_000
 
 
+class GradientCheck(NamedTuple):
+    """One gradient beside its central-difference estimate (f(x + h) − f(x − h)) / 2h."""
+
+    output: str
+    name: str
+    gradient: float  # the backward pass's
+    estimate: float
+    h: float
+    abs_error: float
+    rel_error: float
+    ok: bool | None  # None: the estimate means nothing here (see `note`)
+    note: str | None = None  # "kink" or "rounded"
+
+
+class GradCheck(NamedTuple):
+    """`gradcheck`: every gradient checked; ok when |gradient − estimate| ≤ tol·max(|gradient|,
+    |estimate|) or below the estimate's own round-off."""
+
+    outputs: tuple[str, ...]
+    eps: float
+    tol: float
+    checks: tuple[GradientCheck, ...]
+    left_out: str | None = None  # why some names were not checked
+
+    @property
+    def mismatches(self) -> int:
+        return sum(c.ok is False for c in self.checks)
+
+    def as_data(self) -> dict[str, object]:
+        """What `--format json` adds: the checks as records."""
+        def number(x: float) -> float | None:  # JSON has no NaN: an estimate that failed is null
+            return x if x == x else None
+
+        return {"eps": self.eps, "tol": self.tol, "mismatches": self.mismatches,
+                "checks": [{"output": c.output, "name": c.name, "gradient": c.gradient,
+                            "estimate": number(c.estimate), "h": c.h, "abs_error": number(c.abs_error),
+                            "rel_error": number(c.rel_error), "ok": c.ok, "note": c.note} for c in self.checks],
+                **({"left_out": self.left_out} if self.left_out else {})}
+
+
 def gradient_checks(problem: Problem, *, eps: float | None = None, tol: float | None = None,
                     round: int | None = None, only: list[str] | None = None,
                     config: Config | None = None) -> tuple[Solution, GradCheck]:
     """Solve (with `config`, the textbook computation by default) and check every gradient of
     every output against its central difference."""
-    from ..trace.steps import GradCheck, GradientCheck
-
     eps = EPS if eps is None else eps
     tol = TOL if tol is None else tol
     config = config or TEXTBOOK

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, get_args
 
+from ..engine.gradcheck import GradCheck as GradCheck  # a step: the engine's checks, as gradcheck shows them
 from ..expr.tree import Expr
 from .data import Case, Jacobian, Local, Result, Trace
 
@@ -259,46 +260,6 @@ class JacobianMatrix(NamedTuple):
 
     jacobian: Jacobian
     values: tuple[float, ...]  # each output's value
-
-
-class GradientCheck(NamedTuple):
-    """One gradient beside its central-difference estimate (f(x + h) − f(x − h)) / 2h."""
-
-    output: str
-    name: str
-    gradient: float  # the backward pass's
-    estimate: float
-    h: float
-    abs_error: float
-    rel_error: float
-    ok: bool | None  # None: the estimate means nothing here (see `note`)
-    note: str | None = None  # "kink" or "rounded"
-
-
-class GradCheck(NamedTuple):
-    """`gradcheck`: every gradient checked; ok when |gradient − estimate| ≤ tol·max(|gradient|,
-    |estimate|) or below the estimate's own round-off."""
-
-    outputs: tuple[str, ...]
-    eps: float
-    tol: float
-    checks: tuple[GradientCheck, ...]
-    left_out: str | None = None  # why some names were not checked
-
-    @property
-    def mismatches(self) -> int:
-        return sum(c.ok is False for c in self.checks)
-
-    def as_data(self) -> dict[str, object]:
-        """What `--format json` adds: the checks as records."""
-        def number(x: float) -> float | None:  # JSON has no NaN: an estimate that failed is null
-            return x if x == x else None
-
-        return {"eps": self.eps, "tol": self.tol, "mismatches": self.mismatches,
-                "checks": [{"output": c.output, "name": c.name, "gradient": c.gradient,
-                            "estimate": number(c.estimate), "h": c.h, "abs_error": number(c.abs_error),
-                            "rel_error": number(c.rel_error), "ok": c.ok, "note": c.note} for c in self.checks],
-                **({"left_out": self.left_out} if self.left_out else {})}
 
 
 # --- the matrix form (--notation matrix: Nielsen's BP1–BP4) ---------------------------------------------
