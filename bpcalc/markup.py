@@ -46,26 +46,33 @@ def markdown(text: str) -> str:
 _LATEX_LATIN = frozenset(chr(c) for c in range(0xA0, 0x180))
 
 
+#: LaTeX text mode's spelling of its special characters, and of the symbols bpcalc's own words use
+_LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+          "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+          "−": "$-$", "…": r"\ldots{}", "η": r"$\eta$", "≤": r"$\le$", "×": r"$\times$", "∂": r"$\partial$",
+          "σ": r"$\sigma$", "δ": r"$\delta$", "←": r"$\leftarrow$", "Σ": r"$\Sigma$", "θ": r"$\theta$",
+          "φ": r"$\varphi$", "′": r"$'$", "✓": r"$\surd$",
+          "✗": r"$\times$", "⊙": r"$\odot$", "∇": r"$\nabla$", "→": r"$\to$", "≈": r"$\approx$", "≥": r"$\ge$"}
+
+
+def latex_escape(text: str) -> str:
+    """Text bpcalc writes itself, for LaTeX text mode: the special characters as commands, the
+    symbols in math mode (`latex` below is for text from outside bpcalc)."""
+    return "".join(_LATEX.get(ch, ch) for ch in text)
+
+
 def latex(text: str, wide: bool = False) -> str:
     """For LaTeX text mode: the special characters as commands; with `wide` (xelatex, as the
     Chinese sheets are made) any printable character as it is, else (pdflatex) a character
     outside Latin-1 and Latin Extended-A that bpcalc has no command for written as its escape
     (\\u4e2d), so no file name stops pdflatex."""
     from .errors import escape_char
-    from .render.printers import latex_escape
 
     shown = printable(text)
     if not wide and not shown.isascii():
-        known = _latex_known()
-        shown = "".join(ch if ch.isascii() or ch in _LATEX_LATIN or ch in known else escape_char(ch)
+        shown = "".join(ch if ch.isascii() or ch in _LATEX_LATIN or ch in _LATEX else escape_char(ch)
                         for ch in shown)
     return latex_escape(shown)
-
-
-def _latex_known() -> frozenset[str]:
-    from .render.printers import latex_escape
-
-    return frozenset(ch for ch in "−…η≤×∂σδ←Σθφ′✓✗⊙∇→≈≥" if latex_escape(ch) != ch)
 
 
 def yaml_comment(text: str) -> str:

@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 
 from .. import markup
+from ..markup import latex_escape
 from ..trace.steps import Trace
 from . import Options
 from .layout import Eq, Grid, Math, MatrixEq, Piece, Segment, Table, heading, layout
-from .printers import BREAK, BREAK2, LatexPrinter, Printer, latex_escape, pieces
+from .printers import BREAK, BREAK2, LatexPrinter, Printer, pieces
 
 #: what fits on one line of a default article's text width (345pt), in the estimate's units
 #: (roughly the width of a digit in 10pt math)

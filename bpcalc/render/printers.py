@@ -17,6 +17,7 @@ import re
 
 from .. import defaults
 from ..expr.tree import Bin, Call, Expr, Name, Neg, Num
+from ..markup import latex_escape
 from ..numbers import format_number
 from ..ops import BY_NAME, lookup
 
@@ -473,16 +474,6 @@ class LatexPrinter(Printer):
 
     def case(self, then: str, cond: str, other: str) -> str:
         return rf"\left({then} \text{{ if }} {cond} \text{{ else }} {other}\right)"
-
-
-def latex_escape(s: str) -> str:
-    table = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-             "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-             "−": "$-$", "…": r"\ldots{}", "η": r"$\eta$", "≤": r"$\le$", "×": r"$\times$", "∂": r"$\partial$",
-             "σ": r"$\sigma$", "δ": r"$\delta$", "←": r"$\leftarrow$", "Σ": r"$\Sigma$", "θ": r"$\theta$",
-             "φ": r"$\varphi$", "′": r"$'$", "✓": r"$\surd$",
-             "✗": r"$\times$", "⊙": r"$\odot$", "∇": r"$\nabla$", "→": r"$\to$", "≈": r"$\approx$", "≥": r"$\ge$"}
-    return "".join(table.get(ch, ch) for ch in s)
 
 
 class MathMLPrinter(Printer):
