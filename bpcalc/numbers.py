@@ -29,6 +29,15 @@ def format_number(x: float, digits: int = 12) -> str:
     return "0" if s in ("-0", "") else s
 
 
+def format_scientific(x: float, digits: int = 3) -> str:
+    """A number in scientific notation with `digits` significant digits, zeros kept, so that a
+    column of them reads alike: 4.95e-11, 1.30e-8, 1.00e0 (0 is 0)."""
+    if x == 0 or not math.isfinite(x):
+        return format_number(x)
+    mant, exp = f"{x:.{max(1, digits) - 1}e}".split("e")
+    return f"{mant}e{int(exp)}"
+
+
 #: float noise lies below both of these: 15 significant digits, and this many digits past the
 #: last one kept (a difference such as 0.964 − 0.929 = 0.03499999999999992 carries the noise of its
 #: operands, 0.9, into a result 30 times smaller: its 15th significant digit is noise)

@@ -388,7 +388,7 @@ def test_the_matrix_form_in_every_format():
     assert r"\begin{bmatrix}0.15 & 0.2 \\ 0.25 & 0.3\end{bmatrix}" in render(trace, "latex", Options())
     assert r"\begin{bmatrix}" in render(trace, "markdown", Options())
     html_out = render(trace, "html", Options())
-    assert "<mtable><mtr><mtd><mn>0.15</mn></mtd><mtd><mn>0.2</mn></mtd></mtr>" in html_out
+    assert "<mtable displaystyle=\"true\"><mtr><mtd><mn>0.15</mn></mtd><mtd><mn>0.2</mn></mtd></mtr>" in html_out
     assert "(BP4)" in render(trace, "text", Options(ascii=True))
 
 

@@ -8,13 +8,10 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from bpcalc.cli.main import main
-
-from helpers import EXAMPLES
 
 
 def run(capsys, *args):
@@ -76,3 +73,126 @@ def test_a_minus_in_latex_text_is_a_minus_not_a_hyphen(tmp_path, capsys):
     assert re.search(r"\| −0\.\d{4} \|", md) and not re.search(r"\| -0\.\d{4} \|", md)
     text = run(capsys, "grad", "example:blog_2_2_2", "--format", "latex")[1]
     assert "(t $-$ out)" in text and "(t - out)" not in text
+
+
+# --- MathML spaced as LaTeX spaces it, measured in a browser -------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium with Selenium, told where the driver and the browser are."""
+    import os
+    import tempfile
+
+    for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
+        if not os.path.exists(path):
+            pytest.skip(f"{path} is missing: MathML is measured in Chromium (apt-get install {package})")
+    webdriver = pytest.importorskip("selenium.webdriver", reason="MathML is measured with Selenium (the test extra)")
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="bpcalc-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                "--hide-scrollbars", "--window-size=1200,900", f"--user-data-dir={profile}"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+#: every leaf of the row's mathematics that shows something, left to right: its text and its edges
+LEAVES = """
+const row = [...document.querySelectorAll("p.eq")].find((p) => p.textContent.includes(arguments[0]));
+return [...row.querySelectorAll("mn, mo, mi")].filter((e) => e.getBoundingClientRect().width > 0)
+  .map((e) => { const r = e.getBoundingClientRect(); return [e.textContent, r.left, r.right, r.top, r.bottom]; });
+"""
+
+
+def _gaps(leaves, *texts):
+    """The gaps between consecutive leaves whose texts are `texts`, where they first occur."""
+    words = [leaf[0] for leaf in leaves]
+    for i in range(len(words) - len(texts) + 1):
+        if tuple(words[i:i + len(texts)]) == texts:
+            run = leaves[i:i + len(texts)]
+            return [b[1] - a[2] for a, b in zip(run, run[1:])]
+    raise AssertionError(f"{texts} not in {words}")
+
+
+def test_mathml_spaces_an_operator_alike_on_both_sides(browser, tmp_path, capsys):
+    code, out, _ = run(capsys, "step", "example:slides_1_1_1", "--round", "2", "--format", "html")
+    assert code == 0
+    page = tmp_path / "step.html"
+    page.write_text(out, encoding="utf-8")
+    browser.get(page.as_uri())
+    leaves = browser.execute_script(LEAVES, "0.201867625")
+    before, after = _gaps(leaves, "0.2", "−", "0.5")  # the binary minus: a piece of its own
+    assert abs(before - after) < 1.5, (before, after)
+    before, after = _gaps(leaves, "0.5", "×", "(")
+    assert abs(before - after) < 1.5, (before, after)
+    # (−0.00373525047): the parentheses the width of their glyph (a stretchy one's larger glyph,
+    # around a line of text, left a gap on either side), the unary minus close to its number
+    widths = {leaf[0]: leaf[2] - leaf[1] for leaf in leaves}
+    assert widths["("] < 0.6 * widths["−"] and widths[")"] < 0.6 * widths["−"], widths
+    assert max(_gaps(leaves, "(", "−", "0.00373525047", ")")) < 1.5
+    leaves = browser.execute_script(LEAVES, "−0.21")  # ∂loss/∂y_o = −(y − y_o) = −(0.8 − 0.59)
+    assert max(_gaps(leaves, "−", "(", "0.8")) < 1.5
+
+
+def test_mathml_partials_in_a_matrix_are_full_size(browser, tmp_path, capsys):
+    code, out, _ = run(capsys, "grad", "example:blog_2_2_2", "--notation", "matrix", "--format", "html")
+    assert code == 0
+    page = tmp_path / "matrix.html"
+    page.write_text(out, encoding="utf-8")
+    browser.get(page.as_uri())
+    heights = browser.execute_script("""
+        const size = (e) => parseFloat(getComputedStyle(e).fontSize);
+        const inside = [...document.querySelectorAll("mtable mfrac mi")].map(size);
+        const outside = [...document.querySelectorAll("mfrac mi")].filter((e) => !e.closest("mtable")).map(size);
+        return [Math.min(...inside), Math.min(...outside)];""")
+    assert heights[0] >= 0.99 * heights[1], heights  # ∂E/∂w5 in the matrix as large as beside it
+
+
+def test_latex_sizes_the_parentheses_around_matrices(capsys):
+    code, out, _ = run(capsys, "grad", "example:blog_2_2_2", "--notation", "matrix", "--format", "latex")
+    bp2 = next(line for line in out.splitlines() if r"\begin{bmatrix}0.4 & 0.5" in line)
+    assert bp2.startswith(r"&= \left(\begin{bmatrix}") and r"\end{bmatrix}\right) \odot" in bp2
+
+
+# --- the small things --------------------------------------------------------------------------------------------
+
+
+def test_gradchecks_error_columns_are_each_in_one_notation(capsys):
+    code, out, _ = run(capsys, "gradcheck", "example:blog_2_2_2", "--format", "text", "--width", "80")
+    assert code == 0
+    rows = [line.split() for line in out.splitlines() if line.startswith("  ∂E_total/∂")]
+    assert len(rows) == 22 and all(len(row) == 6 for row in rows)  # one table: it fits 80 columns
+    for column in (3, 4):  # abs error, rel error
+        assert all(re.fullmatch(r"\d\.\d\de-\d+", row[column]) for row in rows), [row[column] for row in rows]
+    assert max(len(line) for line in out.splitlines()) <= 80
+    data = run(capsys, "gradcheck", "example:blog_2_2_2", "--format", "json")[1]
+    assert "0.000000161" not in out and "e-" in data  # JSON keeps them in full
+
+
+def test_the_delta_form_says_a_bias_gradient_once(capsys, tmp_path):
+    assert run(capsys, "init", str(tmp_path / "net.yaml"), "--seed", "1")[0] == 0
+    out = run(capsys, "grad", str(tmp_path / "net.yaml"), "--notation", "delta", "--digits", "12", "--format",
+              "text")[1]
+    rows = [line for line in out.splitlines() if re.match(r"  ∂loss/∂b\d += δ_", line)]
+    assert len(rows) == 4
+    for row in rows:  # ∂loss/∂b1 = δ_h1 = −0.0155218132065: the number once
+        numbers = re.findall(r"−?\d\.\d+", row)
+        assert len(numbers) == 1, row
+
+
+@pytest.mark.parametrize(("example", "title"), [("example:blog_2_2_2", "Loss curve: E_total"),
+                                                 ("example:slides_1_1_1", "Loss curve")])
+def test_trains_curve_is_titled_in_words(capsys, example, title):
+    out = run(capsys, "train", example, "--steps", "20", "--format", "text")[1]
+    assert f"Step 3  {title}\n" in out and "curve of" not in out

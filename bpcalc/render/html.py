@@ -61,10 +61,12 @@ def _eq(row: Eq, p: MathMLPrinter, tagged: bool = False) -> str:
             head = (relation if i == 0 else p.binary("=")) if k == 0 else ""
             cls = f"piece {row.kind}" if last else "piece"
             out.append(f'<span class="{cls}">{_math(head + piece)}</span>')
-    if row.note:
-        out.append(f'<span class="note">{_segments(row.note)}</span>')
+    note = f' <span class="note">{_segments(row.note)}</span>' if row.note else ""
     tags = f' data-node="{html.escape(row.node)}" data-phase="{row.phase}"' if tagged and row.node else ""
-    return f'<p class="eq"{tags}>' + " ".join(out) + "</p>"
+    # the pieces side by side with nothing between them: each begins with its operator, whose own
+    # spacing is the space on either side (a word space as well would double it on the left); a
+    # line may still break between two pieces, as between any two inline blocks
+    return f'<p class="eq"{tags}>' + "".join(out) + note + "</p>"
 
 
 def _matrix_eq(row: MatrixEq, p: MathMLPrinter) -> str:
@@ -74,9 +76,8 @@ def _matrix_eq(row: MatrixEq, p: MathMLPrinter) -> str:
         markup = "".join(p.matrix(x.rows) if isinstance(x, Grid) else x for x in part)
         cls = f"piece {row.kind}" if i == len(row.parts) - 1 else "piece"
         out.append(f'<span class="{cls}">{_math(p.binary("=") + markup)}</span>')
-    if row.note:
-        out.append(f'<span class="note">{_segments(row.note)}</span>')
-    return '<p class="eq">' + " ".join(out) + "</p>"
+    note = f' <span class="note">{_segments(row.note)}</span>' if row.note else ""
+    return '<p class="eq">' + "".join(out) + note + "</p>"
 
 
 def _table(table: Table) -> str:

@@ -446,8 +446,10 @@ def _weight_row(w: WeightGradient, output: str, minus: str, p: Printer) -> Eq:
     numbers = p.expr(_sum_of_products(pairs), numeric=True)
     if minus and len(pairs) > 1:
         numbers = p.minus + p.paren(numbers)
-    return Eq(p.partial(output, w.param), [symbols, numbers, p.num(w.value)], "gradient", node=w.param,
-              phase="backward")
+    value = p.num(w.value)
+    # a bias of one neuron: ∂E/∂b = δ_j, whose number is the value itself, said once
+    parts = [symbols, value] if numbers == value else [symbols, numbers, value]
+    return Eq(p.partial(output, w.param), parts, "gradient", node=w.param, phase="backward")
 
 
 @_lays_out
@@ -563,7 +565,7 @@ def _curve(step: Curve, p: Printer) -> tuple[list[Segment], list[Row]]:
     low_step, low = min(step.points, key=lambda point: point[1])
     if low < end:
         rows.append(Say(["lowest: ", Math(p.num(low)), f" at step {low_step:,}"]))
-    return [f"Loss curve of {step.output}"], rows
+    return ["Loss curve" if step.output == "loss" else f"Loss curve: {step.output}"], rows
 
 
 #: the trained params listed at most; a larger network's are all in --format json and -o
@@ -805,8 +807,10 @@ def _gradcheck(step: GradCheck, p: Printer) -> tuple[list[Segment], list[Row]]:
     marks = _MARKS.get(type(p), _MARKS[Printer])
     for c in step.checks:
         mark = marks[0] if c.ok else (marks[1] if c.ok is False else marks[2])
-        estimated: list[list[Segment]] = [_cell(p.num(x)) if math.isfinite(x) else ["–"]
-                                          for x in (c.estimate, c.abs_error, c.rel_error)]
+        # the errors in one notation, scientific, to 3 significant digits (docs/commands.md, gradcheck)
+        estimated: list[list[Segment]] = [_cell(written(x)) if math.isfinite(x) else ["–"]
+                                          for x, written in ((c.estimate, p.num), (c.abs_error, p.sci),
+                                                             (c.rel_error, p.sci))]
         body.append([_cell(p.partial(c.output, c.name)), _cell(p.num(c.gradient)), *estimated, [mark],
                      [p.tr(c.note) if c.note else ""]])
     step_size = p.expr(Bin("*", Num(step.eps), Call("max", (Num(1.0), Call("abs", (Name("x"),))))))
@@ -1217,7 +1221,8 @@ def _matrix_backward(step: MatrixBackward, p: Printer) -> tuple[list[Segment], l
             product = p.paren(p.transposed(p.paren(nxt["W"])) + " " + nxt["delta"])
             rows.append(MatrixEq(sym["delta"], [
                 [product + p.hadamard + slope_sym],
-                ["(", _numbers_grid(w_t, p), _column(after.delta, p), ")", p.hadamard, _column(layer.slope or (), p)],
+                [p.open_paren, _numbers_grid(w_t, p), _column(after.delta, p), p.close_paren, p.hadamard,
+                 _column(layer.slope or (), p)],
                 [_column(layer.delta, p)]], "gradient", ["(BP2)"]))
         if layer.grad_b is not None and layer.biases is not None:
             # entry by entry the gradient of each name, unless a name fills several entries (a shared

@@ -18,7 +18,7 @@ import re
 from .. import defaults
 from ..expr.tree import Bin, Call, Expr, Name, Neg, Num
 from ..markup import latex_escape
-from ..numbers import format_number
+from ..numbers import format_number, format_scientific
 from ..ops import BY_NAME, lookup
 
 _PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4, "atom": 5}
@@ -138,7 +138,15 @@ class Printer:
     # --- leaves ---------------------------------------------------------------------------------
 
     def num(self, x: float) -> str:
-        s = format_number(x, self.digits)
+        return self.numeral(format_number(x, self.digits))
+
+    def sci(self, x: float, digits: int = 3) -> str:
+        """A number in scientific notation, `digits` significant digits: a column of errors
+        written alike (4.95e-11, 1.30e-8)."""
+        return self.numeral(format_scientific(x, min(digits, self.digits)))
+
+    def numeral(self, s: str) -> str:
+        """A number already written as text (`-0.5`, `1.3e-8`), as this format writes it."""
         return self.minus + s[1:] if s.startswith("-") else s
 
     def name(self, id_: str) -> str:
@@ -146,6 +154,10 @@ class Printer:
 
     def paren(self, s: str) -> str:
         return f"({s})"
+
+    #: parentheses around matrices, each a piece of its own (BP2's (Wᵀ δ)): sized to what they hold
+    open_paren = "("
+    close_paren = ")"
 
     def partial(self, of: str, wrt: str) -> str:
         return self.fraction(self.name(of), self.name(wrt))
@@ -411,8 +423,7 @@ class LatexPrinter(Printer):
     def matrix(self, rows: tuple[tuple[str, ...], ...]) -> str:
         return r"\begin{bmatrix}" + r" \\ ".join(" & ".join(row) for row in rows) + r"\end{bmatrix}"
 
-    def num(self, x: float) -> str:
-        s = format_number(x, self.digits)
+    def numeral(self, s: str) -> str:
         if "e" in s:
             mant, exp = s.split("e")
             s = rf"{mant} \times 10^{{{int(exp)}}}"
@@ -435,6 +446,9 @@ class LatexPrinter(Printer):
 
     def paren(self, s: str) -> str:
         return rf"\left({s}\right)"
+
+    open_paren = r"\left("
+    close_paren = r"\right)"
 
     def delta(self, neuron: str) -> str:
         base, _, suffix = neuron.partition("[")
@@ -511,11 +525,12 @@ class MathMLPrinter(Printer):
         return "<mi>δ</mi>"
 
     def matrix(self, rows: tuple[tuple[str, ...], ...]) -> str:
+        # displaystyle: a matrix of partials shows each ∂E/∂w as large as the rows around it (a
+        # table's cells are compact, their fractions a script size smaller, by default)
         body = "".join("<mtr>" + "".join(f"<mtd>{cell}</mtd>" for cell in row) + "</mtr>" for row in rows)
-        return f"<mrow><mo>[</mo><mtable>{body}</mtable><mo>]</mo></mrow>"
+        return f'<mrow><mo>[</mo><mtable displaystyle="true">{body}</mtable><mo>]</mo></mrow>'
 
-    def num(self, x: float) -> str:
-        digits = format_number(x, self.digits)
+    def numeral(self, digits: str) -> str:
         if digits.startswith("-"):  # the sign as an operator, the digits as the number
             return f"<mrow><mo>−</mo><mn>{digits[1:]}</mn></mrow>"
         return f"<mn>{digits}</mn>"
@@ -532,7 +547,16 @@ class MathMLPrinter(Printer):
         return f"<mrow>{head}{suffix}</mrow>" if suffix else head
 
     def paren(self, s: str) -> str:
-        return f"<mrow><mo>(</mo>{s}<mo>)</mo></mrow>"
+        opening, closing = _fences(s)
+        return f"<mrow>{opening}{s}{closing}</mrow>"
+
+    def neg(self, e: Neg, numeric: bool) -> str:
+        # its own row: the − is then a prefix operator, set close to what it negates (−(y − y_o)),
+        # never spaced as the binary minus it would be after an `=`
+        return f"<mrow>{super().neg(e, numeric)}</mrow>"
+
+    open_paren = "<mo>(</mo>"
+    close_paren = "<mo>)</mo>"
 
     def fraction(self, of: str, wrt: str) -> str:
         return f"<mfrac><mrow><mi>∂</mi>{of}</mrow><mrow><mi>∂</mi>{wrt}</mrow></mfrac>"
@@ -574,7 +598,8 @@ class MathMLPrinter(Printer):
         base, sep, sub = fn.rpartition("_")
         if sep and fn not in BY_NAME and base in BY_NAME:  # softmax_2: the component as a subscript
             name = f"<msub><mi>{html.escape(base)}</mi><mn>{html.escape(sub)}</mn></msub>"
-        return f"<mrow>{name}<mo>(</mo>{inner}<mo>)</mo></mrow>"
+        opening, closing = _fences(inner)
+        return f"<mrow>{name}<mrow>{opening}{inner}{closing}</mrow></mrow>"
 
     def fn_name(self, fn: str) -> str:
         named = super().fn_name(fn)
@@ -594,6 +619,19 @@ class MathMLPrinter(Printer):
         otherwise = "<mtext>&#160;else&#160;</mtext>"
         return f"<mrow><mo>(</mo>{self.literal(then) if not then.startswith('<') else then}{word}{cond}" \
                f"{otherwise}{self.literal(other) if not other.startswith('<') else other}<mo>)</mo></mrow>"
+
+
+#: what makes a formula taller than a line of text: around it, parentheses stretch
+_TALL = ("<mfrac", "<mtable", "<msqrt", "<munder", "<mover")
+
+
+def _fences(inside: str) -> tuple[str, str]:
+    """MathML parentheses for what they enclose: a stretchy fence grows with a fraction or a
+    matrix, but around a line of text its larger glyph leaves a gap on either side (`( −0.5 )`),
+    so there it is the plain character."""
+    if any(tall in inside for tall in _TALL):
+        return "<mo>(</mo>", "<mo>)</mo>"
+    return '<mo stretchy="false">(</mo>', '<mo stretchy="false">)</mo>'
 
 
 def printer_for(fmt: str, digits: int = defaults.DIGITS, ascii: bool = False, lang: str = "en") -> Printer:
