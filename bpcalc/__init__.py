@@ -80,11 +80,11 @@ def loads(text: str, name: str = "<string>", *, unshown: bool = False, graph: bo
     return load(name, text=text, unshown=unshown, graph=graph)
 
 
-def trace_of(solution: Solution, command: str = "step", *, only: list[str] | None = None,
+def trace_of(solution: Solution, command: str | None = None, *, only: list[str] | None = None,
              max_paths: int = 16) -> Trace:
     """The worked solution as typed steps (Given, Forward, Loss, Backward, ChainRule, SGD,
-    LossAfter) and the solution as data: what every renderer formats.  `command` is forward,
-    grad or step."""
+    LossAfter) and the solution as data: what every renderer formats.  The steps are those of all
+    the solution holds (a step's when it took one), or of `command`: forward, grad or step."""
     from .trace import build
 
     return build(solution, command, only=only, max_paths=max_paths)

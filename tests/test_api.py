@@ -36,6 +36,15 @@ def test_trace_holds_the_steps_of_each_command():
     assert kinds == ["Given", "Forward", "Loss", "Backward", "ChainRule"]
 
 
+def test_a_trace_without_a_command_shows_what_the_solution_holds():
+    problem = bpcalc.load(str(EXAMPLES / "slides_1_1_1.yaml"))
+    stepped = bpcalc.trace_of(bpcalc.solve(problem, round=2, step=True))
+    assert stepped.command == "step" and type(stepped.steps[-2]).__name__ == "UpdateStep"
+    assert bpcalc.trace_of(bpcalc.solve(problem, round=2)).command == "grad"
+    forward = bpcalc.trace_of(bpcalc.solve(problem, round=2, backward=False))
+    assert forward.command == "forward" and [type(s).__name__ for s in forward.steps] == ["Given", "Forward", "Loss"]
+
+
 def test_trace_chain_rule_is_the_slides_product():
     solution = bpcalc.solve(bpcalc.load(str(EXAMPLES / "slides_1_1_1.yaml")), round=2)
     chain = next(s for s in bpcalc.trace_of(solution, "grad").steps if type(s).__name__ == "ChainRule")

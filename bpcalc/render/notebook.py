@@ -8,10 +8,11 @@
     latex(trace)      the rows of `--format latex` in an align* environment (what nbconvert puts
                       in a LaTeX or PDF export)
 
-`of_solution` and `of_step` make the trace of a Solution, and of a check's Grading or ClassGrading
-alone, for the renderers, which format traces only.  `install()` gives those four classes their
-`_repr_*_` methods: bpcalc/__init__.py calls it when bpcalc is imported where IPython runs (a
-Jupyter kernel), so the engine and the trace, which sit below the renderers, never import them.
+A Solution is shown by the trace of all it holds (trace.build), and `of_step` makes the trace of a
+check's Grading or ClassGrading alone, for the renderers, which format traces only.  `install()`
+gives those four classes their `_repr_*_` methods: bpcalc/__init__.py calls it when bpcalc is
+imported where IPython runs (a Jupyter kernel), so the engine and the trace, which sit below the
+renderers, never import them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from typing import TYPE_CHECKING
 from . import Options, render
 
 if TYPE_CHECKING:
-    from ..engine import Solution
     from ..trace.data import Trace
     from ..trace.steps import ClassGrading, Grading
 
@@ -74,13 +74,6 @@ def scoped(css: str, scope: str) -> str:
     return "\n".join(out)
 
 
-def of_solution(solution: Solution) -> Trace:
-    """A solution's worked trace: `step` when it took one, else `grad`, or `forward` when it went
-    forward only."""
-    from ..trace import build
-
-    command = "step" if solution.updated is not None else "grad" if solution.gradients else "forward"
-    return build(solution, command)
 
 
 def of_step(step: Grading | ClassGrading) -> Trace:
@@ -103,12 +96,13 @@ def install() -> None:
     a solution as its worked solution, a trace as its format renders it, a check's report as
     `check` prints it."""
     from ..engine import Solution
+    from ..trace import build
     from ..trace.data import Trace
     from ..trace.steps import ClassGrading, Grading
 
     def as_trace(value: object) -> Trace:
         if isinstance(value, Solution):
-            return of_solution(value)
+            return build(value)  # the steps of all it holds
         if isinstance(value, (Grading, ClassGrading)):
             return of_step(value)
         assert isinstance(value, Trace)
@@ -120,4 +114,4 @@ def install() -> None:
             setattr(cls, method, lambda self, form=form: form(as_trace(self)))
 
 
-__all__ = ["SCOPE", "html", "install", "latex", "markdown", "of_solution", "of_step", "scoped"]
+__all__ = ["SCOPE", "html", "install", "latex", "markdown", "of_step", "scoped"]

@@ -60,12 +60,23 @@ FACTORS_PER_PATH_ALLOWED = 8
 # --- building the trace --------------------------------------------------------------------------------
 
 
-def build(solution: Solution, command: str, *, only: list[str] | None = None,
+def worked(solution: Solution) -> str:
+    """What a solution holds, as the command that shows it all: `step` when it took a step, `grad`
+    when it went backward, else `forward`."""
+    if solution.updated is not None:
+        return "step"
+    return "grad" if solution.gradients else "forward"
+
+
+def build(solution: Solution, command: str | None = None, *, only: list[str] | None = None,
           max_paths: int = 16, steps: bool = True, notation: str = "paths", delta_sign: int = 1) -> Trace:
-    """The trace of `command` (forward, grad or step).  With `steps=False`, the solution as data
-    alone (what `--format json` prints): no steps, and local derivatives without their numbers.
-    `notation` "delta" writes a network's backward pass in δ form (δ_j = `delta_sign`·∂E/∂net_j)
-    and the chain rule as the blog's factored derivation."""
+    """The trace of what the solution holds (`worked`), or of `command` (forward, grad or step:
+    less than it holds, as `grad` shows a solution that also stepped).  With `steps=False`, the
+    solution as data alone (what `--format json` prints): no steps, and local derivatives without
+    their numbers.  `notation` "delta" writes a network's backward pass in δ form (δ_j =
+    `delta_sign`·∂E/∂net_j) and the chain rule as the blog's factored derivation."""
+    if command is None:
+        command = worked(solution)
     if not steps:
         return data_trace(solution, command)
     if len(solution.outputs) > 1:
