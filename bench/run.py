@@ -76,10 +76,10 @@ def bpcalc_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "bpcalc"]
 
 
-def run_cli(args: list[str]) -> Callable[[], None]:
+def run_cli(args: list[str], codes: tuple[int, ...] = (0,)) -> Callable[[], None]:
     def go() -> None:
         done = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
-        if done.returncode != 0:
+        if done.returncode not in codes:
             raise RuntimeError(f"{' '.join(args)} exited {done.returncode}: {done.stderr.decode()[-500:]}")
 
     return go
@@ -766,6 +766,45 @@ def training_processes(reps: int, steps: int, tmp: Path) -> None:
            setup <= 0.5 * numpy_import)
 
 
+def class_sheet(k: int, rng: random.Random) -> str:
+    """Student k's sheet on the blog's 2-2-2 network: each answer right (at 3 to 9 decimals) or
+    wrong in its own way, so no two sheets are alike."""
+    right = {"loss": 0.298371109, "∂E/∂w5": 0.082167041, "∂E/∂w6": 0.082667628, "dE/dw1": 0.000438568,
+             "dE/dw3": 0.000497713, "w5_new": 0.35891648, "w6_new": 0.408666186, "w1_new": 0.149780716,
+             "out_h1": 0.593269992, "out_o1": 0.75136507}
+    lines = [f"# student {k}"]
+    for name, value in right.items():
+        roll = rng.random()
+        if roll < 0.15:
+            value = -value  # a sign
+        elif roll < 0.25:
+            value *= rng.choice([0.5, 2.0, 1.5])  # a factor
+        elif roll < 0.3:
+            value += rng.uniform(-0.01, 0.01)  # a slip
+        lines.append(f"{name}: {value:.{rng.randint(3, 9)}f}")
+    return "\n".join(lines) + "\n"
+
+
+def grading(reps: int, students: int, tmp: Path) -> None:
+    """`check` of a class against `check` of one sheet: each mistake variant is solved once per
+    problem, not once per sheet."""
+    print(f"9. grading (check of {students} distinct sheets against check of one)", flush=True)
+    folder = tmp / "class"
+    folder.mkdir()
+    rng = random.Random(7)
+    sheets = {class_sheet(k, rng) for k in range(students * 2)}
+    for k, text in enumerate(sorted(sheets)[:students]):
+        (folder / f"s{k + 1}.yaml").write_text(text, encoding="utf-8")
+    problem = str(ROOT / "examples" / "blog_2_2_2.yaml")
+    fns = {"one": run_cli(bpcalc_command() + ["check", problem, str(folder / "s1.yaml"), "--format", "json"],
+                          codes=(0, 1)),
+           "class": run_cli(bpcalc_command() + ["check", problem, str(folder), "--format", "json"], codes=(0, 1))}
+    t = interleaved(fns, reps)
+    r = t["class"] / t["one"]
+    report(f"check of a class of {students} distinct sheets / check of one sheet", f"{r:.1f}x ({t['class']:.2f} s "
+           f"vs {t['one']:.2f} s)", "<= 10x", r <= 10)
+
+
 def big_json(reps: int, lines: int, tmp: Path) -> None:
     print(f"8. big files (grad --format json, a {lines:,}-line chain, vs reading it with PyYAML's C loader)",
           flush=True)
@@ -803,6 +842,7 @@ def main() -> int:
         training(3 if quick else 7, 200 if quick else 1_000)
         training_processes(3 if quick else 7, 1_000 if quick else 10_000, Path(tmp))
         big_json(1 if quick else 3, 10_000 if quick else 100_000, Path(tmp))
+        grading(3 if quick else 5, 50 if quick else 200, Path(tmp))
     failed = [r for r in RESULTS if not r[3]]
     print(f"\n{len(RESULTS) - len(failed)} of {len(RESULTS)} targets met")
     return 1 if failed else 0

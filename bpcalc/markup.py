@@ -75,6 +75,23 @@ def latex(text: str, wide: bool = False) -> str:
     return latex_escape(shown)
 
 
+#: what a spreadsheet runs as a formula when a cell starts with it
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def csv_cell(text: str) -> str:
+    """For a cell of a CSV file a spreadsheet opens: no line break or control character splits the
+    row (printable), and a cell that a spreadsheet would run as a formula (a file named
+    `=HYPERLINK(…)`) starts with a `'`, so it stays text; a number stays a number."""
+    shown = printable(text)
+    if shown.startswith(_FORMULA_START):
+        try:
+            float(shown)
+        except ValueError:
+            return "'" + shown
+    return shown
+
+
 def yaml_comment(text: str) -> str:
     """For a YAML comment (`# …`): no line break can end it."""
     return printable(text)

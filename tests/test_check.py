@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import math
+import os
 import re
 import subprocess
 import sys
@@ -377,6 +378,30 @@ def test_a_class_keeps_going_past_an_unusable_file(tmp_path):
     assert rows["a.yaml"][1] == "1.0000"
     assert rows["b.yaml"][10].startswith("unusable: b.yaml:2:1: error: YAML syntax")
     assert rows["'=cmd.yaml"][1] == "1.0000"  # a name a spreadsheet would run as a formula stays text
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes and symbolic links are POSIX's")
+def test_a_class_folder_of_hostile_entries_is_graded_row_by_row(tmp_path):
+    # a student's named pipe, a link that leads to itself and a file named with a line break: each is
+    # a row of the gradebook, nothing waits on the pipe, and no name splits its row
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "a.yaml").write_text("gradients: {w5: 0.0822}\n")
+    (folder / "b\rc.yaml").write_text("gradients: {w5: 0.0822}\n")
+    os.mkfifo(folder / "pipe.yaml")
+    os.symlink("loop.yaml", folder / "loop.yaml")
+    os.symlink(".", folder / "here.yaml")  # a link to the folder itself: not an answers file
+    r = subprocess.run([sys.executable, "-m", "bpcalc", "check", SEED002, "c", "--format", "csv"],
+                       capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert r.returncode == 2, r.stderr  # the class exits with its worst row: two files cannot be used
+    rows = list(csv.reader(io.StringIO(r.stdout)))
+    assert [row[0] for row in rows[1:]] == ["c/a.yaml", "c/b\\rc.yaml", "c/loop.yaml", "c/pipe.yaml"]
+    by_file = {row[0]: row for row in rows[1:]}
+    assert by_file["c/a.yaml"][1] == by_file["c/b\\rc.yaml"][1] == "1.0000"
+    assert by_file["c/pipe.yaml"][10] == ("unusable: c/pipe.yaml: error: c/pipe.yaml is a named pipe (FIFO), "
+                                         "not a file (name a regular file; standard input is '-')")
+    assert "it is a link that leads back to itself" in by_file["c/loop.yaml"][10]
+    assert all(len(row) == len(rows[0]) for row in rows)
 
 
 def test_every_format_renders_a_check(tmp_path):

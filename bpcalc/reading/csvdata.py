@@ -22,7 +22,6 @@ import io
 import math
 import os
 import re
-import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -30,7 +29,7 @@ from typing import Any
 
 from ..errors import InputError, Span, did_you_mean, printable, quoted
 from .common import DATA_OPERATIONS, OPERATIONS_FLOOR, OPERATIONS_PER_BYTE, check_keys
-from .yamldoc import MAX_FILE_BYTES, SOURCES, Doc, Path
+from .yamldoc import MAX_FILE_BYTES, SOURCES, Doc, NotAFile, Path, open_regular
 
 DATA_KEYS = ("csv", "inputs", "targets")
 #: characters in one line of a CSV file, and in one cell (the csv module's own limit)
@@ -132,28 +131,17 @@ def _opened(where: str, name: str, span: Span) -> Iterator[io.TextIOWrapper]:
     in its place after the check is found by fstat, not read)."""
     shown = name
     try:
-        before = os.stat(where)
+        raw = open_regular(where)
     except FileNotFoundError:
         raise InputError(f"the CSV file {shown} does not exist", span,
                          "a relative path is read from the problem file's folder") from None
+    except NotAFile as exc:
+        raise InputError(f"the CSV file {shown} {exc}", span,
+                         "give a CSV file: rows of comma-separated numbers, a header row first") from None
     except OSError as exc:
         raise InputError(f"cannot read the CSV file {shown}: {exc.strerror or exc}", span) from None
-    from ..outputs import kind_of
-
-    kind = kind_of(before.st_mode)
-    if kind is not None:
-        raise InputError(f"the CSV file {shown} is {kind}, not a file", span,
-                         "give a CSV file: rows of comma-separated numbers, a header row first")
     try:
-        fd = os.open(where, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-                     | getattr(os, "O_CLOEXEC", 0))
-    except OSError as exc:
-        raise InputError(f"cannot read the CSV file {shown}: {exc.strerror or exc}", span) from None
-    raw = os.fdopen(fd, "rb")
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) != (before.st_dev, before.st_ino):
-            raise InputError(f"the CSV file {shown} changed while it was opened", span, "run bpcalc again")
+        st = os.fstat(raw.fileno())
         if st.st_size > MAX_FILE_BYTES:
             raise InputError(f"the CSV file {shown} is {st.st_size / 2**20:.0f} MiB; bpcalc reads CSV files up to "
                              f"{MAX_FILE_BYTES // 2**20} MiB", span, "train on a part of the file")

@@ -17,7 +17,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from io import BufferedReader
 
 from ..errors import InputError, Span, char_name, escape_char, quoted
 
@@ -230,10 +233,39 @@ _BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
          (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"), (b"\xef\xbb\xbf", "utf-8"))
 
 
-def read_text(path: str) -> tuple[str, str]:
+class NotAFile(Exception):
+    """What `open_regular` found in place of a regular file, as words: "is a named pipe (FIFO),
+    not a file"."""
+
+
+def open_regular(path: str) -> BufferedReader:
+    """`path` opened for reading once it is known to be a regular file, without waiting: a named
+    pipe, a device or a folder is refused by its kind (NotAFile), and one put in the file's place
+    after the check is found by fstat, never read.  OSError for what cannot be opened."""
+    import os
+    import stat
+
+    from ..outputs import kind_of
+
+    before = os.stat(path)
+    kind = kind_of(before.st_mode)
+    if kind is not None:
+        raise NotAFile(f"is {kind}, not a file")
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+                 | getattr(os, "O_CLOEXEC", 0))
+    opened = os.fdopen(fd, "rb")
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) != (before.st_dev, before.st_ino):
+        opened.close()
+        raise NotAFile("changed while it was opened")
+    return opened
+
+
+def read_text(path: str, *, regular: bool = False) -> tuple[str, str]:
     """The text of a file ('-' is standard input) and the name to show for it.  The input is
     read exactly once, so a pipe, /dev/stdin or a named FIFO gives its whole content and every
-    error is about that one read."""
+    error is about that one read.  `regular`: a file found among someone else's (a class's
+    answers) must be a regular file, opened without waiting: a FIFO there is an error, not a wait."""
     import os
     import sys
 
@@ -250,9 +282,11 @@ def read_text(path: str) -> tuple[str, str]:
     else:
         shown = path
         try:
-            with open(path, "rb") as fh:
+            with open_regular(path) if regular else open(path, "rb") as fh:
                 _say_if_terminal(fh)
                 data = _read_all(fh, shown)
+        except NotAFile as exc:
+            raise InputError(f"{path} {exc}", Span(path), "name a regular file; standard input is '-'") from None
         except FileNotFoundError:
             raise InputError(f"no such file: {path}", Span(path), missing_file_hint(path)) from None
         except IsADirectoryError:
@@ -262,9 +296,18 @@ def read_text(path: str) -> tuple[str, str]:
             if os.path.isdir(path):
                 raise InputError(f"{path} is a directory, not a file", Span(path),
                                  "name a .yaml file inside it") from None
-            raise InputError(f"cannot read {path}: {exc.strerror}", Span(path),
-                             "check the file's permissions") from None
+            raise InputError(f"cannot read {path}: {exc.strerror}", Span(path), _unreadable_hint(exc)) from None
     return decode(data, shown), shown
+
+
+def _unreadable_hint(exc: OSError) -> str:
+    import errno
+
+    if exc.errno == errno.ELOOP:
+        return "it is a link that leads back to itself: point it at a file"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "check the file's permissions"
+    return "check the path, and that the file can be read"
 
 
 #: names looked at in a folder for a did-you-mean (a folder of thousands is not read whole)

@@ -1,26 +1,16 @@
 """`--format csv` (check): a gradebook, one row per answers file, for a spreadsheet.
 
-A cell that a spreadsheet would run as a formula (a file named `=HYPERLINK(…)`) starts with a `'`,
-so it stays text."""
+Every cell is `markup.csv_cell`: a file's name with a line break in it cannot split its row, and a
+cell that a spreadsheet would run as a formula (a file named `=HYPERLINK(…)`) stays text."""
 
 from __future__ import annotations
 
 import csv
 import io
 
+from ..markup import csv_cell
 from ..trace.steps import ClassGrading, Trace
 from . import Options
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(text: str) -> str:
-    if text.startswith(_FORMULA_START):
-        try:
-            float(text)
-        except ValueError:
-            return "'" + text
-    return text
 
 
 def render(trace: Trace, options: Options) -> str:
@@ -28,5 +18,5 @@ def render(trace: Trace, options: Options) -> str:
     writer = csv.writer(out, lineterminator="\n")
     for step in trace.steps:
         if isinstance(step, ClassGrading):
-            writer.writerows([[_cell(c) for c in row] for row in step.gradebook()])
+            writer.writerows([[csv_cell(c) for c in row] for row in step.gradebook()])
     return out.getvalue()
