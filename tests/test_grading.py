@@ -59,8 +59,13 @@ def test_the_lazy_sheet_earns_nothing(tmp_path):
     # update: w5 0.4 → 0.35891648, w1 0.15 → 0.149780716 (a change in the 4th decimal)
     assert round(RIGHT["w5+"], 1) == 0.4 and round(RIGHT["dw5"], 2) == 0.08 and round(RIGHT["E"], 1) == 0.3
     g = grade(tmp_path, "w5_new: 0.4\nw1_new: 0.15\ndE/dw5: 0.08\nE: 0.3\n")
-    assert status(g, "updated", "w5") == "wrong" and result(g, "updated", "w5").mistakes[0].code == "not_updated"
-    assert status(g, "updated", "w1") == "wrong" and result(g, "updated", "w1").mistakes[0].code == "not_updated"
+    # the old value written, and nothing else: a mistake whose number the textbook's also rounds to
+    # at this precision explains nothing (the updated-weights convention gives w5 0.35891648 too)
+    assert status(g, "updated", "w5") == "wrong" and [m.code for m in result(g, "updated", "w5").mistakes] == [
+        "not_updated"]
+    assert status(g, "updated", "w1") == "wrong" and [m.code for m in result(g, "updated", "w1").mistakes] == [
+        "not_updated"]
+    assert g.procedure is None
     assert status(g, "gradients", "w5") == "imprecise"  # 1 significant digit of the 3 asked
     assert status(g, "loss", "E_total") == "imprecise"
     assert g.points == 0 and g.max_points == 4 and g.score == 0

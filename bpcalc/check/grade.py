@@ -147,7 +147,10 @@ class Checker:
         """Each wrong answer's mistakes: those the rest of the sheet does not contradict, ranked by
         how many of the sheet's wrong answers they give; pairs of mistakes tried where no single one
         gives them all."""
-        wrong = [i for i, r in enumerate(results) if r.status == "wrong"]
+        # an answer the textbook's own number agrees with at its precision (an update written as its
+        # old value) is wrong for that alone: no mistake of computation explains it
+        wrong = [i for i, r in enumerate(results) if r.status == "wrong" and not self._agrees(
+            self._value(self.textbook, answers[i]), answers[i])]
         if not wrong:
             return results, None
         kept = [i for i, r in enumerate(results) if r.status in ("right", "imprecise")]
@@ -193,6 +196,9 @@ class Checker:
             if value is not None and self.scheme.agrees(value, answers[i].written):
                 gives[i] = value
         return gives
+
+    def _agrees(self, value: float | None, answer: Answer) -> bool:
+        return value is not None and self.scheme.agrees(value, answer.written)
 
     def _consistent(self, answers: list[Answer], kept: list[int], variant: Variant, solution: Solution) -> bool:
         """No answer the student got right would be wrong under the variant."""
