@@ -448,9 +448,66 @@ def test_step_iterations_carry_the_momentum(capsys):
     g2 = bpcalc.solve(second_problem).gradients
     v1 = {n: first.gradients[n] for n in first.updated}
     want = {n: first.updated[n] - 0.5 * (0.9 * v1[n] + g2[n]) for n in v1}
-    assert json.loads(out)["updated"] == pytest.approx(want, rel=1e-12)
+    data = json.loads(out)
+    assert data["updated"] == pytest.approx(first.updated, rel=1e-12)  # the top level: the first iteration
+    assert data["iterations"][1]["updated"] == pytest.approx(want, rel=1e-12)
     code, text, _ = run(capsys, "step", SEED003, "--steps", "2", "--optimizer", "momentum", "--format", "text")
     assert "each velocity v starts at 0" in text and "each velocity v from the step before" in text
+
+
+ONE_WEIGHT = "inputs: {x: 2.0, t: 1.0}\nparams: {w: 0.5}\ndefine:\n  y: w*x\n  L: (y - t)**2\nlr: 0.1\n"
+
+
+def test_iterations_as_data_are_adam_written_out_by_hand(tmp_path, capsys):
+    # L = (w·x − t)², ∂L/∂w = 2(w·x − t)·x; three Adam steps (β₁ 0.9, β₂ 0.999, ε 1e-8, η 0.1) by hand
+    path = tmp_path / "w.yaml"
+    path.write_text(ONE_WEIGHT)
+    code, out, _ = run(capsys, "step", str(path), "--steps", "3", "--optimizer", "adam", "--format", "json")
+    assert code == 0
+    records = json.loads(out)["iterations"]
+    w, m, v = 0.5, 0.0, 0.0
+    for k, record in enumerate(records, start=1):
+        loss, g = (w * 2 - 1) ** 2, 2 * (w * 2 - 1) * 2
+        m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
+        mhat, vhat = m / (1 - 0.9 ** k), v / (1 - 0.999 ** k)
+        w = w - 0.1 * mhat / (math.sqrt(vhat) + 1e-8)
+        assert record["iteration"] == record["t"] == k
+        assert record["loss"] == pytest.approx(loss, rel=1e-12) and record["gradients"] == {"w": pytest.approx(g)}
+        assert record["state"] == {"m": {"w": pytest.approx(m, rel=1e-12)}, "v": {"w": pytest.approx(v, rel=1e-12)},
+                                   "mhat": {"w": pytest.approx(mhat, rel=1e-12)},
+                                   "vhat": {"w": pytest.approx(vhat, rel=1e-12)}}
+        assert record["updated"] == {"w": pytest.approx(w, rel=1e-12)}
+        assert record["loss_after"] == pytest.approx((w * 2 - 1) ** 2, rel=1e-12)
+    assert len(records) == 3
+
+
+def test_iterations_as_data_match_torch_optim_when_installed(capsys):
+    torch = pytest.importorskip("torch", reason="the torch extra (pip install 'bpcalc[torch]') is not installed")
+    # the blog's 2-2-2 network, three Adam steps on its eight weights (its biases frozen)
+    code, out, _ = run(capsys, "step", SEED002, "--steps", "3", "--optimizer", "adam", "--lr", "0.1",
+                       "--format", "json")
+    assert code == 0
+    records = json.loads(out)["iterations"]
+    f64 = torch.float64
+    w = torch.tensor([0.15, 0.20, 0.25, 0.30], dtype=f64, requires_grad=True)
+    v = torch.tensor([0.40, 0.45, 0.50, 0.55], dtype=f64, requires_grad=True)
+    optimizer = torch.optim.Adam([w, v], lr=0.1)
+    x, t = torch.tensor([0.05, 0.10], dtype=f64), torch.tensor([0.01, 0.99], dtype=f64)
+    for record in records:
+        optimizer.zero_grad()
+        hidden = torch.sigmoid(w.view(2, 2) @ x + 0.35)
+        out_ = torch.sigmoid(v.view(2, 2) @ hidden + 0.60)
+        loss = (0.5 * (t - out_) ** 2).sum()
+        loss.backward()
+        optimizer.step()
+        assert record["loss"] == pytest.approx(loss.item(), rel=1e-12)
+        got = [record["updated"][f"w{k}"] for k in range(1, 9)]
+        assert got == pytest.approx([*w.detach().tolist(), *v.detach().tolist()], rel=1e-12)
+        state = optimizer.state[w]
+        assert [record["state"]["m"][f"w{k}"] for k in range(1, 5)] == pytest.approx(state["exp_avg"].tolist(),
+                                                                                    rel=1e-12)
+        assert [record["state"]["v"][f"w{k}"] for k in range(1, 5)] == pytest.approx(
+            state["exp_avg_sq"].tolist(), rel=1e-12)
 
 
 def test_train_takes_a_network_too_large_to_work_step_by_step(tmp_path, capsys):

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 import sys
-from typing import Any
 
 from ..cli.options import Invocation
 
 
 def run(invocation: Invocation) -> int:
     from ..engine import solve
+    from ..engine.scalar import solve_steps
     from ..reading import load
     from ..render import render
 
@@ -39,14 +38,10 @@ def run(invocation: Invocation) -> int:
         from ..engine.optim import chosen
 
         optimizer = chosen(v.get("optimizer"), problem.optimizer)
-        states: dict[str, Any] = {}  # momentum's velocities, Adam's moments: carried from one iteration to the next
-        solutions = [solve(problem, round=v["round"], lr=v["lr"], step=command == "step", optimizer=optimizer,
-                           states=states, backward=command != "forward")]
-        for _ in range(1, v.get("steps") or 1):  # each iteration from the last one's updated params
-            done = solutions[-1]
-            nxt = dataclasses.replace(problem, params={**problem.params, **(done.updated or {})})
-            solutions.append(solve(nxt, round=v["round"], lr=v["lr"], step=True, optimizer=optimizer,
-                                   states=states))
+        if command == "step":
+            solutions = solve_steps(problem, v.get("steps") or 1, round=v["round"], lr=v["lr"], optimizer=optimizer)
+        else:
+            solutions = [solve(problem, round=v["round"], lr=v["lr"], backward=command != "forward")]
         if fmt == "json":  # the solution as data: no steps to build
             from ..trace.data import data_trace
 

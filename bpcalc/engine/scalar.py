@@ -457,6 +457,19 @@ def solve(problem: Problem, *, round: int | None = None, lr: float | None = None
     return sol
 
 
+def solve_steps(problem: Problem, steps: int, *, round: int | None = None, lr: float | None = None,
+                optimizer: Optimizer | None = None) -> list[Solution]:
+    """`steps` updates (`step --steps N`), each solved from the params the one before reached,
+    the optimiser's state (momentum's velocities, Adam's moments) carried from one to the next."""
+    states: dict[str, State] = {}
+    solutions = [solve(problem, round=round, lr=lr, step=True, optimizer=optimizer, states=states)]
+    for _ in range(1, steps):
+        done = solutions[-1]
+        at = dataclasses.replace(problem, params={**problem.params, **(done.updated or {})})
+        solutions.append(solve(at, round=round, lr=lr, step=True, optimizer=optimizer, states=states))
+    return solutions
+
+
 def _with_lines(problem: Problem, exprs: Mapping[str, Expr]) -> Problem:
     """The problem with some lines computed from other formulas (Config.lines)."""
     from ..expr.tree import to_text

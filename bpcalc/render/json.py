@@ -41,6 +41,11 @@ def as_data(trace: Trace) -> dict[str, Any]:
         j = r.jacobian
         data["gradients"] = j.gradients
         data["jacobian"] = {"rows": list(j.outputs), "columns": list(j.columns), "matrix": j.matrix}
+    # step --steps N: the top-level keys are the first iteration's, and each iteration is a record
+    if r.iterations:
+        data["iterations"] = [{"iteration": it.iteration, "loss": it.loss, "gradients": it.gradients,
+                               "updated": it.updated, "loss_after": it.loss_after, "t": it.t, "state": it.state}
+                              for it in r.iterations]
     # a report (a gradient check) adds its records
     for step in trace.steps:
         as_data = getattr(step, "as_data", None)

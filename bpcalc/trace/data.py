@@ -59,6 +59,32 @@ def jacobian_of(solution: Solution) -> Jacobian:
                     {o: solution.gradients_of(o) for o in solution.outputs})
 
 
+class Stepped(NamedTuple):
+    """One iteration of `step --steps N` as data: its loss, gradients and updates, and the
+    optimiser's values after it (each rule's but θ's — velocity v; m, v, m̂, v̂ — by name, then
+    param) at its step number t."""
+
+    iteration: int
+    loss: float
+    gradients: Mapping[str, float]
+    updated: Mapping[str, float]
+    loss_after: float | None
+    t: int
+    state: Mapping[str, Mapping[str, float]]
+
+
+def stepped(iteration: int, solution: Solution) -> Stepped:
+    moves = solution.moves or {}
+    state: dict[str, dict[str, float]] = {}
+    for name, move in moves.items():
+        for rule, value in move.values.items():
+            if rule != "theta":
+                state.setdefault(rule, {})[name] = float(value)
+    t = max((m.t for m in moves.values()), default=iteration)
+    return Stepped(iteration, solution.loss, {p: solution.gradients[p] for p in solution.problem.params},
+                   solution.updated or {}, solution.loss_after, t, state)
+
+
 class Result(NamedTuple):
     """The solution as data (docs/output-formats.md): what `--format json` prints, full precision."""
 
@@ -74,6 +100,7 @@ class Result(NamedTuple):
     loss_after: float | None = None
     jacobian: Jacobian | None = None  # several outputs, not from `forward`
     outputs: tuple[str, ...] = ()  # several outputs: all of them (`output` is the first)
+    iterations: tuple[Stepped, ...] = ()  # step --steps N: each iteration (the fields above: the first)
 
 
 class Trace(NamedTuple):
