@@ -449,8 +449,9 @@ def test_step_iterations_carry_the_momentum(capsys):
     v1 = {n: first.gradients[n] for n in first.updated}
     want = {n: first.updated[n] - 0.5 * (0.9 * v1[n] + g2[n]) for n in v1}
     data = json.loads(out)
-    assert data["updated"] == pytest.approx(first.updated, rel=1e-12)  # the top level: the first iteration
+    assert data["iterations"][0]["updated"] == pytest.approx(first.updated, rel=1e-12)
     assert data["iterations"][1]["updated"] == pytest.approx(want, rel=1e-12)
+    assert data["updated"] == pytest.approx(want, rel=1e-12)  # the run's end: what -o writes
     code, text, _ = run(capsys, "step", SEED003, "--steps", "2", "--optimizer", "momentum", "--format", "text")
     assert "each velocity v starts at 0" in text and "each velocity v from the step before" in text
 

@@ -261,8 +261,9 @@ def backward_order(solution: Solution) -> list[str]:
 
 def iterations(traces: list[Trace], solutions: list[Solution]) -> Trace:
     """Several worked steps as one trace: each iteration's steps after its heading, then a table of
-    the params and the loss before each iteration and after the last.  As data: the first
-    iteration's, and every iteration's own record (`Result.iterations`)."""
+    the params and the loss before each iteration and after the last.  As data, the run: the
+    first iteration's loss and gradients, the last one's `updated` and `loss_after` (what `-o`
+    writes), and every iteration's own record (`Result.iterations`)."""
     first, last = solutions[0], solutions[-1]
     params = tuple(first.problem.trainable)
     rows = [(k, tuple(s.problem.params[p] for p in params), s.loss) for k, s in enumerate(solutions, 1)]
@@ -273,7 +274,8 @@ def iterations(traces: list[Trace], solutions: list[Solution]) -> Trace:
         made.append(Iteration(k, len(traces)))
         made.extend(trace.steps)
     made.append(Summary(first.output, params, tuple(rows)))
-    result = traces[0].result._replace(iterations=tuple(stepped(k, s) for k, s in enumerate(solutions, 1)))
+    result = traces[0].result._replace(updated=traces[-1].result.updated, loss_after=traces[-1].result.loss_after,
+                                       iterations=tuple(stepped(k, s) for k, s in enumerate(solutions, 1)))
     return Trace("step", first.output, first.problem.file, tuple(made), result)
 
 
