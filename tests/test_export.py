@@ -142,7 +142,7 @@ define:
   l4: softplus(a) + softplus(big*a) + elu(b) + elu(b, 0.5) + elu(b, al) + elu(a, al) + elu(z*a, al) + gelu(b) + silu(b)
   l5: max(a, c) + max(b, a, c) + min(a, c) + min(c, a, b) + max(a, 2) + min(3, 4)*a + max(z*a, 0)
   l6: a**2 + a**b + 2**a + (-a)**3 + x**-2 + -a**2 + a - (b - c) + a/(b*c) + a*(b*c)
-  l7: logistic(a) + ln(a) + swish(b) + neg*-0.5 + 2*3
+  l7: logistic(a) + ln(a) + swish(b) + neg*-0.5 + 2*3 + stop(a*b)*a + detach(c)
   total: l1*l2 + l3 - l4 + l5*l6 + l7
 lr: 0.001
 """

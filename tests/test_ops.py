@@ -149,3 +149,30 @@ def test_stable_extremes():
     assert 0 <= sol.values["s"] < 1e-300 and sol.values["p"] >= 0
     sol = bpcalc.solve(expression({"x": 700.0}, {"y": "softplus(x)"}))
     assert sol.values["y"] == 700.0 and sol.gradients["x"] == 1.0
+
+
+@pytest.mark.parametrize("point", [(2.0, 3.0), (-0.7, 0.4), (1.5, -2.0)])
+def test_stop_is_its_argument_with_no_gradient_through_it(point):
+    # y = stop(u·u)·a + a·u, u = a·x: the detached graph holds stop(u·u) at its value c = (a·x)²,
+    # so y(a, x) = c·a + a²·x, written here in plain Python and differenced with c held
+    a, x = point
+    problem = expression({"a": a, "x": x}, {"u": "a*x", "y": "stop(u*u)*a + a*u"}, params=("a",))
+    sol = bpcalc.solve(problem)
+    c = (a * x) ** 2
+
+    def detached(a_: float, x_: float) -> float:
+        return c * a_ + a_ * a_ * x_
+
+    h = 1e-6
+    assert sol.values["y"] == pytest.approx(detached(a, x), rel=1e-14)
+    assert sol.gradients["a"] == pytest.approx((detached(a + h, x) - detached(a - h, x)) / (2 * h), rel=1e-7)
+    assert sol.gradients["x"] == pytest.approx((detached(a, x + h) - detached(a, x - h)) / (2 * h), rel=1e-7)
+    # and not the full graph's: there ∂y/∂a = 3a²x² + 2ax
+    assert sol.gradients["a"] != pytest.approx(3 * a * a * x * x + 2 * a * x, rel=1e-3)
+    # detach and stop_gradient are its other names; gradcheck differences the detached graph too
+    same = expression({"a": a, "x": x}, {"u": "a*x", "y": "detach(u*u)*a + a*stop_gradient(u)"}, params=("a",))
+    assert bpcalc.solve(same).gradients["a"] == pytest.approx(c + a * x, rel=1e-14)  # a·stop(u): stop(u) = a·x
+    from bpcalc.engine.gradcheck import gradient_checks
+
+    _, report = gradient_checks(problem)
+    assert report.mismatches == 0 and all(check.ok for check in report.checks)

@@ -92,7 +92,9 @@ def arguments(name, points, n):
 
 
 def test_every_primitive_a_file_can_reach_is_checked_here():
-    reachable = {p.name for p in TABLE if p.kind in ("operator", "function")} | {"Phi", "phi"}
+    # stop(x) is x with a derivative of 0 by definition, not a function's: tests/test_ops.py
+    # differences the detached graph it makes
+    reachable = {p.name for p in TABLE if p.kind in ("operator", "function") and not p.detached} | {"Phi", "phi"}
     assert reachable <= set(INDEPENDENT)
 
 

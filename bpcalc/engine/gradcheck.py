@@ -14,7 +14,8 @@ step, leaky_step, sign, ismax, asked about their arguments — holding another c
 x − h than at x, in a primitive that reaches that output), where --round rounds a value between
 the name and the output (a change of h does not get through), or where the forward pass fails at
 x ± h (or the estimate is not a finite number); such a check is reported with its note and counts
-neither way.
+neither way.  A stop(…) (the op table's detached primitives) keeps its value at x ± h, so the
+estimate is the detached graph's, whose derivative the backward pass computes.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import BpcalcError, InputError, did_you_mean, printable
+from ..ops.codes import DETACHED_CODES
 from .config import TEXTBOOK, Config
 from .graph import Graph
 from .scalar import Solution, forward, solve
@@ -99,6 +101,9 @@ def gradient_checks(problem: Problem, *, eps: float | None = None, tol: float | 
     behind = _behind_rounding(graph) if places is not None else set()
     cases, reaches = _kink_cases(graph, roots)
     base_pins = {graph.root[graph.index[n]]: x for n, x in config.pins.items()}
+    # a stop(…) keeps its value at x ± h: the estimate is the detached graph's, as the gradient is
+    tape = solution.tape_values
+    base_pins.update({t: tape[t] for t, code in enumerate(graph.op) if code in DETACHED_CODES})
     leaf_values = [values[n] for n in graph.names[: graph.n_leaves]]
     base = cases(solution.tape_values)
 

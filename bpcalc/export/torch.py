@@ -291,6 +291,8 @@ class Writer:
         depth = max(k.depth for k in kids) + 1
         if fn in _UNARY and len(args) == 1:
             text = f"{_UNARY[fn]}({args[0].text})"
+        elif fn == "stop":
+            text = f"{_wrapped(args[0], args[0].prec < ATOM)}.detach()"
         elif fn in ("leaky_relu", "elu"):
             text = self._parametric(fn, e, args)
         elif fn in ("max", "min"):

@@ -22,4 +22,6 @@ assert all(lookup(NAMES[c]).formula is not None for c in range(INLINE)), "inline
 ROUNDED_CODES = frozenset(CODES[p.name] for p in TABLE if p.rounds and p.name in CODES)
 INDEXED_CODES = frozenset(CODES[p.name] for p in TABLE if p.indexed and p.name in CODES)
 VECTOR_CODES = frozenset(CODES[p.name] for p in TABLE if p.kind == "vector")
+#: codes through which no gradient flows (stop): a finite difference holds their values
+DETACHED_CODES = frozenset(CODES[p.name] for p in TABLE if p.detached and p.name in CODES)
 

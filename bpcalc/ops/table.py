@@ -89,6 +89,11 @@ class Primitive(NamedTuple):
     describe: str = ""
 
     @property
+    def detached(self) -> bool:
+        """No gradient flows through it (stop): every partial is 0, whatever its value does."""
+        return bool(self.partials) and all(f == "0" for f in self.partials)
+
+    @property
     def arity(self) -> tuple[int, int | None]:
         """(fewest, most or None for any number) arguments."""
         most = None if self.variadic else len(self.params)
@@ -252,6 +257,9 @@ TABLE: tuple[Primitive, ...] = (
               describe="x·Φ(x), Φ the standard normal distribution function"),
     Primitive("silu", ("x",), ("sigmoid(x)*(1 + x*(1 - sigmoid(x)))",), lambda x: x * _sigmoid(x),
               rounds=True, activation=True, aliases=("swish",), describe="x·σ(x) (swish)"),
+    Primitive("stop", ("x",), ("0",), lambda x: x, aliases=("detach", "stop_gradient"),
+              latex=r"\operatorname{stop}",
+              describe="x, through which no gradient flows (PyTorch's detach): stop′ = 0"),
     Primitive("max", ("x1", "x2"), forward=lambda *xs: max(xs), variadic=True, each_partial="ismax",
               latex=r"\max", describe="the largest argument"),
     Primitive("min", ("x1", "x2"), forward=lambda *xs: min(xs), variadic=True, each_partial="ismin",
