@@ -13,6 +13,8 @@ import pytest
 
 from bpcalc.cli.main import main
 
+from helpers import EXAMPLES
+
 
 def run(capsys, *args):
     code = main(list(args))
@@ -196,3 +198,41 @@ def test_the_delta_form_says_a_bias_gradient_once(capsys, tmp_path):
 def test_trains_curve_is_titled_in_words(capsys, example, title):
     out = run(capsys, "train", example, "--steps", "20", "--format", "text")[1]
     assert f"Step 3  {title}\n" in out and "curve of" not in out
+
+
+# --- at 80 columns: the `=` column, and formulas kept whole in sentences --------------------------------------
+
+
+def _equals_columns(section: str) -> set[int]:
+    """Where each row's first `=` stands, and each continuation line's `=`."""
+    columns = set()
+    for line in section.splitlines():
+        row = re.match(r"  [∂δ]\S*( +)= ", line)
+        if row and len(row.group(1)) < 4:  # (a row whose only number stands in the value column: apart)
+            columns.add(row.end() - 2)
+        elif re.match(r" +=", line):
+            columns.add(line.index("="))
+    return columns
+
+
+@pytest.mark.parametrize("notation", ["paths", "delta"])
+def test_the_equals_signs_of_a_step_stay_in_one_column_when_rows_fold(capsys, notation):
+    out = run(capsys, "grad", "example:blog_2_2_2", "--notation", notation, "--format", "text", "--width", "80")[1]
+    backward = out[out.index("\n  ∂", out.index("Step 4")):out.index("Step 5")]  # its rows
+    assert re.search(r"\n +=", backward)  # rows folded, a part a line
+    assert len(_equals_columns(backward)) == 1, backward
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_a_formula_in_a_sentence_is_never_broken(tmp_path, capsys):
+    (tmp_path / "answers.yaml").write_text("gradients: {w5: 0.0410835}\n")  # the square's 2 dropped
+    for width in range(48, 121):
+        out = run(capsys, "check", str(EXAMPLES / "blog_2_2_2.yaml"), str(tmp_path / "answers.yaml"),
+                  "--format", "text", "--width", str(width))[1]
+        assert "factor_2" in out
+        for formula in ("d(t − out)²/d out", "−(t − out)"):
+            assert formula in out, (width, out)
+        said = out[out.index("(factor_2): "):out.index("score:")]
+        assert max(len(line) for line in said.splitlines()) <= width
+    out = run(capsys, "gradcheck", "example:slides_1_1_1", "--format", "text", "--width", "60")[1]
+    assert "(f(x + h) − f(x − h)) / 2h" in out

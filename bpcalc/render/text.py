@@ -95,7 +95,7 @@ def lines(sections: list[Section], ascii: bool = False, width: int = 80, lang: s
         out.extend([(line, "heading")] for line in wrap(title, width, "", " " * 8))
         eqs = [r for r in sec.rows if isinstance(r, Eq)]
         cells = {id(r): _cells(r, fix) for r in eqs}
-        widths = _aligned_widths(eqs, cells, fix, width)
+        widths = _aligned_widths(eqs, cells, fix, width, _lhs_column(eqs, cells, fix, width))
         for row in sec.rows:
             if isinstance(row, Eq):
                 out.extend(_eq_lines(row, cells[id(row)], widths, fix, width))
@@ -111,8 +111,8 @@ def lines(sections: list[Section], ascii: bool = False, width: int = 80, lang: s
 def _say(segments: list[Segment], fix: Fix, width: int) -> list[str]:
     """A sentence filled to the width: words break at spaces; a piece of math stays whole on its
     line unless it alone is too long (then it breaks where its formula may)."""
-    glue = "\ue001"  # a space inside math: not a place to break the sentence
-    text = "".join(fix(s.text).replace(" ", glue) if isinstance(s, Math) else fix(s) for s in segments)
+    text = "".join(fix(s.text).replace(" ", _GLUE) if isinstance(s, Math) else _glued(fix(s)) for s in segments)
+    glue = _GLUE
     out: list[str] = []
     for line in wrap(unmark(text), width):
         if width_of(line) > width and glue in line:  # one long formula: break at its marks
@@ -120,6 +120,35 @@ def _say(segments: list[Segment], fix: Fix, width: int) -> list[str]:
         else:
             out.append(line.replace(glue, " "))
     return out
+
+
+#: a space inside math: not a place to break a sentence
+_GLUE = "\ue001"
+#: a formula's operators, where written among words: a space beside one is inside the formula
+_OPERATORS = frozenset("−+×·=/←→≤≥⊙*-")
+
+
+def _glued(words: str) -> str:
+    """A sentence's own words with the spaces inside a formula written among them glued, so the
+    sentence never breaks inside the formula (`d(t − out)²/d out written −(t − out)`): a space
+    beside an operator standing alone (t − out), one inside a parenthesis that a word opens
+    (d(t − out): a function's or a product's, not a remark's), and the space of a derivative's
+    `/d x`."""
+    if " " not in words:
+        return words
+    tokens = words.split(" ")
+    out = [tokens[0]]
+    opened: list[bool] = []  # the parentheses open: True for one a word opens, inside a formula
+    for token, following in zip(tokens, tokens[1:]):
+        for k, ch in enumerate(token):
+            if ch == "(":
+                opened.append(k > 0)
+            elif ch == ")" and opened:
+                opened.pop()
+        inside = (token in _OPERATORS or following in _OPERATORS or any(opened)
+                  or token.endswith(("/d", "/∂")))
+        out.append((_GLUE if inside and token and following else " ") + following)
+    return "".join(out)
 
 
 def unmark(s: str) -> str:
@@ -245,19 +274,40 @@ def _matrix_lines(row: MatrixEq, fix: Fix, width: int) -> list[list[Span]]:
     return out
 
 
-def _aligned_widths(eqs: list[Eq], cells: dict[int, list[str]], fix: Fix, width: int) -> list[int]:
+def _length(row: Eq, cells: list[str], widths: list[int], fix: Fix) -> int:
+    """The columns a row takes on one line, its note included, padded to `widths`."""
+    note = _segments(row.note)
+    spans = _one_line(row, [unmark(c) for c in cells], widths, fix)
+    return sum(width_of(t) for t, _ in spans) + (3 + width_of(fix(note)) if note else 0)
+
+
+def _lhs_column(eqs: list[Eq], cells: dict[int, list[str]], fix: Fix, width: int) -> int:
+    """The width of the left-hand sides of a step, so that every row's `=` stands in one column —
+    a row that folds included (its continuation lines keep that column): the widest left-hand
+    side that can line up (at most COLUMN_CAP, and half the line), unless padding to it would fold
+    a row that fits on its line unpadded (then 0: the rows that fit aligned decide, and the others
+    keep their own)."""
+    cap = min(COLUMN_CAP, width // 2)
+    lhs = max([n for n in (width_of(cells[id(r)][0]) for r in eqs) if n <= cap] or [0])
+    for r in eqs:
+        if _length(r, cells[id(r)], [0, 0, 0], fix) <= width < _length(r, cells[id(r)], [lhs, 0, 0], fix):
+            return 0
+    return lhs
+
+
+def _aligned_widths(eqs: list[Eq], cells: dict[int, list[str]], fix: Fix, width: int, lhs: int = 0) -> list[int]:
     """Column widths for the rows that can stand on one line: the rows too long even unpadded
-    are left out, then any row the padding would push past the width, until the rest fit."""
-    plain = {id(r): [unmark(c) for c in cells[id(r)]] for r in eqs}
+    are left out, then any row the padding would push past the width, until the rest fit.  The
+    left-hand sides' column is at least `lhs` wide (every row's `=` in one column)."""
 
     def length(row: Eq, widths: list[int]) -> int:
-        note = _segments(row.note)
-        spans = _one_line(row, plain[id(row)], widths, fix)
-        return sum(width_of(t) for t, _ in spans) + (3 + width_of(fix(note)) if note else 0)
+        return _length(row, cells[id(row)], widths, fix)
 
-    candidates = [r for r in eqs if length(r, [0, 0, 0]) <= width]
+    plain = {id(r): [unmark(c) for c in cells[id(r)]] for r in eqs}
+    candidates = [r for r in eqs if length(r, [lhs, 0, 0]) <= width]
     while True:
         widths = _widths([plain[id(r)] for r in candidates])
+        widths[0] = max(widths[0], lhs)
         fitting = [r for r in candidates if length(r, widths) <= width]
         if len(fitting) == len(candidates):
             return widths
@@ -290,7 +340,8 @@ def _eq_lines(row: Eq, cells: list[str], widths: list[int], fix: Fix, width: int
     lhs, c1, c2, value = cells
     note = fix(_segments(row.note))
     plain = [lhs, unmark(c1), unmark(c2), value]
-    for w in (widths, [0, 0, 0]):  # aligned if it fits, else unpadded, else one part a line
+    # aligned if it fits, else its `=` alone in the step's column, else unpadded, else one part a line
+    for w in (widths, [widths[0], 0, 0], [0, 0, 0]):
         spans = _one_line(row, plain, w, fix)
         used = sum(width_of(t) for t, _ in spans)
         if note and used + 3 + width_of(note) <= width:
@@ -302,7 +353,9 @@ def _eq_lines(row: Eq, cells: list[str], widths: list[int], fix: Fix, width: int
             under = " " * (2 + w[0] + 3)
             below: list[list[Span]] = [[(line, "note")] for line in wrap(note, width, under)]
             return [spans, *below]
-    # one part a line, each `=` under the first; a part too long is broken before an operator
+    # one part a line, each `=` under the first, the first in the step's column when the
+    # left-hand side fits it; a part too long is broken before an operator
+    lhs = lhs + " " * (widths[0] - width_of(lhs))
     column = 2 + width_of(lhs) + 1  # where the first `=` stands
     result: list[list[Span]] = []
     relation = fix(row.relation)
