@@ -75,6 +75,12 @@ def latex(text: str, wide: bool = False) -> str:
     return latex_escape(shown)
 
 
+def json_text(text: str) -> str:
+    """For a JSON string a person reads (a title in a course platform's files): nothing a
+    terminal or a reader would act on; JSON's own escapes are json.dumps's."""
+    return printable(text)
+
+
 #: what a spreadsheet runs as a formula when a cell starts with it
 _FORMULA_START = ("=", "+", "-", "@")
 
@@ -100,3 +106,37 @@ def yaml_comment(text: str) -> str:
 def plot_text(text: str) -> str:
     """For a matplotlib title or label, drawn with parse_math=False (no `$…$` mathtext)."""
     return printable(text)
+
+
+def prairielearn(text: str) -> str:
+    """For PrairieLearn's question.html, text or an attribute value: HTML's escapes, and the braces
+    that would start a Mustache tag as entities (question.html and a pl-template file are Mustache
+    templates before they are HTML)."""
+    return html(text).replace("{", "&#123;").replace("}", "&#125;")
+
+
+def mustache_safe(html_text: str) -> str:
+    """HTML that bpcalc made (a sheet, a key), to be read as a Mustache template: every brace an
+    entity, so no `{{` in it is a tag."""
+    return html_text.replace("{", "&#123;").replace("}", "&#125;")
+
+
+def cloze(text: str) -> str:
+    """For the feedback of a Moodle Cloze (embedded answers) alternative: HTML's escapes, and the
+    characters the Cloze syntax reads (} ~ # \\ / and {) as entities, so no text ends an answer,
+    starts another or opens a subquestion."""
+    out = html(text)
+    for ch, entity in (("}", "&#125;"), ("{", "&#123;"), ("~", "&#126;"), ("\\", "&#92;"), ("/", "&#47;")):
+        out = out.replace(ch, entity)
+    return out.replace("#", "&#35;").replace("&&#35;", "&#")
+
+
+def cloze_html(html_text: str) -> str:
+    """HTML that bpcalc made (a sheet), put into a Cloze question's text: its braces as entities,
+    so nothing in it reads as `{1:NUMERICAL:…}`."""
+    return html_text.replace("{", "&#123;").replace("}", "&#125;")
+
+
+def dot(text: str) -> str:
+    """A Graphviz DOT quoted string (an ID or a label): printable, backslash and quote escaped."""
+    return '"' + printable(text).replace("\\", "\\\\").replace('"', '\\"') + '"'

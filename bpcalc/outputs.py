@@ -296,7 +296,9 @@ class Output:
     removes the temporary file if it was not renamed."""
 
     def __init__(self, path: str, role: Role = UPDATED, inputs: Inputs = NO_INPUTS, *, replace: bool = True,
-                 mode_from: str | None = None, folder: Folder | None = None, sync: bool = True):
+                 mode_from: str | None = None, folder: Folder | None = None, sync: bool = True,
+                 executable: bool = False):
+        self.executable = executable  # a script: whoever may read it may run it
         self.role = role
         self.inputs = inputs
         self.replace = replace
@@ -401,11 +403,11 @@ class Output:
 
     def _permissions(self) -> None:
         """The replaced file's mode (and owner, where allowed); a new file the input's mode
-        (`mode_from`), or the umask's."""
+        (`mode_from`), or the umask's; an executable one may be run by whoever may read it."""
         assert self.fd is not None
         st = self.folder.lstat(self.name)
         if st is not None and stat.S_ISREG(st.st_mode):
-            os.fchmod(self.fd, stat.S_IMODE(st.st_mode))
+            self._chmod(stat.S_IMODE(st.st_mode))
             try:
                 os.fchown(self.fd, st.st_uid, st.st_gid)
             except OSError:
@@ -417,11 +419,15 @@ class Output:
             except (OSError, ValueError):
                 mode = 0
             if stat.S_ISREG(mode):
-                os.fchmod(self.fd, stat.S_IMODE(mode))
+                self._chmod(stat.S_IMODE(mode))
                 return
         mask = os.umask(0)
         os.umask(mask)
-        os.fchmod(self.fd, 0o666 & ~mask)
+        self._chmod(0o666 & ~mask)
+
+    def _chmod(self, mode: int) -> None:
+        assert self.fd is not None
+        os.fchmod(self.fd, mode | ((mode & 0o444) >> 2) if self.executable else mode)
 
     def close(self) -> None:
         if self.fd is not None:
@@ -487,6 +493,83 @@ def _on_signal(signum: int, frame: Any) -> None:
     _release_signals()
     signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)
+
+
+# --- a folder of files (a course folder) -----------------------------------------------------------------
+
+
+class Tree:
+    """Files written at paths relative to a folder bpcalc fills (a course folder: `variants
+    --prairielearn`, `--gradescope`): each subfolder made, never through a link
+    (Folder.subfolder), each file by Output; the subfolders stay open until `close`."""
+
+    def __init__(self, folder: Folder, role: Role, inputs: Inputs = NO_INPUTS):
+        self.folder, self.role, self.inputs = folder, role, inputs
+        self._open: dict[str, Folder] = {}
+
+    def _folder(self, parts: list[str]) -> Folder:
+        place, at = self.folder, ""
+        for part in parts:
+            at = f"{at}/{part}" if at else part
+            if at not in self._open:
+                self._open[at] = place.subfolder(part, self.role.noun)
+            place = self._open[at]
+        return place
+
+    def write(self, path: str, data: str | bytes, executable: bool = False) -> None:
+        *parts, name = _parts(path)
+        out = Output(name, self.role, self.inputs, folder=self._folder(parts), sync=False, executable=executable)
+        if isinstance(data, str):
+            out.write_text(data)
+        else:
+            out.write_bytes(data)
+
+    def close(self) -> None:
+        for folder in reversed(list(self._open.values())):
+            folder.close()
+        self._open.clear()
+
+
+def _parts(path: str) -> list[str]:
+    parts = path.split("/")
+    if not parts or any(p in ("", ".", "..") or os.sep in p for p in parts):
+        raise ValueError(f"not a plain relative path: {path!r}")
+    return parts
+
+
+def tree_refusal(folder: Folder, paths: Iterable[str], role: Role, inputs: Inputs) -> InputError | None:
+    """Before anything is written into a folder that exists: the first of `paths` (relative) whose
+    folder is a link or not a folder, or that is itself a link, a hard link, a pipe, a device or
+    an input of the run."""
+    opened: dict[str, Folder | None] = {"": folder}
+    try:
+        for path in paths:
+            *parts, name = _parts(path)
+            place: Folder | None = folder
+            at = ""
+            for part in parts:
+                below = f"{at}/{part}" if at else part
+                if below not in opened:
+                    above = opened[at]
+                    st = above.lstat(part) if above is not None else None
+                    if st is None:
+                        opened[below] = None
+                    elif stat.S_ISDIR(st.st_mode):
+                        opened[below] = above.subfolder(part, role.noun, make=False) if above is not None else None
+                    else:
+                        assert above is not None
+                        return refusal(above, part, st, role, inputs, want_folder=True)
+                at = below
+                place = opened[at]
+            if place is not None:
+                refused = refusal(place, name, place.lstat(name), role, inputs)
+                if refused is not None:
+                    return refused
+        return None
+    finally:
+        for key, sub in opened.items():
+            if key and sub is not None:
+                sub.close()
 
 
 def write_file(path: str, data: str | bytes, role: Role = UPDATED, inputs: Inputs = NO_INPUTS, **kwargs: Any) -> None:

@@ -236,33 +236,66 @@ def test_check_takes_a_variants_answers_file_as_it_is(kit, capsys):
 # --- the Moodle quiz ------------------------------------------------------------------------------------
 
 
-def test_the_moodle_quiz_holds_one_question_per_variant_per_quantity(kit):
+def test_the_moodle_quiz_holds_per_variant_a_cloze_and_a_question_per_quantity(kit):
+    """Per variant: its category, one Cloze question holding the sheet (once) and every answer, and
+    a numerical and a multiple-choice question per asked quantity, named as a person writes it;
+    every answer checked against the network computed by hand from the variant's own file."""
     root = ET.parse(kit / "moodle.xml").getroot()
     assert root.tag == "quiz"
     categories = [q.findtext("category/text") for q in root if q.get("type") == "category"]
-    assert categories == [f"$course$/blog_homework/variant {k:02d}" for k in range(1, 9)]
-    questions = [q for q in root if q.get("type") == "numerical"]
-    assert len(questions) == 8 * 17
-    by_name = {q.findtext("name/text"): q for q in questions}
-    assert len(by_name) == len(questions)
+    assert categories == [f"$course$/blog_homework/v{k:02d}" for k in range(1, 9)]
+    names = [q.findtext("name/text") for q in root if q.get("type") != "category"]
+    assert len(names) == len(set(names))
+    by_name = {q.findtext("name/text"): q for q in root if q.get("type") != "category"}
     for k, folder in enumerate(variant_folders(kit), start=1):
+        tag = f"v{k:02d}"
         problem, params, inputs, targets = variant_numbers(folder)
         loss, grads, updated, _ = seed002_by_hand(params, inputs, targets, problem["lr"])
-        expected = {"Q1: the loss loss": loss}
-        expected.update({f"Q{1 + i}: ∂loss/∂{n}": grads[n] for i, n in enumerate(WEIGHTS, start=1)})
-        expected.update({f"Q{9 + i}: {n} after one SGD step": updated[n] for i, n in enumerate(WEIGHTS, start=1)})
-        for question, value in expected.items():
-            q = by_name[f"blog_homework variant {k:02d} {question}"]
-            answer = q.find("answer")
-            assert answer.get("fraction") == "100"
-            assert float(answer.findtext("text")) == pytest.approx(value, rel=1e-10, abs=1e-15)
-            assert answer.findtext("tolerance") == "0.0001"
-            text = q.findtext("questiontext/text")
-            assert f"<mn>{abs(params['w1']):g}</mn>" in text  # its own variant's numbers
-            assert q.find("questiontext").get("format") == "html"
-        # each question's text asks that question alone
-        assert by_name[f"blog_homework variant {k:02d} Q2: ∂loss/∂w1"].findtext("questiontext/text").count(
-            "<td>1.</td>") == 1
+        expected = {f"{tag}: the loss": loss}
+        expected.update({f"{tag}: ∂loss/∂{n}": grads[n] for n in WEIGHTS})
+        expected.update({f"{tag}: {n} after one SGD step": updated[n] for n in WEIGHTS})
+        mine = [q for name, q in by_name.items() if name.startswith(f"{tag}: ")]
+        # the sheet once: only the Cloze question shows the given numbers
+        showing = [q for q in mine if f"<mn>{abs(params['w1']):g}</mn>" in q.findtext("questiontext/text")]
+        assert [q.get("type") for q in showing] == ["cloze"]
+        cloze = by_name[f"{tag}: the whole sheet"].findtext("questiontext/text")
+        boxes = re.findall(r"\{1:NUMERICAL:([^{}]*)\}", cloze)
+        assert len(boxes) == 17 and cloze.count("{") == 17  # no other brace: none reads as a subquestion
+        for (question, value), box in zip(expected.items(), boxes):
+            right = box.split("~")[0]
+            assert right.startswith("=") and float(right[1:].split(":")[0]) == pytest.approx(value, rel=1e-10)
+            assert right.split(":")[1].split("#")[0] == "0.0001"
+            q = by_name[question]
+            assert q.get("type") == "numerical"
+            answers = q.findall("answer")
+            assert answers[0].get("fraction") == "100" and answers[0].findtext("tolerance") == "0.0001"
+            assert float(answers[0].findtext("text")) == pytest.approx(value, rel=1e-10, abs=1e-15)
+            for wrong in answers[1:]:  # the mistakes' numbers, each named, none the right one at 4 places
+                assert wrong.get("fraction") == "0" and "common mistake" in wrong.findtext("feedback/text")
+                assert round(float(wrong.findtext("text")), 4) != round(value, 4)
+            for tag_name in ("questiontext/text", "defaultgrade", "penalty", "hidden", "unitgradingtype"):
+                assert q.find(tag_name) is not None
+            assert "<math" not in q.findtext("questiontext/text")  # no sheet in it
+            choice = by_name[question + " (multiple choice)"]
+            options = choice.findall("answer")
+            rights = [o for o in options if o.get("fraction") == "100"]
+            assert len(rights) == 1 and rights[0].findtext("text") == fixed(value)
+            texts = [o.findtext("text") for o in options]
+            assert len(set(texts)) == len(texts) >= 2
+            for tag_name in ("single", "shuffleanswers", "answernumbering", "correctfeedback", "incorrectfeedback"):
+                assert choice.find(tag_name) is not None
+        # the sign flipped and the loss's ½ left out, worked by hand, are options of ∂loss/∂w5
+        w5 = by_name[f"{tag}: ∂loss/∂w5 (multiple choice)"]
+        feedback = {o.findtext("text"): o.findtext("feedback/text") for o in w5.findall("answer")}
+        assert "(sign)" in feedback[fixed(-grads["w5"])] and "(factor_2)" in feedback[fixed(2 * grads["w5"])]
+
+
+def fixed(x: float) -> str:
+    """x to 4 decimal places as a sheet writes it: the minus sign U+2212, half up."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    text = str(Decimal(repr(abs(x))).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+    return ("−" if x < 0 and text.strip("0.") else "") + text
 
 
 def test_the_moodle_tolerance_is_the_teachers(tmp_path, capsys):

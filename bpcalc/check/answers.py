@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from ..errors import InputError, Span, did_you_mean, printable, quoted
@@ -73,6 +74,25 @@ def load_answers(path: str, problem: Problem) -> Sheet:
     """Every answer in an answers file (answers_in)."""
     text, shown = read_text(path)
     return answers_in(parse_yaml(text, shown, texts=frozenset({("variant",)})), problem)
+
+
+def answers_from_mapping(answers: Mapping[str, Any], problem: Problem, file: str = "answers") -> Sheet:
+    """Every answer in a plain mapping of the answers file's shape, each number as the text the
+    student wrote — {"loss": "0.2984", "gradients": {"w5": "0.0822"}} — read without YAML (a course
+    platform's grader: bpcalc/course/plserver.py).  A number given as a float is read as Python
+    writes it (repr), so its precision is that of the float, not of what was typed."""
+    from ..reading.yamldoc import Doc
+
+    def text(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {str(k): text(v) for k, v in value.items()}
+        if isinstance(value, bool) or value is None:
+            return value
+        if isinstance(value, (int, float)):
+            return repr(value)
+        return value
+
+    return answers_in(Doc(file, text(answers), ""), problem)
 
 
 def answers_in(doc: Doc, problem: Problem) -> Sheet:
@@ -224,4 +244,4 @@ def _neuron(net: str) -> str:
     return net.split("_", 1)[-1]
 
 
-__all__ = ["KINDS", "Answer", "Sheet", "Unreadable", "answers_in", "load_answers"]
+__all__ = ["KINDS", "Answer", "Sheet", "Unreadable", "answers_from_mapping", "answers_in", "load_answers"]

@@ -177,7 +177,7 @@ SOLUTION_OPTIONS = (FORMAT, ROUND, DIGITS, LR, ONLY, MAX_PATHS, ASCII, STANDALON
 GRAPH_FORMATS = ("text", "rich", "dot", "svg", "png", "pdf")
 
 #: `check --format`: the report's formats, and a gradebook
-CHECK_FORMATS = (*(f for f in FORMATS), "csv")
+CHECK_FORMATS = (*(f for f in FORMATS), "csv", "gradescope")
 
 OPTIMIZER = Option(("--optimizer",), "optimizer", f"the update rule: {', '.join(KINDS)} (default: the file's "
                    "`optimizer:`, else sgd); step shows each rule worked out: momentum's velocity, Adam's moments",
@@ -236,8 +236,9 @@ COMMANDS: tuple[Command, ...] = (
             "bpcalc.commands.check:run",
             (CHECK_FILE, Argument("answers", "ANSWERS", "the answers: YAML or JSON files, or folders of them "
                             "(`gradients: {w5: 0.0822}` or `∂E/∂w5: 0.0822`; see the README)", many=True)), (
-                format_option(CHECK_FORMATS, f"{_DEFAULT_FORMATS}, markdown, latex, json, html, page, or csv (a "
-                              "gradebook row per file)"),
+                format_option(CHECK_FORMATS, f"{_DEFAULT_FORMATS}, markdown, latex, json, html, page, csv (a "
+                              "gradebook row per file), or gradescope (one file's results.json for a Gradescope "
+                              "autograder)"),
                 Option(("--sig",), "sig", "the significant digits an answer must show (default 3; a value "
                        "with fewer digits, such as 0.5, needs no more than it has)", "N",
                        whole(1, 15, "the significant digits an answer must show")),
@@ -313,7 +314,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("variants", "Per-student variants of a problem, with sheets and answer keys. The numbers are "
             "drawn from the ranges marked in FILE ({between: [low, high], decimals: N}); each variant gets its "
             "problem file, a student sheet, an answer key and an answers file, and all of them together a Moodle "
-            "XML quiz.",
+            "XML quiz; --prairielearn, --qti and --gradescope write them for PrairieLearn, Canvas and Gradescope, "
+            "graded as bpcalc check grades.",
             "bpcalc variants example:templates/blog_homework --count 30 --seed 1 -o hw",
             "bpcalc.commands.variants:run",
             (FILE,), (
@@ -321,8 +323,17 @@ COMMANDS: tuple[Command, ...] = (
                        whole(1, 1000, "how many variants are made"), 30, "30"),
                 Option(("--seed",), "seed", "the seed they are drawn from: the same seed, the same files", "S",
                        whole(0, None, "the seed the variants are drawn from"), 0, "0"),
-                Option(("--output", "-o"), "output", "the folder to write them to", "DIR", default="variants",
-                       shown_default="variants"),
+                Option(("--output", "-o"), "output", "the folder to write them to (default: variants, or none "
+                       "when only --prairielearn, --qti or --gradescope is given)", "DIR"),
+                Option(("--prairielearn",), "prairielearn", "also write a PrairieLearn course folder: a question "
+                       "whose server.py grades with bpcalc (follow-on credit, named mistakes), and a homework",
+                       "DIR"),
+                Option(("--qti",), "qti", "also write a QTI 1.2 package for Canvas: a quiz per variant, its "
+                       "numerical questions with the tolerance", "FILE.zip"),
+                Option(("--gradescope",), "gradescope", "also write a Gradescope autograder folder (setup.sh, "
+                       "run_autograder, bpcalc and the variants) that grades with bpcalc check", "DIR"),
+                Option(("--distinct",), "distinct", "draw numbers with which every catalogued mistake gives "
+                       "answers of its own, so that check names the mistake a sheet made", default=False),
                 Option(("--ask",), "ask", "the questions: loss, values, gradients, updated (each: every "
                        "param, or every node for values), or one, gradients:w5", "WHAT[,WHAT…]", names,
                        ["loss", "gradients", "updated"], "loss,gradients,updated"),

@@ -42,8 +42,12 @@ def run(invocation: Invocation) -> int:
 
         sys.stdout.write(render(conventions(checkers, files), fmt, options))
         return 0
+    if fmt == "gradescope" and len(files) != 1:
+        raise UsageError(f"--format gradescope writes the results.json of one answers file, not {len(files)}", None,
+                         "Gradescope runs its autograder once per submission: grade that one file")
     gradings = grade_files(checkers, files)
     # a gradebook has a row per sheet, even for one sheet
-    trace = report(checkers, gradings, summary=fmt == "csv", worked=fmt != "json", max_paths=v["max_paths"])
+    trace = report(checkers, gradings, summary=fmt == "csv", worked=fmt not in ("json", "gradescope"),
+                   max_paths=v["max_paths"])
     sys.stdout.write(render(trace, fmt, options))
     return exit_code(gradings)

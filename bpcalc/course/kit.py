@@ -28,6 +28,7 @@ from ..expr.tree import Call
 from ..problem import Problem
 from ..reading.common import operations
 from ..trace.steps import Asked, Questions, Statement, Trace
+from .distinct import Collision
 from .template import Template
 
 RULES = ("dead_relu", "saturated", "zero")
@@ -36,6 +37,9 @@ _KIND_WORDS = {"loss": "loss", "value": "values", "values": "values", "gradient"
                "gradients", "grad": "gradients", "update": "updated", "updated": "updated", "updates": "updated"}
 #: draws tried for one variant before giving up
 MAX_DRAWS = 500
+#: with --distinct, interesting draws tried for one variant whose mistakes collide by chance, before
+#: the one with the fewest collisions is kept (each solves the problem once per catalogued mistake)
+DISTINCT_TRIES = 25
 #: draws tried for the whole kit, in operations of the problem read and solved again (each draw
 #: is the template's text with its numbers: about 30 µs an operation, and 40 operations' worth
 #: for the reading itself), and at least two a variant — so a template whose draws are nearly
@@ -51,6 +55,7 @@ class Settings(NamedTuple):
     places: int = 4
     reject: frozenset[str] = frozenset(RULES)
     saturation: float = 0.05
+    distinct: bool = False  # draw again until every catalogued mistake gives its own answers (distinct.py)
 
 
 class Variant(NamedTuple):
@@ -61,6 +66,7 @@ class Variant(NamedTuple):
     solution: Solution
     questions: tuple[Asked, ...]  # answered
     draws: int  # how many draws it took
+    collisions: tuple[Collision, ...] = ()  # with --distinct: the mistakes its answers cannot tell apart
 
 
 class Kit(NamedTuple):
@@ -165,8 +171,14 @@ def make(template: Template, settings: Settings) -> Kit:
     for k in range(1, settings.size + 1):
         rng = random.Random(f"bpcalc variants {settings.seed} {k}")
         last = ""
+        best: tuple[int, Variant] | None = None  # --distinct: the draw with the fewest chance collisions
+        tried = 0
         for draw in range(1, MAX_DRAWS + 1):
             drawn += 1
+            if drawn > budget and best is not None:  # --distinct: out of draws, the best one kept
+                seen.add(best[1].numbers)
+                variants.append(best[1]._replace(draws=draw))
+                break
             if drawn > budget:
                 raise InputError(f"variant {k}: no interesting draw within the {budget:,} draws a kit of "
                                  f"{template.file} may take (each reads and solves the problem again); the last was "
@@ -198,10 +210,29 @@ def make(template: Template, settings: Settings) -> Kit:
                 rejected[verdict[0]] += 1
                 last = verdict[1]
                 continue
-            seen.add(numbers)
-            variants.append(Variant(k, text, numbers, problem, solution, questions, draw))
+            found = Variant(k, text, numbers, problem, solution, questions, draw)
+            if settings.distinct:
+                from .distinct import collisions
+
+                clash = tuple(collisions(problem, solution, questions, settings.places))
+                found = found._replace(collisions=clash)
+                chance = sum(not c.exact for c in clash)
+                if best is None or chance < best[0]:
+                    best = (chance, found)
+                tried += 1
+                if chance and tried < DISTINCT_TRIES:
+                    rejected["collision"] += 1
+                    last = "two mistakes give the same answers"
+                    continue
+                found = best[1]._replace(draws=draw)
+            seen.add(found.numbers)
+            variants.append(found)
             break
         else:
+            if best is not None:
+                seen.add(best[1].numbers)
+                variants.append(best[1]._replace(draws=MAX_DRAWS))
+                continue
             raise InputError(f"variant {k}: no interesting draw in {MAX_DRAWS} tries; the last was redrawn because "
                              f"{last}", None, "widen the ranges in the file, or redraw less: --reject with fewer "
                              "rules (--reject none keeps every draw that can be computed)")
