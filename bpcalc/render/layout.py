@@ -375,8 +375,21 @@ def _squared_in_parens(e: Expr, name: str, paren: str) -> Expr:
 
 @_lays_out
 def _loss_after(step: LossAfter, p: Printer) -> tuple[list[Segment], list[Row]]:
-    return [p.tr("Loss after the step")], [Eq(p.name(step.output), [p.num(step.value)], "value",
-                                        [p.tr("(forward pass again with the updated parameters)")])]
+    if step.shown is None:
+        note: list[Segment] = [p.tr("(forward pass again with the updated parameters)")]
+    else:  # --only shows fewer updates than the loss after them uses: say which it used
+        note = [p.tr("(forward pass again with every parameter updated: "), *_names_said(step.updated, p),
+                p.tr("; the updates above are only some of them)")]
+    return [p.tr("Loss after the step")], [Eq(p.name(step.output), [p.num(step.value)], "value", note)]
+
+
+def _names_said(names: tuple[str, ...], p: Printer) -> list[Segment]:
+    """Names in a sentence, each as math: w1, w2, b1."""
+    said: list[Segment] = []
+    for k, name in enumerate(names):
+        said += [", "] if k else []
+        said.append(Math(p.name(name)))
+    return said
 
 
 # --- the δ form -------------------------------------------------------------------------------------
@@ -485,7 +498,15 @@ def _factored(step: Factored, p: Printer) -> tuple[list[Segment], list[Row]]:
 
 @_lays_out
 def _iteration(step: Iteration, p: Printer) -> tuple[list[Segment], list[Row]]:
-    return [p.tr("Iteration {k} of {n}", k=step.number, n=step.of)], []
+    rows: list[Row] = []
+    if step.number > 1:  # what it starts from: the params the iteration before changed
+        said: list[Segment] = [p.tr("it starts where iteration {k} ended: ", k=step.number - 1)]
+        if step.changed:
+            said += [*_names_said(step.changed, p), p.tr(" updated, every other value as given")]
+        else:
+            said.append(p.tr("no value changed"))
+        rows.append(Say(said))
+    return [p.tr("Iteration {k} of {n}", k=step.number, n=step.of)], rows
 
 
 @_lays_out

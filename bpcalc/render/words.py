@@ -107,6 +107,11 @@ ZH: dict[str, str] = {
         "没有要更新的参数：该问题没有 params（要学习的叶节点写在 `params:` 下）",
     "nothing to update: every param is frozen": "没有要更新的参数：所有参数都已固定",
     "(forward pass again with the updated parameters)": "（用更新后的参数再做一次正向计算）",
+    "(forward pass again with every parameter updated: ": "（用全部更新后的参数再做一次正向计算：",
+    "; the updates above are only some of them)": "；上面只列出其中一部分更新）",
+    "it starts where iteration {k} ended: ": "从第 {k} 次迭代结束处开始：",
+    " updated, every other value as given": " 已更新，其余各值按给定值",
+    "no value changed": "没有值改变",
     "iteration": "迭代",
     # several outputs, a gradient check
     "outputs: ": "输出：",

@@ -109,13 +109,13 @@ def build(solution: Solution, command: str | None = None, *, only: list[str] | N
     shown_forward: set[str] | None = None
     given: set[str] | None = None
     if only:
+        # Every number shown is derived or given (docs/commands.md, --only): the backward pass
+        # from the output down to the names; every line the shown lines use, back to the
+        # leaves — the loss's line included, so the forward pass is whole wherever the loss
+        # uses all of it; and the leaves those lines use, under Given.
         shown_backward = _descendants(lines, solution, only)
-        # the lines the names are computed from, and the way from them to the output (a param
-        # has no lines of its own, but its gradient uses every value on that way)
-        shown_forward = _ancestors(solution, only) | shown_backward
-        # and the leaves whose numbers the shown lines use
-        given = shown_forward | {u for line in lines if line.name in shown_forward
-                                 for u, _ in solution.local.get(line.name, ())}
+        shown_forward = _ancestors(solution, [*only, *shown_backward, output])
+        given = shown_forward & set(leaves)
 
     made: list[Step] = []
     roles = dict.fromkeys(problem.inputs, "input")
@@ -205,7 +205,9 @@ def build(solution: Solution, command: str | None = None, *, only: list[str] | N
     if command == "step" and solution.updated is not None:
         made.append(update_step(solution, only))
         if solution.loss_after is not None and problem.trainable:
-            made.append(LossAfter(output, solution.loss_after))
+            updated = tuple(solution.updated)
+            shown = tuple(n for n in updated if n in only) if only else None
+            made.append(LossAfter(output, solution.loss_after, updated, shown if shown != updated else None))
     return Trace(command, output, problem.file, tuple(made), result_of(solution, command, locals_.every()))
 
 
@@ -271,7 +273,10 @@ def iterations(traces: list[Trace], solutions: list[Solution]) -> Trace:
     rows.append((len(solutions) + 1, tuple(last.updated[p] for p in params), last.loss_after))
     made: list[Step] = []
     for k, trace in enumerate(traces, 1):
-        made.append(Iteration(k, len(traces)))
+        before = solutions[k - 2] if k > 1 else None
+        changed = tuple(n for n, v in (before.updated or {}).items()
+                        if v != before.problem.params.get(n)) if before is not None else ()
+        made.append(Iteration(k, len(traces), changed))
         made.extend(trace.steps)
     made.append(Summary(first.output, params, tuple(rows)))
     result = traces[0].result._replace(updated=traces[-1].result.updated, loss_after=traces[-1].result.loss_after,

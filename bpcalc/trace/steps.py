@@ -156,8 +156,13 @@ class UpdateStep(NamedTuple):
 
 
 class LossAfter(NamedTuple):
+    """The loss again, with every update: `updated` names them all; `shown` the updates the
+    steps above show (--only), when that is fewer."""
+
     output: str
     value: float
+    updated: tuple[str, ...] = ()
+    shown: tuple[str, ...] | None = None
 
 
 # --- the δ form (neuron notation; --notation delta) ---------------------------------------------------------
@@ -237,10 +242,12 @@ class Factored(NamedTuple):
 
 
 class Iteration(NamedTuple):
-    """The start of iteration `number` of `of`: the steps after it are that iteration's."""
+    """The start of iteration `number` of `of`: the steps after it are that iteration's, from the
+    params as the one before left them (`changed`: those it changed)."""
 
     number: int
     of: int
+    changed: tuple[str, ...] = ()
 
 
 class Summary(NamedTuple):
