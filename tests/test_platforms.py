@@ -166,6 +166,30 @@ def test_prairielearn_json_files_have_the_fields_its_documentation_requires(blog
     assert slot["autoPoints"] == 17  # a point per asked answer
 
 
+PRAIRIELEARN = os.environ.get("BPCALC_PRAIRIELEARN", "")
+
+
+@pytest.mark.skipif(not PRAIRIELEARN, reason="set BPCALC_PRAIRIELEARN to a checkout of PrairieLearn to validate "
+                    "against its own schemas (AGPL: read from there, never copied here)")
+def test_prairielearn_files_validate_against_prairielearns_own_schemas(blog_kit):
+    jsonschema = pytest.importorskip("jsonschema")
+    root = Path(PRAIRIELEARN) / "apps" / "prairielearn"
+    course = blog_kit / "pl"
+    question = pl_question(course)
+    (instance,) = (course / "courseInstances").iterdir()
+    (assessment,) = (instance / "assessments").iterdir()
+    for schema, path in (("infoCourse", course / "infoCourse.json"), ("infoQuestion", question / "info.json"),
+                         ("infoCourseInstance", instance / "infoCourseInstance.json"),
+                         ("infoAssessment", assessment / "infoAssessment.json")):
+        rules = json.loads((root / "src" / "schemas" / "schemas" / f"{schema}.json").read_text(encoding="utf-8"))
+        jsonschema.validate(json.loads(path.read_text(encoding="utf-8")), rules)
+    element = json.loads((root / "elements" / "pl-number-input" / "schemas" / "pl-number-input.json")
+                         .read_text(encoding="utf-8"))
+    html = (question / "question.html").read_text(encoding="utf-8")
+    for attributes in re.findall(r"<pl-number-input ([^>]*)>", html):
+        jsonschema.validate(dict(re.findall(r'([a-z-]+)="([^"]*)"', attributes)), element)
+
+
 def test_prairielearn_uuids_follow_the_templates_name(tmp_path, capsys):
     def made(template: Path, folder: Path) -> str:
         assert run(capsys, "variants", template, "-n", "2", "--prairielearn", folder)[0] == 0
@@ -187,14 +211,24 @@ def test_prairielearn_question_html_asks_each_quantity_with_the_marking_schemes_
     names = [re.search(r'answers-name="([^"]+)"', i).group(1) for i in inputs]
     assert len(set(names)) == 17
     assert all('comparison="decdig"' in i and 'digits="4"' in i for i in inputs)  # the kit's check: decimals 4
+    # a box left empty is graded ("not answered"), as bpcalc check grades a sheet with answers missing
+    assert all('allow-blank="true"' in i and 'blank-value=""' in i for i in inputs)
+    allowed = {"answers-name", "label", "comparison", "digits", "rtol", "atol", "weight", "size", "display",
+               "allow-blank", "blank-value"}  # pl-number-input's documented attributes (those bpcalc writes)
+    assert all(set(re.findall(r'([a-z-]+)="', i)) <= allowed for i in inputs)
     assert 'label="the loss E_total ="' in inputs[0] and 'label="∂E_total/∂w5 =' in html
     assert 'file-name="sheets/{{params.variant}}.html"' in html and "<pl-answer-panel>" in html
     assert (question / "sheets" / "v01.html").is_file() and (question / "keys" / "v01.html").is_file()
     sheet = (question / "sheets" / "v01.html").read_text(encoding="utf-8")
     assert "{" not in sheet and "<mn>0.15</mn>" in sheet and "0.2984" not in sheet  # numbers, no answer
     assert "0.2984" in (question / "keys" / "v01.html").read_text(encoding="utf-8")
-    dot = (question / "graph.dot").read_text(encoding="utf-8")
-    assert '"w5" -> "net_o1";' in dot
+    # the graph's DOT inside pl-graph (as every PrairieLearn reads it), escaped as HTML text
+    import html as html_module
+
+    (inline,) = re.findall(r'<pl-graph aria-label="[^"]*">(.*?)</pl-graph>', html, re.S)
+    assert "{" not in inline and '"' not in inline  # no Mustache tag, no attribute to end
+    dot = html_module.unescape(inline)
+    assert '"w5" -> "net_o1";' in dot and dot.strip().startswith("digraph bpcalc {")
     if shutil.which("dot"):
         assert subprocess.run(["dot", "-Tsvg"], input=dot, capture_output=True, text=True).returncode == 0
 
@@ -368,6 +402,53 @@ def test_qti_scaling_by_hand():
     assert (s.power, s.places) == (2, 4) and s.margin == pytest.approx(1e-4) and s.answer == pytest.approx(8.22)
     tiny = scaled(4.4e-8, 1e-4, 4)  # 0.000000044 × 10⁶ = 0.0440: three significant digits at 4 places
     assert tiny.power == 6 and tiny.answer == pytest.approx(0.044)
+    # the teacher's own tolerance is the same margin whatever the scale: ±0.002 on 0.000438568 × 1000
+    own = scaled(0.000438568, 0.002, 4, unit=False)
+    assert (own.power, own.places) == (3, 4) and own.margin == pytest.approx(2.0)
+    assert scaled(0.0, 0.0, 4, unit=False) == (0, 0.0, 0.0, 4)  # a relative margin of an answer 0
+
+
+@pytest.mark.parametrize("rule", ["tol: 0.002", "rel: 0.01"])
+def test_moodle_and_canvas_margins_follow_the_templates_marking_scheme(tmp_path, capsys, rule):
+    """A template whose check: section says how close an answer must be: Moodle's and Canvas's
+    numerical questions give each answer that margin (worked by hand from the variant's numbers)."""
+    template = tmp_path / "homework.yaml"
+    template.write_text(TEMPLATE.read_text(encoding="utf-8") + f"check: {{{rule}}}\n", encoding="utf-8")
+    code, out, err = run(capsys, "variants", template, "-n", "1", "-o", tmp_path / "kit", "--qti", tmp_path / "q.zip")
+    assert code == 0, err
+    kind, _, number = rule.partition(": ")
+    assert f"tolerance ±{number}{' of each answer' if kind == 'rel' else ''}\n" in out
+
+    import yaml
+
+    problem = yaml.safe_load((tmp_path / "kit" / "v01" / "problem.yaml").read_text(encoding="utf-8"))
+    assert problem["check"] == {kind: float(number)}  # the template's own section, kept
+    loss, grads, updated = by_hand(problem["params"], problem["sample"]["inputs"], problem["sample"]["targets"],
+                                   problem["lr"])
+
+    def margin(value: float) -> float:
+        return float(number) * (abs(value) if kind == "rel" else 1.0)
+
+    moodle = {q.findtext("name/text"): q for q in ET.parse(tmp_path / "kit" / "moodle.xml").getroot()
+              if q.get("type") == "numerical"}
+    expected = {"v01: the loss": loss, **{f"v01: ∂loss/∂{w}": grads[w] for w in WEIGHTS},
+                **{f"v01: {w} after one SGD step": updated[w] for w in WEIGHTS}}
+    for name, value in expected.items():
+        right = moodle[name].find("answer")
+        assert float(right.findtext("text")) == pytest.approx(value, rel=1e-9)
+        assert float(right.findtext("tolerance")) == pytest.approx(margin(value), rel=1e-9)
+
+    _, (test,) = qti_items(tmp_path / "q.zip")
+    items = {item.get("title"): item for item in test.iter(f"{QTI}item")}
+    for name, value in expected.items():
+        said = name.removeprefix("v01: ")
+        title = next(t for t in items if t == said or t.startswith(said + " × "))
+        scale = 10 ** {"": 0, "10": 1, "100": 2, "1000": 3, "10⁴": 4, "10⁵": 5, "10⁶": 6}[title[len(said):].
+                                                                                        removeprefix(" × ")]
+        exact, low, high = item_answer(items[title])
+        assert exact == pytest.approx(value * scale, rel=1e-9)  # the question as asked: × its scale
+        assert high - exact == pytest.approx(margin(value) * scale, rel=1e-6)  # the same margin, in its units
+        assert exact - low == pytest.approx(margin(value) * scale, rel=1e-6)
 
 
 # --- Gradescope ---------------------------------------------------------------------------------------------
@@ -426,16 +507,51 @@ def test_gradescope_autograder_folder_has_its_scripts(blog_kit):
         path = folder / script
         assert path.stat().st_mode & stat.S_IXUSR and path.read_text().startswith("#!/usr/bin/env bash\n")
         assert subprocess.run(["bash", "-n", str(path)], capture_output=True).returncode == 0
-    assert "pyyaml" in (folder / "requirements.txt").read_text().lower()
-    assert (folder / "bpcalc" / "__main__.py").is_file() and (folder / "variants" / "v01" / "problem.yaml").is_file()
+    assert (folder / "variants" / "v01" / "problem.yaml").is_file()
     settings = json.loads((folder / "gradescope.json").read_text(encoding="utf-8"))
     assert len(settings["questions"]) == 17 and settings["visibility"] == "visible"
+    # bpcalc as a wheel, which setup.sh installs (with its dependencies, from PyPI) on Ubuntu 24.04
+    (wheel,) = folder.glob("*.whl")
+    import bpcalc
+
+    assert wheel.name == f"bpcalc-{bpcalc.__version__}-py3-none-any.whl"
+    assert f"pip install /autograder/source/{wheel.name}\n" in (folder / "setup.sh").read_text()
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        info = f"bpcalc-{bpcalc.__version__}.dist-info"
+        metadata = archive.read(f"{info}/METADATA").decode()
+        assert {"bpcalc/__main__.py", "bpcalc/course/autograder.py", f"{info}/WHEEL", f"{info}/RECORD"} <= names
+        assert "bpcalc/examples/blog_2_2_2.yaml" in names  # the data files a plain install has
+        assert "Requires-Dist: pyyaml>=6" in metadata and "Requires-Python: >=3.11" in metadata
+        record = {line.split(",")[0] for line in archive.read(f"{info}/RECORD").decode().splitlines()}
+        assert record == names  # every file listed, with its hash
+
+
+def install_wheel(folder: Path, target: Path) -> Path:
+    """The autograder's wheel installed by pip (its dependencies left out: they are this Python's),
+    and a stand-in for the venv setup.sh makes: a `python` that runs this Python on it."""
+    (wheel,) = folder.glob("*.whl")
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", "--target",
+                           str(target / "site"), str(wheel)], capture_output=True, text=True, timeout=300)
+    if done.returncode != 0 and "No module named pip" in done.stderr:
+        pytest.skip("pip is not installed: the wheel cannot be installed here")
+    assert done.returncode == 0, done.stderr
+    python = target / "bpcalc-venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(f'#!/bin/sh\nPYTHONPATH="{target / "site"}" exec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
+    where = subprocess.run([str(python), "-c", "import bpcalc; print(bpcalc.__file__)"], capture_output=True,
+                           text=True, env={**os.environ, "PYTHONPATH": ""}, cwd=target)
+    assert where.stdout.startswith(str(target / "site")), where  # the wheel's bpcalc, not this one
+    return target
 
 
 def autograder_root(tmp_path: Path, folder: Path, answers: str | None, name: str = "answers.yaml") -> Path:
-    """Gradescope's /autograder, stood in for: source/ (the zip's files), submission/, results/."""
+    """Gradescope's /autograder, stood in for: source/ (the zip's files), submission/, results/,
+    and the venv setup.sh makes (bpcalc from the wheel: install_wheel)."""
     root = tmp_path / "autograder"
     shutil.copytree(folder, root / "source")
+    shutil.copytree(folder.parent / "installed" / "bpcalc-venv", root / "bpcalc-venv")
     (root / "submission").mkdir()
     if answers is not None:
         (root / "submission" / name).write_text(answers, encoding="utf-8")
@@ -459,6 +575,7 @@ def gradescope_kit(tmp_path_factory) -> Path:
     code = main(["variants", str(TEMPLATE), "--count", "3", "--seed", "5", "-o", str(folder / "kit"),
                  "--gradescope", str(folder / "gs")])
     assert code == 0
+    install_wheel(folder / "gs", folder / "installed")
     return folder
 
 
@@ -637,7 +754,7 @@ def test_a_hostile_template_name_reaches_no_platform_file_as_markup(tmp_path, ca
     assert code == 0, err
     assert not HIDDEN.search(out)
     for path in [*(tmp_path / "pl").rglob("*"), *(tmp_path / "gs").rglob("*")]:
-        vendored = "serverFilesCourse" in path.parts or path.relative_to(tmp_path).parts[1:2] == ("bpcalc",)
+        vendored = "serverFilesCourse" in path.parts or path.suffix == ".whl"  # bpcalc's own files
         if not path.is_file() or vendored:
             continue
         text = path.read_text(encoding="utf-8")
@@ -653,7 +770,7 @@ def test_a_hostile_template_name_reaches_no_platform_file_as_markup(tmp_path, ca
             assert "<b>" not in text and "<script>" not in text and "{{a}}" not in text, path
     question = pl_question(tmp_path / "pl")
     assert re.fullmatch(r"bpcalc-[A-Za-z0-9_-]+", question.name)
-    assert "round" not in (question / "question.html").read_text(encoding="utf-8")  # no name in it at all
+    assert "round: 1" not in (question / "question.html").read_text(encoding="utf-8")  # no name in it at all
     info = json.loads((question / "info.json").read_text(encoding="utf-8"))
     assert "\n" not in info["title"] and "\x1b" not in info["title"]
     archive, assessments = qti_items(tmp_path / "q.zip")
@@ -697,6 +814,11 @@ def test_platform_outputs_are_checked_before_anything_is_written(tmp_path, capsy
     code, _, err = run(capsys, "variants", TEMPLATE, "-n", "2", "-o", tmp_path / "same", "--gradescope",
                        tmp_path / "same" / "gs")
     assert code == 2 and "-o and --gradescope name the same place" in err
+
+    # a file where a platform's folder goes: the message names the option that named it
+    code, _, err = run(capsys, "variants", TEMPLATE, "-n", "2", "--gradescope", tmp_path / "quiz.zip")
+    assert code == 2 and f"--gradescope {tmp_path / 'quiz.zip'} is a file, not a folder" in err
+    assert "hint: give a folder, e.g. --gradescope gs" in err and "Traceback" not in err
 
 
 def test_a_course_folder_made_again_with_force_replaces_its_files(tmp_path, capsys):

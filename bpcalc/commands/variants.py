@@ -104,10 +104,10 @@ def _kit_role() -> Role:
                 instead="choose another folder for -o")
 
 
-def _the_folder(path: str, force: bool) -> tuple[Folder, str | None]:
-    """The folder -o names, checked before any work: (the folder it is in, its name), or (the
-    folder itself, None) for `-o .`; a link, a file, or a folder that is not empty (without
-    --force) is refused."""
+def _the_folder(path: str, force: bool, option: str = "-o") -> tuple[Folder, str | None]:
+    """The folder `option` (-o, --prairielearn, --gradescope) names, checked before any work: (the
+    folder it is in, its name), or (the folder itself, None) for `.`; a link, a file, or a folder
+    that is not empty (without --force) is refused."""
     shown = printable(path)
     parent, name = os.path.split(path.rstrip(os.sep) or path)
     if name in ("", ".", ".."):
@@ -120,13 +120,16 @@ def _the_folder(path: str, force: bool) -> tuple[Folder, str | None]:
     place = Folder.named(parent, "the variants")
     try:
         st = place.lstat(name)
-        role = Role("-o names", "", "the variants", "", instead="give the folder itself, or choose another -o")
+        example = "hw3" if option == "-o" else "pl" if option == "--prairielearn" else "gs"
+        role = Role(f"{option} names", "", "the variants", "",
+                    instead=f"give the folder itself, or choose another {option}")
         if st is not None and (stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode)):
             if not stat.S_ISLNK(st.st_mode):
                 kind = kind_of(st.st_mode) or "a file"
-                raise InputError(f"-o {shown} is {kind}, not a folder", Span(path), "give a folder, e.g. -o hw3")
+                raise InputError(f"{option} {shown} is {kind}, not a folder", Span(path),
+                                 f"give a folder, e.g. {option} {example}")
             raise refusal(place, name, st, role, NO_INPUTS, want_folder=True) or InputError(
-                f"-o {shown} is not a folder", Span(path), "give a folder, e.g. -o hw3")
+                f"{option} {shown} is not a folder", Span(path), f"give a folder, e.g. {option} {example}")
         if st is not None and not force and _entries(place, name):
             raise InputError(f"{shown} is not empty; bpcalc variants does not write into it", Span(path),
                              "choose a new folder, or add --force to write over the variants in it")
@@ -173,6 +176,10 @@ def _check_planned(folder: Folder, labels: list[str], inputs: Inputs) -> None:
 # --- the command ----------------------------------------------------------------------------------------
 
 
+#: the option that names each output, as the messages name it
+FLAGS = {"output": "-o", "prairielearn": "--prairielearn", "qti": "--qti", "gradescope": "--gradescope"}
+
+
 def _targets(values: dict[str, Any]) -> dict[str, str]:
     """Where each output goes: the kit's folder (-o; `variants` unless only a platform's output is
     asked for), and the platforms' (--prairielearn, --qti, --gradescope); no two the same place."""
@@ -181,12 +188,11 @@ def _targets(values: dict[str, Any]) -> dict[str, str]:
     if kit is not None or not chosen:
         chosen = {"output": str(kit if kit is not None else "variants"), **chosen}
     seen: dict[str, str] = {}
-    flags = {"output": "-o", "prairielearn": "--prairielearn", "qti": "--qti", "gradescope": "--gradescope"}
     for key, path in chosen.items():
         real = os.path.realpath(path)
         for other, where in seen.items():
             if real == where or real.startswith(where + os.sep) or where.startswith(real + os.sep):
-                raise UsageError(f"{flags[other]} and {flags[key]} name the same place ({printable(path)})", None,
+                raise UsageError(f"{FLAGS[other]} and {FLAGS[key]} name the same place ({printable(path)})", None,
                                  "give each output a place of its own")
         seen[key] = real
     return chosen
@@ -198,8 +204,8 @@ class _Opened:
     def __init__(self) -> None:
         self.places: list[Folder] = []
 
-    def folder(self, path: str, force: bool) -> tuple[Folder, str | None]:
-        place, name = _the_folder(path, force)
+    def folder(self, path: str, force: bool, option: str) -> tuple[Folder, str | None]:
+        place, name = _the_folder(path, force, option)
         self.places.append(place)
         return place, name
 
@@ -225,7 +231,7 @@ def _existing(place: Folder, name: str | None) -> Folder | None:
 
 def run(invocation: Invocation) -> int:
     from ..course import kit as course
-    from ..course.moodle import HEAD, TAIL, variant_questions
+    from ..course.moodle import HEAD, TAIL, count_multichoice, variant_questions
     from ..course.template import read_template
     from ..markup import yaml_comment
     from ..outputs import Tree, tree_refusal
@@ -235,7 +241,7 @@ def run(invocation: Invocation) -> int:
     settings = _settings(values)
     force = bool(values["force"])
     lang = invocation.env.language(values["lang"])
-    tolerance = float(values["tol"]) if values["tol"] is not None else 10.0 ** -settings.places
+    given_tol = float(values["tol"]) if values["tol"] is not None else None
     source = str(values["file"])
     targets = _targets(values)
     inputs = Inputs((source,))
@@ -243,7 +249,7 @@ def run(invocation: Invocation) -> int:
     qti_file: Output | None = None
     try:
         # every place is checked before any work
-        places = {key: opened.folder(path, force) for key, path in targets.items() if key != "qti"}
+        places = {key: opened.folder(path, force, FLAGS[key]) for key, path in targets.items() if key != "qti"}
         if "qti" in targets:
             qti_file = Output(targets["qti"], Role("--qti names", "--qti would overwrite the template",
                                                    "the QTI package", "quiz.zip",
@@ -251,6 +257,7 @@ def run(invocation: Invocation) -> int:
                               replace=force)
         template = read_template(source)
         made = course.make(template, settings)
+        tolerance = course.margin(made, given_tol)
         name = os.path.splitext(os.path.basename(template.file.removeprefix("example:")))[0] or "problem"
         width = max(2, len(str(settings.size)))
         labels = [f"v{v.number:0{width}d}" for v in made.variants]  # the folders, and what answers name
@@ -322,12 +329,14 @@ def run(invocation: Invocation) -> int:
                 moodle = Output("moodle.xml", _kit_role(), inputs, folder=kit_folder, sync=False)
                 moodle.append(HEAD)
             rows = ["variant,kind,name,answer"]
+            multichoice: list[int] = []
             try:
                 for k, (variant, label) in enumerate(zip(made.variants, labels)):
                     done = first if k == 0 else texts(variant, label)
                     if kit_folder is not None and moodle is not None:
                         _write_variant(kit_folder, label, done["files"], inputs)
                         moodle.append(done["moodle"])
+                        multichoice.append(count_multichoice(done["moodle"]))
                         rows += [f"{variant.number},{q.kind},{q.name},{q.answer!r}" for q in variant.questions]
                     platforms.write_variant(done["platforms"], trees)
                 if kit_folder is not None and moodle is not None:
@@ -346,7 +355,7 @@ def run(invocation: Invocation) -> int:
         if qti_file is not None:
             qti_file.close()
         opened.close()
-    sys.stdout.write(_said(made, template.file, targets, labels, width, settings, tolerance, platforms))
+    sys.stdout.write(_said(made, template.file, targets, labels, width, settings, tolerance, platforms, multichoice))
     return 0
 
 
@@ -375,8 +384,8 @@ class _Platforms:
     """The outputs for the platforms asked for: PrairieLearn's course, Canvas's QTI package,
     Gradescope's autograder — each fed a variant at a time, then finished."""
 
-    def __init__(self, made: Any, name: str, lang: str, tolerance: float, targets: dict[str, str]):
-        from ..course.vendor import package_files
+    def __init__(self, made: Any, name: str, lang: str, tolerance: Any, targets: dict[str, str]):
+        from ..course.vendor import package_files, wheel
 
         self.pl = self.qti = self.gs = None
         self.vendored: dict[str, list[tuple[str, bytes]]] = {}
@@ -393,15 +402,15 @@ class _Platforms:
             from ..course.gradescope import Autograder
 
             self.gs = Autograder(made, name)
-            self.vendored["gradescope"] = package_files()
+            self.vendored["gradescope"] = [wheel()]
         self.scaled = 0  # QTI questions asked scaled
 
     def planned(self, key: str, labels: list[str]) -> list[str]:
         vendored = [p for p, _ in self.vendored.get(key, [])]
         if key == "prairielearn" and self.pl is not None:
-            return self.pl.planned(labels, vendored)
+            return self.pl.planned(labels) + [f"serverFilesCourse/bpcalc/{path}" for path in vendored]
         if key == "gradescope" and self.gs is not None:
-            return self.gs.planned(labels, vendored)
+            return self.gs.planned(labels) + vendored
         return []
 
     def variant(self, variant: Any, label: str, solved: Any, problem_text: str) -> dict[str, Any]:
@@ -433,15 +442,15 @@ class _Platforms:
 
             tree = trees["gradescope"]
             for path, data in self.vendored["gradescope"]:
-                tree.write(f"bpcalc/{path}", data)
-            for path, text in self.gs.final().items():
+                tree.write(path, data)
+            for path, text in self.gs.final(self.vendored["gradescope"][0][0]).items():
                 tree.write(path, text, executable=path in EXECUTABLE)
         if self.qti is not None and qti_file is not None:
             qti_file.write_bytes(self.qti.finish())
 
 
 def _said(made: Any, template: str, targets: dict[str, str], labels: list[str], width: int, settings: Any,
-          tolerance: float, platforms: _Platforms) -> str:
+          tolerance: Any, platforms: _Platforms, multichoice: list[int]) -> str:
     """What was written, where: the run's summary."""
     n = len(made.variants)
     asked = len(made.variants[0].questions)
@@ -451,9 +460,11 @@ def _said(made: Any, template: str, targets: dict[str, str], labels: list[str], 
     lines = [f"{n} variants of {printable(template)}{where} (seed {settings.seed}; {drawn} drawn"
              f"{', redrawn: ' + redrawn if redrawn else ''})"]
     if "output" in targets:
+        low, high = min(multichoice), max(multichoice)
+        choices = f"{low}" if low == high else f"{low} to {high}"
         lines += [f"  each {labels[0][0]}{'0' * (width - 1)}1/ …: {', '.join(FILES)}",
                   f"  moodle.xml: per variant a Cloze question holding the sheet, {asked} numerical and",
-                  f"    {asked} multiple-choice questions; tolerance ±{tolerance:g}",
+                  f"    {choices} multiple-choice questions; tolerance {tolerance.said()}",
                   "  answers.csv: every answer, a row each"]
     if platforms.pl is not None:
         lines.append(f"PrairieLearn course in {printable(targets['prairielearn'])}/: the question "

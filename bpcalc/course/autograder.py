@@ -103,8 +103,7 @@ def grade(root: str) -> dict[str, Any]:
                            settings, notes)
         target = os.path.join(folder, "problem.yaml")
         notes.append(f"graded as variant {os.path.basename(folder)}, the roster's")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-           "PYTHONIOENCODING": "utf-8", "NO_COLOR": "1"}
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "NO_COLOR": "1"}  # the bpcalc of this Python
     try:
         done = subprocess.run([sys.executable, "-m", "bpcalc", "check", target, answers, "--format", "gradescope"],
                               capture_output=True, env=env, cwd=root, timeout=CHECK_SECONDS)

@@ -18,9 +18,10 @@ Only lines whose whole formula is one activation are looked at (every neuron of 
 
 from __future__ import annotations
 
+import math
 import random
 from collections import Counter
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..engine import Solution, solve
 from ..errors import InputError, MathError, did_you_mean
@@ -30,6 +31,9 @@ from ..reading.common import operations
 from ..trace.steps import Asked, Questions, Statement, Trace
 from .distinct import Collision
 from .template import Template
+
+if TYPE_CHECKING:
+    from ..check.policy import Scheme
 
 RULES = ("dead_relu", "saturated", "zero")
 KINDS = ("loss", "values", "gradients", "updated")
@@ -146,8 +150,12 @@ def uninteresting(solution: Solution, questions: tuple[Asked, ...], settings: Se
             assert q.answer is not None
             size = abs(q.answer - solution.problem.params[q.name]) if q.kind == "updated" else abs(q.answer)
             if size < half:
-                what = "the update of " if q.kind == "updated" else ""
-                return "zero", f"{what}{q.kind} {q.name} rounds to 0 at {settings.places} decimal places"
+                from ..render.feedback import question
+
+                problem = solution.problem
+                what = f"the update of {q.name}" if q.kind == "updated" else question(q.kind, q.name, problem.output,
+                                                                                      problem)
+                return "zero", f"{what} rounds to 0 at {settings.places} decimal places"
     return None
 
 
@@ -275,6 +283,62 @@ def marking(variant: Variant, places: int) -> str:
         return ""
     return (f"\n# bpcalc check marks this variant's answers as its sheet asks: to {places} decimal places\n"
             f"check: {{decimals: {places}}}\n")
+
+
+def scheme(kit: Kit) -> Scheme:
+    """The marking scheme `bpcalc check` marks every variant's answers by: the template's own
+    `check:` section, else the precision the sheets ask for (`decimals: --places`)."""
+    from ..check.policy import Scheme
+
+    return Scheme().merged(kit.variants[0].problem.check or {"decimals": kit.settings.places})
+
+
+class Margin(NamedTuple):
+    """The ± a numerical question on a platform gives an answer (Moodle, Canvas: a fixed number
+    and a margin): an absolute one, a share of the answer, or one unit in a significant digit."""
+
+    tol: float | None = None
+    rel: float | None = None
+    sig: int | None = None
+    places: int = 4  # an answer of 0 asked to significant digits: one unit in this decimal place
+    unit: bool = False  # `tol` is one unit in the last decimal place the sheet asks for, not the teacher's own
+
+    def of(self, answer: float) -> float:
+        if self.tol is not None:
+            return self.tol
+        if self.rel is not None:
+            return self.rel * abs(answer)
+        if answer == 0 or not math.isfinite(answer):
+            return 10.0 ** -self.places
+        return 10.0 ** (math.floor(math.log10(abs(answer))) - (self.sig or 3) + 1)
+
+    def said(self) -> str:
+        """The margin in words: ±0.0001, ±0.01 of each answer, ±1 in each answer's 3rd significant digit."""
+        if self.tol is not None:
+            return f"±{self.tol:g}"
+        if self.rel is not None:
+            return f"±{self.rel:g} of each answer"
+        n = self.sig or 3
+        return f"±1 in each answer's {n}{'st' if n == 1 else 'nd' if n == 2 else 'rd' if n == 3 else 'th'} " \
+               "significant digit"
+
+
+def margin(kit: Kit, given: float | None = None) -> Margin:
+    """A numerical question's margin: `given` (`--tol`), else the marking scheme's own — its `tol`;
+    its `rel` of each answer; one unit in the last place its `decimals` (by default the sheet's
+    --places) or its significant digits ask for."""
+    if given is not None:
+        return Margin(tol=given)
+    s = scheme(kit)
+    if s.tol is not None:
+        return Margin(tol=s.tol)
+    if s.rel is not None:
+        return Margin(rel=s.rel)
+    if s.decimals is not None:
+        return Margin(tol=10.0 ** -s.decimals, unit=True)
+    from .. import defaults
+
+    return Margin(sig=s.sig or defaults.SIG, places=kit.settings.places)
 
 
 def answers_file(variant: Variant, title: str, label: str | None = None) -> str:

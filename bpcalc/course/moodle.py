@@ -12,9 +12,10 @@
   mistake's words as its feedback.
 
 A numerical answer (in the numerical question and in the Cloze) is the exact value with the
-teacher's tolerance, and after it the mistakes' numbers at 0%, each with its words: a student who
-made one is told which.  Every text from outside bpcalc is written as bpcalc/markup.py writes it
-for XML, for HTML, or for a Cloze question's syntax.
+teacher's tolerance (`--tol`, else the marking scheme's: kit.margin), and after it the mistakes'
+numbers at 0%, each with its words: a student who made one is told which.  Every text from
+outside bpcalc is written as bpcalc/markup.py writes it for XML, for HTML, or for a Cloze
+question's syntax.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from ..render import Options, render
 from ..render.layout import fixed_places
-from .kit import Kit, Variant, sheet
+from .kit import Kit, Margin, Variant, sheet
 
 if TYPE_CHECKING:
     from ..problem import Problem
@@ -63,9 +64,9 @@ HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n'
 TAIL = "</quiz>\n"
 
 
-def quiz(kit: Kit, name: str, tolerance: float, lang: str = "en") -> str:
+def quiz(kit: Kit, name: str, margin: Margin, lang: str = "en") -> str:
     """The Moodle XML file's text."""
-    return HEAD + "".join(variant_questions(kit, v, name, tolerance, lang) for v in kit.variants) + TAIL
+    return HEAD + "".join(variant_questions(kit, v, name, margin, lang) for v in kit.variants) + TAIL
 
 
 def label(kit: Kit, variant: Variant) -> str:
@@ -74,11 +75,12 @@ def label(kit: Kit, variant: Variant) -> str:
     return f"v{variant.number:0{width}d}"
 
 
-def variant_questions(kit: Kit, variant: Variant, name: str, tolerance: float, lang: str = "en",
+def variant_questions(kit: Kit, variant: Variant, name: str, margin: Margin, lang: str = "en",
                       solved: Trace | None = None) -> str:
     """One variant's part of the quiz: its category and its questions, as the lines of moodle.xml
     between <quiz> and </quiz> (so the file is written a variant at a time).  `name` (the
-    template's file name) is written as bpcalc/markup.py writes any text for XML."""
+    template's file name) is written as bpcalc/markup.py writes any text for XML; `margin`: each
+    answer's tolerance (kit.margin)."""
     from ..markup import cloze, cloze_html, xml_text
     from ..markup import html as html_text
     from ..render.feedback import quantity
@@ -101,6 +103,7 @@ def variant_questions(kit: Kit, variant: Variant, name: str, tolerance: float, l
         assert q.answer is not None
         said = cloze_html(html_text(question_words(q.kind, q.name, problem.output, problem)))
         right = cloze(f"right: {quantity(q.kind, q.name, problem.output)} = {fixed_places(q.answer, places)}")
+        tolerance = margin.of(q.answer)
         alternatives = [f"={_number(q.answer)}:{_number(tolerance)}#{right}"]
         alternatives += [f"%0%{_number(w.value)}:{_number(tolerance)}#{cloze(_wrong_feedback(w))}"
                          for w in options(wrong[(q.kind, q.name)], q.answer, places, NAMED_WRONG)]
@@ -117,7 +120,7 @@ def variant_questions(kit: Kit, variant: Variant, name: str, tolerance: float, l
 
     for q in variant.questions:
         assert q.answer is not None
-        elements.append(_numerical(tag, q, problem, tolerance, places, wrong[(q.kind, q.name)]))
+        elements.append(_numerical(tag, q, problem, margin.of(q.answer), places, wrong[(q.kind, q.name)]))
         choices = options(wrong[(q.kind, q.name)], q.answer, places, MC_OPTIONS)
         if choices:
             elements.append(_multichoice(tag, q, problem, places, choices))
@@ -126,6 +129,12 @@ def variant_questions(kit: Kit, variant: Variant, name: str, tolerance: float, l
         ET.indent(element, level=1)
         out.append("  " + ET.tostring(element, encoding="unicode").rstrip() + "\n")
     return "".join(out)
+
+
+def count_multichoice(part: str) -> int:
+    """The multiple-choice questions of a variant's part of the quiz (variant_questions): one per
+    asked quantity that a catalogued mistake gives another number for."""
+    return part.count('<question type="multichoice">')
 
 
 def _number(x: float) -> str:

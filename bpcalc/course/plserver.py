@@ -1,7 +1,9 @@
 """What a PrairieLearn question made by `bpcalc variants --prairielearn` runs (its server.py calls
 these; docs/course-kit.md): `generate` picks the student's variant from `data["variant_seed"]`,
 `grade` grades the submitted answers with bpcalc's checker — the precision policy, follow-on
-credit, imprecise shares and the named mistakes — into PrairieLearn's partial scores and feedback.
+credit, imprecise shares and the named mistakes — into PrairieLearn's partial scores and feedback
+(each answer's verdict on one line, as pl-number-input shows it; a box left empty, which
+question.html allows, is "not answered").
 
 PrairieLearn runs this from the course's `serverFilesCourse/bpcalc/`, in a Python that has numpy
 but neither PyYAML nor typer: nothing here imports them.  The variants come from the question's
@@ -90,8 +92,8 @@ def grade(data: dict[str, Any], question_path: str) -> None:
         grading = checker.grade("your answers", sheet)
         for r in grading.results:
             key = where[(r.kind, r.name)]
-            scores[key] = {"score": r.credit, "weight": weights[key],
-                           "feedback": verdict(r, problem.output, right_value=False)}
+            scores[key] = {"score": r.credit, "weight": weights[key],  # pl-number-input shows it on one line
+                           "feedback": verdict(r, problem.output, right_value=False).replace("\n", "; ")}
         for unread_key, message in grading.unreadable:
             kind, _, name = unread_key.partition(".")
             unread = where.get((kind, name or problem.output))

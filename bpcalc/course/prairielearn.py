@@ -4,11 +4,11 @@ docs/course-kit.md), from PrairieLearn's documentation of course, question and a
     infoCourse.json                                   the course: a topic and a tag for the question
     questions/bpcalc-NAME/info.json                   uuid (from the template's name), type v3, title, topic, tags
     questions/bpcalc-NAME/question.html               the sheet of the student's variant (pl-template), the
-                                                      graph (pl-graph), a pl-number-input per asked quantity,
-                                                      the worked key in the answer panel
+                                                      graph (pl-graph, its DOT inline), a pl-number-input per
+                                                      asked quantity, the worked key in the answer panel
     questions/bpcalc-NAME/server.py                   generate() and grade(): bpcalc/course/plserver.py
     questions/bpcalc-NAME/variants.json               each variant's problem (plain data), its answers
-    questions/bpcalc-NAME/sheets/v07.html, keys/v07.html, graph.dot
+    questions/bpcalc-NAME/sheets/v07.html, keys/v07.html
     serverFilesCourse/bpcalc/…                        bpcalc's modules, which server.py imports
     courseInstances/bpcalc/infoCourseInstance.json    an instance …
     courseInstances/bpcalc/assessments/NAME/infoAssessment.json   … and a homework with the question
@@ -60,14 +60,14 @@ class Course:
     end (`final`), every path relative to the folder."""
 
     def __init__(self, kit: Kit, name: str, lang: str = "en"):
-        from ..check.policy import Scheme
         from ..render.feedback import question
+        from .kit import scheme
 
         self.kit, self.name, self.lang = kit, name, lang
         self.qid = question_id(name)
         first = kit.variants[0]
         problem = first.problem
-        self.scheme = Scheme().merged(problem.check or {"decimals": kit.settings.places})
+        self.scheme = scheme(kit)
         self.questions: list[dict[str, Any]] = [{"key": f"q{i}", "kind": q.kind, "name": q.name,
                            "label": question(q.kind, q.name, problem.output, problem),
                            "weight": self.scheme.weight(q.kind if q.kind in ("loss", "loss_after")
@@ -76,15 +76,13 @@ class Course:
         self.variants: list[dict[str, Any]] = []
         self.graph = _graph(problem)
 
-    def planned(self, labels: list[str], vendored: list[str]) -> list[str]:
-        """Every file the course folder will hold, relative to it."""
+    def planned(self, labels: list[str]) -> list[str]:
+        """Every file the course folder will hold, relative to it, but bpcalc's own modules."""
         q = f"questions/{self.qid}"
         files = ["infoCourse.json", f"courseInstances/{INSTANCE}/infoCourseInstance.json",
                  f"courseInstances/{INSTANCE}/assessments/{self.qid}/infoAssessment.json",
                  f"{q}/info.json", f"{q}/question.html", f"{q}/server.py", f"{q}/variants.json"]
-        files += [f"{q}/graph.dot"] if self.graph else []
-        files += [f"{q}/{part}/{label}.html" for label in labels for part in ("sheets", "keys")]
-        return files + [f"serverFilesCourse/bpcalc/{path}" for path in vendored]
+        return files + [f"{q}/{part}/{label}.html" for label in labels for part in ("sheets", "keys")]
 
     def variant(self, variant: Variant, label: str, solved: Trace) -> dict[str, str]:
         """A variant's sheet and key (HTML, Mustache-safe), and its entry of variants.json."""
@@ -154,8 +152,6 @@ class Course:
                                          "places": self.kit.settings.places, "questions": self.questions,
                                          "variants": self.variants}),
         }
-        if self.graph:
-            files[f"{q}/graph.dot"] = self.graph
         return files
 
     def question_html(self) -> str:
@@ -175,9 +171,9 @@ class Course:
                "    key keys/VARIANT.html; server.py grades with bpcalc (serverFilesCourse/bpcalc) }}",
                "<pl-question-panel>",
                '  <pl-template file-name="sheets/{{params.variant}}.html" directory="question"></pl-template>']
-        if self.graph:
-            out.append('  <pl-graph source-file-name="graph.dot" directory="." aria-label="the computational graph">'
-                       "</pl-graph>")
+        if self.graph:  # inline, as every PrairieLearn's pl-graph reads it (a source file needs one of 2025)
+            out += ['  <pl-graph aria-label="the computational graph">',
+                    *(f"    {prairielearn(line)}" for line in self.graph.splitlines()), "  </pl-graph>"]
         out += [f"  <p>Give each answer to {places} decimal places. Each is marked as bpcalc check marks it: an "
                 "answer computed right from your own earlier wrong numbers earns its credit.</p>",
                 "</pl-question-panel>"]
@@ -185,7 +181,8 @@ class Course:
             weight = float(q["weight"])
             weight_attr = f' weight="{int(weight)}"' if weight == int(weight) and weight >= 1 else ""
             out.append(f'<pl-number-input answers-name="{q["key"]}" label="{prairielearn(q["label"])} =" {compare}'
-                       f'{weight_attr} size="16" display="block" allow-fractions="true"></pl-number-input>')
+                       f'{weight_attr} size="16" display="block" allow-blank="true" blank-value="">'
+                       "</pl-number-input>")
         out += ["<pl-answer-panel>",
                 '  <pl-template file-name="keys/{{params.variant}}.html" directory="question"></pl-template>',
                 "</pl-answer-panel>"]
@@ -194,7 +191,8 @@ class Course:
 
 def _graph(problem: Any) -> str:
     """The computational graph's structure as Graphviz DOT, names only (every variant's is the
-    same; the numbers are the sheet's): empty above GRAPH_NODES nodes."""
+    same; the numbers are the sheet's): empty above GRAPH_NODES nodes.  Written into
+    question.html a line at a time, as bpcalc/markup.py writes text for it."""
     from ..expr.tree import names_in
     from ..markup import dot
 

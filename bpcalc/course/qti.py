@@ -5,7 +5,8 @@ a quiz of its own ("NAME, variant 07"), to be assigned to that variant's student
 
 * first a text-only item holding the variant's sheet (given numbers and computation, HTML), once;
 * then a numerical item per asked quantity (Canvas's numerical_question): its answer the exact
-  value with the teacher's tolerance as margin — `<varequal>` and the bounds `<vargte>`/`<varlte>`.
+  value with the teacher's tolerance as margin (`--tol`, else the marking scheme's: kit.margin) —
+  `<varequal>` and the bounds `<vargte>`/`<varlte>`.
 
 Canvas keeps a numerical answer to 4 decimal places, so an answer below 1e-4 becomes 0 and one of
 0.000438 (the published 2-2-2 example's ∂E/∂w1) keeps a single digit.  Such a question asks for
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from ..trace.steps import Asked, Trace
-    from .kit import Kit, Variant
+    from .kit import Kit, Margin, Variant
 
 #: what Canvas keeps of a number: 4 decimal places
 CANVAS_PLACES = 4
@@ -45,20 +46,23 @@ class Scaled(NamedTuple):
     places: int
 
 
-def scaled(answer: float, tolerance: float, places: int) -> Scaled:
+def scaled(answer: float, tolerance: float, places: int, unit: bool = True) -> Scaled:
     """The power of ten a question is asked at in Canvas: a tolerance below 1e-4 scaled to 1e-4 or
     more (the question asks as many decimal places fewer); then an answer of fewer than 3
-    significant digits at those places scaled, by a multiple of 3 (× 1000, × 10⁶), to 3 or more."""
-    power = 0
-    if tolerance < 10.0**-CANVAS_PLACES:
-        power = math.ceil(round(math.log10(10.0**-CANVAS_PLACES / tolerance), 9))
-    margin = tolerance * 10.0**power
-    asked = max(0, min(places - power, CANVAS_PLACES))
-    value = abs(answer) * 10.0**power
+    significant digits at those places scaled, by a multiple of 3 (× 1000, × 10⁶), to 3 or more.
+    `unit`: the tolerance is one unit in the last place asked (the default), and stays one unit in
+    the last place the scaled question asks; else it is the teacher's own (`--tol`, a `tol` or
+    `rel` of the marking scheme), the same margin in the quantity's units whatever the scale."""
+    first = 0  # the tolerance's own scale
+    if 0 < tolerance < 10.0**-CANVAS_PLACES:
+        first = math.ceil(round(math.log10(10.0**-CANVAS_PLACES / tolerance), 9))
+    asked = max(0, min(places - first, CANVAS_PLACES))
+    value = abs(answer) * 10.0**first
+    more = 0  # the answer's: three significant digits at the asked places
     if 0 < value < 10.0 ** (2 - asked):
-        more = 2 - asked - math.floor(math.log10(value))
-        power += 3 * math.ceil(more / 3)
-    return Scaled(power, answer * 10.0**power, margin, asked)
+        more = 3 * math.ceil((2 - asked - math.floor(math.log10(value))) / 3)
+    power = first + more
+    return Scaled(power, answer * 10.0**power, tolerance * 10.0 ** (first if unit else power), asked)
 
 
 def _power(power: int) -> str:
@@ -85,8 +89,8 @@ def _material(parent: ET.Element, html: str) -> None:
 class Package:
     """The zip's files: an assessment per variant as it is made, the manifest at the end."""
 
-    def __init__(self, kit: Kit, name: str, tolerance: float, lang: str = "en"):
-        self.kit, self.name, self.tolerance, self.lang = kit, name, tolerance, lang
+    def __init__(self, kit: Kit, name: str, margin: Margin, lang: str = "en"):
+        self.kit, self.name, self.margin, self.lang = kit, name, margin, lang
         self.buffer = io.BytesIO()
         self.zip = zipfile.ZipFile(self.buffer, "w", zipfile.ZIP_DEFLATED)
         self.idents: list[str] = []
@@ -135,7 +139,7 @@ class Package:
         assert q.answer is not None
         problem = variant.problem
         places = self.kit.settings.places
-        s = scaled(q.answer, self.tolerance, places)
+        s = scaled(q.answer, self.margin.of(q.answer), places, self.margin.unit)
         if s.power and not self.idents:
             self.scaled_count += 1
         said = question(q.kind, q.name, problem.output, problem)
