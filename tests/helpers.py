@@ -77,13 +77,13 @@ def published(value: float, text: str) -> bool:
 
 
 def rendered(fmt: str, solution, command: str, *, only=None, max_paths: int = 16, digits: int = 12,
-             ascii: bool = False, standalone: bool = False, width: int = 1000) -> str:
+             ascii: bool = False, standalone: bool = False, width: int = 1000, every_gradient: bool = False) -> str:
     """A solution's trace rendered in one format, as the command line does; text is laid out to
     `width` (wide by default, so that a test can look for a whole row on one line)."""
     from bpcalc.render import Options, render
     from bpcalc.trace import build
 
-    trace = build(solution, command, only=only, max_paths=max_paths)
+    trace = build(solution, command, only=only, max_paths=max_paths, every_gradient=every_gradient)
     return render(trace, fmt, Options(digits=digits, ascii=ascii, standalone=standalone, width=width))
 
 

@@ -42,7 +42,7 @@ def test_max_of_abs_says_each_case_apart():
     # the two reasons (which argument is largest, the sign of y) are two notes, not run together.
     problem = bpcalc.loads("inputs: {x: 2, y: -3}\nparams: {a: 0.5}\ndefine:\n  m: max(a * x, abs(y))\n")
     out = rendered("text", bpcalc.solve(problem), "grad", digits=12, only=None, max_paths=16,
-                      ascii=False, standalone=False)
+                      ascii=False, standalone=False, every_gradient=True)  # x and y are inputs: --all
     line = next(row for row in out.splitlines() if row.lstrip().startswith("∂m/∂y"))
     assert line.rstrip().endswith("= −1   (1 since |y| is the first largest argument; −1 since y = −3 < 0)"), line
     line = next(row for row in out.splitlines() if row.lstrip().startswith("∂m/∂x"))

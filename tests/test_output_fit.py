@@ -161,9 +161,9 @@ def test_the_fragment_fits_a_default_article_page(tmp_path, path):
 # --- a derivation a student can follow ---------------------------------------------------------------------
 
 
-def text_of(path: Path, command: str, **options) -> str:
+def text_of(path: Path, command: str, every_gradient: bool = False, **options) -> str:
     sol = bpcalc.solve(bpcalc.load(str(path)), step=command == "step", **options)
-    return rendered("text", sol, command)
+    return rendered("text", sol, command, every_gradient=every_gradient)
 
 
 def test_a_computation_that_is_not_a_loss_ends_in_its_output():
@@ -185,7 +185,7 @@ def test_a_problem_without_params_says_there_is_nothing_to_update():
 
 
 def test_the_labels_gradient_comes_after_what_a_student_is_asked_for():
-    out = text_of(EXAMPLES / "slides_1_1_1.yaml", "grad")
+    out = text_of(EXAMPLES / "slides_1_1_1.yaml", "grad", every_gradient=True)
     backward = out[out.index("Step 4"):out.index("Step 5")].splitlines()
     rows = [line.split("=")[0].strip() for line in backward if line.startswith("  ∂loss/∂")]
     assert rows[:3] == ["∂loss/∂loss", "∂loss/∂y_o", "∂loss/∂z_o"]
@@ -195,7 +195,7 @@ def test_the_labels_gradient_comes_after_what_a_student_is_asked_for():
 
 
 def test_ties_follow_the_file():
-    out = text_of(EXAMPLES / "blog_2_2_2.yaml", "grad")
+    out = text_of(EXAMPLES / "blog_2_2_2.yaml", "grad", every_gradient=True)
     backward = out[out.index("Step 4"):out.index("Step 5")]
     order = [m.group(1) for m in re.finditer(r"^  ∂E_total/∂(\w+) ", backward, re.M)]
     assert order.index("out_o1") < order.index("out_o2") < order.index("net_o1") < order.index("net_o2")

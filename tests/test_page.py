@@ -67,7 +67,7 @@ def walk_of(file: str, command: str) -> list[tuple[str, str]]:
     the backward pass's entries (the given leaves' last), the update's entries."""
     solution = bpcalc.solve(bpcalc.load(file), step=command == "step", backward=command != "forward")
     walk: list[tuple[str, str]] = []
-    for step in build(solution, command).steps:
+    for step in build(solution, command, every_gradient=True).steps:
         if isinstance(step, Forward):
             walk += [("forward", c.name) for c in step.lines]
         elif isinstance(step, Loss):

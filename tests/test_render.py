@@ -24,11 +24,13 @@ from bpcalc.trace import ENTRY_KINDS, STEP_KINDS, build
 from bpcalc.trace.builder import iterations
 from bpcalc.trace.steps import (
     Backward,
+    Brief,
     ClassGrading,
     Conventions,
     Curve,
     ErrorSplit,
     Forward,
+    Given,
     GradCheck,
     Grading,
     History,
@@ -149,9 +151,9 @@ def test_every_step_kind_rendered(fmt):
     # a Jacobian, a gradient check, a check of answers and the error split belong to other traces:
     # test_jacobian.py, test_gradcheck.py and test_check.py render those in every format; momentum,
     # Adam and the training report: test_train.py; the matrix form: test_notations.py; a problem sheet and its
-    # key: test_variants.py; a key's conventions: test_grading.py
+    # key: test_variants.py; a key's conventions: test_grading.py; --brief: test_brief_in_every_format
     others = {JacobianMatrix, GradCheck, Grading, ClassGrading, Part, ErrorSplit, Training, History,
-              Curve, Trained, MatrixForward, MatrixBackward, Statement, Questions, Conventions}
+              Curve, Trained, MatrixForward, MatrixBackward, Statement, Questions, Conventions, Brief}
     assert kinds == (set(STEP_KINDS) - others) | set(ENTRY_KINDS), "the fixture must hold every kind"
     out = ANSI.sub("", render(trace, fmt, Options(standalone=fmt in ("latex", "html"), width=120)))
     out = out.replace(r"$\delta$", "δ")
@@ -163,6 +165,32 @@ def test_every_step_kind_rendered(fmt):
         assert title in out, (fmt, title)
     assert "δ" in out or r"\delta" in out  # the δ fallback
     assert "path 2" in out and "2 paths" in out and "4 paths" in out
+
+
+@pytest.mark.parametrize("fmt", RENDERERS)
+def test_brief_in_every_format(fmt):
+    # the blog's 2-2-2 network (Mazur): out_h1 0.593269992, E_total 0.298371109, ∂E/∂w5 0.082167041,
+    # ∂E/∂w1 0.000438568, w5 after the step 0.35891648; every line's value, every param's
+    # gradient and update, and none of the working
+    trace = build(solve("blog_2_2_2.yaml", "step"), "step", brief=True)
+    assert [type(s) for s in trace.steps] == [Given, Brief]
+    out = ANSI.sub("", render(trace, fmt, Options(digits=9, standalone=fmt in ("latex", "html"), width=80)))
+    out = out.replace("$-$", "−").replace("&minus;", "−").replace("<mo>−</mo>", "−")
+    for number in ("0.593269992", "0.298371109", "0.0821670406", "0.000438567734", "0.35891648", "0.15"):
+        assert number in out, (fmt, number)
+    assert "0.291027774" in out  # the loss after the step
+    assert "Backward pass" not in out and "Chain rule" not in out
+    if fmt == "text":
+        assert max(len(line) for line in out.splitlines()) <= 80
+        values = out[out.index("the forward pass:"):out.index("the gradients:")]
+        assert [line.split()[0] for line in values.splitlines()[3:] if line.strip()] == [
+            "net_h1", "net_h2", "out_h1", "out_h2", "net_o1", "net_o2", "out_o1", "out_o2", "E_total"]
+        step = out[out.index("the step:"):]
+        assert re.search(r"^  w5 +0\.4 +0\.35891648$", step, re.M)
+    # --only keeps those names' rows
+    only = render(build(solve("blog_2_2_2.yaml", "step"), "step", brief=True, only=["w5"]), "text", Options(width=80))
+    only = only[only.index("Step 2"):]
+    assert "w5 " in only and "w6 " not in only and "E_total" in only
 
 
 # --- plain when piped, NO_COLOR --------------------------------------------------------------------------

@@ -139,6 +139,10 @@ LR = Option(("--lr",), "lr", f"learning rate η (overrides the file's `lr`; defa
             f"{default_rates()})", "X",
             positive("the learning rate η is a small positive number", "0.5"))
 ONLY = Option(("--only",), "only", "show only the lines that lead to these names", "NAME[,NAME…]", names)
+EVERY_GRADIENT = Option(("--all",), "every_gradient", "also the gradients of the inputs, targets and frozen "
+                        "params, which nothing updates", default=False)
+BRIEF = Option(("--brief",), "brief", "the numbers as tables (values, gradients, updates), without their "
+               "working", default=False)
 MAX_PATHS = Option(("--max-paths",), "max_paths", "above this many chain-rule paths to one name, show the "
                    "per-node (δ) form instead (at most 100: paths multiply with depth)", "N",
                    whole(1, 100, "the paths written out per name"), defaults.MAX_PATHS, str(defaults.MAX_PATHS))
@@ -170,8 +174,8 @@ FILE = Argument("file", "FILE", "the problem, a YAML file: '-' reads standard in
 CHECK_FILE = Argument("file", "FILE", "the problem, a YAML file ('-' reads standard input, example:NAME a shipped "
                       "example), or the folder `bpcalc variants` made (each answers file names its variant)",
                       optional=True)  # never left out (the answers follow it), but said so by firstrun.py
-SOLUTION_OPTIONS = (FORMAT, ROUND, DIGITS, LR, ONLY, MAX_PATHS, ASCII, STANDALONE, WIDTH, NOTATION, DELTA_SIGN,
-                    LANG)
+SOLUTION_OPTIONS = (FORMAT, ROUND, DIGITS, LR, ONLY, EVERY_GRADIENT, BRIEF, MAX_PATHS, ASCII, STANDALONE, WIDTH,
+                    NOTATION, DELTA_SIGN, LANG)
 
 #: `graph --format`: a terminal drawing, Graphviz's source, or an image Graphviz draws
 GRAPH_FORMATS = ("text", "rich", "dot", "svg", "png", "pdf")
@@ -339,8 +343,9 @@ COMMANDS: tuple[Command, ...] = (
                        ["loss", "gradients", "updated"], "loss,gradients,updated"),
                 Option(("--places",), "places", "answers are asked to N decimal places", "N",
                        whole(0, 12, "the decimal places answers are asked to"), 4, "4"),
-                Option(("--tol",), "tol", "the Moodle questions' tolerance (± this; default: one unit in the "
-                       "last asked place)", "X", positive("the tolerance of an answer", "0.001")),
+                Option(("--tol",), "tol", "the Moodle and Canvas questions' tolerance (± this; default: the "
+                       "marking scheme's, else one unit in the last asked place)", "X",
+                       positive("the tolerance of an answer", "0.001")),
                 Option(("--reject",), "reject", "redraw a variant that has any of these: dead_relu, saturated, "
                        "zero (an asked answer that rounds to 0), or none", "RULE[,RULE…]", names,
                        ["dead_relu", "saturated", "zero"], "dead_relu,saturated,zero"),

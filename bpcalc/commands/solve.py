@@ -53,8 +53,10 @@ def run(invocation: Invocation) -> int:
         else:
             from ..trace import build
 
+            # the page walks every node of its graph: every gradient, the inputs' too
             traces = [build(s, command, only=v["only"], max_paths=v["max_paths"], notation=v["notation"],
-                            delta_sign=sign) for s in solutions]
+                            delta_sign=sign, every_gradient=v["every_gradient"] or fmt == "page", brief=v["brief"])
+                      for s in solutions]
         if len(traces) > 1:
             from ..trace.builder import iterations
 

@@ -21,6 +21,7 @@ from ..ops.optimizers import Hyper, Optimiser, optimiser
 from ..ops.optimizers import formulas as formulas_of
 from ..trace.steps import (
     Backward,
+    Brief,
     Case,
     ChainRule,
     ClassGrading,
@@ -263,6 +264,9 @@ def _backward(step: Backward, p: Printer) -> tuple[list[Segment], list[Row]]:
                               "shown for completeness):")]))
         for entry in step.given:
             rows.extend(_ENTRIES[type(entry)](entry, step.output, p))
+    if step.left_out:
+        rows.append(Say([p.tr("(the gradients of the inputs, targets and frozen params, which nothing updates, are "
+                              "left out: --all writes them)")]))
     if step.zeroed_by_rounding is not None:
         rows.append(Say([p.tr("every param's gradient is exactly 0: with activation outputs rounded to {n} "
                               "decimal places their derivatives vanish; round to more places (--round 2 or "
@@ -390,6 +394,27 @@ def _names_said(names: tuple[str, ...], p: Printer) -> list[Segment]:
         said += [", "] if k else []
         said.append(Math(p.name(name)))
     return said
+
+
+@_lays_out
+def _brief(step: Brief, p: Printer) -> tuple[list[Segment], list[Row]]:
+    rows: list[Row] = [Say([p.tr("the forward pass:")]),
+                       Table([[p.tr("name")], [p.tr("value")]],
+                             [[[Math(p.name(n))], [Math(p.num(v))]] for n, v in step.values], "lr",
+                             [None, "value"])]
+    if step.gradients:
+        rows += [Say([p.tr("the gradients:")]),
+                 Table([[p.tr("name")], [Math(p.partial(step.output, p.tr("name")))]],
+                       [[[Math(p.name(n))], [Math(p.num(g))]] for n, g in step.gradients], "lr",
+                       [None, "gradient"])]
+    if step.updates:
+        rows += [Say([p.tr("the step:")]),
+                 Table([[p.tr("param")], [p.tr("before")], [p.tr("after")]],
+                       [[[Math(p.name(n))], [Math(p.num(a))], [Math(p.num(b))]] for n, a, b in step.updates],
+                       "lrr", [None, "value", "update"])]
+    if step.loss_after is not None:
+        rows.append(Eq(p.name(step.output), [p.num(step.loss_after)], "value", [p.tr("(after the step)")]))
+    return [p.tr("The numbers, briefly (without --brief: each worked out)")], rows
 
 
 # --- the δ form -------------------------------------------------------------------------------------

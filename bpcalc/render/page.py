@@ -368,7 +368,7 @@ def _checked(trace: Trace) -> tuple[Grading, Trace]:
 
     problem = load(trace.file)
     solution = solve(problem, round=trace.result.round, lr=trace.result.lr, step=bool(problem.trainable))
-    worked = build(solution, "step" if problem.trainable else "grad")
+    worked = build(solution, "step" if problem.trainable else "grad", every_gradient=True)
     return grading, worked._replace(command="check", steps=(grading, *worked.steps))
 
 

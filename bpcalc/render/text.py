@@ -96,6 +96,12 @@ def lines(sections: list[Section], ascii: bool = False, width: int = 80, lang: s
         eqs = [r for r in sec.rows if isinstance(r, Eq)]
         cells = {id(r): _cells(r, fix) for r in eqs}
         widths = _aligned_widths(eqs, cells, fix, width, _lhs_column(eqs, cells, fix, width))
+        # a row on one line whose parts do not line up leaves the value column meaningless:
+        # then every row keeps just its `=` in the step's column (`∂z_o/∂b_o  = 1`, not a value
+        # far out alone)
+        if any(not _lines_up(cells[id(r)], widths) and _length(r, cells[id(r)], [widths[0], 0, 0], fix) <= width
+               for r in eqs):
+            widths = [widths[0], 0, 0]
         for row in sec.rows:
             if isinstance(row, Eq):
                 out.extend(_eq_lines(row, cells[id(row)], widths, fix, width))
@@ -272,6 +278,11 @@ def _matrix_lines(row: MatrixEq, fix: Fix, width: int) -> list[list[Span]]:
     if note:
         out.extend([(line, "note")] for line in wrap(note, width, indent + "   ", indent + "   "))
     return out
+
+
+def _lines_up(cells: list[str], widths: list[int]) -> bool:
+    """Whether a row's formula and numbers fit the step's columns."""
+    return all(width_of(unmark(c)) <= w for c, w in zip(cells[1:3], widths[1:3]))
 
 
 def _length(row: Eq, cells: list[str], widths: list[int], fix: Fix) -> int:

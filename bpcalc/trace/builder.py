@@ -27,6 +27,7 @@ from .delta import delta_steps, require_layers
 from .matrix import matrix_steps
 from .steps import (
     Backward,
+    Brief,
     ChainRule,
     Computed,
     DeltaForm,
@@ -69,18 +70,23 @@ def worked(solution: Solution) -> str:
 
 
 def build(solution: Solution, command: str | None = None, *, only: list[str] | None = None,
-          max_paths: int = 16, steps: bool = True, notation: str = "paths", delta_sign: int = 1) -> Trace:
+          max_paths: int = 16, steps: bool = True, notation: str = "paths", delta_sign: int = 1,
+          every_gradient: bool = False, brief: bool = False) -> Trace:
     """The trace of what the solution holds (`worked`), or of `command` (forward, grad or step:
     less than it holds, as `grad` shows a solution that also stepped).  With `steps=False`, the
     solution as data alone (what `--format json` prints): no steps, and local derivatives without
     their numbers.  `notation` "delta" writes a network's backward pass in δ form (δ_j =
-    `delta_sign`·∂E/∂net_j) and the chain rule as the blog's factored derivation."""
+    `delta_sign`·∂E/∂net_j) and the chain rule as the blog's factored derivation.  The gradients
+    of what nothing updates (inputs, targets, frozen params) are written with `every_gradient`
+    (--all) or when `only` asks for them; `brief`: the values, gradients and updates as tables."""
     if command is None:
         command = worked(solution)
     if not steps:
         return data_trace(solution, command)
     if len(solution.outputs) > 1:
         return _several_outputs(solution, command, only, max_paths)
+    if brief:
+        return _brief(solution, command, only)
     problem = solution.problem
     if notation != "paths":
         require_layers(problem, notation)
@@ -159,13 +165,17 @@ def build(solution: Solution, command: str | None = None, *, only: list[str] | N
     ranked = backward_order(solution)
     entries: list[Seed | NodeGradient] = []
     given_block: list[NodeGradient] = []
+    left_out = 0  # the given names' gradients not written (--all writes them)
     for name in ranked:
         if shown_backward is not None and name not in shown_backward:
             continue
         if name == output:
             entries.append(Seed(name))
         elif name in fixed:
-            given_block.append(node_gradient(name))
+            if every_gradient or only:
+                given_block.append(node_gradient(name))
+            else:
+                left_out += 1
         else:
             entries.append(node_gradient(name))
     zeroed = None
@@ -179,7 +189,7 @@ def build(solution: Solution, command: str | None = None, *, only: list[str] | N
     elif matrices:
         made.append(matrices[1])
     else:
-        made.append(Backward(output, tuple(entries), tuple(given_block), zeroed))
+        made.append(Backward(output, tuple(entries), tuple(given_block), zeroed, left_out))
 
     if only:
         targets, per = [n for n in only if n != output], "name"
@@ -282,6 +292,43 @@ def iterations(traces: list[Trace], solutions: list[Solution]) -> Trace:
     result = traces[0].result._replace(updated=traces[-1].result.updated, loss_after=traces[-1].result.loss_after,
                                        iterations=tuple(stepped(k, s) for k, s in enumerate(solutions, 1)))
     return Trace("step", first.output, first.problem.file, tuple(made), result)
+
+
+# --- --brief: the numbers as tables -------------------------------------------------------------
+
+
+def _brief(solution: Solution, command: str, only: list[str] | None) -> Trace:
+    """Given, then tables: every line's value (the loss last), the params' gradients, and with a
+    step each update and the loss after it — the numbers of the worked solution without their
+    working, for a reader who checks answers (with `only`: those names' rows)."""
+    problem = solution.problem
+    output = problem.output
+
+    def shown(name: str) -> bool:
+        return not only or name in only
+
+    roles = dict.fromkeys(problem.inputs, "input")
+    roles.update({n: ("frozen" if n in problem.frozen else "param") for n in problem.params})
+    updating = command == "step" and solution.updated is not None and bool(problem.trainable)
+    convention = (problem.loss_kind, problem.reduction, problem.samples) if problem.loss_kind else None
+    given = Given(tuple(Leaf(n, v, roles[n]) for n, v in problem.leaves.items()),
+                  solution.lr if updating else None, solution.round, convention)
+    values = tuple((line.name, solution.values[line.name]) for line in problem.lines
+                   if shown(line.name) or line.name == output)
+    gradients: tuple[tuple[str, float], ...] = ()
+    if command != "forward" and solution.gradients:
+        wrt = [n for n in problem.params if n not in problem.frozen] or list(problem.leaves)
+        if only:
+            wrt = [n for n in only if n in solution.gradients and n != output]
+        gradients = tuple((n, solution.gradients[n]) for n in wrt)
+    updates: tuple[tuple[str, float, float], ...] = ()
+    loss_after = None
+    if updating:
+        assert solution.updated is not None
+        updates = tuple((n, problem.params[n], v) for n, v in solution.updated.items() if shown(n))
+        loss_after = solution.loss_after
+    made: list[Step] = [given, Brief(output, values, gradients, updates, loss_after)]
+    return Trace(command, output, problem.file, tuple(made), result_of(solution, command))
 
 
 # --- several outputs: the forward pass, a backward pass from each output, the Jacobian ------------

@@ -114,7 +114,7 @@ def _backward_order(solution: Solution) -> dict[str, int]:
     from .builder import build
     from .steps import Backward, NodeGradient, Seed
 
-    trace = build(solution.for_output(solution.outputs[0]), "grad")
+    trace = build(solution.for_output(solution.outputs[0]), "grad", every_gradient=True)
     order: dict[str, int] = {}
     for step in trace.steps:
         if isinstance(step, Backward):

@@ -95,6 +95,7 @@ class Backward(NamedTuple):
     entries: tuple[Seed | NodeGradient, ...]
     given: tuple[NodeGradient, ...] = ()
     zeroed_by_rounding: int | None = None  # --round N left every param's gradient exactly 0
+    left_out: int = 0  # the gradients of inputs, targets and frozen params not written (--all writes them)
 
 
 class Path(NamedTuple):
@@ -239,6 +240,16 @@ class Factored(NamedTuple):
 
 
 # --- several worked steps (step --steps N) ---------------------------------------------------------
+
+
+class Brief(NamedTuple):
+    """--brief: the worked solution's numbers as tables, without their working."""
+
+    output: str
+    values: tuple[tuple[str, float], ...]  # each line's value, in the file's order (the output last)
+    gradients: tuple[tuple[str, float], ...]  # ∂output/∂param for each trainable param
+    updates: tuple[tuple[str, float, float], ...] = ()  # (param, before, after) of a step
+    loss_after: float | None = None
 
 
 class Iteration(NamedTuple):
@@ -654,8 +665,8 @@ class Questions(NamedTuple):
     variant: str | None = None  # the variant's name, which an answers file starts with
 
 
-Step = (Given | Forward | Loss | Backward | ChainRule | UpdateStep | LossAfter | DeltaBackward | Factored | Iteration
-        | Summary | JacobianMatrix | GradCheck | Grading | ClassGrading | Part | ErrorSplit | MatrixForward
+Step = (Given | Forward | Loss | Backward | ChainRule | UpdateStep | LossAfter | Brief | DeltaBackward | Factored
+        | Iteration | Summary | JacobianMatrix | GradCheck | Grading | ClassGrading | Part | ErrorSplit | MatrixForward
         | MatrixBackward | Training | History | Curve | Trained | Statement | Questions | Conventions)
 #: every kind of step: the members of `Step`, which is where a new kind is added
 STEP_KINDS: tuple[type, ...] = get_args(Step)
