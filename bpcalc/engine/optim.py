@@ -109,8 +109,8 @@ def first_steps(opt: Optimizer, params: dict[str, float], gradients: dict[str, f
     """Each param's step of `opt` (what `step` shows): from its state in `states`, updated in
     place, or from zeros (the first step) when it has none there or `states` is None."""
     states = {} if states is None else states
-    return {name: advance(opt, old, gradients[name], lr, states.setdefault(name, State()), change)
-            for name, old in params.items()}
+    step = stepper(opt, change)  # its kernels and settings found once for every param
+    return {name: step(old, gradients[name], lr, states.setdefault(name, State())) for name, old in params.items()}
 
 
 def chosen(kind: str | None, in_file: Optimizer | None) -> Optimizer | None:
