@@ -558,3 +558,61 @@ def test_train_reads_a_network_as_arrays_without_its_scalar_graph(tmp_path, caps
     y = np.tanh(np.tanh(x @ np.array(w1).T) @ np.array(w2).T) @ np.array(w3).T
     assert data["loss"] == pytest.approx(float(((t - y) ** 2).mean()), rel=1e-12)
     assert data["loss_after"] < data["loss"]
+
+
+# --- a classifier's accuracy ------------------------------------------------------------------------------
+
+
+def _iris_right(weights: dict[str, float]) -> int:
+    """Flowers whose largest output is their species: the 4-5-3 tanh/softmax network written out
+    here with numpy, the data read with the csv module."""
+    import csv
+
+    import numpy as np
+
+    inputs = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+    species = ["setosa", "versicolor", "virginica"]
+    with open(EXAMPLES / "train" / "iris.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    x = np.array([[float(r[c]) for c in inputs] for r in rows])
+    t = np.array([[float(r[c]) for c in species] for r in rows])
+    w_h = np.array([[weights[f"w_h{j}_{c}"] for c in inputs] for j in range(1, 6)])
+    b_h = np.array([weights[f"b_h{j}"] for j in range(1, 6)])
+    w_o = np.array([[weights[f"w_o{k}_h{j}"] for j in range(1, 6)] for k in range(1, 4)])
+    b_o = np.array([weights[f"b_o{k}"] for k in range(1, 4)])
+    z = np.tanh(x @ w_h.T + b_h) @ w_o.T + b_o  # softmax keeps the largest where it is
+    return int((z.argmax(axis=1) == t.argmax(axis=1)).sum())
+
+
+def test_a_classifiers_accuracy_before_and_after_training(capsys):
+    code, out, _ = run(capsys, "train", "example:train/iris", "--steps", "300", "--batch-size", "16", "--format",
+                       "json")
+    assert code == 0
+    data = json.loads(out)
+    start = bpcalc.load("example:train/iris").params
+    right_before, right_after = _iris_right(start), _iris_right({**start, **data["updated"]})
+    assert data["accuracy"] == {"right": right_after, "right_before": right_before, "samples": 150}
+    assert right_after >= 135  # over 90% within 300 steps, as docs/training.md says
+    code, text, _ = run(capsys, "train", "example:train/iris", "--steps", "300", "--batch-size", "16", "--format",
+                        "text", "--width", "200")
+    assert (f"accuracy: {right_after} of the 150 samples classified right ({100 * right_after / 150:.1f}%); "
+            f"before training {right_before} ({100 * right_before / 150:.1f}%)") in text
+
+
+def test_one_sigmoid_output_is_class_1_from_one_half(tmp_path, capsys):
+    # w = 1, b = 0: σ(−1) < ½ (class 0, target 0: right), σ(1) ≥ ½ (class 1, target 1: right),
+    # σ(2) ≥ ½ (class 1, target 0: wrong) — 2 of 3, before and after a step too small to change it
+    (tmp_path / "c.yaml").write_text(
+        "network:\n  inputs: [x]\n  layers:\n    - {name: o, activation: sigmoid, weights: [[w]], bias: b}\n"
+        "params: {w: 1, b: 0}\nsamples:\n  - {inputs: [-1], targets: [0]}\n  - {inputs: [1], targets: [1]}\n"
+        "  - {inputs: [2], targets: [0]}\nloss: bce\n")
+    code, out, _ = run(capsys, "train", str(tmp_path / "c.yaml"), "--steps", "1", "--lr", "1e-9", "--format", "json")
+    assert code == 0 and json.loads(out)["accuracy"] == {"right": 2, "right_before": 2, "samples": 3}
+
+
+def test_a_network_that_is_not_a_classifier_has_no_accuracy(capsys):
+    # the blog's targets are 0.01 and 0.99: not classes
+    code, out, _ = run(capsys, "train", "example:blog_2_2_2", "--steps", "5", "--format", "json")
+    assert code == 0 and json.loads(out)["accuracy"] is None
+    code, text, _ = run(capsys, "train", "example:blog_2_2_2", "--steps", "5", "--format", "text")
+    assert "accuracy" not in text

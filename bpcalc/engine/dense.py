@@ -313,6 +313,14 @@ class Dense:
                 a = layer.forward(a, theta)[1]
             return self._reduce(self.loss_fn.losses(a, t))
 
+    def outputs(self, theta: Array) -> Array:
+        """The output layer's values at θ, a row per sample."""
+        a = self.x
+        with np.errstate(all="ignore"):
+            for layer in self.layers:
+                a = layer.forward(a, theta)[1]
+        return a
+
     def _reduce(self, losses: Array) -> float:
         total = float(losses.sum())
         return total / losses.shape[0] if self.mean else total

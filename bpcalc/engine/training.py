@@ -103,6 +103,8 @@ class Run:
     curve: list[tuple[int, float]]  # up to CURVE_POINTS (step, loss), evenly spaced
     interrupted: bool = False
     first_order: list[int] = field(default_factory=list)  # the first epoch's sample order (mini-batches)
+    # a classifier's samples classified right before and after: (before, after, samples), else None
+    accuracy: tuple[int, int, int] | None = None
 
     @property
     def batches_per_epoch(self) -> int:
@@ -148,6 +150,25 @@ def curve_marks(steps: int) -> set[int]:
 def checkpoints(steps: int, every: int) -> set[int]:
     """The steps after which the loss over all samples is wanted: every `every`, the curve's, the last."""
     return set(range(0, steps + 1, every)) | {steps} | curve_marks(steps)
+
+
+def classified(model: Model, theta: Array) -> tuple[int, int] | None:
+    """(samples classified right, samples) when the network is a classifier — every target 0 or
+    1, one 1 a sample when there are several outputs — else None.  Several outputs: the largest
+    output is the class; one output: at least 0.5 is class 1."""
+    from .dense import Dense
+
+    if not isinstance(model, Dense):
+        return None
+    t = model.t
+    if t.size == 0 or not np.isin(t, (0.0, 1.0)).all() or (t.shape[1] > 1 and not (t.sum(axis=1) == 1).all()):
+        return None
+    out = model.outputs(theta)
+    if t.shape[1] == 1:
+        right = (out[:, 0] >= 0.5) == (t[:, 0] == 1.0)
+    else:
+        right = out.argmax(axis=1) == t.argmax(axis=1)
+    return int(right.sum()), int(t.shape[0])
 
 
 def train(problem: Problem, *, steps: int, lr: float | None = None, optimizer: Optimizer | None = None,
@@ -201,9 +222,11 @@ def train(problem: Problem, *, steps: int, lr: float | None = None, optimizer: O
     curve = [(k, losses[k]) for k in drawn]
     trained = [name for name, free in zip(model.names, model.trainable.tolist()) if free]
     reached = dict(zip(model.names, theta.tolist()))
+    before, after = classified(model, model.theta), classified(model, theta)
+    accuracy = (before[0], after[0], after[1]) if before is not None and after is not None else None
     return Run(engine or "dense", opt, rate, steps, done, min(size, n), n, shuffle, seed, every,
                losses[0], final, {name: reached[name] for name in trained}, history, curve, interrupted,
-               batches.first)
+               batches.first, accuracy)
 
 
-__all__ = ["CURVE_POINTS", "Batches", "Model", "Run", "Scalar", "model_for", "train"]
+__all__ = ["CURVE_POINTS", "Batches", "Model", "Run", "Scalar", "classified", "model_for", "train"]

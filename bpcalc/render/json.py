@@ -61,16 +61,21 @@ def render(trace: Trace, options: Options) -> str:
 def training_data(trace: Trace) -> dict[str, Any]:
     """`train`'s report as data: the loss before and after, the params reached, the loss every K
     steps, and how the run was made (docs/output-formats.md: train's final state)."""
-    from ..trace.steps import History, Training
+    from ..trace.steps import History, Trained, Training
 
     r = trace.result
     run = next(s for s in trace.steps if isinstance(s, Training))
     history = next(s for s in trace.steps if isinstance(s, History))
+    trained = next(s for s in trace.steps if isinstance(s, Trained))
+    accuracy = None
+    if trained.accuracy is not None:
+        before, after, n = trained.accuracy
+        accuracy = {"right": after, "right_before": before, "samples": n}
     return {
         "output": r.output, "loss": r.loss, "loss_after": r.loss_after, "updated": r.updated,
         "history": [{"step": k, "epoch": epoch, "loss": loss} for k, epoch, loss in history.rows],
         "steps": run.done, "steps_asked": run.steps, "interrupted": run.interrupted, "engine": run.engine,
         "optimizer": {"kind": run.optimizer, **dict(run.settings)}, "lr": run.lr,
         "samples": run.samples, "batch_size": run.batch_size, "epochs": run.epochs,
-        "shuffle": run.shuffle, "seed": run.seed,
+        "shuffle": run.shuffle, "seed": run.seed, "accuracy": accuracy,
     }

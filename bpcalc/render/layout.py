@@ -629,6 +629,10 @@ def _trained(step: Trained, p: Printer) -> tuple[list[Segment], list[Row]]:
         rows.append(Say([f"… and {len(step.params) - len(shown):,} more (every one in --format json and -o)"]))
     rows.append(Eq(p.name(step.output), [p.num(step.loss_after)], "value",
                    ["(before training: ", Math(p.num(step.loss)), ")"]))
+    if step.accuracy is not None:  # a classifier: the samples it classifies right
+        before, after, n = step.accuracy
+        rows.append(Say([f"accuracy: {after:,} of the {n:,} sample{'s' if n != 1 else ''} classified right "
+                         f"({100 * after / n:.1f}%); before training {before:,} ({100 * before / n:.1f}%)"]))
     if step.written is not None:
         rows.append(Say([f"written to {step.written}"]))
     return ["Trained parameters"], rows

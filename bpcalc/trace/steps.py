@@ -637,6 +637,7 @@ class Trained(NamedTuple):
     loss: float
     loss_after: float
     written: str | None  # the file `-o` wrote
+    accuracy: tuple[int, int, int] | None = None  # a classifier's (right before, right after, samples)
 
 
 # --- a problem sheet and its answer key (bpcalc variants) ------------------------------------------------

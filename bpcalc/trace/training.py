@@ -23,7 +23,7 @@ def train_trace(problem: Problem, run: Run, written: str | None = None) -> Trace
         History(output, run.every, tuple((k, run.epoch(k), loss) for k, loss in run.history), batched),
         Curve(output, tuple(run.curve)),
         Trained(output, tuple((n, problem.params[n], new) for n, new in run.updated.items()), run.loss,
-                run.loss_after, written),
+                run.loss_after, written, run.accuracy),
     )
     result = Result(output, run.loss, {}, run.lr, None, updated=run.updated, loss_after=run.loss_after)
     return Trace("train", output, problem.file, steps, result)
