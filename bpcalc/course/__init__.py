@@ -6,5 +6,7 @@ mistakes `distinct.py` cannot tell apart), and makes each one's sheet, answer ke
 Where courses live (docs/course-kit.md): `moodle.py` writes them as a Moodle XML quiz,
 `prairielearn.py` as a PrairieLearn course (graded by `plserver.py`, with bpcalc's files from
 `vendor.py`), `qti.py` as a QTI 1.2 package for Canvas, `gradescope.py` as a Gradescope autograder
-(run by `autograder.py`).
+(run by `autograder.py`, bpcalc in it a wheel from `vendor.py`); `platforms.py` feeds those three a
+variant at a time.  `writing.py` writes a whole kit where the command line says — every place
+checked before any work, by bpcalc/outputs.py's policy — and sums up what it wrote.
 """
