@@ -819,6 +819,9 @@ def test_platform_outputs_are_checked_before_anything_is_written(tmp_path, capsy
     code, _, err = run(capsys, "variants", TEMPLATE, "-n", "2", "--gradescope", tmp_path / "quiz.zip")
     assert code == 2 and f"--gradescope {tmp_path / 'quiz.zip'} is a file, not a folder" in err
     assert "hint: give a folder, e.g. --gradescope gs" in err and "Traceback" not in err
+    for option, what in (("-o", "folder"), ("--prairielearn", "folder"), ("--qti", "file")):
+        code, _, err = run(capsys, "variants", TEMPLATE, "-n", "2", option, "")
+        assert code == 2 and f"error: {option} names no {what}\n" in err and "Traceback" not in err
 
 
 def test_a_course_folder_made_again_with_force_replaces_its_files(tmp_path, capsys):

@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 
 #: what each variant's folder holds
 FILES = ("problem.yaml", "sheet.md", "sheet.tex", "key.md", "key.tex", "answers.yaml")
-#: the option that names each output, as the messages name it
+#: the option that names each output, as the messages name it, and a name to suggest for it
 OPTIONS = {"output": "-o", "prairielearn": "--prairielearn", "qti": "--qti", "gradescope": "--gradescope"}
+EXAMPLES = {"output": "hw3", "prairielearn": "pl", "qti": "quiz.zip", "gradescope": "gs"}
 #: the most a kit may be, in bytes written (every variant's files, moodle.xml, answers.csv, the
 #: platforms' outputs): a small template asking many questions of a large network would otherwise
 #: write hundreds of megabytes, for minutes
@@ -51,6 +52,10 @@ def destinations(output: str | None = None, prairielearn: str | None = None, qti
         chosen = {"output": str(output if output is not None else "variants"), **chosen}
     seen: dict[str, str] = {}
     for key, path in chosen.items():
+        if not path.strip():
+            what = "file" if key == "qti" else "folder"
+            raise UsageError(f"{OPTIONS[key]} names no {what}", None, f"give a {what}, e.g. {OPTIONS[key]} "
+                             f"{EXAMPLES[key]}")
         real = os.path.realpath(path)
         for other, where in seen.items():
             if real == where or real.startswith(where + os.sep) or where.startswith(real + os.sep):
@@ -313,7 +318,7 @@ def _open_destination(path: str, force: bool, option: str = "-o") -> tuple[Folde
     place = Folder.named(parent, "the variants")
     try:
         st = place.lstat(name)
-        example = "hw3" if option == "-o" else "pl" if option == "--prairielearn" else "gs"
+        example = EXAMPLES[next(key for key, said in OPTIONS.items() if said == option)]
         role = Role(f"{option} names", "", "the variants", "",
                     instead=f"give the folder itself, or choose another {option}")
         if st is not None and (stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode)):
