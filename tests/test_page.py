@@ -403,11 +403,22 @@ def test_several_outputs_walk_the_first_outputs_backward_pass(browser, tmp_path)
     assert browser.find_element("id", "next").get_attribute("disabled")
 
 
-def test_a_check_page_needs_the_problem_as_a_file():
+def test_a_check_page_is_made_from_what_was_graded_even_from_standard_input():
+    # the page draws the solution the answers were graded against: nothing is read a second time,
+    # so a problem given on standard input makes the same page as the file
     problem = shipped.path(NETWORK).read_text(encoding="utf-8")
-    r = subprocess.run([sys.executable, "-m", "bpcalc", "check", "-", "example:answers/seed002_student", "--format",
-                        "page"], input=problem, capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert r.returncode == 2 and "give it as a file, not '-'" in r.stderr and r.stdout == ""
+    answers = "example:answers/seed002_student"
+    piped = subprocess.run([sys.executable, "-m", "bpcalc", "check", "-", answers, "--format", "page"], input=problem,
+                           capture_output=True, text=True, cwd=ROOT, timeout=120)
+    named = subprocess.run([sys.executable, "-m", "bpcalc", "check", str(shipped.path(NETWORK)), answers, "--format",
+                            "page"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert piped.returncode == named.returncode == 1, piped.stderr  # the sheet has wrong answers
+
+    def data(page: str) -> str:
+        return re.search(r'<script type="application/json" id="page-data">(.*?)</script>', page).group(1)
+
+    assert data(piped.stdout) == data(named.stdout)
+    assert 'data-node="w1"' in piped.stdout and "∂E_total/∂w6" in piped.stdout
 
 
 # --- made quickly, small, and safe, without a browser --------------------------------------------------------

@@ -175,9 +175,11 @@ def grade_files(checkers: Checkers, files: list[str]) -> list[Grading]:
                                     error=error))
     return gradings
 
-def report(checkers: Checkers, gradings: list[Grading], *, summary: bool, worked: bool, max_paths: int) -> Trace:
+def report(checkers: Checkers, gradings: list[Grading], *, summary: bool, worked: bool, max_paths: int,
+           whole: bool = False) -> Trace:
     """The trace of a check: one sheet's grading (with `worked`, then the worked lines of each
-    answer not marked ✓), or with `summary` (always for several sheets) the class's summary."""
+    answer not marked ✓; with `whole`, the whole solution it was graded against, as the page
+    draws it), or with `summary` (always for several sheets) the class's summary."""
     from ..trace.data import Trace, result_of
     from ..trace.steps import Part
     from .grade import summarise
@@ -189,6 +191,11 @@ def report(checkers: Checkers, gradings: list[Grading], *, summary: bool, worked
     steps: list[object]
     if summary or len(gradings) > 1:
         steps = [summarise(checker, gradings)]
+    elif whole:  # the textbook solution worked out whole, every node's gradient: the page's graph and walk
+        from ..trace import build
+
+        lines = build(solution, "step" if problem.trainable else "grad", every_gradient=True, max_paths=max_paths)
+        return lines._replace(command="check", steps=(gradings[0], *lines.steps))
     else:
         grading = gradings[0]
         steps = [grading]

@@ -48,6 +48,6 @@ def run(invocation: Invocation) -> int:
     gradings = grade_files(checkers, files)
     # a gradebook has a row per sheet, even for one sheet
     trace = report(checkers, gradings, summary=fmt == "csv", worked=fmt not in ("json", "gradescope"),
-                   max_paths=v["max_paths"])
+                   max_paths=v["max_paths"], whole=fmt == "page")
     sys.stdout.write(render(trace, fmt, options))
     return exit_code(gradings)

@@ -357,19 +357,12 @@ def _paths(name: str, used_by: dict[str, list[tuple[str, float]]], output: str) 
 
 def _checked(trace: Trace) -> tuple[Grading, Trace]:
     """A check's page: the Grading step, then the textbook solution the answers were graded against,
-    worked out whole (the check trace holds only the lines of the answers marked wrong)."""
+    worked out whole (bpcalc.check.sheets.report(whole=True) makes that trace)."""
     grading = next(s for s in trace.steps if isinstance(s, Grading))
-    if trace.file in ("-", "<stdin>"):  # (read once, and gone)
-        raise BpcalcError("--format page reads the problem again to draw its graph: give it as a file, not '-'",
-                          None, "save the problem to a file and name it")
-    from ..engine import solve
-    from ..reading import load
-    from ..trace import build
-
-    problem = load(trace.file)
-    solution = solve(problem, round=trace.result.round, lr=trace.result.lr, step=bool(problem.trainable))
-    worked = build(solution, "step" if problem.trainable else "grad", every_gradient=True)
-    return grading, worked._replace(command="check", steps=(grading, *worked.steps))
+    if not any(isinstance(s, Backward) for s in trace.steps):
+        raise BpcalcError("a check's page needs the whole solution the answers were graded against", None,
+                          "make the check's trace with report(…, whole=True), as `bpcalc check --format page` does")
+    return grading, trace
 
 
 def _answers(grading: Grading, output: str) -> dict[tuple[str, str], list[Graded]]:
