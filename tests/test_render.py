@@ -24,6 +24,8 @@ from bpcalc.trace import ENTRY_KINDS, STEP_KINDS, build
 from bpcalc.trace.builder import iterations
 from bpcalc.trace.steps import (
     Backward,
+    BatchBackward,
+    BatchForward,
     Brief,
     ClassGrading,
     Conventions,
@@ -150,10 +152,12 @@ def test_every_step_kind_rendered(fmt):
     kinds = {type(s) for s in trace.steps} | {type(e) for s in trace.steps for e in getattr(s, "entries", ())}
     # a Jacobian, a gradient check, a check of answers and the error split belong to other traces:
     # test_jacobian.py, test_gradcheck.py and test_check.py render those in every format; momentum,
-    # Adam and the training report: test_train.py; the matrix form: test_notations.py; a problem sheet and its
-    # key: test_variants.py; a key's conventions: test_grading.py; --brief: test_brief_in_every_format
+    # Adam and the training report: test_train.py; the matrix form: test_notations.py (of a batch:
+    # test_matrix_batch.py); a problem sheet and its key: test_variants.py; a key's conventions:
+    # test_grading.py; --brief: test_brief_in_every_format
     others = {JacobianMatrix, GradCheck, Grading, ClassGrading, Part, ErrorSplit, Training, History,
-              Curve, Trained, MatrixForward, MatrixBackward, Statement, Questions, Conventions, Brief}
+              Curve, Trained, MatrixForward, MatrixBackward, Statement, Questions, Conventions, Brief, BatchForward,
+              BatchBackward}
     assert kinds == (set(STEP_KINDS) - others) | set(ENTRY_KINDS), "the fixture must hold every kind"
     out = ANSI.sub("", render(trace, fmt, Options(standalone=fmt in ("latex", "html"), width=120)))
     out = out.replace(r"$\delta$", "δ")

@@ -17,7 +17,20 @@ from .. import markup
 from ..markup import latex_escape
 from ..trace.steps import Trace
 from . import Options
-from .layout import Eq, Grid, Math, MatrixEq, Piece, Segment, Table, heading, layout
+from .layout import (
+    Eq,
+    Grid,
+    Math,
+    MatrixEq,
+    Piece,
+    Segment,
+    Table,
+    column_label,
+    column_numbers,
+    heading,
+    layout,
+    matrix_units,
+)
 from .printers import BREAK, BREAK2, LatexPrinter, Printer, pieces
 
 #: what fits on one line of a default article's text width (345pt), in the estimate's units
@@ -145,12 +158,98 @@ def matrix_part(pieces: list[Piece], p: Printer) -> str:
     return _plain("".join(out))
 
 
-def matrix_rows(row: MatrixEq, p: Printer) -> list[str]:
-    """`lhs &= part` and a row `&= part` for each further part: matrices are tall, one a row."""
-    out = [(f"{_plain(row.lhs)} &= " if i == 0 else "&= ") + matrix_part(part, p) for i, part in enumerate(row.parts)]
+def _grid_width(grid: Grid) -> float:
+    r"""A bmatrix's printed width, estimated as width() does: its widest cell in each column (a
+    leading minus is a sign, narrower than the binary minus width() counts), 2 between columns
+    (\arraycolsep on both sides) and the brackets."""
+    def cell(text: str) -> float:
+        return width(text) - (0.85 if text.startswith("-") else 0.0)
+
+    return sum(max(cell(c) for c in column) for column in zip(*grid.rows)) + 2.0 * len(grid.rows[0]) - 0.4
+
+
+def _pieces_width(pieces: list[Piece]) -> float:
+    return sum(_grid_width(x) if isinstance(x, Grid) else width(x) for x in pieces)
+
+
+def matrix_rows(row: MatrixEq, p: Printer, room: float = LINE) -> list[str]:
+    r"""`lhs &= part` and a row `&= part` for each further part: matrices are tall, one a row.  A
+    part wider than `room` goes on over rows of its own after \quad, broken between two matrices
+    (a continued product begins with \cdot), and a matrix too wide alone is written as blocks of
+    its columns, each block saying which."""
+    out: list[str] = []
+    for i, part in enumerate(row.parts):
+        head = f"{_plain(row.lhs)} &= " if i == 0 else "&= "
+        if _pieces_width(part) <= room:
+            out.append(head + matrix_part(part, p))
+            continue
+        out += _balanced(_part_rows(head, part, p, room))
     if row.note:
         out[-1] += rf" \quad {_note(row.note)}"
     return out
+
+
+def _balanced(rows: list[str]) -> list[str]:
+    r"""Rows of one part, each with its \left and \right: a parenthesis opened on one row and
+    closed on a later one is closed by \right. and opened again by \left. in between."""
+    out, open_ = [], 0
+    for row in rows:
+        head, sep, body = row.partition("&")
+        body = sep + body
+        if open_:
+            at = body.index(" ") + 1 if body.startswith(r"&\quad") else 3
+            body = body[:at] + r"\left. " * open_ + body[at:]
+        open_ = body.count(r"\left") - body.count(r"\right")
+        out.append(head + body + r" \right." * open_)
+    return out
+
+
+def _part_rows(head: str, part: list[Piece], p: Printer, room: float) -> list[str]:
+    r"""A part too wide for `room` over several rows: its units (layout.matrix_units) as many a
+    row as fit, the rows after the first indented by \quad."""
+    out: list[str] = []
+    line: list[Piece] = []
+    for k, unit in enumerate(matrix_units(part)):
+        if line and _pieces_width([*line, *unit]) <= room:
+            line += unit
+            continue
+        if line:
+            out.append(head + matrix_part(line, p))
+            head = r"&\quad "
+        if k and isinstance(unit[0], Grid):  # a product goes on
+            unit = [p.dot.strip() + " ", *unit]
+        if _pieces_width(unit) <= room:
+            line = unit
+            continue
+        out += _column_rows(head, unit, p, room)
+        head, line = r"&\quad ", []
+    if line:
+        out.append(head + matrix_part(line, p))
+    return out
+
+
+def _column_rows(head: str, unit: list[Piece], p: Printer, room: float) -> list[str]:
+    """A unit whose matrix is too wide for the line: the matrix's columns a block a row, each
+    block labelled with the columns it holds, the words before the matrix on the first row."""
+    k = next(j for j, x in enumerate(unit) if isinstance(x, Grid))
+    grid = unit[k]
+    assert isinstance(grid, Grid)
+    numbers = column_numbers(grid)
+    columns = list(zip(*grid.rows))
+    budget = room - _pieces_width(unit[:k]) - _pieces_width(unit[k + 1:]) - 14  # the label's room
+    chunks: list[list[int]] = [[]]
+    for j, column in enumerate(columns):
+        used = sum(max(width(c) for c in columns[m]) + 2 for m in chunks[-1])
+        if chunks[-1] and used + max(width(c) for c in column) + 2 > budget:
+            chunks.append([])
+        chunks[-1].append(j)
+    rows = []
+    for n, chunk in enumerate(chunks):
+        label = latex_escape(column_label([numbers[j] for j in chunk], p.lang))
+        block = Grid(tuple(tuple(r[j] for j in chunk) for r in grid.rows))
+        pieces: list[Piece] = [*(unit[:k] if n == 0 else []), block, *(unit[k + 1:] if n == len(chunks) - 1 else [])]
+        rows.append((head if n == 0 else r"&\quad ") + matrix_part(pieces, p) + rf" \quad \text{{({label})}}")
+    return rows
 
 
 def _tabular(table: Table) -> str:
@@ -168,6 +267,9 @@ def body(trace: Trace, digits: int, lang: str = "en") -> list[str]:
     eqs = [row for sec in sections for row in sec.rows if isinstance(row, Eq)]
     # align* lines every row up at one column: the widest left-hand side of the whole alignment
     room = LINE - max((width(row.lhs) for row in eqs), default=0) - 2
+    matrices = [row for sec in sections for row in sec.rows if isinstance(row, MatrixEq)]
+    matrix_room = LINE - max((width(lhs) for lhs in [*(r.lhs for r in eqs), *(r.lhs for r in matrices)]),
+                             default=0) - 3
     rows: list[str] = []
     for sec in sections:
         rows.append(rf"\intertext{{\textbf{{{heading(sec, '. ', _text(sec.title), lang)}}}}}")
@@ -177,7 +279,7 @@ def body(trace: Trace, digits: int, lang: str = "en") -> list[str]:
             elif isinstance(row, Eq):
                 rows.extend(line + r" \\" for line in _rows(row, room))
             elif isinstance(row, MatrixEq):
-                rows.extend(line + r" \\" for line in matrix_rows(row, printer))
+                rows.extend(line + r" \\" for line in matrix_rows(row, printer, matrix_room))
             else:
                 rows.append(rf"\intertext{{{_text(row.segments)}}}")
     if rows and rows[-1].endswith(" \\\\"):

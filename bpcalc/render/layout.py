@@ -21,6 +21,8 @@ from ..ops.optimizers import Hyper, Optimiser, optimiser
 from ..ops.optimizers import formulas as formulas_of
 from ..trace.steps import (
     Backward,
+    BatchBackward,
+    BatchForward,
     Brief,
     Case,
     ChainRule,
@@ -108,6 +110,8 @@ class Grid:
     large one as the printer's ⋯ and ⋮)."""
 
     rows: tuple[tuple[str, ...], ...]
+    columns: int = 0  # the matrix's own number of columns, when ⋯ stands for some of them
+    joined: bool = False  # a product with the matrix before it that a line never breaks (1 bᵀ)
 
 
 Piece = str | Grid  # math already written, or a matrix
@@ -1172,7 +1176,41 @@ def _grid(cells: list[list[str]], p: Printer) -> Grid:
     rows = [cut(row, GRID_COLUMNS, p.ellipsis_row) for row in cells]
     if len(rows) > GRID_ROWS:
         rows = [*rows[: GRID_ROWS - 2], [p.ellipsis_column] * len(rows[0]), rows[-1]]
-    return Grid(tuple(tuple(r) for r in rows))
+    wide = len(cells[0]) if cells and len(cells[0]) > GRID_COLUMNS else 0
+    return Grid(tuple(tuple(r) for r in rows), wide)
+
+
+def column_numbers(grid: Grid) -> list[tuple[int, int]]:
+    """The columns of its matrix each shown column stands for, first and last: (k, k), and for
+    the ⋯ the stretch it leaves out."""
+    shown = len(grid.rows[0])
+    if not grid.columns:
+        return [(k, k) for k in range(1, shown + 1)]
+    return [*((k, k) for k in range(1, shown - 1)), (shown - 1, grid.columns - 1), (grid.columns, grid.columns)]
+
+
+def column_label(spans: list[tuple[int, int]], lang: str) -> str:
+    """`columns 1 to 3` (or `column 4`): the columns of a matrix that a block of it holds."""
+    first, last = spans[0][0], spans[-1][1]
+    if first == last:
+        return translate(lang, "column {first}", first=first)
+    return translate(lang, "columns {first} to {last}", first=first, last=last)
+
+
+def matrix_units(pieces: list[Piece]) -> list[list[Piece]]:
+    """A part's pieces in the units a renderer breaks a part too wide for its line between: each
+    matrix with the words before it (an operator, a factor) and a closing parenthesis after it."""
+    units: list[list[Piece]] = [[]]
+    for piece in pieces:
+        closing = isinstance(piece, str) and piece.strip().startswith(")")
+        joined = isinstance(piece, Grid) and piece.joined
+        if not closing and not joined and any(isinstance(x, Grid) for x in units[-1]):
+            units.append([piece])
+        else:
+            units[-1].append(piece)
+    if len(units) > 1 and not any(isinstance(x, Grid) for x in units[-1]):
+        units[-2] += units.pop()
+    return units
 
 
 def _column(values: tuple[float, ...], p: Printer) -> Grid:
@@ -1295,6 +1333,207 @@ def _matrix_backward(step: MatrixBackward, p: Printer) -> tuple[list[Segment], l
                               n=shared.places),
                          Math(p.partial(out, shared.name) + p.binary("=") + p.num(shared.gradient))]))
     return [p.tr("Backward pass in matrix form (BP1–BP4)")], rows
+
+
+# --- the matrix form of a batch: a row per sample -------------------------------------------------------
+
+
+def _shown_samples(n: int) -> list[int]:
+    """The samples a batch's matrices show whole (all of them, or the first and the last around
+    the rows _grid leaves out): their per-sample rows (losses, Jacobians) are shown too."""
+    return list(range(n)) if n <= GRID_ROWS else [*range(GRID_ROWS - 2), n - 1]
+
+
+def _elided(n: int, p: Printer) -> list[Row]:
+    if n <= GRID_ROWS:
+        return []
+    return [Say([p.ellipsis_column + " ", p.tr("(samples {first} to {last} alike)", first=GRID_ROWS - 1, last=n - 1)])]
+
+
+def _transpose(values: tuple[tuple[float, ...], ...]) -> tuple[tuple[float, ...], ...]:
+    return tuple(zip(*values))
+
+
+def _scale(n: int, mean: bool, p: Printer) -> str:
+    """1/n before a gradient over the samples, where the loss is their mean ('' for a sum)."""
+    if not mean:
+        return ""
+    if p.frac_division:  # LaTeX, MathML: a fraction
+        return p.expr(Bin("/", Num(1.0), Num(float(n))), numeric=True) + " "
+    return p.paren(p.num(1.0) + "/" + p.num(float(n))) + " "
+
+
+def _layer_before(p: Printer) -> str:
+    """l−1 as a superscript: A^(l−1)."""
+    if isinstance(p, LatexPrinter):
+        return "l-1"
+    if isinstance(p, MathMLPrinter):
+        return "<mi>l</mi><mo>−</mo><mn>1</mn>"
+    return p.paren("l" + p.minus + "1")
+
+
+def _batch_symbols(layer: str, p: Printer) -> dict[str, str]:
+    """W^h, b^h, Z^h, A^h, Δ^h of one layer, as this format writes them."""
+    return {"W": p.sup(p.name("W"), p.name(layer)), "b": p.sup(p.name("b"), p.name(layer)),
+            "Z": p.sup(p.name("Z"), p.name(layer)), "A": p.sup(p.name("A"), p.name(layer)),
+            "Delta": p.sup(p.capital_delta, p.name(layer))}
+
+
+@_lays_out
+def _batch_forward(step: BatchForward, p: Printer) -> tuple[list[Segment], list[Row]]:
+    n = len(step.t)
+    ones = p.ones
+    rows: list[Row] = [Say([p.tr("the {n} samples at once, a row each: ", n=n),
+                            Math(p.sup(p.name("Z"), p.name("l")) + p.binary("=")
+                                 + p.sup(p.name("A"), _layer_before(p))
+                                 + " " + p.transposed(p.paren(p.sup(p.name("W"), p.name("l")))) + p.binary("+")
+                                 + ones + " " + p.transposed(p.paren(p.sup(p.name("b"), p.name("l"))))),
+                            ", ", Math(p.sup(p.name("A"), p.name("l")) + p.binary("=") + p.phi
+                                       + p.paren(p.sup(p.name("Z"), p.name("l")))),
+                            p.tr(" entry by entry; row s of X, Z and A is sample s, column j neuron j (W[j][k]: the "
+                                 "weight from input k to neuron j); "),
+                            Math(ones), p.tr(" is a column of {n} ones, which adds the bias to every row", n=n)])]
+    first = step.layers[0]
+    previous = p.name("X")
+    rows.append(MatrixEq(previous, [[_grid([[p.name(x) for x in row] for row in first.inputs], p)],
+                                    [_numbers_grid(first.a_in, p)]], "value"))
+    ones_column = _grid([[p.num(1.0)] for _ in range(n)], p)
+    for layer in step.layers:
+        sym = _batch_symbols(layer.name, p)
+        rows.append(Say([p.tr("layer {name} ({activation}):", name=layer.name, activation=layer.activation)]))
+        rows.append(MatrixEq(sym["W"], [[_grid([[p.name(w) for w in row] for row in layer.weights], p)],
+                                        [_numbers_grid(layer.w, p)]], "value"))
+        formula = previous + " " + p.transposed(p.paren(sym["W"]))
+        numbers: list[Piece] = [_numbers_grid(layer.a_in, p), _numbers_grid(_transpose(layer.w), p)]
+        if layer.b is not None and layer.biases is not None:
+            rows.append(MatrixEq(sym["b"], [[_grid([[p.name(b)] for b in layer.biases], p)], [_column(layer.b, p)]],
+                                 "value"))
+            formula += p.binary("+") + ones + " " + p.transposed(p.paren(sym["b"]))
+            b_row = _grid([[p.num(x) for x in layer.b]], p)
+            numbers += [p.binary("+"), ones_column, Grid(b_row.rows, b_row.columns, joined=True)]
+        rows.append(MatrixEq(sym["Z"], [[formula], numbers, [_numbers_grid(layer.z, p)]], "value"))
+        applied = sym["Z"] if layer.activation == "linear" else _phi(layer.activation, p) + p.paren(sym["Z"])
+        rows.append(MatrixEq(sym["A"], [[applied], [_numbers_grid(layer.a, p)]], "value"))
+        previous = sym["A"]
+    rows.append(Say([p.tr("each sample's loss, from its row of "), Math(previous),
+                     p.tr(" and its row of the targets "), Math(p.name("T")), ":"]))
+    rows.append(MatrixEq(p.name("T"), [[_grid([[p.name(t) for t in row] for row in step.targets], p)],
+                                       [_numbers_grid(step.t, p)]], "value"))
+    for s in _shown_samples(len(step.losses)):
+        rows += _elided(len(step.losses), p) if s == len(step.losses) - 1 else []
+        rows.append(_computed_row(step.losses[s], p))
+    return [p.tr("Forward pass of the batch, layer by layer")], rows
+
+
+@_lays_out
+def _batch_backward(step: BatchBackward, p: Printer) -> tuple[list[Segment], list[Row]]:
+    out, n = step.output, len(step.losses)
+    mean = step.reduction == "mean"
+    scale = _scale(n, mean, p)
+    each = p.name(_each_sample(step.losses[0]))  # E_total[s]
+    layers = step.layers
+    last_a = p.sup(p.name("A"), _layer_before(p))
+    delta_l = p.sup(p.capital_delta, p.name("l"))
+    rows: list[Row] = [Say([p.tr("BP1–BP4 for the batch, output layer first: row s of "), Math(delta_l),
+                            p.tr(" is sample s's "),
+                            Math(p.sup(p.delta_letter, p.name("l")) + p.binary("=") + p.fraction(each, p.sup(
+                                p.name("z"), p.name("l")))),
+                            p.tr(", from its own loss "), Math(each), p.tr(", as one sample's form writes it; "),
+                            Math(p.name(out)),
+                            p.tr(" is the mean of the {n} samples' losses, so its gradients are " if mean else
+                                 " is the sum of the {n} samples' losses, so its gradients are ", n=n),
+                            Math(scale + p.transposed(p.paren(delta_l)) + " " + last_a), p.tr(" and "),
+                            Math(scale + p.transposed(p.paren(delta_l)) + " " + p.ones),
+                            p.tr(", the sums over the samples divided by {n}; " if mean else
+                                 ", the sums over the samples; ", n=n),
+                            Math(p.hadamard.strip()), p.tr(" is the entry-by-entry product")])]
+    grad_a = _nabla("A", p)
+    ones_column = _grid([[p.num(1.0)] for _ in range(n)], p)
+    for i in range(len(layers) - 1, -1, -1):
+        layer = layers[i]
+        sym = _batch_symbols(layer.name, p)
+        rows.append(Say([p.tr("layer {name}:", name=layer.name)]))
+        slope_sym = _phi(layer.activation, p) + p.prime + p.paren(sym["Z"])
+        if layer.slope is not None:
+            rows.append(MatrixEq(slope_sym, [[_numbers_grid(layer.slope, p)]], "local"))
+        if i == len(layers) - 1:  # BP1
+            lhs = grad_a + " " + each
+            rows.append(MatrixEq(lhs, [[_grid([[p.partial(loss, o) for o in outs]
+                                               for loss, outs in zip(step.losses, layer.outs)], p)],
+                                       [_numbers_grid(layer.grad_a, p)]], "gradient"))
+            if layer.jacobians is not None:
+                jac = p.sup(p.name("J"), p.name(layer.name))
+                a_o, z_o = p.sup(p.name("a"), p.name(layer.name)), p.sup(p.name("z"), p.name(layer.name))
+                rows.append(Say([p.tr("softmax: each sample's row of "), Math(sym["Delta"]),
+                                 p.tr(" is its row of "), Math(lhs), p.tr(" times its Jacobian "),
+                                 Math(jac + p.binary("=") + p.fraction(a_o, z_o)),
+                                 p.tr(" (the one-sample form's "),
+                                 Math(p.transposed(p.paren(jac)) + " " + _nabla("a", p) + " " + p.name(out)),
+                                 p.tr(", written as a row):")]))
+                for s in _shown_samples(n):
+                    rows += _elided(n, p) if s == n - 1 else []
+                    tag = _sample_tag(s + 1, p)
+                    rows.append(MatrixEq(jac + tag, [[_numbers_grid(layer.jacobians[s], p)]], "local"))
+                    rows.append(MatrixEq(sym["Delta"] + tag, [
+                        [p.transposed(p.paren(_nabla("a", p) + " " + p.name(step.losses[s]))) + " " + jac + tag],
+                        [_grid([[p.num(x) for x in layer.grad_a[s]]], p), _numbers_grid(layer.jacobians[s], p)],
+                        [_grid([[p.num(x) for x in layer.delta[s]]], p)]], "gradient"))
+                rows.append(MatrixEq(sym["Delta"], [[_numbers_grid(layer.delta, p)]], "gradient", ["(BP1)"]))
+            else:
+                rows.append(MatrixEq(sym["Delta"], [
+                    [lhs + p.hadamard + slope_sym],
+                    [_numbers_grid(layer.grad_a, p), p.hadamard, _numbers_grid(layer.slope or (), p)],
+                    [_numbers_grid(layer.delta, p)]], "gradient", ["(BP1)"]))
+        else:  # BP2
+            after = layers[i + 1]
+            nxt = _batch_symbols(after.name, p)
+            rows.append(MatrixEq(sym["Delta"], [
+                [p.paren(nxt["Delta"] + " " + nxt["W"]) + p.hadamard + slope_sym],
+                [p.open_paren, _numbers_grid(after.delta, p), _numbers_grid(after.w, p), p.close_paren, p.hadamard,
+                 _numbers_grid(layer.slope or (), p)],
+                [_numbers_grid(layer.delta, p)]], "gradient", ["(BP2)"]))
+        delta_t = _numbers_grid(_transpose(layer.delta), p)
+        if layer.grad_b is not None and layer.biases is not None:
+            names: list[list[Piece]] = [] if len(set(layer.biases)) < len(layer.biases) else [
+                [_grid([[p.partial(out, b)] for b in layer.biases], p)]]
+            rows.append(MatrixEq(p.fraction(p.name(out), sym["b"]), [
+                *names, [scale + p.transposed(p.paren(sym["Delta"])) + " " + p.ones],
+                [scale, delta_t, ones_column] if scale else [delta_t, ones_column],
+                [_column(layer.grad_b, p)]], "gradient", ["(BP3)"]))
+        previous = _batch_symbols(layers[i - 1].name, p)["A"] if i else p.name("X")
+        every = [w for row in layer.weights for w in row]
+        names = [] if len(set(every)) < len(every) else [
+            [_grid([[p.partial(out, w) for w in row] for row in layer.weights], p)]]
+        a_in = _numbers_grid(layer.a_in, p)
+        rows.append(MatrixEq(p.fraction(p.name(out), sym["W"]), [
+            *names, [scale + p.transposed(p.paren(sym["Delta"])) + " " + previous],
+            [scale, delta_t, a_in] if scale else [delta_t, a_in],
+            [_numbers_grid(layer.grad_w, p)]], "gradient", ["(BP4)"]))
+    for shared in step.shared:
+        rows.append(Say([Math(p.name(shared.name)),
+                         p.tr(" is in {n} places of the matrices: its gradient is the sum of their entries, ",
+                              n=shared.places),
+                         Math(p.partial(out, shared.name) + p.binary("=") + p.num(shared.gradient))]))
+    return [p.tr("Backward pass of the batch in matrix form (BP1–BP4)")], rows
+
+
+def _sample_tag(s: int, p: Printer) -> str:
+    """[s] after a symbol: sample s's J^o[s], as the scalar graph marks sample s's names."""
+    return f"<mo>[</mo><mn>{s}</mn><mo>]</mo>" if isinstance(p, MathMLPrinter) else f"[{s}]"
+
+
+def _nabla(letter: str, p: Printer) -> str:
+    """∇_A (a batch's rows) or ∇_a (one sample's)."""
+    if isinstance(p, LatexPrinter):
+        return p.nabla + "_{" + letter + "}"
+    if isinstance(p, MathMLPrinter):
+        return f"<msub>{p.nabla}<mi>{letter}</mi></msub>"
+    return p.nabla + "_" + letter
+
+
+def _each_sample(loss: str) -> str:
+    """E_total[1] -> E_total[s]: any one sample's loss."""
+    return loss.rsplit("[", 1)[0] + "[s]"
 
 
 

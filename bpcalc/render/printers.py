@@ -102,6 +102,8 @@ class Printer:
     nabla = "∇"
     prime = "′"
     phi = "φ"
+    capital_delta = "Δ"  # a batch's matrix of δ's, a row per sample
+    ones = "1"  # the column of ones that adds a bias to every row of a batch: 1 bᵀ
 
     def sup(self, base: str, script: str) -> str:
         """A layer's matrix or vector: W^h, z^o, δ^h (base already printed)."""
@@ -366,6 +368,7 @@ class AsciiPrinter(Printer):
     nabla = "grad"
     prime = "'"
     phi = "phi"
+    capital_delta = "Delta"
 
     def times_between(self, a: Expr, b: Expr, b_wrapped: bool, numeric: bool) -> str:
         return self.times if numeric else self.dot
@@ -412,6 +415,8 @@ class LatexPrinter(Printer):
     nabla = r"\nabla"
     prime = "'"
     phi = r"\varphi"
+    capital_delta = r"\Delta"
+    ones = r"\mathbf{1}"
 
     def sup(self, base: str, script: str) -> str:
         return f"{{{base}}}^{{{script}}}"
@@ -513,6 +518,8 @@ class MathMLPrinter(Printer):
     nabla = "<mo>∇</mo>"
     prime = "<mo>′</mo>"
     phi = "<mi>φ</mi>"
+    capital_delta = '<mi mathvariant="normal">Δ</mi>'
+    ones = '<mn mathvariant="bold">1</mn>'
 
     def sup(self, base: str, script: str) -> str:
         return f"<msup><mrow>{base}</mrow><mrow>{script}</mrow></msup>"

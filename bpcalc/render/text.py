@@ -16,7 +16,21 @@ from collections.abc import Callable
 
 from ..trace.steps import Trace
 from . import Options
-from .layout import Eq, Grid, Math, MatrixEq, Piece, Section, Segment, Table, heading, layout
+from .layout import (
+    Eq,
+    Grid,
+    Math,
+    MatrixEq,
+    Piece,
+    Section,
+    Segment,
+    Table,
+    column_label,
+    column_numbers,
+    heading,
+    layout,
+    matrix_units,
+)
 from .printers import BREAK, BREAK2, pieces, printer_for
 
 #: cells wider than this do not widen their column
@@ -108,7 +122,7 @@ def lines(sections: list[Section], ascii: bool = False, width: int = 80, lang: s
             elif isinstance(row, Table):
                 out.extend(_table_lines(row, fix, width))
             elif isinstance(row, MatrixEq):
-                out.extend(_matrix_lines(row, fix, width))
+                out.extend(_matrix_lines(row, fix, width, lang))
             else:
                 out.extend([(line, None)] for line in _say(row.segments, fix, width))
     return out
@@ -258,9 +272,70 @@ def _part_block(pieces: list[Piece], fix: Fix) -> Block:
     return _beside(blocks)
 
 
-def _matrix_lines(row: MatrixEq, fix: Fix, width: int) -> list[list[Span]]:
+def _matrix_column_blocks(grid: Grid, fix: Fix, room: int, lang: str) -> list[Block]:
+    """A matrix wider than `room` as blocks of its columns, one under another, each headed by
+    the columns it holds (`columns 1 to 3`): never a line that the terminal folds mid-number."""
+    cells = [[fix(unmark(c)) for c in row] for row in grid.rows]
+    widths = [max(width_of(row[k]) for row in cells) for k in range(len(cells[0]))]
+    numbers = column_numbers(grid)
+    chunks: list[list[int]] = [[]]
+    for k, w in enumerate(widths):
+        taken = sum(widths[j] + 2 for j in chunks[-1])
+        if chunks[-1] and taken + w + 2 > room:
+            chunks.append([])
+        chunks[-1].append(k)
+    blocks = []
+    for chunk in chunks:
+        label = column_label([numbers[k] for k in chunk], lang)
+        part = Grid(tuple(tuple(row[k] for k in chunk) for row in grid.rows))
+        blocks.append([fix(label), *_grid_block(part, fix)])
+    return blocks
+
+
+def _part_lines(pieces: list[Piece], fix: Fix, room: int, lang: str) -> list[Block]:
+    """A part's pieces as one block, or, when wider than `room`, as several one under another,
+    broken between two matrices: a continued product begins with `·`, a continued sum or ⊙ with
+    its operator; a matrix too wide alone is split into blocks of its columns."""
+    whole = _part_block(pieces, fix)
+    if max(width_of(line) for line in whole) <= room:
+        return [whole]
+    units = matrix_units(pieces)
+    dot = fix("·") + " "
+    out: list[Block] = []
+    line: list[Piece] = []
+    for i, unit in enumerate(units):
+        product = bool(i) and isinstance(unit[0], Grid)
+        if line and max(width_of(text) for text in _part_block([*line, *unit], fix)) <= room:
+            line += unit
+            continue
+        if line:
+            out.append(_part_block(line, fix))
+        lead: list[Piece] = [dot] if product else [unit[0].lstrip()] if isinstance(unit[0], str) and out else []
+        unit = [*lead, *(unit[1:] if lead and not product else unit)]
+        if max(width_of(text) for text in _part_block(unit, fix)) <= room:
+            line = unit
+            continue
+        # one matrix too wide for the line: its columns in blocks, the words around it beside them
+        k = next(j for j, x in enumerate(unit) if isinstance(x, Grid))
+        grid = unit[k]
+        assert isinstance(grid, Grid)
+        before = _part_block(unit[:k], fix) if k else [""]
+        after = _part_block(unit[k + 1:], fix) if unit[k + 1:] else [""]
+        side = max(width_of(text) for text in before)
+        blocks = _matrix_column_blocks(grid, fix, room - side - max(width_of(text) for text in after), lang)
+        for j, block in enumerate(blocks):
+            last = [after] if j == len(blocks) - 1 else []
+            out.append(_beside([before if j == 0 else [" " * side], block, *last]))
+        line = []
+    if line:
+        out.append(_part_block(line, fix))
+    return out
+
+
+def _matrix_lines(row: MatrixEq, fix: Fix, width: int, lang: str = "en") -> list[list[Span]]:
     """lhs = part = part …, the matrices drawn over several lines; the parts one under another
-    (each after `=`, under the first) when they do not fit side by side."""
+    (each after `=`, under the first) when they do not fit side by side, and a part too wide for
+    the line broken between its pieces (or its columns)."""
     lhs = "  " + fix(unmark(row.lhs))
     parts = [_part_block(p, fix) for p in row.parts]
     note = fix(_segments(row.note)) if row.note else ""
@@ -271,10 +346,12 @@ def _matrix_lines(row: MatrixEq, fix: Fix, width: int) -> list[list[Span]]:
         return [[(line, row.kind)] for line in lines]
     out: list[list[Span]] = []
     indent = " " * width_of(lhs)
-    for i, part in enumerate(parts):
-        block = _beside([[lhs if i == 0 else indent], [" = "], part])
-        kind = row.kind if i == len(parts) - 1 else None
-        out.extend([(line.rstrip(), kind)] for line in block)
+    for i, part in enumerate(row.parts):
+        kind = row.kind if i == len(row.parts) - 1 else None
+        for k, block in enumerate(_part_lines(part, fix, width - width_of(indent) - 3, lang)):
+            block = _beside([[lhs if i == 0 else indent], [" = "], block]) if k == 0 else _beside(
+                [[indent + "   "], block])
+            out.extend([(line.rstrip(), kind)] for line in block)
     if note:
         out.extend([(line, "note")] for line in wrap(note, width, indent + "   ", indent + "   "))
     return out

@@ -341,6 +341,79 @@ class MatrixBackward(NamedTuple):
         return {"matrices": [layer.as_data() for layer in self.layers]}
 
 
+# --- the matrix form of a batch (several samples: a row per sample) --------------------------------------
+
+Matrix = tuple[tuple[float, ...], ...]
+
+
+def _rows(m: Matrix) -> list[list[float]]:
+    return [list(r) for r in m]
+
+
+class BatchLayer(NamedTuple):
+    """One layer over n samples, a row per sample: Z = A_in Wᵀ + 1 bᵀ, A = φ(Z); Δ = the samples'
+    δ's as rows (row s: ∂E_s/∂z of sample s's own loss E_s); ∂E/∂W = scale·Δᵀ A_in, ∂E/∂b =
+    scale·Δᵀ 1, with scale 1/n when the loss is the mean over the samples, else 1."""
+
+    name: str
+    activation: str
+    nets: tuple[tuple[str, ...], ...]  # row s: the scalar graph's names of Z's row (net_h1[s], …)
+    outs: tuple[tuple[str, ...], ...]  # … and of A's (out_h1[s], …)
+    weights: tuple[tuple[str, ...], ...]  # W's param names, W[j][k] from input k to neuron j
+    w: Matrix
+    biases: tuple[str, ...] | None
+    b: tuple[float, ...] | None
+    inputs: tuple[tuple[str, ...], ...]  # row s: A_in's names (the inputs i1[s], …, or the layer before's outs)
+    a_in: Matrix  # n × inputs
+    z: Matrix  # n × neurons
+    a: Matrix
+    slope: Matrix | None  # φ′(Z) entry by entry, element-wise activations
+    jacobians: tuple[Matrix, ...] | None  # softmax: per sample J[k][j] = ∂a_k/∂z_j
+    grad_a: Matrix  # row s: ∂E_s/∂a of sample s
+    delta: Matrix  # Δ: row s = ∂E_s/∂z of sample s
+    grad_w: Matrix  # scale·Δᵀ A_in: ∂E/∂W
+    grad_b: tuple[float, ...] | None  # scale·Δᵀ 1: ∂E/∂b
+
+    def as_data(self) -> dict[str, object]:
+        return {"layer": self.name, "activation": self.activation, "W": _rows(self.w),
+                "b": list(self.b) if self.b is not None else None, "a_in": _rows(self.a_in), "z": _rows(self.z),
+                "a": _rows(self.a), "slope": _rows(self.slope) if self.slope is not None else None,
+                "jacobian": [_rows(j) for j in self.jacobians] if self.jacobians is not None else None,
+                "grad_a": _rows(self.grad_a), "delta": _rows(self.delta), "grad_W": _rows(self.grad_w),
+                "grad_b": list(self.grad_b) if self.grad_b is not None else None}
+
+
+class BatchForward(NamedTuple):
+    """The forward pass of n samples at once, X a row per sample, then each sample's loss (its
+    row of the output layer's A against its row of T)."""
+
+    layers: tuple[BatchLayer, ...]
+    targets: tuple[tuple[str, ...], ...]  # row s: t_o1[s], …
+    t: Matrix
+    losses: tuple[Computed, ...]  # E[s] for each sample s, its line of the scalar graph
+
+
+class BatchBackward(NamedTuple):
+    """BP1–BP4 with a row per sample: Δ^L, Δ^l = (Δ^(l+1) W^(l+1)) ⊙ φ′(Z^l), and the gradients
+    of the loss over the samples, scale·Δᵀ A_in and scale·Δᵀ 1."""
+
+    output: str  # the loss over the samples (E_total)
+    losses: tuple[str, ...]  # each sample's loss (E_total[1], …)
+    reduction: str  # "mean" (scale 1/n) or "sum" (scale 1)
+    layers: tuple[BatchLayer, ...]
+    shared: tuple[SharedParam, ...] = ()
+
+    @property
+    def scale(self) -> float:
+        return 1.0 / len(self.losses) if self.reduction == "mean" else 1.0
+
+    def as_data(self) -> dict[str, object]:
+        """`--format json --notation matrix` of several samples: each layer's matrices, a row per
+        sample, and how the gradients are taken over the samples."""
+        return {"matrices": [layer.as_data() for layer in self.layers],
+                "batch": {"samples": len(self.losses), "reduction": self.reduction, "scale": self.scale}}
+
+
 # --- the proportional error split (the slides'; explain --split) ---------------------------------------
 
 
@@ -668,7 +741,8 @@ class Questions(NamedTuple):
 
 Step = (Given | Forward | Loss | Backward | ChainRule | UpdateStep | LossAfter | Brief | DeltaBackward | Factored
         | Iteration | Summary | JacobianMatrix | GradCheck | Grading | ClassGrading | Part | ErrorSplit | MatrixForward
-        | MatrixBackward | Training | History | Curve | Trained | Statement | Questions | Conventions)
+        | MatrixBackward | BatchForward | BatchBackward | Training | History | Curve | Trained | Statement | Questions
+        | Conventions)
 #: every kind of step: the members of `Step`, which is where a new kind is added
 STEP_KINDS: tuple[type, ...] = get_args(Step)
 ENTRY_KINDS: tuple[type, ...] = (Seed, NodeGradient, PathSum, DeltaForm)
