@@ -378,6 +378,7 @@ def test_a_check_on_the_page(browser, tmp_path):
     assert wrong.get_attribute("data-node") == first["name"]
     state = browser.execute_script(STATE)  # the page opens at the first wrong step
     assert [n for n, _ in state["nodes"]] == [first["name"]] and inside(state["rows"][0][2], state["solution"])
+    assert state["sideways"] == [0, 0, 0]  # the grading's table too fits 1280×720
     notes = browser.execute_script("""
         return [...document.querySelectorAll("#solution .answer")].map((p) =>
           [p.previousElementSibling.dataset.node || "", p.className, p.textContent]);""")
