@@ -85,6 +85,7 @@ def read_dot(text: str) -> tuple[dict[str, dict[str, str]], list[tuple[str, str,
     nodes: dict[str, dict[str, str]] = {}
     edges: list[tuple[str, str, dict[str, str]]] = []
     ranks: list[list[str]] = []
+    orders: list[list[str]] = []
     i = 0
     ident = r'"((?:[^"\\]|\\.)*)"'
     while i < len(body):
@@ -100,19 +101,25 @@ def read_dot(text: str) -> tuple[dict[str, dict[str, str]], list[tuple[str, str,
         if m:
             _, i = _attrs(body, i + len(m.group()))
             continue
-        m = re.match(ident + r"(?: -> " + ident + r")? ", body[i:])
+        m = re.match(ident + r"((?: -> " + ident + r")*) ", body[i:])
         assert m, body[i:i + 60]
         attrs, i = _attrs(body, i + len(m.group()))
-        if m.group(2) is None:
+        chain = [m.group(1), *re.findall(ident, m.group(2))]
+        if len(chain) == 1:
             nodes[m.group(1)] = attrs
+        elif attrs.get("style") == "invis":  # a column's order, not an edge of the graph
+            orders.append(chain)
         else:
-            edges.append((m.group(1), m.group(2), attrs))
+            edges.extend((a, b, attrs) for a, b in zip(chain, chain[1:]))
+    for order in orders:  # each column's order is its rank's
+        assert order in ranks, (order, ranks)
     return nodes, edges, ranks
 
 
 def label_lines(label: str) -> list[str]:
     """An HTML-like label as its lines of text (tags dropped, entities decoded)."""
-    return [html.unescape(re.sub(r"<[^>]+>", "", part)) for part in label.split("<br/>")]
+    rows = [row for row in re.split(r"</td></tr>|<br/>", label) if re.sub(r"<[^>]+>", "", row)]
+    return [html.unescape(re.sub(r"<[^>]+>", "", row)) for row in rows]
 
 
 def number(text: str) -> float:
@@ -177,8 +184,12 @@ def test_every_example_dot_holds_the_solution(capsys, path):
 def test_network_layers_share_a_column_and_kinds_look_apart(capsys):
     code, out, _ = run(capsys, "graph", SEED002, "--format", "dot")
     _, _, ranks = read_dot(out)
-    assert [set(r) for r in ranks] == [{"i1", "i2"}, {"net_h1", "net_h2"}, {"out_h1", "out_h2"},
-                                       {"net_o1", "net_o2"}, {"out_o1", "out_o2", "t_o1", "t_o2"}, {"E_total"}]
+    # each column down the page: a layer's weights beside what they multiply, ordered by the
+    # neurons they feed (w1, w2 into net_h1 above the inputs and b1, which feed both, above w3, w4
+    # into net_h2), ties in the file's order
+    assert ranks == [["w1", "w2", "i1", "i2", "b1", "w3", "w4"], ["net_h1", "net_h2"],
+                     ["w5", "w6", "b2", "out_h1", "out_h2", "w7", "w8"], ["net_o1", "net_o2"],
+                     ["t_o1", "t_o2", "out_o1", "out_o2"], ["E_total"]]
     nodes = parsed_nodes(out)
     looks = {name: (n["attrs"]["style"], n["attrs"].get("fillcolor"), n["attrs"].get("peripheries"))
              for name, n in nodes.items()}
@@ -187,6 +198,9 @@ def test_network_layers_share_a_column_and_kinds_look_apart(capsys):
     assert len({looks[name] for name in kinds}) == len(kinds), looks  # six kinds, six looks
     assert looks["E_total"][2] == "2" and "dashed" in looks["t_o1"][0] and "dashed" in looks["b1"][0]
     assert nodes["b1"]["what"] == "frozen param" and nodes["net_h1"]["what"] == "= w1·i1 + w2·i2 + b1"
+    # each line of a label a row of its own: the title's underscore (net_h1) cannot run into the line below
+    label = nodes["net_h1"]["attrs"]["label"]
+    assert label.startswith("<table") and "<br/>" not in label and label.count("<tr>") == 4
 
 
 def test_names_are_escaped():

@@ -79,14 +79,47 @@ def render_dot(view: GraphView, digits: int = 6) -> str:
     for node in view.nodes:
         for used, d in node.uses:
             out.append(f'  {ids[used]} -> {ids[node.name]} [label="{_number(d, digits)}"];')
-    ranks: dict[int, list[str]] = {}
-    for node in view.nodes:
-        if node.rank is not None:
-            ranks.setdefault(node.rank, []).append(ids[node.name])
-    for rank in sorted(ranks):
-        out.append(f"  {{ rank=same; {'; '.join(ranks[rank])}; }}")
+    for names in columns(view):
+        out.append(f"  {{ rank=same; {'; '.join(ids[n] for n in names)}; }}")
+        if len(names) > 1:  # their order down the column: an edge dot keeps and does not draw
+            out.append(f"  {' -> '.join(ids[n] for n in names)} [style=invis];")
     out.append("}")
     return "\n".join(out) + "\n"
+
+
+def columns(view: GraphView) -> list[list[str]]:
+    """A layered network's columns, each in the order it is drawn down the page.  A param stands
+    in the column before the first line that uses it, beside the inputs and the values that line
+    uses; each column is ordered by where the nodes that use its nodes stand in theirs (their mean
+    place, from the output back), ties in the file's order — so w1, w2 (net_h1's) come above i1,
+    i2 and b1 (both neurons'), above w3, w4 (net_h2's), and edges into a layer do not cross."""
+    rank = {n.name: n.rank for n in view.nodes if n.rank is not None}
+    if not rank:
+        return []
+    used_by: dict[str, list[str]] = {}
+    for node in view.nodes:
+        for used, _ in node.uses:
+            used_by.setdefault(used, []).append(node.name)
+    for node in view.nodes:
+        if node.name not in rank and node.kind in ("param", "frozen"):
+            consumers = [rank[c] for c in used_by.get(node.name, ()) if c in rank]
+            if consumers:
+                rank[node.name] = min(consumers) - 1
+    filed = {n.name: i for i, n in enumerate(view.nodes)}
+    by_rank: dict[int, list[str]] = {}
+    for name in sorted(rank, key=filed.__getitem__):
+        by_rank.setdefault(rank[name], []).append(name)
+    place: dict[str, float] = {}
+    for r in sorted(by_rank, reverse=True):  # from the output back: a column's users are placed first
+        def where(name: str) -> float:
+            users = [place[c] for c in used_by.get(name, ()) if c in place]
+            return sum(users) / len(users) if users else 0.0
+
+        column = sorted(by_rank[r], key=lambda n: (where(n), filed[n]))
+        by_rank[r] = column
+        for k, name in enumerate(column):
+            place[name] = k / max(1, len(column) - 1)
+    return [by_rank[r] for r in sorted(by_rank)]
 
 
 def _label(node: GraphNode, outputs: tuple[str, ...], p: Printer) -> str:
@@ -106,7 +139,10 @@ def _label(node: GraphNode, outputs: tuple[str, ...], p: Printer) -> str:
     rows.append(f'<font color="{VALUE_COLOUR}">value {value}</font>')
     for output, g in zip(outputs, node.gradients):
         rows.append(f'<font color="{GRADIENT_COLOUR}">∂{html(output)}/∂{html(node.name)} = {p.num(g)}</font>')
-    return "<br/>".join(rows)
+    # a table row each, not lines joined by <br/>: a title's underscore (net_h1) stays in its row
+    # instead of running into the line under it
+    cells = "".join(f"<tr><td>{row}</td></tr>" for row in rows)
+    return f'<table border="0" cellborder="0" cellspacing="0" cellpadding="1">{cells}</table>'
 
 
 def _number(x: float, digits: int) -> str:
