@@ -109,19 +109,14 @@ _CANCELLING = ("bpcalc takes a sum that cancels down to round-off as exactly 0 (
                "reached through such a sum, relu(0.5 - 0.6 + 0.1) for one, it takes the kink's own side where "
                "torch sees 2.8e-17; the script cannot copy that rule.")
 
-#: the loss of one sample (a row) over the outputs, as bpcalc defines each kind (docs/file-formats.md)
-_LOSSES = {
-    "half_sse": ("(0.5 * (target - out) ** 2).sum(dim=1)", "half_sse: ½·Σ(t − out)² over the outputs"),
-    "sse": ("((target - out) ** 2).sum(dim=1)", "sse: Σ(t − out)² over the outputs"),
-    "mse": ("((target - out) ** 2).sum(dim=1) / {n}", "mse: Σ(t − out)²/n over the n outputs"),
-    "bce": ("-(target * torch.log(out) + (1 - target) * torch.log(1 - out)).sum(dim=1)",
-            "bce: −Σ(t·ln out + (1 − t)·ln(1 − out)) over the outputs; "
-            "torch.nn.functional.binary_cross_entropy(out, target, reduction='sum') is the same sum of one "
-            "sample, with ln clamped at −100"),
-    "cross_entropy": ("-(target * torch.log(out)).sum(dim=1)",
-                      "cross_entropy: −Σ t·ln out over the softmax outputs; torch.nn.functional.cross_entropy "
-                      "on the last layer's net (before its softmax) is the same number, through log_softmax"),
+#: what torch's own function of a loss computes, beside the vectorised code written from bpcalc's record
+_TORCH_SAYS = {
+    "bce": "torch.nn.functional.binary_cross_entropy(out, target, reduction='sum') is the same sum of one "
+           "sample, with ln clamped at −100",
+    "cross_entropy": "torch.nn.functional.cross_entropy on the last layer's net (before its softmax) is the "
+                     "same number, through log_softmax",
 }
+
 
 #: the optimisers of ops/optimizers.py as torch.optim writes them: the class, and each keyword
 #: argument with the hyper-parameters it is made of
@@ -508,15 +503,28 @@ def _network(problem: Problem, ids: Identifiers) -> tuple[list[str], set[str]]:
 
 
 def _sample_loss(problem: Problem, net: Network) -> tuple[list[str], set[str]]:
-    """The body of `sample_losses(out, target)`: a known kind vectorised over the outputs, as bpcalc
-    defines it; another kind term by term from the network's own loss expression (Network.loss)."""
+    """The body of `sample_losses(out, target)`: a loss of ops/losses.py vectorised over the
+    outputs from its record (its term on whole rows, summed over dim 1, negated or divided by the
+    number of outputs as the record says); another kind term by term from the network's own loss
+    expression (Network.loss)."""
+    from ..ops.formulas import user_formula
+    from ..ops.losses import BY_NAME
+
     kind = problem.loss_kind or "half_sse"
     n = len(net.outputs)
-    if kind in _LOSSES:
-        code, words = _LOSSES[kind]
-        if kind == "mse" and n == 1:  # bpcalc divides by the number of outputs only when there are several
-            code = _LOSSES["sse"][0]
-        return [*_comment(words, "    "), f"    return {code.format(n=number(float(n)))}"], set()
+    record = BY_NAME.get(kind)
+    if record is not None:
+        ids = Identifiers([], _NETWORK | {"out", "target"})
+        ids.of = {"out": "out", "t": "target"}
+        writer = Writer(ids)
+        code = f"({writer.code(user_formula(record.term)).text}).sum(dim=1)"
+        if record.mean and n > 1:  # bpcalc divides by the number of outputs only when there are several
+            code += f" / {number(float(n))}"
+        if record.negated:
+            code = "-" + code
+        words = f"{kind}: {record.convention}" + (f"; {_TORCH_SAYS[kind]}" if kind in _TORCH_SAYS else "")
+        return [*_comment(words, "    "), *(f"    {line}" for line in writer.before), f"    return {code}"], \
+            writer.used
     ids = Identifiers([], _NETWORK | {"out", "target"})
     ids.of = {**{o: f"out[:, {j}]" for j, o in enumerate(net.outputs)},
               **{t: f"target[:, {j}]" for j, t in enumerate(net.targets)}}
