@@ -443,3 +443,21 @@ loss: bce
         expected = (sol.values[f"out_o[{s}]"] - sol.values[f"t_o[{s}]"]) / 2
         assert abs(sol.gradients[net] - expected) <= 1e-15
         assert f"∂loss/∂{net} = (out_o[{s}] − t_o[{s}]) / 2" in out
+
+
+def test_latex_width_of_a_piece_cut_before_its_argument():
+    # a long sum split into pieces may cut \frac{…}{…} or a script from its argument: the estimate
+    # counts what is there (a crash here stopped `grad` of the iris network with exit 70)
+    from bpcalc.render.latex import width
+
+    assert width(r"\frac{a}{") == pytest.approx(1.2)
+    assert width("x^") == pytest.approx(1.2) and width(r"\frac") == 0.0
+    assert width(r"\frac{12}{3}") == pytest.approx(2.0)
+
+
+def test_latex_of_a_network_of_150_samples(capsys):
+    from bpcalc.cli.main import main
+
+    assert main(["grad", "example:train/iris", "--format", "latex"]) == 0
+    out = capsys.readouterr().out
+    assert out.count(r"\begin{") == out.count(r"\end{") > 0

@@ -87,6 +87,8 @@ class _Widths:
         return self.item()
 
     def item(self) -> float:
+        if self.position >= len(self.tokens):  # a piece cut before its argument (\frac{…} of a long sum): nothing more
+            return 0.0
         token = self.tokens[self.position]
         self.position += 1
         if token == r"\frac":
