@@ -108,7 +108,7 @@ def _internal(debug: bool) -> int:
         traceback.print_exc()
     else:
         sys.stderr.write("bpcalc: internal error — please report it, with the input file; "
-                         "rerun with --debug for the traceback\n")
+                         "rerun it as bpcalc --debug COMMAND … for the traceback\n")
     return Exit.INTERNAL
 
 
