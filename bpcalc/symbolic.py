@@ -16,8 +16,22 @@ Derivative-only functions that appear in formulas (the table's helpers):
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
-from .expr.tree import Bin, Call, Expr, Name, Neg, Num, children, fold, name_positions, primitive, substitute_names
+from .expr.tree import (
+    Bin,
+    Call,
+    Expr,
+    Name,
+    Neg,
+    Num,
+    children,
+    fold,
+    name_positions,
+    primitive,
+    rebuild,
+    substitute_names,
+)
 from .numbers import round_half_up
 from .ops import FORWARD, ROUNDED, lookup, partial
 from .ops.formulas import params
@@ -42,6 +56,107 @@ def derivative(expr: Expr, wrt: str, self_name: str | None = None,
     """∂expr/∂wrt, simplified.  `self_name` names the line whose root `expr` is; `known` maps
     softmax components to the names of the lines that compute them (see `softmax_names`).
     Raises FormulaTooLarge for a formula of more than FORMULA_LIMIT nodes as printed."""
+    shape = None if known else _shape(expr, self_name)
+    if shape is None or wrt not in shape.number:
+        return _derivative(expr, wrt, self_name, known)
+    own = None if self_name is None else shape.number[self_name]  # a line's own name is written in
+    key = (shape.key, shape.number[wrt], own)
+    found = _SHAPES.get(key)
+    if found is None:
+        if len(_SHAPES) >= _SHAPES_KEPT:
+            _SHAPES.clear()
+        numbered = _derivative(_numbered_tree(expr, shape.number), _numbered(shape.number[wrt]),
+                               None if own is None else _numbered(own), None)
+        found = _SHAPES[key] = (numbered, _number_of(numbered))
+    numbered, name_number = found
+    if type(numbered) is Num:
+        return numbered
+    names = shape.names
+    if name_number is not None:
+        return Name(names[name_number])
+    return substitute_names(numbered, {_numbered(i): Name(name) for i, name in enumerate(names)})
+
+
+# --- shapes: a line's tree with its names numbered -------------------------------------------------------
+# Differentiating is the same work for every line of one shape (`v2: v1*a + b`, `v3: v2*a + b`, …):
+# the derivative of the shape, its names numbered in order of first use, is found once and each
+# line's own names written back.  A 100,000-line chain is differentiated three times, not 300,000.
+
+#: the largest line, in nodes, whose shape is kept (a larger one is rarely repeated)
+_SHAPE_NODES = 64
+#: how many shapes' derivatives are kept
+_SHAPES_KEPT = 10_000
+#: (shape, number of the name differentiated by, number of the line's own name) -> the shape's
+#: derivative, and the number of the name it is when it is a name alone (the commonest: ∂(w*x + b)/∂w = x)
+_SHAPES: dict[tuple[tuple[object, ...], int, int | None], tuple[Expr, int | None]] = {}
+
+
+def _numbered(i: int) -> str:
+    return f"#{i}"  # never a name of a file: names are identifiers
+
+
+def _number_of(e: Expr) -> int | None:
+    return int(e.id[1:]) if type(e) is Name else None
+
+
+class _Shape(NamedTuple):
+    key: tuple[object, ...]  # the line's tree written out in order, names by number, positions dropped
+    number: dict[str, int]  # each name (and the line's own) -> its number
+    names: tuple[str, ...]  # the names in the order of their numbers
+
+
+_last_shape: list[tuple[Expr, str | None, _Shape | None]] = []  # the last line's, by identity
+
+
+def _shape(expr: Expr, self_name: str | None) -> _Shape | None:
+    """The shape of a line (None: too large to keep).  The last one is remembered: a line is
+    differentiated by each of its names in turn."""
+    if _last_shape and _last_shape[0][0] is expr and _last_shape[0][1] == self_name:
+        return _last_shape[0][2]
+    number: dict[str, int] = {}
+    key: list[object] = []
+    stack = [expr]
+    pop, push, write = stack.pop, stack.append, key.append
+    shape: _Shape | None = None
+    # each node written so that no two trees write the same: a name by its number (an int), a
+    # number as float.hex (a string: 0 is not 0.0, and -0.0 not 0.0), an operator as itself, a
+    # negation as "-u", a call as (function, component, arguments)
+    while stack and len(key) <= _SHAPE_NODES:
+        e = pop()
+        kind = type(e)
+        if kind is Name:
+            write(number.setdefault(e.id, len(number)))  # type: ignore[union-attr]
+        elif kind is Bin:
+            write(e.op)  # type: ignore[union-attr]
+            push(e.b)  # type: ignore[union-attr]
+            push(e.a)  # type: ignore[union-attr]
+        elif kind is Num:
+            write(float(e.value).hex())  # type: ignore[union-attr]
+        elif kind is Neg:
+            write("-u")
+            push(e.x)  # type: ignore[union-attr]
+        else:
+            write((e.fn, e.pick, len(e.args)))  # type: ignore[union-attr]
+            stack.extend(reversed(e.args))  # type: ignore[union-attr]
+    if not stack:
+        if self_name is not None:
+            number.setdefault(self_name, len(number))
+        shape = _Shape(tuple(key), number, tuple(number))
+    _last_shape[:] = [(expr, self_name, shape)]
+    return shape
+
+
+def _numbered_tree(expr: Expr, number: dict[str, int]) -> Expr:
+    """`expr` with its names numbered, positions dropped: the shape differentiated once."""
+    def leaf(node: Expr) -> Expr | None:
+        if isinstance(node, Name):
+            return Name(_numbered(number[node.id]))
+        return Num(node.value) if isinstance(node, Num) else None
+
+    return fold(expr, leaf, rebuild)
+
+
+def _derivative(expr: Expr, wrt: str, self_name: str | None, known: dict[Expr, str] | None) -> Expr:
     raw = _d(expr, wrt, _Names(expr, self_name, known or {}, _containing(expr, wrt)))
     # unsimplified, a derivative is larger than it will be, but not by much: one far beyond the
     # limit is not simplified at all (that would cost the most for what is not shown)

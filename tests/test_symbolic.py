@@ -13,7 +13,7 @@ import bpcalc
 from bpcalc.expr import to_text
 from bpcalc.reading.expression import parse
 from bpcalc.render.json import as_data
-from bpcalc.symbolic import derivative, evaluate
+from bpcalc.symbolic import derivative, evaluate, softmax_names
 from bpcalc.trace import build as build_trace
 
 from helpers import EXAMPLES
@@ -22,7 +22,7 @@ from test_networks import network, two_layers
 
 
 def assert_formulas_equal_engine(sol, round=None):
-    known = {line.expr: line.name for line in sol.problem.lines}
+    known = softmax_names(sol.problem.lines)  # as the trace names them
     checked = 0
     for line in sol.problem.lines:
         for wrt, value in sol.local[line.name]:
@@ -120,6 +120,40 @@ def test_seed002_formulas_as_in_the_blog_post():
 ])
 def test_formulas_read_as_a_person_writes_them(src, wrt, formula):
     assert to_text(derivative(parse(src), wrt, "y")) == formula
+
+
+def test_lines_of_one_shape_each_have_their_own_formula():
+    # a shape is differentiated once and each line's names written back: lines alike but for a
+    # name, a number or an argument more must still each read as their own derivative
+    f = formulas(bpcalc.solve(bpcalc.loads("""
+inputs: {x: 0.5, y: -1.5}
+params: {a: 2.0, b: 3.0}
+define:
+  u1: x*x
+  u2: x*0
+  u3: y*y
+  u4: a*0.0
+  u5: a*1
+  m1: max(a, b)
+  m2: max(a, b, x)
+  s1: sigmoid(u1)
+  s2: sigmoid(u3)
+  v1: s1*a + b
+  v2: v1*a + b
+  v3: v2*b + a
+  loss: v3 + u2 + u4 + u5 + m1 + m2 + s2
+""")))
+    assert f["u1", "x"] == "x + x" and f["u3", "y"] == "y + y"
+    assert f["u2", "x"] == "0" and f["u4", "a"] == "0" and f["u5", "a"] == "1"
+    assert f["m1", "a"] == "ismax_1(a, b)" and f["m2", "a"] == "ismax_1(a, b, x)"
+    assert f["m2", "x"] == "ismax_3(a, b, x)"
+    assert f["s1", "u1"] == "s1*(1 - s1)" and f["s2", "u3"] == "s2*(1 - s2)"
+    assert (f["v1", "s1"], f["v1", "a"], f["v1", "b"]) == ("a", "s1", "1")
+    assert (f["v2", "v1"], f["v2", "a"], f["v2", "b"]) == ("a", "v1", "1")
+    assert (f["v3", "v2"], f["v3", "b"], f["v3", "a"]) == ("b", "v2", "1")
+    # the same shape written with the line's own name, then without a line: each as asked
+    assert to_text(derivative(parse("sigmoid(q)"), "q", "p")) == "p*(1 - p)"
+    assert to_text(derivative(parse("sigmoid(q)"), "q")) == "sigmoid(q)*(1 - sigmoid(q))"
 
 
 def test_printed_formulas_parse_back_to_the_same_value():

@@ -169,6 +169,8 @@ def to_text(e: Expr) -> str:
     """A plain formula: `y_o*(1 - y_o)`, `-(y - y_o)`, `0.5*(y - y_o)**2`.  Written with a stack
     of pieces still to write (a text, or a subexpression with whether it needs parentheses), so
     no depth of tree reaches Python's recursion limit."""
+    if type(e) is Name:  # the commonest formula: ∂(w*x + b)/∂w = x
+        return e.id
     out: list[str] = []
     todo: list[str | tuple[Expr, bool]] = [(e, False)]
     while todo:

@@ -186,8 +186,20 @@ class Locals:
 
     def every(self) -> tuple[Local, ...]:
         """Each line's derivative with respect to each name it uses, the lines in order."""
-        return tuple(self.get(line.name, wrt) for line in self.solution.problem.lines
-                     for wrt, _ in self.solution.local.get(line.name, ()))
+        local = self.solution.local
+        if self.with_numbers:
+            return tuple(self.get(line.name, wrt) for line in self.solution.problem.lines
+                         for wrt, _ in local.get(line.name, ()))
+        # formulas alone (the data): each made once here, so nothing is kept to be asked for again
+        made: list[Local] = []
+        for line in self.solution.problem.lines:
+            for wrt, value in local.get(line.name, ()):
+                try:
+                    formula: Expr | None = derivative(line.expr, wrt, line.name, self.known)
+                except RecursionError:  # a formula nested hundreds deep: the value alone is shown
+                    formula = None
+                made.append(Local(line.name, wrt, formula, None, value))
+        return tuple(made)
 
 
 def result_of(solution: Solution, command: str, locals_: Sequence[Local] = ()) -> Result:
