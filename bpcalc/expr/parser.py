@@ -36,10 +36,12 @@ class Vocabulary:
 
 _TOKEN = re.compile(
     r"""
-    (?P<space>\s+)
-  | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
-  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<op>\*\*|[-+*/^(),])
+    \s*  # the spaces before a token are part of its match: one match a token
+    (?:
+      (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+    | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+    | (?P<op>\*\*|[-+*/^(),])
+    )
     """,
     re.VERBOSE,
 )
@@ -82,32 +84,35 @@ class _Tok:
 def _tokenize(src: str, span: Span, vocabulary: Vocabulary) -> list[_Tok]:
     toks: list[_Tok] = []
     i = 0
-    n = len(src)
-    while i < n:
-        m = _TOKEN.match(src, i)
-        if m is None:
-            ch = src[i]
-            if ch in _WRITTEN_AS:  # a symbol pasted from the worked example: say how to write it
-                raise InputError(f"unexpected '{ch}' in expression", span.shifted(i),
-                                 f"in bpcalc, {_WRITTEN_AS[ch]}")
-            why = _NOT_ARITHMETIC.get(ch, f"'{ch}' cannot appear in an expression")
-            raise InputError(
-                f"unexpected '{ch}' in expression",
-                span.shifted(i),
-                f"{why}; allowed: numbers, names, + - * / **, parentheses and the functions "
-                + ", ".join(vocabulary.functions),
-            )
+    for m in _TOKEN.finditer(src):
+        start, end = m.span()
+        if start != i:  # a character no token begins with
+            break
+        i = end
         kind = m.lastgroup or ""
-        if kind == "name" and m.group().startswith("__"):
+        text = m[kind]
+        at = end - len(text)
+        if kind == "name" and text[:2] == "__":
             raise InputError(
-                f"names starting with '__' are not allowed: '{m.group()}'",
-                span.shifted(i, len(m.group())),
+                f"names starting with '__' are not allowed: '{text}'",
+                span.shifted(at, len(text)),
                 "an expression is arithmetic on your own names; Python's internals are not reachable",
             )
-        if kind != "space":
-            toks.append(_Tok(kind, m.group(), i))
-        i = m.end()
-    toks.append(_Tok("end", "", n))
+        toks.append(_Tok(kind, text, at))
+    i = len(src) - len(src[i:].lstrip())  # past the spaces after the last token
+    if i < len(src):
+        ch = src[i]
+        if ch in _WRITTEN_AS:  # a symbol pasted from the worked example: say how to write it
+            raise InputError(f"unexpected '{ch}' in expression", span.shifted(i),
+                             f"in bpcalc, {_WRITTEN_AS[ch]}")
+        why = _NOT_ARITHMETIC.get(ch, f"'{ch}' cannot appear in an expression")
+        raise InputError(
+            f"unexpected '{ch}' in expression",
+            span.shifted(i),
+            f"{why}; allowed: numbers, names, + - * / **, parentheses and the functions "
+            + ", ".join(vocabulary.functions),
+        )
+    toks.append(_Tok("end", "", len(src)))
     return toks
 
 
@@ -165,20 +170,24 @@ class _Parser:
 
     def sum(self) -> Expr:
         e = self.product()
-        while self.peek().text in ("+", "-"):
-            t = self.take()
+        toks = self.toks
+        while toks[self.i].text in ("+", "-"):
+            t = toks[self.i]
+            self.i += 1
             e = Bin(t.text, e, self.product(), t.pos)
         return e
 
     def product(self) -> Expr:
         e = self.unary()
-        while self.peek().text in ("*", "/"):
-            t = self.take()
+        toks = self.toks
+        while toks[self.i].text in ("*", "/"):
+            t = toks[self.i]
+            self.i += 1
             e = Bin(t.text, e, self.unary(), t.pos)
         return e
 
     def unary(self) -> Expr:
-        t = self.peek()
+        t = self.toks[self.i]
         if t.text in ("-", "+"):
             self.take()
             self.depth += 1
@@ -191,27 +200,25 @@ class _Parser:
             if isinstance(x, Num):  # -3 is a number, not an operation
                 return Num(-x.value, t.pos)
             return Neg(x, t.pos)
-        return self.power()
-
-    def power(self) -> Expr:
-        base = self.atom()
-        t = self.peek()
+        base = self.atom()  # a power binds tighter than a sign on its left: -x**2 is -(x**2)
+        t = self.toks[self.i]
         if t.text in ("**", "^"):
-            self.take()
+            self.i += 1
             return Bin("**", base, self.unary(), t.pos)
         return base
 
     def atom(self) -> Expr:
-        t = self.take()
+        t = self.toks[self.i]
+        self.i += 1
+        if t.kind == "name":
+            if self.toks[self.i].text == "(":
+                return self.call(t)
+            return Name(t.text, t.pos)
         if t.kind == "number":
             value = float(t.text)
             if not math.isfinite(value):
                 raise self.fail(f"number {t.text} is too large", t, "use a finite number")
             return Num(value, t.pos)
-        if t.kind == "name":
-            if self.peek().text == "(":
-                return self.call(t)
-            return Name(t.text, t.pos)
         if t.text == "(":
             self.depth += 1
             if self.depth > _MAX_DEPTH:
@@ -271,8 +278,10 @@ class Parsed(NamedTuple):
 def parse_line(src: str, vocabulary: Vocabulary, span: Span | None = None) -> Parsed:
     """parse(), with the tree's census."""
     at = span or Span("<expression>", 1, 1)
-    expr = _Parser(src, at, vocabulary).parse()
-    _check_depth(expr, at)
+    parser = _Parser(src, at, vocabulary)
+    expr = parser.parse()
+    if len(parser.toks) > _MAX_DEPTH:  # each node has a token of its own: a shorter line is not too deep
+        _check_depth(expr, at)
     operations, first = census(expr)
     return Parsed(expr, operations, first)
 
