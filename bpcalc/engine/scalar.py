@@ -309,24 +309,10 @@ def _partial(graph: Graph, problem: Problem, kernels: Kernels, node: int, t: int
             raise _domain_failure(graph, problem, t, vals, str(exc)) from None
 
 
-def local_partials(graph: Graph, problem: Problem, node: int, vals: list[float],
-                   round_digits: int | None, kernels: Kernels) -> list[float]:
-    """∂line/∂u for each node u the line uses (in the order of graph.uses[node]): a reverse pass
-    over the line's own run of the tape."""
-    first, last = graph.start[node], graph.root[node]
-    if kernels.textbook:
-        found = dict.fromkeys(graph.uses[node], 0.0)
-        try:
-            if adjoints(graph.codes)(first, last, graph.op, graph.args, vals, found, graph.node_of_root):
-                return list(found.values())
-        except (ArithmeticError, ValueError):
-            pass
-    return _local_partials_checked(graph, problem, node, vals, round_digits, kernels)
-
-
 def _local_partials_checked(graph: Graph, problem: Problem, node: int, vals: list[float],
                             round_digits: int | None, kernels: Kernels) -> list[float]:
-    """local_partials() one kernel at a time: any primitive, the Config's replacements, and a
+    """A line's local partials one kernel at a time (_solve_at tries the generated reverse pass
+    over the line's run of the tape first): any primitive, the Config's replacements, and a
     partial that breaks down named (or taken at its limit, as the table says)."""
     first, last = graph.start[node], graph.root[node]
     op, args = graph.op, graph.args
@@ -436,8 +422,10 @@ def solve(problem: Problem, *, round: int | None = None, lr: float | None = None
         sol.moves = {}
         for changed in (True, False):  # (Config.update_at: the update's change for some params only)
             chosen = [p for p in trainable if (config.update_at is None or p in config.update_at) == changed]
-            sol.moves.update(first_steps(opt, {p: params[p] for p in chosen}, {p: grad[index[p]] for p in chosen},
-                                         rate, states, config.update if changed else None))
+            if chosen:
+                sol.moves.update(first_steps(opt, {p: params[p] for p in chosen},
+                                             {p: grad[index[p]] for p in chosen}, rate, states,
+                                             config.update if changed else None))
         sol.moves = {p: sol.moves[p] for p in trainable}
         updated: dict[str, float] = {}
         for p, move in sol.moves.items():
@@ -497,11 +485,25 @@ def _solve_at(problem: Problem, graph: Graph, leaf_values: list[float], round_di
     uses, names = graph.uses, graph.names
     grad_pins = {index[n]: v for n, v in config.gradient_pins.items()}
     edges = _edge_rules(graph, config) if config is not TEXTBOOK else None
+    # each line's ∂line/∂u (for each u in graph.uses[node]): the generated reverse pass over the
+    # line's own run of the tape, found once; the checked kernels where it fails or the Config
+    # changes a kernel
+    quick = adjoints(graph.codes) if kernels.textbook else None
+    start, root, op, args, node_of_root = graph.start, graph.root, graph.op, graph.args, graph.node_of_root
     for node in range(n_nodes - 1, graph.n_leaves - 1, -1):
         if grad_pins and node in grad_pins:
             grad[node] = grad_pins[node]
         g = grad[node]
-        ds = local_partials(graph, problem, node, vals, round_digits, kernels)
+        ds = None
+        if quick is not None:
+            found = dict.fromkeys(uses[node], 0.0)
+            try:
+                if quick(start[node], root[node], op, args, vals, found, node_of_root):
+                    ds = list(found.values())
+            except (ArithmeticError, ValueError):
+                pass
+        if ds is None:
+            ds = _local_partials_checked(graph, problem, node, vals, round_digits, kernels)
         if edges and node in edges:
             for j, rule in edges[node]:
                 ds[j] = rule(ds[j])
