@@ -355,7 +355,11 @@ def throughput(reps: int, ops: int) -> None:
         t = interleaved({"bpcalc": ours_once, "micrograd": theirs_once}, reps, setups={"micrograd": mg_leaves})
         rate = nodes / t["bpcalc"]
         mg_rate = mg_nodes / t["micrograd"]
-        report(f"{label}: bpcalc nodes/s ({nodes:,} nodes)", f"{rate / 1e6:.2f}M", ">= 1M", rate >= 1e6)
+        # issue 23: one path wins over throughput; below 1M nodes/s the target is >= 0.5M (and >= 4x micrograd),
+        # and the figure says it is below 1M
+        below = "; below 1M with one path" if rate < 1e6 else ""
+        report(f"{label}: bpcalc nodes/s ({nodes:,} nodes)", f"{rate / 1e6:.2f}M{below}", ">= 1M, or >= 0.5M",
+               rate >= 0.5e6)
         report(f"{label}: bpcalc / micrograd ({mg_nodes:,} nodes)",
                f"{rate / mg_rate:.1f}x ({mg_rate / 1e3:.0f}k nodes/s)", ">= 4x", rate >= 4 * mg_rate)
         start = time.perf_counter()
@@ -400,7 +404,7 @@ def scaling(reps: int, sizes: list[int], big: int, tmp: Path) -> None:
 
 
 def hand_step(p: dict[str, float]) -> tuple[float, dict[str, float], float]:
-    """Seed 002 by hand: forward, backward, SGD step on w1..w8 (biases frozen), forward again."""
+    """examples/blog_2_2_2.yaml by hand: forward, backward, SGD step on w1..w8 (biases frozen), forward again."""
     def forward(p: dict[str, float]) -> tuple[float, ...]:
         i1, i2 = 0.05, 0.10
         h1 = 1 / (1 + math.exp(-(p["w1"] * i1 + p["w2"] * i2 + p["b1"])))
@@ -424,7 +428,7 @@ def hand_step(p: dict[str, float]) -> tuple[float, dict[str, float], float]:
 
 
 def tiny_network(reps: int) -> None:
-    print("4. tiny network (one step of seed 002, Python API)", flush=True)
+    print("4. tiny network (one step of examples/blog_2_2_2.yaml, Python API)", flush=True)
     problem = bpcalc.load(str(ROOT / "examples/blog_2_2_2.yaml"))
     sol = solve(problem, step=True)
     e, new, e_after = hand_step(problem.params)
@@ -442,7 +446,7 @@ def tiny_network(reps: int) -> None:
 
     t = interleaved({"bpcalc": ours, "hand": hand}, reps)
     r = t["bpcalc"] / t["hand"]
-    report("solve(seed002, step=True) / hand-written floats",
+    report("solve(blog_2_2_2, step=True) / hand-written floats",
            f"{r:.1f}x ({t['bpcalc'] / inner * 1e6:.0f} µs vs {t['hand'] / inner * 1e6:.1f} µs)", "<= 20x", r <= 20)
 
 
@@ -462,7 +466,7 @@ def rendering(reps: int, sizes: tuple[int, int], tmp: Path) -> None:
     fns = {
         "python": run_cli([sys.executable, "-c", "pass"]),
         "startup": run_cli(cmd + ["step", "examples/slides_1_1_1.yaml", "--format", "text"]),
-        "seed002": run_cli(cmd + ["step", "examples/blog_2_2_2.yaml", "--format", "text"]),
+        "blog": run_cli(cmd + ["step", "examples/blog_2_2_2.yaml", "--format", "text"]),
     }
     for n in sizes:
         path = tmp / f"ladder{n}.yaml"
@@ -473,8 +477,8 @@ def rendering(reps: int, sizes: tuple[int, int], tmp: Path) -> None:
     except RuntimeError as exc:
         report("rendering runs", str(exc).splitlines()[0][:200], "exit 0", False)
         return
-    beyond = t["seed002"] - t["startup"]
-    report("seed002 step text beyond start-up / python -c pass",
+    beyond = t["blog"] - t["startup"]
+    report("blog_2_2_2 step text beyond start-up / python -c pass",
            f"{beyond / t['python']:.1f}x ({beyond * 1e3:.0f} ms)", "<= 1x", beyond <= t["python"])
     r = (t[large] - t["startup"]) / max(t[small] - t["startup"], 1e-3)
     report(f"grad text, {large:,} / {small:,} lines (each line uses the two before)",
@@ -655,8 +659,8 @@ def numpy_wide_step(weights: tuple[list, list], data: tuple[object, object], lr:
 def training(reps: int, steps: int) -> None:
     print(f"7. training (bpcalc train's loop on the dense engine; {steps:,} full-batch steps)", flush=True)
     from bpcalc.engine.dense import Dense
-    from bpcalc.engine.optim import SGD, State
-    from bpcalc.engine.training import descend, train
+    from bpcalc.engine.optim import SGD, State, stepper
+    from bpcalc.engine.training import train
 
     problem = bpcalc.loads(mlp_network_yaml(), unshown=True)
     ours = train(problem, steps=steps).loss_after
@@ -693,11 +697,11 @@ def training(reps: int, steps: int) -> None:
         report("784-128-10: bpcalc and the numpy step agree", "differ", "equal", False)
     inner = 20
 
-    def ours_steps() -> None:
-        th, state = theta.copy(), State()
+    def ours_steps() -> None:  # train's loop: the optimiser's kernels found once, then a step at a time
+        th, state, step = theta.copy(), State(), stepper(SGD, arrays=True)
         for _ in range(inner):
-            _, grad = dense.fast_gradient(th)
-            th = descend(SGD, th, grad, 0.1, state)
+            _, grad = dense.fast_gradient(th, None, False)
+            th = step(th, grad, 0.1, state).new
 
     def hand_steps() -> None:
         w = ([m.copy() for m in weights[0]], [b.copy() for b in weights[1]])
@@ -805,6 +809,21 @@ def grading(reps: int, students: int, tmp: Path) -> None:
            f"vs {t['one']:.2f} s)", "<= 10x", r <= 10)
 
 
+def course(reps: int, count: int, tmp: Path) -> None:
+    """`variants` of a course, one of issue 23's user-scale runs; no issue sets it a target, so it is
+    shown, not judged: the variants against one worked solution of the same network."""
+    print(f"10. a course (variants of the blog homework, {count} variants, against one worked solution)",
+          flush=True)
+    cmd = bpcalc_command()
+    fns = {"one": run_cli(cmd + ["step", "examples/blog_2_2_2.yaml", "--format", "text"]),
+           "course": run_cli(cmd + ["variants", "example:templates/blog_homework", "--count", str(count),
+                                    "--seed", "1", "-o", str(tmp / "course"), "--force"])}
+    t = interleaved(fns, reps)
+    print(f"        variants --count {count} / step --format text of one: {t['course'] / t['one']:.1f}x "
+          f"({t['course']:.2f} s vs {t['one']:.2f} s; {t['course'] / count * 1e3:.0f} ms a variant)   "
+          f"(no target)", flush=True)
+
+
 def big_json(reps: int, lines: int, tmp: Path) -> None:
     print(f"8. big files (grad --format json, a {lines:,}-line chain, vs reading it with PyYAML's C loader)",
           flush=True)
@@ -843,6 +862,7 @@ def main() -> int:
         training_processes(3 if quick else 7, 1_000 if quick else 10_000, Path(tmp))
         big_json(1 if quick else 3, 10_000 if quick else 100_000, Path(tmp))
         grading(3 if quick else 5, 50 if quick else 200, Path(tmp))
+        course(3 if quick else 5, 10 if quick else 30, Path(tmp))
     failed = [r for r in RESULTS if not r[3]]
     print(f"\n{len(RESULTS) - len(failed)} of {len(RESULTS)} targets met")
     return 1 if failed else 0
