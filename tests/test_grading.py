@@ -69,6 +69,21 @@ def test_the_lazy_sheet_earns_nothing(tmp_path):
     assert status(g, "gradients", "w5") == "imprecise"  # 1 significant digit of the 3 asked
     assert status(g, "loss", "E_total") == "imprecise"
     assert g.points == 0 and g.max_points == 4 and g.score == 0
+    # where it went wrong is the first wrong answer, not the first imprecise one: the loss and
+    # ∂E/∂w5 come first in the computation but have the right digits
+    assert (g.first_wrong.kind, g.first_wrong.name) == ("updated", "w1")
+
+
+def test_an_entry_not_read_is_counted_as_not_read_not_as_wrong(tmp_path):
+    # ∂E/∂w5 0.0822 is right (0.0821670406); w55 names nothing, w1 is not a number: 1 of 3
+    path = tmp_path / "answers.yaml"
+    path.write_text("dE/dw5: 0.0822\nw55: 0.1\nw1: abc\n", encoding="utf-8")
+    done = cli("check", BLOG, str(path))
+    assert done.returncode == 1
+    assert "score: 1 of 3 (33%): 1 right, 0 follow-on, 0 imprecise, 0 wrong, 2 not read" in done.stdout
+    assert "first wrong step" not in done.stdout
+    data = json.loads(cli("check", BLOG, str(path), "--format", "json").stdout)
+    assert (data["right"], data["wrong"], data["unreadable"], data["first_wrong"]) == (1, 0, 2, None)
 
 
 def test_an_update_must_show_its_change(tmp_path):

@@ -110,7 +110,7 @@ def summary(g: Grading) -> str:
     """The sheet's score, counts and first wrong step, in plain text."""
     percent = 100 * g.points / g.max_points if g.max_points else 0.0
     lines = [f"score: {g.points:g} of {g.max_points:g} ({percent:.0f}%): {g.right} right, {g.follow_on} follow-on, "
-             f"{g.imprecise} imprecise, {g.wrong + len(g.unreadable)} wrong"]
+             f"{g.imprecise} imprecise, {g.wrong} wrong" + (f", {len(g.unreadable)} not read" if g.unreadable else "")]
     if g.procedure is not None:
         lines.append(f"all {g.procedure.explains} wrong answers follow from one procedure: "
                      f"{mistake_words(g.procedure)}")

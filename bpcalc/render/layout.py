@@ -986,7 +986,8 @@ def _grading(step: Grading, p: Printer) -> tuple[list[Segment], list[Row]]:
                           "{wrong} wrong", k=f"{step.points:g}", n=f"{step.max_points:g}",
                           percent=f"{100 * step.points / step.max_points if step.max_points else 0:.0f}",
                           right=step.right, follow=step.follow_on, imprecise=step.imprecise,
-                          wrong=step.wrong + len(step.unreadable))]))
+                          wrong=step.wrong), *([p.tr(", {unread} not read", unread=len(step.unreadable))]
+                                               if step.unreadable else [])]))
     first = step.first_wrong
     if first is not None:
         rows.append(Say([p.tr("first wrong step: "), *_question(first.kind, first.name, out, p)]))

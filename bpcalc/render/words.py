@@ -305,6 +305,7 @@ ZH: dict[str, str] = {
     'reproduced by': '可由此得出',
     'score: {k} of {n} ({percent}%): {right} right, {follow} follow-on, {imprecise} imprecise, {wrong} wrong':
         '得分：{k} / {n}（{percent}%）：{right} 个正确，{follow} 个后续正确，{imprecise} 个位数不足，{wrong} 个错误',
+    ', {unread} not read': '，{unread} 个无法读取',
     "softmax's off-diagonal derivatives left out": '漏掉了 softmax 的非对角导数',
     'the 1/n of a mean left out, or put in': '平均值的 1/n 漏掉了，或多乘了',
     'the 1/{n} of the mean left out (the sum taken instead)': '平均值的 1/{n} 漏掉了（算成了总和）',

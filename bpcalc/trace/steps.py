@@ -556,8 +556,9 @@ class Grading(NamedTuple):
 
     @property
     def first_wrong(self) -> Graded | None:
-        """The earliest answer, in the order of the computation, that is not right."""
-        return next((r for r in self.results if r.status != "right"), None)
+        """The earliest wrong answer in the order of the computation (an imprecise one has the right
+        digits, and a follow-on one is right from the sheet's own numbers: neither is where it went wrong)."""
+        return next((r for r in self.results if r.status == "wrong"), None)
 
     def as_data(self) -> dict[str, object]:
         first = self.first_wrong
