@@ -253,6 +253,18 @@ def test_png_and_pdf(capsys, tmp_path, fmt, magic):
     assert code == 0 and (tmp_path / "any.name").read_bytes().startswith(magic)
 
 
+@pytest.mark.parametrize("name", ["g.jpg", "g.svgz", "graph"])
+def test_a_file_name_that_says_no_format_bpcalc_writes_is_refused(capsys, tmp_path, name):
+    # a picture named .jpg would otherwise hold Graphviz's text: nothing is written, the message
+    # says the names bpcalc draws, and --format still writes such a name
+    code, out, err = run(capsys, "graph", SEED000, "-o", str(tmp_path / name))
+    assert code == 2 and ".svg, .png or .pdf" in err and "--format" in err and "Traceback" not in err
+    assert not (tmp_path / name).exists()
+    code, _, err = run(capsys, "graph", SEED000, "--format", "dot", "-o", str(tmp_path / name))
+    assert code == 0 and "digraph bpcalc {" in (tmp_path / name).read_text(encoding="utf-8")
+    assert f"wrote {tmp_path / name} (dot," in err
+
+
 def test_missing_dot_is_one_message_before_any_work(tmp_path):
     """`dot` hidden from PATH: exit 2 with the install command — even for a file that does not
     exist, so the check comes first; no file is written."""

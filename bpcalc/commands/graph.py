@@ -62,6 +62,7 @@ def run(invocation: Invocation) -> int:
             print(f"wrote {printable(str(target))} ({fmt}, {len(view.nodes)} nodes)", file=sys.stderr)
         else:
             out.write_text(text)
+            print(f"wrote {printable(str(target))} ({fmt}, {len(view.nodes)} nodes)", file=sys.stderr)
     finally:
         if out is not None:
             out.close()
@@ -76,7 +77,12 @@ def _format(chosen: object, target: str | None, invocation: Invocation) -> str:
         ext = os.path.splitext(target)[1].lower()
         if ext in EXTENSIONS:
             return EXTENSIONS[ext]
-        return "dot"
+        # a picture named .jpg must not quietly hold DOT text: say which names bpcalc draws
+        why = (f"bpcalc does not write '{printable(ext)}' files" if ext
+               else "its name has no extension to tell the format")
+        raise UsageError(f"-o {printable(target)}: {why}", None,
+                         "name the file .svg, .png or .pdf (a picture drawn by Graphviz), .dot or .gv "
+                         "(Graphviz's text) or .txt (the terminal drawing), or give --format")
     return invocation.env.format(None)
 
 
