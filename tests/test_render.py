@@ -124,6 +124,17 @@ def test_seed002_shows_both_paths_of_w1():
     assert "= 0.000438567734474" in out  # the blog's 0.000438568
 
 
+def test_a_frozen_params_paths_are_left_out_with_its_gradient():
+    # the blog never updates b1 and b2: the backward pass leaves their gradients out (--all writes
+    # them), and the chain rule per parameter leaves out their paths with them
+    sol = solve("blog_2_2_2.yaml", "step")
+    short = squeeze(rendered("text", sol, "step"))
+    assert "left out" in short and "b1 reaches" not in short and "b2 reaches" not in short
+    assert "w1 reaches E_total by 2 paths" in short
+    every = squeeze(rendered("text", sol, "step", every_gradient=True))
+    assert "b1 reaches E_total by 4 paths" in every and "b2 reaches E_total by 2 paths" in every
+
+
 def test_seed000_gate_rules():
     out = squeeze(rendered("text", solve("apples.yaml"), "grad"))
     assert "∂subtotal/∂apple_total = 1 (+ passes the upstream gradient through)" in out
@@ -143,12 +154,14 @@ def test_layout_handles_every_kind():
 
 @pytest.mark.parametrize("fmt", RENDERERS)
 def test_every_step_kind_rendered(fmt):
-    # two worked steps of seed 002: the first per node and by paths (w1: 2 paths written out; b1: 4
-    # paths, past --max-paths 2, in the δ fallback), the second in the δ form
+    # two worked steps of the blog's network: the first per node and by paths with --all (w1: 2
+    # paths written out; the frozen b1: 4 paths, past --max-paths 2, in the δ fallback), the second
+    # in the δ form
     sol = solve("blog_2_2_2.yaml", "step")
     nxt = dataclasses.replace(sol.problem, params={**sol.problem.params, **sol.updated})
     sol2 = bpcalc.solve(nxt, step=True)
-    trace = iterations([build(sol, "step", max_paths=2), build(sol2, "step", notation="delta")], [sol, sol2])
+    trace = iterations([build(sol, "step", max_paths=2, every_gradient=True), build(sol2, "step", notation="delta")],
+                       [sol, sol2])
     kinds = {type(s) for s in trace.steps} | {type(e) for s in trace.steps for e in getattr(s, "entries", ())}
     # a Jacobian, a gradient check, a check of answers and the error split belong to other traces:
     # test_jacobian.py, test_gradcheck.py and test_check.py render those in every format; momentum,

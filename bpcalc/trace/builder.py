@@ -193,8 +193,9 @@ def build(solution: Solution, command: str | None = None, *, only: list[str] | N
 
     if only:
         targets, per = [n for n in only if n != output], "name"
-    elif problem.params:
-        targets, per = list(problem.params), "parameter"
+    elif problem.params:  # a frozen param's gradient is left out above unless --all: its paths too
+        targets = [p for p in problem.params if every_gradient or p not in problem.frozen]
+        per = "parameter"
     else:
         targets, per = list(leaves), "leaf"
     limit = max_paths * FACTORS_PER_PATH_ALLOWED
