@@ -161,3 +161,29 @@ def test_an_undefined_name_says_how_to_declare_it_and_what_is_like_it(folder, ca
     code, _, err = run(capsys, "grad", "u.yaml")
     hint = err.splitlines()[-1]
     assert code == 2 and hint.startswith("hint: " + first) and then in hint
+
+
+# --- the README's quick start, line by line ------------------------------------------------------------------
+
+
+def test_the_readmes_quick_start_runs_as_written_in_an_empty_folder(folder, capsys):
+    import re
+    import shlex
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## Quick start.*?```\n(.*?)```", readme, re.S)
+    assert block is not None
+    lines = [line.split("  #")[0].strip() for line in block.group(1).splitlines() if line.strip()]
+    assert lines[0] == "bpcalc init" and lines[-1].startswith("bpcalc check")
+    for line in lines:
+        words = shlex.split(line)
+        if words[0] == "echo":  # the answers file the reader writes
+            text, target = words[1], words[3]
+            (folder / target).write_text(text + "\n", encoding="utf-8")
+            continue
+        code, out, err = run(capsys, *words[1:])
+        assert code == 0, (line, err)
+        assert out or err, line
+    # the answer written in the quick start is right: ∂E_total/∂w5 = 0.0821670406 (the blog's 0.082167041)
+    assert "score: 1 of 1 (100%)" in out
