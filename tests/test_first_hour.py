@@ -187,3 +187,13 @@ def test_the_readmes_quick_start_runs_as_written_in_an_empty_folder(folder, caps
         assert out or err, line
     # the answer written in the quick start is right: ∂E_total/∂w5 = 0.0821670406 (the blog's 0.082167041)
     assert "score: 1 of 1 (100%)" in out
+
+
+def test_with_several_problem_files_the_hint_keeps_the_name(folder, capsys):
+    # `bpcalc explain w1` among a.yaml and b.yaml: the hint is a command that works as pasted
+    for name in ("a.yaml", "b.yaml"):
+        shutil.copy(EXAMPLES / "blog_2_2_2.yaml", folder / name)
+    code, _, err = run(capsys, "explain", "w1")
+    assert code == 2 and "name one: bpcalc explain a.yaml w1 " in err
+    code, out, err = run(capsys, "explain", "a.yaml", "w1", "--format", "text")
+    assert code == 0 and "w1" in out, err

@@ -48,8 +48,9 @@ def problem_files(folder: str = ".") -> list[str]:
     return found
 
 
-def problem_here(command: str, bare: bool = False) -> str:
-    """FILE left out: the folder's one problem file (said on stderr), or what to do instead."""
+def problem_here(command: str, bare: bool = False, then: tuple[str, ...] = ()) -> str:
+    """FILE left out: the folder's one problem file (said on stderr), or what to do instead.
+    `then`: the arguments given after FILE's place (explain's NAME), written into the hint."""
     from ..errors import printable
 
     found = problem_files()
@@ -63,7 +64,8 @@ def problem_here(command: str, bare: bool = False) -> str:
         raise BpcalcError(f"{needs}, and this folder has none", None, _WAYS_ON)
     shown = ", ".join(printable(name) for name in found[:6]) + (", …" if len(found) > 6 else "")
     raise BpcalcError(f"{needs}, and this folder has several: {shown}", None,
-                     f"name one: bpcalc {command} {printable(found[0])} (or call one {DEFAULT_FILE}: it is used "
+                     f"name one: bpcalc {command} {' '.join(printable(w) for w in (found[0], *then))} "
+                     f"(or call one {DEFAULT_FILE}: it is used "
                      "when no FILE is named)")
 
 

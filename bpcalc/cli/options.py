@@ -430,7 +430,8 @@ def fill_file(command: Command, values: dict[str, Any]) -> None:
     if values.get(FILE.key) is None:
         from .firstrun import problem_here
 
-        values[FILE.key] = problem_here(command.name)
+        then = tuple(str(values[a.key]) for a in after if values.get(a.key) is not None)
+        values[FILE.key] = problem_here(command.name, then=then)
 
 
 def _names_a_file(text: str) -> bool:
