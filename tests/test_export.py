@@ -401,7 +401,7 @@ def test_hostile_names_cannot_put_code_into_the_script(capsys, tmp_path):
     imports = [ast.dump(n) for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
     assert imports == [ast.dump(ast.parse("import torch").body[0])]
     called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
-    assert called <= {"output_value", "report", "print", "set", "float"}
+    assert called <= {"output_value", "report", "print", "set", "float", "SystemExit"}
     for line in hostile.splitlines():  # no line break of a name's ends a comment early
         assert line.isprintable() or line == "", repr(line)
     if _torch_missing() is None:
@@ -505,3 +505,11 @@ def test_the_docs_show_what_the_script_prints(capsys, tmp_path, torch_python):
     path.write_text(text, encoding="utf-8")
     done = subprocess.run([torch_python, str(path)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0 and done.stdout == shown, done.stderr
+
+
+def test_the_script_without_pytorch_says_so_in_one_line(tmp_path):
+    path = tmp_path / "blog.py"
+    path.write_text(script(bpcalc.load("example:blog_2_2_2")), encoding="utf-8")
+    blocked = "import sys; sys.modules['torch'] = None; sys.argv = [sys.argv[1]]; exec(open(sys.argv[0]).read())"
+    done = subprocess.run([sys.executable, "-c", blocked, str(path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stderr.strip() == "this script needs PyTorch: pip install torch"

@@ -42,5 +42,6 @@ def run(invocation: Invocation) -> int:
     if out is None:
         sys.stdout.write(text)
     else:
-        sys.stderr.write(f"wrote {printable(str(output))}; run it: python {printable(str(output))}\n")
+        sys.stderr.write(f"wrote {printable(str(output))}; run it where PyTorch is installed (pip install torch): "
+                         f"python {printable(str(output))}\n")
     return 0

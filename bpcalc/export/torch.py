@@ -347,7 +347,10 @@ def torch_script(problem: Problem, *, lr: float | None = None, optimizer: Optimi
     header = _header(problem, where, layered, rate, lr, optimizer, opt, notes)
     helpers = [_HELPERS[fn].strip("\n") for fn in ("softplus", "max", "min") if fn in used]
     functional = any("F." in line for line in body if not line.lstrip().startswith("#"))
-    parts = [*header, "import torch", *(["import torch.nn.functional as F"] if functional else []), "",
+    parts = [*header, "try:", "    import torch",
+             "except ModuleNotFoundError:  # one line to say what to do, not a traceback",
+             '    raise SystemExit("this script needs PyTorch: pip install torch") from None',
+             *(["import torch.nn.functional as F"] if functional else []), "",
              "torch.set_default_dtype(torch.float64)  # bpcalc's numbers are IEEE doubles", ""]
     for helper in helpers:
         parts.extend(["", helper, "", ""])
