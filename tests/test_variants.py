@@ -475,3 +475,13 @@ def test_a_chinese_sheet_and_key_have_every_sentence_translated(tmp_path, capsys
     assert "问题" in sheet and "每个答案保留 4 位小数。" in sheet and "第 01 套" in sheet
     assert not re.search(r"\b(Questions|asked|answer|after|the loss|gradient)\b", sheet)
     assert "答案" in (kit / "v01" / "key.md").read_text(encoding="utf-8")
+
+
+def test_a_template_given_where_a_problem_goes_says_it_is_a_template(tmp_path, capsys):
+    from bpcalc.cli.main import main
+
+    code = main(["grad", "example:templates/blog_homework"])
+    _, err = capsys.readouterr()
+    assert code == 2 and "Traceback" not in err
+    assert "this file is a template for bpcalc variants, not a problem" in err
+    assert "bpcalc variants" in err.split("hint:")[1]
