@@ -52,6 +52,8 @@ def with_modeline(text: str, name: str) -> str:
     if not head.startswith(_MODELINE) or "$schema=" not in head:
         return text
     relative = head.split("$schema=", 1)[1].strip()
+    if relative.startswith("file:"):  # named already
+        return text
     return modeline((path(name).parent / relative).resolve()) + newline + rest
 
 
@@ -134,6 +136,8 @@ def describe(name: str) -> str:
 
 
 def read(name: str) -> tuple[str, str]:
-    """The text of a shipped example and the name to show for it (`example:NAME`)."""
+    """The text of a shipped example and the name to show for it (`example:NAME`); its schema line
+    names the installed schema, so a copy written elsewhere (step -o) still finds it."""
     found = path(name)
-    return found.read_text(encoding="utf-8"), PREFIX + found.relative_to(FOLDER).with_suffix("").as_posix()
+    shown = found.relative_to(FOLDER).with_suffix("").as_posix()
+    return with_modeline(found.read_text(encoding="utf-8"), shown), PREFIX + shown

@@ -197,3 +197,11 @@ def test_with_several_problem_files_the_hint_keeps_the_name(folder, capsys):
     assert code == 2 and "name one: bpcalc explain a.yaml w1 " in err
     code, out, err = run(capsys, "explain", "a.yaml", "w1", "--format", "text")
     assert code == 0 and "w1" in out, err
+
+
+def test_step_o_of_a_shipped_example_names_the_installed_schema(folder, capsys):
+    # the shipped file names its schema beside it; a copy written elsewhere names the installed one
+    code, _, err = run(capsys, "step", "example:slides_1_1_1", "--round", "2", "-o", "next.yaml")
+    assert code == 0, err
+    head = (folder / "next.yaml").read_text(encoding="utf-8").splitlines()[0]
+    assert head == "# yaml-language-server: $schema=" + shipped.SCHEMA_FILE.as_uri()
