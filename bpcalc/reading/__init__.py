@@ -30,9 +30,30 @@ def problem_from_doc(doc: Doc, *, unshown: bool = False, graph: bool = True) -> 
             "the file must be a mapping of keys (inputs:, params:, define: … or network: …)",
             doc.span(()), "bpcalc examples lists files of both forms",
         )
+    _not_a_template(doc)
     problem = network_problem(doc, unshown, graph) if "network" in data else expression_problem(doc, unshown)
     problem.text = doc.text
     return problem
+
+
+def _not_a_template(doc: Doc) -> None:
+    """A homework template (docs/course-kit.md) given where a problem goes: a range to draw from
+    stands where a number goes.  Said as such, with the command that makes problems from it."""
+    from ..errors import printable
+    from .common import shown
+    from .schema import RANGE_KEYS
+
+    for block in ("inputs", "params"):
+        values = doc.data.get(block)
+        if not isinstance(values, dict):
+            continue
+        for name, value in values.items():
+            if isinstance(value, dict) and value and all(k in RANGE_KEYS for k in value):
+                raise InputError(f"'{printable(str(name))}' must be a number, not {shown(doc, (block, name), value)} "
+                                 "(a range to draw from: this file is a template for bpcalc variants, not a "
+                                 "problem)", doc.span((block, name)),
+                                 f"make problems from it: bpcalc variants {printable(doc.file)} --count 1 -o variants "
+                                 "(docs/course-kit.md); or write a number here")
 
 
 __all__ = ["load", "problem_from_doc"]

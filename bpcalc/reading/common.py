@@ -6,7 +6,7 @@ import math
 import re
 from typing import Any
 
-from ..errors import InputError, Span, did_you_mean, escaped, printable, quoted
+from ..errors import InputError, Span, did_you_mean, escaped, quoted
 from .yamldoc import Doc, Path
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -51,14 +51,6 @@ def _reading_hint(doc: Doc, path: Path, value: Any) -> str | None:
 def number(doc: Doc, path: Path, value: Any, what: str) -> float:
     """A finite number, or a clear error pointing at the value."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        from .schema import RANGE_KEYS
-
-        if isinstance(value, dict) and value and all(k in RANGE_KEYS for k in value):
-            # a range of a homework template stands where the number goes: the file is a template
-            raise InputError(f"{what} must be a number, not {shown(doc, path, value)} (a range to draw from: "
-                             "this file is a template for bpcalc variants, not a problem)", doc.span(path),
-                             f"make problems from it: bpcalc variants {printable(doc.file)} --count 1 -o variants "
-                             "(docs/course-kit.md); or write a number here")
         read = _reading_hint(doc, path, value) or ""
         raise InputError(f"{what} must be a number, not {shown(doc, path, value)}", doc.span(path),
                          read + "write a number such as 0.5 or -2 (no quotes)")
