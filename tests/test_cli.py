@@ -175,3 +175,11 @@ def test_python_dash_m():
     done = subprocess.run([sys.executable, "-m", "bpcalc", "grad", "missing.yaml"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "no such file" in done.stderr
+
+
+def test_help_as_a_command_is_the_help(capsys):
+
+    assert main(["help"]) == 0
+    assert "Usage: bpcalc [OPTIONS] COMMAND" in capsys.readouterr().out
+    assert main(["help", "step"]) == 0
+    assert "Usage: bpcalc step [OPTIONS] [FILE]" in capsys.readouterr().out

@@ -64,6 +64,8 @@ def _run(args: list[str]) -> int:
     from ..reading.yamldoc import SOURCES
 
     SOURCES.clear()
+    if args[:1] == ["help"]:  # `bpcalc help` and `bpcalc help step`, as git and pip take them
+        args = [*args[1:2], "--help"]
     debug = "--debug" in args
     invocation: list[Invocation | None] = [None]
 
