@@ -178,7 +178,6 @@ def test_python_dash_m():
 
 
 def test_help_as_a_command_is_the_help(capsys):
-
     assert main(["help"]) == 0
     assert "Usage: bpcalc [OPTIONS] COMMAND" in capsys.readouterr().out
     assert main(["help", "step"]) == 0
