@@ -174,10 +174,10 @@ class Locals:
         sol = self.solution
         line = self.lines[of]
         value = self.value[(of, wrt)]
+        if not self.with_numbers:
+            return self._formula_only(line, wrt, value)
         try:
             formula = derivative(line.expr, wrt, line.name, self.known)
-            if not self.with_numbers:
-                return Local(of, wrt, formula, None, value)
             numbers = substitute(formula, sol.values, sol.round)
             cases = _cases(formula, sol.values, sol.round)
         except RecursionError:  # a formula nested hundreds deep: the value alone is shown
@@ -191,15 +191,16 @@ class Locals:
             return tuple(self.get(line.name, wrt) for line in self.solution.problem.lines
                          for wrt, _ in local.get(line.name, ()))
         # formulas alone (the data): each made once here, so nothing is kept to be asked for again
-        made: list[Local] = []
-        for line in self.solution.problem.lines:
-            for wrt, value in local.get(line.name, ()):
-                try:
-                    formula: Expr | None = derivative(line.expr, wrt, line.name, self.known)
-                except RecursionError:  # a formula nested hundreds deep: the value alone is shown
-                    formula = None
-                made.append(Local(line.name, wrt, formula, None, value))
-        return tuple(made)
+        return tuple(self._formula_only(line, wrt, value) for line in self.solution.problem.lines
+                     for wrt, value in local.get(line.name, ()))
+
+    def _formula_only(self, line: Line, wrt: str, value: float) -> Local:
+        """∂line/∂wrt as the data gives it: the formula and the engine's value, no numbers."""
+        try:
+            formula: Expr | None = derivative(line.expr, wrt, line.name, self.known)
+        except RecursionError:  # a formula nested hundreds deep: the value alone is shown
+            formula = None
+        return Local(line.name, wrt, formula, None, value)
 
 
 def result_of(solution: Solution, command: str, locals_: Sequence[Local] = ()) -> Result:
