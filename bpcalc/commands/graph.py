@@ -57,11 +57,11 @@ def run(invocation: Invocation) -> int:
             text = render_dot(view, options.digits)
         if out is None:
             sys.stdout.write(text)
-        elif dot is not None:
-            out.write_bytes(draw_image(dot, fmt, text, view))
-            print(f"wrote {printable(str(target))} ({fmt}, {len(view.nodes)} nodes)", file=sys.stderr)
         else:
-            out.write_text(text)
+            if dot is not None:
+                out.write_bytes(draw_image(dot, fmt, text, view))
+            else:
+                out.write_text(text)
             print(f"wrote {printable(str(target))} ({fmt}, {len(view.nodes)} nodes)", file=sys.stderr)
     finally:
         if out is not None:
