@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 from ..errors import InputError, did_you_mean, printable, quoted
 from ..reading.common import check_keys, number, shown
-from ..reading.schema import RANGE_KEYS
+from ..reading.schema import RANGE_KEYS, is_range
 from ..reading.yamldoc import Doc, Path, parse_yaml, read_text
 
 MAX_DECIMALS = 6
@@ -93,7 +93,7 @@ def read_template(source: str) -> Template:
             continue
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode) and isinstance(data, dict):
-            if "between" in data or "one_of" in data:
+            if is_range(data):
                 ranges.append(_range(doc, path, node))
                 continue
             _misspelt_range(doc, path, data)

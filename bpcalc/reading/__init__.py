@@ -41,14 +41,14 @@ def _not_a_template(doc: Doc) -> None:
     stands where a number goes.  Said as such, with the command that makes problems from it."""
     from ..errors import printable
     from .common import shown
-    from .schema import RANGE_KEYS
+    from .schema import is_range
 
     for block in ("inputs", "params"):
         values = doc.data.get(block)
         if not isinstance(values, dict):
             continue
         for name, value in values.items():
-            if isinstance(value, dict) and value and all(k in RANGE_KEYS for k in value):
+            if is_range(value):
                 raise InputError(f"'{printable(str(name))}' must be a number, not {shown(doc, (block, name), value)} "
                                  "(a range to draw from: this file is a template for bpcalc variants, not a "
                                  "problem)", doc.span((block, name)),

@@ -135,6 +135,12 @@ RANGE: dict[str, Key] = {
                     {"type": "integer", "minimum": 0, "maximum": 6}),
 }
 
+
+def is_range(value: Any) -> bool:
+    """Whether a value in a file is a homework template's range to draw a number from."""
+    return isinstance(value, dict) and ("between" in value or "one_of" in value)
+
+
 # the key lists the loader checks with
 EXPRESSION_KEYS = tuple(EXPRESSION_FORM)
 NETWORK_KEYS = tuple(NETWORK_FORM)
