@@ -70,6 +70,22 @@ def test_json_keys_per_command(capsys):
     assert set(step["updated"]) == {f"w{k}" for k in range(1, 9)}
 
 
+def test_json_is_indented_for_a_homework_and_on_one_line_for_thousands_of_lines(capsys, tmp_path):
+    code, out, _ = run(capsys, "grad", SEED002, "--format", "json")
+    assert code == 0 and out.startswith('{\n  "output": "E_total",\n')
+    # v_i = v_(i-1)·a + b from x = 1 with a = b = 0.5: every v_i is 1; ∂v_n/∂a = 1 + a·∂v_(n-1)/∂a,
+    # so 2·(1 − 0.5ⁿ), which is 2.0 in floats at n = 2,000; ∂v_n/∂x = 0.5ⁿ underflows to 0
+    lines = ["inputs: {x: 1}", "params: {a: 0.5, b: 0.5}", "define:", "  v1: x * a + b"]
+    lines += [f"  v{i}: v{i - 1} * a + b" for i in range(2, 2_001)]
+    f = tmp_path / "chain.yaml"
+    f.write_text("\n".join(lines) + "\n")
+    code, out, _ = run(capsys, "grad", str(f), "--format", "json")
+    assert code == 0 and out.count("\n") == 1 and out.endswith("}\n")  # 12,006 records: one line
+    data = json.loads(out)
+    assert data["loss"] == 1.0 and data["gradients"]["a"] == 2.0 and data["gradients"]["x"] == 0.0
+    assert {"of": "v2", "wrt": "a", "formula": "v1", "value": 1.0} in data["local"]
+
+
 def test_json_equals_the_python_api(capsys):
     data = run_json(capsys, "step", SEED002)
     sol = bpcalc.solve(bpcalc.load(SEED002), step=True)
