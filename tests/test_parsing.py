@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import bpcalc
 from bpcalc.errors import InputError
-from bpcalc.expr.parser import parse
+from bpcalc.expr.parser import parse, parse_line
 from bpcalc.expr.tree import Name, Neg, Num, census
 from bpcalc.ops import USER
 
@@ -57,13 +57,15 @@ def _operations(e) -> int:  # written out: each operator once, a call once per a
 @given(_formulas())
 def test_census_counts_operations_and_finds_each_names_first_use(src):
     e = parse(src, USER)
-    count, first = census(e)
-    assert count == _operations(e)
     # the first use of each name, in the order written: the variables found in the text
     written: dict[str, int] = {}
     for m in VARIABLE.finditer(src):
         written.setdefault(m.group(1), m.start())
-    assert first == written
+    line = parse_line(src, USER)  # the parser's census, taken as it builds the tree
+    for count, first in (census(e), (line.operations, line.first_uses)):
+        assert count == _operations(e)
+        assert first == written
+        assert list(first) == list(written)  # in order
 
 
 def test_a_zeros_sign_is_kept():

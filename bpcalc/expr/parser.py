@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from ..errors import InputError, Span, did_you_mean
-from .tree import Bin, Call, Expr, Name, Neg, Num, census
+from .tree import Bin, Call, Expr, Name, Neg, Num
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +132,9 @@ class _Parser:
         self.toks = _tokenize(src, span, vocabulary)
         self.i = 0
         self.depth = 0
+        # the census (tree.census) taken as the tree is built: names are met in order of first use
+        self.operations = 0
+        self.first_uses: dict[str, int] = {}
 
     def peek(self) -> _Tok:
         return self.toks[self.i]
@@ -175,6 +178,7 @@ class _Parser:
             t = toks[self.i]
             self.i += 1
             e = Bin(t.text, e, self.product(), t.pos)
+            self.operations += 1
         return e
 
     def product(self) -> Expr:
@@ -184,6 +188,7 @@ class _Parser:
             t = toks[self.i]
             self.i += 1
             e = Bin(t.text, e, self.unary(), t.pos)
+            self.operations += 1
         return e
 
     def unary(self) -> Expr:
@@ -199,11 +204,13 @@ class _Parser:
                 return x
             if isinstance(x, Num):  # -3 is a number, not an operation
                 return Num(-x.value, t.pos)
+            self.operations += 1
             return Neg(x, t.pos)
         base = self.atom()  # a power binds tighter than a sign on its left: -x**2 is -(x**2)
         t = self.toks[self.i]
         if t.text in ("**", "^"):
             self.i += 1
+            self.operations += 1
             return Bin("**", base, self.unary(), t.pos)
         return base
 
@@ -213,6 +220,7 @@ class _Parser:
         if t.kind == "name":
             if self.toks[self.i].text == "(":
                 return self.call(t)
+            self.first_uses.setdefault(t.text, t.pos)
             return Name(t.text, t.pos)
         if t.kind == "number":
             value = float(t.text)
@@ -259,6 +267,7 @@ class _Parser:
                 f"{fn}() takes {want} argument{'s' if want != '1' else ''}, got {len(args)}",
                 name_tok,
             )
+        self.operations += len(args)  # a call is counted once per argument, as tree.census counts it
         return Call(fn, tuple(args), name_tok.pos)
 
 
@@ -282,8 +291,7 @@ def parse_line(src: str, vocabulary: Vocabulary, span: Span | None = None) -> Pa
     expr = parser.parse()
     if len(parser.toks) > _MAX_DEPTH:  # each node has a token of its own: a shorter line is not too deep
         _check_depth(expr, at)
-    operations, first = census(expr)
-    return Parsed(expr, operations, first)
+    return Parsed(expr, parser.operations, parser.first_uses)
 
 
 def _check_depth(expr: Expr, span: Span) -> None:
