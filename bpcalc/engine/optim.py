@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from ..expr.tree import Expr
@@ -61,21 +62,24 @@ def stepper(opt: Optimizer, change: RuleChange | None = None, arrays: bool = Fal
     (a training run takes thousands of steps)."""
     record = opt.record
     settings = opt.settings
-    kernels = [(rule.target, kernel, names) for rule, (kernel, names) in
+    # each kernel with the getter of its arguments (at least theta, g, lr and t: always a tuple)
+    kernels = [(rule.target, kernel, itemgetter(*names)) for rule, (kernel, names) in
                zip(record.rules, _kernels(record, change, arrays))]
     kept = record.kept
 
     def step(theta: Value, gradient: Value, lr: float, state: State) -> Move:
-        state.t += 1
-        env: dict[str, Value] = {"theta": theta, "g": gradient, "lr": lr, "t": float(state.t), **settings}
-        before = {name: state.kept.get(name, 0.0) for name in kept}
-        env.update(before)
+        t = state.t = state.t + 1
+        env: dict[str, Value] = {"theta": theta, "g": gradient, "lr": lr, "t": float(t), **settings}
+        before: dict[str, Value] = {}
+        if kept:
+            before = {name: state.kept.get(name, 0.0) for name in kept}
+            env.update(before)
         values: dict[str, Value] = {}
-        for target, kernel, names in kernels:
-            values[target] = env[target] = kernel(*[env[n] for n in names])
+        for target, kernel, arguments in kernels:
+            values[target] = env[target] = kernel(*arguments(env))
         for name in kept:
             state.kept[name] = values[name]
-        return Move(theta, gradient, values["theta"], values, before, state.t)
+        return Move(theta, gradient, values["theta"], values, before, t)
 
     return step
 
