@@ -29,7 +29,7 @@ from ..expr.tree import Expr
 from ..numbers import format_number, round_half_up
 from ..ops import DomainError, lookup, partial_kernel, softmax_vector, value
 from ..ops.codes import CODES, CONST, INDEXED_CODES, NAMES, ROUNDED_CODES, VECTOR_CODES
-from ..ops.kernels import Kernel, adjoints, forward_loop, partial_at
+from ..ops.kernels import Kernel, forward_loop, line_partials, partial_at
 from ..ops.table import cancelled
 from ..problem import Line, Optimizer, Problem
 from .config import TEXTBOOK, Config
@@ -478,41 +478,32 @@ def _solve_at(problem: Problem, graph: Graph, leaf_values: list[float], round_di
     if not backward:
         return Solution(problem, graph, vals, raw, None, None, round_digits, rate, config)
     kernels = TEXTBOOK_KERNELS if config is TEXTBOOK else Kernels(config)
-    n_nodes = len(graph.names)
-    grad = [0.0] * n_nodes
-    grad[graph.output] = 1.0
+    n_nodes, n_leaves = len(graph.names), graph.n_leaves
     parts: list[list[float] | None] = [None] * n_nodes
-    uses, names = graph.uses, graph.names
-    grad_pins = {index[n]: v for n, v in config.gradient_pins.items()}
-    edges = _edge_rules(graph, config) if config is not TEXTBOOK else None
-    # each line's ∂line/∂u (for each u in graph.uses[node]): the generated reverse pass over the
-    # line's own run of the tape, found once; the checked kernels where it fails or the Config
-    # changes a kernel
-    quick = adjoints(graph.codes) if kernels.textbook else None
-    start, root, op, args, node_of_root = graph.start, graph.root, graph.op, graph.args, graph.node_of_root
-    for node in range(n_nodes - 1, graph.n_leaves - 1, -1):
-        if grad_pins and node in grad_pins:
-            grad[node] = grad_pins[node]
-        g = grad[node]
-        ds = None
+    names = graph.names
+    # each line's ∂line/∂u (for each u in graph.uses[node]): the generated reverse pass over every
+    # line's own run of the tape, in one call; the checked kernels for a line where it stops (a
+    # failure, which they name) or where the Config changes a kernel
+    quick = line_partials(graph.codes) if kernels.textbook else None
+    node = n_nodes - 1
+    while node >= n_leaves:
         if quick is not None:
-            found = dict.fromkeys(uses[node], 0.0)
-            try:
-                if quick(start[node], root[node], op, args, vals, found, node_of_root):
-                    ds = list(found.values())
-            except (ArithmeticError, ValueError):
-                pass
-        if ds is None:
-            ds = _local_partials_checked(graph, problem, node, vals, round_digits, kernels)
-        if edges and node in edges:
-            for j, rule in edges[node]:
+            node = quick(n_leaves, node, graph.start, graph.root, graph.op, graph.args, vals, graph.uses,
+                         graph.node_of_root, parts)
+            if node < n_leaves:
+                break
+        parts[node] = _local_partials_checked(graph, problem, node, vals, round_digits, kernels)
+        node -= 1
+    if config is not TEXTBOOK:
+        for node, rules in _edge_rules(graph, config).items():
+            ds = parts[node]
+            assert ds is not None
+            for j, rule in rules:
                 ds[j] = rule(ds[j])
-        parts[node] = ds
-        if g != 0.0:
-            for u, d in zip(uses[node], ds):
-                grad[u] += g * d
+    grad_pins = {index[n]: v for n, v in config.gradient_pins.items()}
+    grad = _grad_table(graph, parts, graph.output, grad_pins)
     for node, pinned in grad_pins.items():  # a leaf's gradient (a param's) uses nothing further
-        if node < graph.n_leaves:
+        if node < n_leaves:
             grad[node] = pinned
     _check_partials(graph, problem, parts, vals)
     _check_finite(grad, problem, names)
@@ -525,8 +516,9 @@ def _solve_at(problem: Problem, graph: Graph, leaf_values: list[float], round_di
 
 def _grad_table(graph: Graph, parts: list[list[float] | None], seed: int,
                 grad_pins: dict[int, float]) -> list[float]:
-    """Another output's backward pass over the local partials already found: grad[seed] = 1,
-    then each node once, last to first, as the pass above (the grad_table algorithm)."""
+    """An output's backward pass over the local partials: grad[seed] = 1, then each node once,
+    last to first, adding its gradient times each local partial to what it uses (the grad_table
+    algorithm); a pinned node's gradient is the pin."""
     grad = [0.0] * len(graph.names)
     grad[seed] = 1.0
     uses = graph.uses

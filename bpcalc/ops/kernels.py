@@ -3,8 +3,8 @@
 The engine's speed comes from plain Python arithmetic on floats, with no tree to walk: so each
 partial-derivative formula of the table (and each operator's value formula) is turned into the
 source of a small Python function and compiled once, and so are the engine's two loops — the
-forward pass with the operators' values inlined, and the reverse pass over one line with each
-primitive's partials inlined.  The source is made only from the table: its formulas, parsed by
+forward pass with the operators' values inlined, and each line's reverse pass over its own run of
+the tape with each primitive's partials inlined.  The source is made only from the table: its formulas, parsed by
 bpcalc's own parser, its argument names and its function names.  Nothing a user writes ever
 reaches `compile` — a problem's names and numbers live in the engine's lists, never in source text
 (tests/test_ops_table.py checks every generated source against that rule).
@@ -16,6 +16,7 @@ source compiled in this process, for inspection (`python -m bpcalc.ops.kernels` 
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -226,24 +227,37 @@ def forward_loop(values: dict[int, Kernel]) -> Callable[..., None]:
                            "round_half_up": round_half_up})
 
 
-# The reverse pass over one line, with each fixed-arity primitive's partial formulas from the table
-# inlined (as the forward loop inlines the operators' values): no call per primitive.  It checks
-# nothing; a failure, or a primitive it has no branch for, sends the line to the general loop.
-_ADJOINTS = '''
-def adjoints(first, last, op, args, vals, found, node_of_root):
-    adj = [0.0] * (last - first + 1)
-    adj[-1] = 1.0
-    for t in range(last, first - 1, -1):
-        g = adj[t - first]
-        code = op[t]
-        if code == CONST or g == 0.0:
-            continue
-        a = args[t]
-        out = vals[t]
+# Each line's reverse pass over its own run of the tape — its local partials ∂line/∂u, for each u
+# it uses, in the order of graph.uses — the lines from `high` down to `low` in one call, with each
+# fixed-arity primitive's partial formulas from the table inlined (as the forward loop inlines the
+# operators' values): no call per line or per primitive.  It checks nothing: at a line that fails,
+# or that holds a primitive it has no branch for, it stops and returns that line's node, for the
+# engine's checked partials to name what fails; then it is called again from the line below.
+_LINE_PARTIALS = '''
+def line_partials(low, high, start, root, op, args, vals, uses, node_of_root, parts):
+    node = high
+    try:
+        while node >= low:
+            first = start[node]
+            last = root[node]
+            found = dict.fromkeys(uses[node], 0.0)
+            adj = [0.0] * (last - first + 1)
+            adj[-1] = 1.0
+            for t in range(last, first - 1, -1):
+                g = adj[t - first]
+                code = op[t]
+                if code == CONST or g == 0.0:
+                    continue
+                a = args[t]
+                out = vals[t]
 {branches}
-        else:
-            return False
-    return True
+                else:
+                    return node
+            parts[node] = list(found.values())
+            node -= 1
+    except (ArithmeticError, ValueError):
+        pass
+    return node
 '''
 
 _ACCUMULATE = '''
@@ -276,10 +290,12 @@ def _adjoint_branches(codes: frozenset[int]) -> str:
 
 
 @cache
-def adjoints(codes: frozenset[int]) -> Callable[..., bool]:
-    """The reverse pass with a branch for each primitive in `codes` (a graph's primitives)."""
+def line_partials(codes: frozenset[int]) -> Callable[..., int]:
+    """Every line's local partials (above), with a branch for each primitive in `codes` (a
+    graph's primitives)."""
     branches = _adjoint_branches(codes) or "        if False:\n            pass"
-    return compile_source(_ADJOINTS.replace("{branches}", branches), "adjoints",  # type: ignore[no-any-return]
+    source = _LINE_PARTIALS.replace("{branches}", textwrap.indent(branches, " " * 8))
+    return compile_source(source, "line_partials",  # type: ignore[no-any-return]
                           {"CONST": CONST, "cancelled": cancelled})
 
 
