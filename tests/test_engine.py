@@ -84,6 +84,18 @@ def test_a_node_feeding_several_lines_sums_over_its_uses():
     assert_gradients_match_fd(p)
 
 
+def test_lines_below_and_above_one_the_generated_pass_leaves_to_the_checked_one():
+    # max of three has no branch in the generated reverse pass: it stops at m, the checked partials
+    # do m, and the pass goes on below.  By hand, x = 2, w = 0.5: a = 1, m = max(1, 0.3, 0.5) = 1
+    # (∂m/∂a = 1), y = m·x + w = 2.5; ∂y/∂w = x·(∂m/∂a·x) + 1 = 5, ∂y/∂x = m + x·(∂m/∂a·w) = 2
+    p = expression({"x": 2.0, "w": 0.5}, {"a": "w * x", "m": "max(a, 0.3, x*w*w)", "y": "m * x + w"}, params=("w",))
+    sol = bpcalc.solve(p)
+    assert sol.values["y"] == 2.5
+    assert sol.gradients["w"] == 5.0 and sol.gradients["x"] == 2.0 and sol.gradients["a"] == 2.0
+    assert dict(sol.local["m"]) == {"a": 1.0, "x": 0.0, "w": 0.0}
+    assert dict(sol.local["y"]) == {"m": 2.0, "x": 1.0, "w": 1.0}
+
+
 def test_line_that_is_just_a_name():
     p = expression({"x": 0.3}, {"a": "x", "y": "a * a"})
     sol = bpcalc.solve(p)
