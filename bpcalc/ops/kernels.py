@@ -260,15 +260,21 @@ def line_partials(low, high, start, root, op, args, vals, uses, node_of_root, pa
     return node
 '''
 
+# adding g·d to what the line's run owes the argument i: an entry of the run itself, or a name it
+# uses (a leaf, another line), whose first share is written as it is (0 + share) and whose later
+# ones go through the cancellation rule: a name used twice cancels as by hand (1/a − a/a² is 0)
 _ACCUMULATE = '''
                 if {i} >= first:
-                    adj[{i} - first] += g * d
-                else:  # a name used twice: its contributions cancel as by hand (1/a − a/a² is 0)
+                    adj[{i} - first] += {share}
+                else:
                     u = node_of_root[{i}]
                     before = found[u]
-                    share = g * d
-                    s = before + share
-                    found[u] = s if not {low} < s < {high} else cancelled(s, before, share)'''
+                    if before == 0.0:
+                        found[u] = before + {share}
+                    else:
+                        share = {share}
+                        s = before + share
+                        found[u] = s if not {low} < s < {high} else cancelled(s, before, share)'''
 
 
 def _adjoint_branches(codes: frozenset[int]) -> str:
@@ -284,8 +290,13 @@ def _adjoint_branches(codes: frozenset[int]) -> str:
         names["out"] = "out"
         for k, i in enumerate(indexes):
             out.append(f"            if {i} < first or op[{i}] != CONST:")
-            out.append(f"                d = {python(partial(p, k, len(p.params)), names)}")
-            out.append(_ACCUMULATE.format(i=i, low=-CANCEL_BELOW, high=CANCEL_BELOW).strip("\n"))
+            d = python(partial(p, k, len(p.params)), names)
+            if d == "1.0":  # g·1 is g, to the bit
+                share = "g"
+            else:
+                out.append(f"                d = {d}")
+                share = "g * d"
+            out.append(_ACCUMULATE.format(i=i, share=share, low=-CANCEL_BELOW, high=CANCEL_BELOW).strip("\n"))
     return "\n".join(out)
 
 
