@@ -480,6 +480,7 @@ def _solve_at(problem: Problem, graph: Graph, leaf_values: list[float], round_di
     kernels = TEXTBOOK_KERNELS if config is TEXTBOOK else Kernels(config)
     n_nodes, n_leaves = len(graph.names), graph.n_leaves
     parts: list[list[float] | None] = [None] * n_nodes
+    edges = _edge_rules(graph, config) if config is not TEXTBOOK else {}  # an unknown edge: KeyError first
     names = graph.names
     # each line's ∂line/∂u (for each u in graph.uses[node]): the generated reverse pass over every
     # line's own run of the tape, in one call; the checked kernels for a line where it stops (a
@@ -494,12 +495,11 @@ def _solve_at(problem: Problem, graph: Graph, leaf_values: list[float], round_di
                 break
         parts[node] = _local_partials_checked(graph, problem, node, vals, round_digits, kernels)
         node -= 1
-    if config is not TEXTBOOK:
-        for node, rules in _edge_rules(graph, config).items():
-            ds = parts[node]
-            assert ds is not None
-            for j, rule in rules:
-                ds[j] = rule(ds[j])
+    for node, rules in edges.items():
+        ds = parts[node]
+        assert ds is not None
+        for j, rule in rules:
+            ds[j] = rule(ds[j])
     grad_pins = {index[n]: v for n, v in config.gradient_pins.items()}
     grad = _grad_table(graph, parts, graph.output, grad_pins)
     for node, pinned in grad_pins.items():  # a leaf's gradient (a param's) uses nothing further
@@ -516,9 +516,10 @@ def _solve_at(problem: Problem, graph: Graph, leaf_values: list[float], round_di
 
 def _grad_table(graph: Graph, parts: list[list[float] | None], seed: int,
                 grad_pins: dict[int, float]) -> list[float]:
-    """An output's backward pass over the local partials: grad[seed] = 1, then each node once,
+    """An output's backward pass over the local partials: grad[seed] = 1, then each line once,
     last to first, adding its gradient times each local partial to what it uses (the grad_table
-    algorithm); a pinned node's gradient is the pin."""
+    algorithm); a pinned line's gradient is the pin (a leaf's pin is set by the caller, for the
+    first output only)."""
     grad = [0.0] * len(graph.names)
     grad[seed] = 1.0
     uses = graph.uses
@@ -526,8 +527,9 @@ def _grad_table(graph: Graph, parts: list[list[float] | None], seed: int,
         if grad_pins and node in grad_pins:
             grad[node] = grad_pins[node]
         g = grad[node]
-        ds = parts[node]
-        if g != 0.0 and ds is not None:
+        if g != 0.0:
+            ds = parts[node]
+            assert ds is not None  # every line's partials are found before the chain rule runs
             for u, d in zip(uses[node], ds):
                 grad[u] += g * d
     return grad

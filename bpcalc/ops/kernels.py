@@ -261,8 +261,9 @@ def line_partials(low, high, start, root, op, args, vals, uses, node_of_root, pa
 '''
 
 # adding g·d to what the line's run owes the argument i: an entry of the run itself, or a name it
-# uses (a leaf, another line), whose first share is written as it is (0 + share) and whose later
-# ones go through the cancellation rule: a name used twice cancels as by hand (1/a − a/a² is 0)
+# uses (a leaf, another line).  A share added to a name owed 0 is written as it is (0 + share: the
+# cancellation rule cannot act on it); one added to a name owed more goes through that rule, so a
+# name used twice cancels as by hand (1/a − a/a² is 0)
 _ACCUMULATE = '''
                 if {i} >= first:
                     adj[{i} - first] += {share}
@@ -277,7 +278,7 @@ _ACCUMULATE = '''
                         found[u] = s if not {low} < s < {high} else cancelled(s, before, share)'''
 
 
-def _adjoint_branches(codes: frozenset[int]) -> str:
+def _partial_branches(codes: frozenset[int]) -> str:
     out: list[str] = []
     for code, name in enumerate(NAMES):
         p = lookup(name)
@@ -304,7 +305,7 @@ def _adjoint_branches(codes: frozenset[int]) -> str:
 def line_partials(codes: frozenset[int]) -> Callable[..., int]:
     """Every line's local partials (above), with a branch for each primitive in `codes` (a
     graph's primitives)."""
-    branches = _adjoint_branches(codes) or "        if False:\n            pass"
+    branches = _partial_branches(codes) or "        if False:\n            pass"
     source = _LINE_PARTIALS.replace("{branches}", textwrap.indent(branches, " " * 8))
     return compile_source(source, "line_partials",  # type: ignore[no-any-return]
                           {"CONST": CONST, "cancelled": cancelled})

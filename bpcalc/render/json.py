@@ -54,16 +54,17 @@ def as_data(trace: Trace) -> dict[str, Any]:
     return data
 
 
-#: the most records (entries of the top-level lists and maps: values, gradients, local, …) written
-#: indented.  Python's encoder has a C path only when it does not indent: on one line a solution
-#: of a 100,000-line file is written in under a third of the time, and data that large is read by a
-#: program, not by eye.  Every homework is far below it.
+#: the largest solution written indented, in entries of `values`, `gradients` and `local` together
+#: (a measure of the problem's size: a training run's history is not counted).  Python's encoder has
+#: a C path only when it does not indent: on one line a solution of a 100,000-line file is written
+#: in under a third of the time, and data that large is read by a program, not by eye.  Every
+#: homework is far below it.
 INDENTED_RECORDS = 10_000
 
 
 def render(trace: Trace, options: Options) -> str:
     data = as_data(trace)
-    records = sum(len(v) for v in data.values() if isinstance(v, (list, dict)))
+    records = sum(len(data.get(key) or ()) for key in ("values", "gradients", "local"))
     return json.dumps(data, indent=2 if records <= INDENTED_RECORDS else None, ensure_ascii=False) + "\n"
 
 
