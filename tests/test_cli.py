@@ -84,6 +84,10 @@ def test_json_is_indented_for_a_homework_and_on_one_line_for_thousands_of_lines(
     data = json.loads(out)
     assert data["loss"] == 1.0 and data["gradients"]["a"] == 2.0 and data["gradients"]["x"] == 0.0
     assert {"of": "v2", "wrt": "a", "formula": "v1", "value": 1.0} in data["local"]
+    # a long training run of a small network is not large data: its history does not count
+    code, out, _ = run(capsys, "train", SEED002, "--steps", "10001", "--every", "1", "--format", "json")
+    assert code == 0 and out.startswith('{\n  "output": "E_total",\n')
+    assert len(json.loads(out)["history"]) > 10_000
 
 
 def test_json_equals_the_python_api(capsys):
