@@ -106,11 +106,19 @@ def verdict(r: Graded, output: str, *, right_value: bool, lang: str = "en") -> s
     return "\n".join(lines)
 
 
+def score_line(g: Grading, p: Printer) -> str:
+    """The sheet's score and its counts, in the printer's language: the one line every report of a
+    sheet gives (the worked report's, and the platforms' plain text)."""
+    percent = 100 * g.points / g.max_points if g.max_points else 0.0
+    line = p.tr("score: {k} of {n} ({percent}%): {right} right, {follow} follow-on, {imprecise} imprecise, "
+                "{wrong} wrong", k=f"{g.points:g}", n=f"{g.max_points:g}", percent=f"{percent:.0f}",
+                right=g.right, follow=g.follow_on, imprecise=g.imprecise, wrong=g.wrong)
+    return line + (p.tr(", {unread} not read", unread=len(g.unreadable)) if g.unreadable else "")
+
+
 def summary(g: Grading) -> str:
     """The sheet's score, counts and first wrong step, in plain text."""
-    percent = 100 * g.points / g.max_points if g.max_points else 0.0
-    lines = [f"score: {g.points:g} of {g.max_points:g} ({percent:.0f}%): {g.right} right, {g.follow_on} follow-on, "
-             f"{g.imprecise} imprecise, {g.wrong} wrong" + (f", {len(g.unreadable)} not read" if g.unreadable else "")]
+    lines = [score_line(g, _printer())]
     if g.procedure is not None:
         lines.append(f"all {g.procedure.explains} wrong answers follow from one procedure: "
                      f"{mistake_words(g.procedure)}")
@@ -122,4 +130,4 @@ def summary(g: Grading) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["mistake_words", "number", "quantity", "question", "summary", "verdict"]
+__all__ = ["mistake_words", "number", "quantity", "question", "score_line", "summary", "verdict"]

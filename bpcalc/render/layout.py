@@ -63,6 +63,7 @@ from ..trace.steps import (
     UpdateStep,
     WeightGradient,
 )
+from .feedback import score_line
 from .printers import AsciiPrinter, LatexPrinter, MathMLPrinter, Printer, bars, hyper_symbol, moment_name
 from .words import translate
 
@@ -982,12 +983,7 @@ def _grading(step: Grading, p: Printer) -> tuple[list[Segment], list[Row]]:
                                  Math(p.num(m.value))]))
     for key, said in step.unreadable:
         rows.append(Say([printable(key), p.tr(": not read, counted as unanswered: "), printable(said)]))
-    rows.append(Say([p.tr("score: {k} of {n} ({percent}%): {right} right, {follow} follow-on, {imprecise} imprecise, "
-                          "{wrong} wrong", k=f"{step.points:g}", n=f"{step.max_points:g}",
-                          percent=f"{100 * step.points / step.max_points if step.max_points else 0:.0f}",
-                          right=step.right, follow=step.follow_on, imprecise=step.imprecise,
-                          wrong=step.wrong), *([p.tr(", {unread} not read", unread=len(step.unreadable))]
-                                               if step.unreadable else [])]))
+    rows.append(Say([score_line(step, p)]))
     first = step.first_wrong
     if first is not None:
         rows.append(Say([p.tr("first wrong step: "), *_question(first.kind, first.name, out, p)]))
