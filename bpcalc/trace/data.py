@@ -151,11 +151,11 @@ def _gate(line: Line, wrt: str) -> str | None:
 
 
 class Locals:
-    """Local derivative formulas, each written once, with the softmax siblings' names known."""
+    """Local derivative formulas with their numbers, each written once, with the softmax siblings'
+    names known."""
 
-    def __init__(self, solution: Solution, with_numbers: bool = True):
+    def __init__(self, solution: Solution):
         self.solution = solution
-        self.with_numbers = with_numbers
         self.lines = {line.name: line for line in solution.problem.lines}
         self.known = softmax_names(solution.problem.lines)
         self.made: dict[tuple[str, str], Local] = {}
@@ -174,8 +174,6 @@ class Locals:
         sol = self.solution
         line = self.lines[of]
         value = self.value[(of, wrt)]
-        if not self.with_numbers:
-            return self._formula_only(line, wrt, value)
         try:
             formula = derivative(line.expr, wrt, line.name, self.known)
             numbers = substitute(formula, sol.values, sol.round)
@@ -186,21 +184,24 @@ class Locals:
 
     def every(self) -> tuple[Local, ...]:
         """Each line's derivative with respect to each name it uses, the lines in order."""
-        local = self.solution.local
-        if self.with_numbers:
-            return tuple(self.get(line.name, wrt) for line in self.solution.problem.lines
-                         for wrt, _ in local.get(line.name, ()))
-        # formulas alone (the data): each made once here, so nothing is kept to be asked for again
-        return tuple(self._formula_only(line, wrt, value) for line in self.solution.problem.lines
-                     for wrt, value in local.get(line.name, ()))
+        return tuple(self.get(line.name, wrt) for line in self.solution.problem.lines
+                     for wrt, _ in self.solution.local.get(line.name, ()))
 
-    def _formula_only(self, line: Line, wrt: str, value: float) -> Local:
-        """∂line/∂wrt as the data gives it: the formula and the engine's value, no numbers."""
-        try:
-            formula: Expr | None = derivative(line.expr, wrt, line.name, self.known)
-        except RecursionError:  # a formula nested hundreds deep: the value alone is shown
-            formula = None
-        return Local(line.name, wrt, formula, None, value)
+
+def formulas_only(solution: Solution) -> tuple[Local, ...]:
+    """Each line's derivative with respect to each name it uses, as the data gives it: the formula
+    and the engine's value, no numbers; each made once here, so nothing is kept to be asked for
+    again."""
+    known = softmax_names(solution.problem.lines)
+    made: list[Local] = []
+    for line in solution.problem.lines:
+        for wrt, value in solution.local.get(line.name, ()):
+            try:
+                formula: Expr | None = derivative(line.expr, wrt, line.name, known)
+            except RecursionError:  # a formula nested hundreds deep: the value alone is shown
+                formula = None
+            made.append(Local(line.name, wrt, formula, None, value))
+    return tuple(made)
 
 
 def result_of(solution: Solution, command: str, locals_: Sequence[Local] = ()) -> Result:
@@ -215,5 +216,5 @@ def result_of(solution: Solution, command: str, locals_: Sequence[Local] = ()) -
 
 def data_trace(solution: Solution, command: str) -> Trace:
     """The solution as data alone (no steps; local derivatives without their numbers)."""
-    with_formulas = Locals(solution, with_numbers=False).every() if command != "forward" else ()
+    with_formulas = formulas_only(solution) if command != "forward" else ()
     return Trace(command, solution.output, solution.problem.file, (), result_of(solution, command, with_formulas))
